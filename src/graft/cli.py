@@ -1,0 +1,91 @@
+"""The ``graft`` command line: parses, calls the library, renders, exits.
+
+No business logic lives here. Each subcommand is a click command in its own
+module under :mod:`graft.commands`, loaded lazily so that ``graft --help`` and
+``graft rewrite`` do not pay for importing git. Every :class:`~graft.errors.ToolError`
+is turned into one ``Error: ...`` line on stderr and its exit code, here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import typing as t
+
+import click
+
+from . import __version__
+from .errors import ToolError
+
+#: subcommand name -> "module:attribute" under graft.commands
+COMMANDS: dict[str, str] = {
+    "fork": "fork:fork_command",
+    "rewrite": "rewrite:rewrite_command",
+    "sync": "sync:sync_command",
+    "status": "status:status_command",
+    "diff": "diff:diff_command",
+    "check": "check:check_command",
+    "patch": "patch:patch_command",
+    "demo": "demo:demo_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when used, and whose errors are uniform."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._available()))
+
+    def _available(self) -> list[str]:
+        names = []
+        for name, target in COMMANDS.items():
+            module = target.partition(":")[0]
+            if importlib.util.find_spec(f"{__package__}.commands.{module}") is not None:
+                names.append(name)
+        return names
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.commands.{module_name}":
+                return None
+            raise
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        try:
+            return super().invoke(ctx)
+        except ToolError as exc:
+            click.secho(f"Error: {exc.format_message()}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.secho("Error: interrupted.", err=True, fg="red")
+            ctx.exit(130)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="graft")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested data.")
+@click.option("-v", "--verbose", count=True, help="Print more detail (repeat for more).")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: int) -> None:
+    """Fork a package under a new import name, patch extensions to it, and sync upstream.
+
+    Exit codes: 0 done (or nothing to do), 1 error, 2 usage error,
+    3 a sync stopped on conflicts, 4 a fork is behind its upstream (check).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = 0 if quiet else verbose
+
