@@ -1,0 +1,138 @@
+"""JSON providers: how an app turns values into JSON and back.
+
+``app.json`` is an instance of ``app.json_provider_class``; ``jsonify``,
+``request.get_json``, the ``tojson`` template filter and the test client all go
+through it, so replacing the class (or the instance) changes JSON everywhere in
+the app, for example to use orjson.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing as t
+import weakref
+from datetime import date
+
+from werkzeug.http import http_date
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.sansio.response import Response
+
+    from ..app import Vial
+
+
+class JSONProvider:
+    """The interface a JSON provider offers; subclasses do the work.
+
+    Only :meth:`dumps` and :meth:`loads` must be written; :meth:`dump`,
+    :meth:`load` and :meth:`response` are built on them.
+    """
+
+    def __init__(self, app: Vial) -> None:
+        # A proxy, so the provider does not keep its app alive.
+        self._app: Vial = weakref.proxy(app)
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialize ``obj`` into the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize a JSON string or bytes."""
+        raise NotImplementedError
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Deserialize JSON read from the file ``fp``."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> t.Any:
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """Build a JSON response from one value, several values (a list) or
+        keyword arguments (an object).
+
+        :raises TypeError: both positional and keyword arguments were given.
+        """
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+
+
+def _default(o: t.Any) -> t.Any:
+    # Called by json only for values it cannot serialize itself, so the rarely
+    # needed modules are imported here rather than at ``import vial`` time.
+    if isinstance(o, date):
+        return http_date(o)
+    import decimal
+    import uuid
+
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    html = getattr(o, "__html__", None)
+    if html is not None:
+        return str(html())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """JSON with the standard library, plus a few common types.
+
+    Dates and datetimes become HTTP dates, ``Decimal`` and ``UUID`` become
+    strings, dataclasses become objects and anything with ``__html__`` becomes
+    its HTML text. Set the attributes below on the class or on ``app.json``.
+    """
+
+    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)  # type: ignore[assignment]
+    """Called for values ``json`` cannot serialize; raise ``TypeError`` to refuse."""
+
+    ensure_ascii = True
+    """Escape non-ASCII characters, so the output is safe in any encoding."""
+
+    sort_keys = True
+    """Sort object keys: stable output, cacheable responses, reproducible
+    signatures. Keys of mixed types cannot be sorted and raise ``TypeError``."""
+
+    compact: bool | None = None
+    """Compact ``response()`` output if true, indented if false; if ``None``,
+    indented only in debug mode."""
+
+    mimetype = "application/json"
+    """The content type ``response()`` sets."""
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize with this provider's settings as defaults for ``kwargs``."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize with :func:`json.loads`."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """Build a JSON response ending in a newline, compact or indented per
+        :attr:`compact`."""
+        obj = self._prepare_response_obj(args, kwargs)
+        compact = self.compact
+        if compact is None:
+            compact = not self._app.debug
+        if compact:
+            body = self.dumps(obj, separators=(",", ":"))
+        else:
+            body = self.dumps(obj, indent=2)
+        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)

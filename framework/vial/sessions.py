@@ -1,0 +1,313 @@
+"""Sessions: per-client state kept between requests.
+
+The app asks ``app.session_interface`` to open a session when a request first
+uses it and to save it into the response; the default interface keeps the
+whole session in a cookie signed with itsdangerous, so the client can read it
+but not change it. Swap the interface (on the class or on the app instance) to
+store sessions elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+from collections.abc import MutableMapping
+from datetime import datetime, timezone
+
+from werkzeug.datastructures import CallbackDict
+
+from .json.tag import TaggedJSONSerializer
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from itsdangerous import URLSafeTimedSerializer
+
+    from .app import Vial
+    from .wrappers import Request, Response
+
+
+class SessionMixin(MutableMapping[str, t.Any]):
+    """What the app expects of a session besides being a mapping."""
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session, lasting
+        ``PERMANENT_SESSION_LIFETIME``; stored under the ``_permanent`` key."""
+        return self.get("_permanent", False)  # type: ignore[no-any-return]
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    new = False
+    """Whether the session was just created. The cookie interface cannot
+    tell, so it always says ``False``."""
+
+    modified = True
+    """Whether the session changed and must be saved. Mutating a nested value
+    (``session["cart"].append(x)``) is not seen: set this to ``True`` then."""
+
+    accessed = True
+    """Whether the session was read or written; if so the response varies
+    with the ``Cookie`` header."""
+
+
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+    """The dict kept in the signed cookie, tracking reads and writes."""
+
+    modified = False
+    accessed = False
+
+    def __init__(
+        self,
+        initial: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None = None,
+    ) -> None:
+        def on_update(self: SecureCookieSession) -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(initial, on_update)
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+
+class NullSession(SecureCookieSession):
+    """The read-only empty session used when no secret key is set, so reading
+    works and writing explains how to fix the problem."""
+
+    def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise RuntimeError(
+            "The session is unavailable because no secret key was set. Set the"
+            " secret_key on the application (app.secret_key or the SECRET_KEY"
+            " config key) to something unique and secret."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    del _fail
+
+
+class SessionInterface:
+    """How the app opens and saves sessions; subclass to store them elsewhere.
+
+    :meth:`open_session` runs when a request first touches ``session`` and
+    returns a session object, or ``None`` to fall back to
+    :meth:`make_null_session`. :meth:`save_session` runs after the request
+    unless the session is a null session. The ``get_cookie_*`` helpers read
+    the app's ``SESSION_COOKIE_*`` settings.
+    """
+
+    null_session_class: type[NullSession] = NullSession
+    """The class :meth:`make_null_session` instantiates."""
+
+    pickle_based = False
+    """Whether session data is pickled (informational, for extensions)."""
+
+    def make_null_session(self, app: Vial) -> NullSession:
+        """The session used when a real one cannot be opened."""
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        """Whether ``obj`` is a null session, which is never saved."""
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Vial) -> str:
+        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+
+    def get_cookie_domain(self, app: Vial) -> str | None:
+        """``SESSION_COOKIE_DOMAIN``; unset means the cookie is host-only."""
+        return app.config["SESSION_COOKIE_DOMAIN"] or None
+
+    def get_cookie_path(self, app: Vial) -> str:
+        """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
+
+    def get_cookie_httponly(self, app: Vial) -> bool:
+        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+
+    def get_cookie_secure(self, app: Vial) -> bool:
+        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+
+    def get_cookie_samesite(self, app: Vial) -> str | None:
+        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+
+    def get_cookie_partitioned(self, app: Vial) -> bool:
+        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+
+    def get_expiration_time(self, app: Vial, session: SessionMixin) -> datetime | None:
+        """When a permanent session's cookie expires; ``None`` (end of the
+        browser session) otherwise."""
+        if session.permanent:
+            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: Vial, session: SessionMixin) -> bool:
+        """Whether to send the cookie: the session changed, or it is permanent
+        and ``SESSION_REFRESH_EACH_REQUEST`` slides its expiry forward."""
+        return session.modified or (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        )
+
+    def open_session(self, app: Vial, request: Request) -> SessionMixin | None:
+        """Load the session for ``request``; ``None`` means use a null session."""
+        raise NotImplementedError
+
+    def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
+        """Persist ``session`` and set whatever cookie ``response`` needs."""
+        raise NotImplementedError
+
+
+session_json_serializer = TaggedJSONSerializer()
+"""The tagged JSON serializer shared by cookie sessions."""
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions stored in a cookie signed with the app's secret key.
+
+    Keys in ``SECRET_KEY_FALLBACKS`` still verify old cookies, so a key can be
+    rotated without logging everyone out; new cookies are always signed with
+    ``SECRET_KEY``. Cookies older than ``PERMANENT_SESSION_LIFETIME`` are
+    rejected whatever their ``Expires`` said.
+    """
+
+    salt = "cookie-session"
+    """Separates session signatures from other signatures made with the key."""
+
+    digest_method = staticmethod(hashlib.sha1)
+    """The HMAC hash."""
+
+    key_derivation = "hmac"
+    """How itsdangerous derives the signing key from the secret key."""
+
+    serializer: t.Any = session_json_serializer
+    """Turns the session into the cookie's payload; needs ``dumps``/``loads``."""
+
+    session_class: type[SecureCookieSession] = SecureCookieSession
+
+    _serializer_cache_size = 16
+
+    def get_signing_serializer(self, app: Vial) -> URLSafeTimedSerializer | None:
+        """The itsdangerous serializer for the app's keys, or ``None`` without
+        a secret key.
+
+        Built once per key set and reused, since sessions are read and written
+        on hot paths; changing the keys (or this object's settings) simply
+        selects a new one.
+        """
+        secret_key = app.secret_key
+        if not secret_key:
+            return None
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"]
+        cache_key = (
+            secret_key,
+            tuple(fallbacks) if fallbacks else (),
+            self.salt,
+            self.serializer,
+            self.key_derivation,
+            self.digest_method,
+        )
+        try:
+            cache = self.__dict__["_serializers"]
+        except KeyError:
+            cache = self.__dict__["_serializers"] = {}
+        try:
+            return cache[cache_key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable key or setting: build without caching
+            return self._make_serializer(secret_key, fallbacks)
+        if len(cache) >= self._serializer_cache_size:
+            cache.clear()
+        rv = cache[cache_key] = self._make_serializer(secret_key, fallbacks)
+        return rv
+
+    def _make_serializer(
+        self, secret_key: str | bytes, fallbacks: t.Iterable[str | bytes] | None
+    ) -> URLSafeTimedSerializer:
+        from itsdangerous import URLSafeTimedSerializer
+
+        # itsdangerous signs with the last key and verifies with all of them.
+        keys: list[str | bytes] = [*(fallbacks or ()), secret_key]
+        return URLSafeTimedSerializer(
+            keys,
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def open_session(self, app: Vial, request: Request) -> SecureCookieSession | None:
+        """Verify and load the cookie; a missing, tampered or expired cookie
+        gives a new empty session."""
+        s = self.get_signing_serializer(app)
+        if s is None:
+            return None
+        val = request.cookies.get(self.get_cookie_name(app))
+        if not val:
+            return self.session_class()
+        from itsdangerous import BadSignature
+
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = s.loads(val, max_age=max_age)
+        except BadSignature:
+            return self.session_class()
+        return self.session_class(data)
+
+    def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
+        """Write, refresh or delete the cookie as the session requires."""
+        if session.accessed:
+            response.vary.add("Cookie")
+
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+
+        if not session:
+            # An emptied session deletes the cookie; an untouched empty one
+            # sends nothing.
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+
+        if not self.should_set_cookie(app, session):
+            return
+
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None, "save_session needs a secret key"
+        val = serializer.dumps(dict(session))
+        response.set_cookie(
+            name,
+            val,  # type: ignore[arg-type]
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        response.vary.add("Cookie")
