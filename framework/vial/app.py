@@ -1,0 +1,1136 @@
+"""The application object: configuration, the WSGI entry point, dispatch and errors.
+
+``Vial`` is the glue. Registration lives in :mod:`.scaffold`, contexts in :mod:`.ctx`,
+templates in :mod:`.templating`, sessions in :mod:`.sessions`. The request path looks
+``handle_exception``, ``handle_user_exception``, ``session_interface`` and ``json`` up on the
+instance every time, so extensions may replace them on one app.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import os
+import sys
+import typing as t
+import weakref
+from datetime import timedelta
+from functools import cached_property
+from inspect import iscoroutinefunction
+from itertools import chain
+
+from werkzeug.datastructures import Headers, ImmutableDict
+from werkzeug.exceptions import (
+    Aborter,
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+)
+from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException
+from werkzeug.wrappers import Response as BaseResponse
+
+from . import typing as ft
+from .config import Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, _sentinel
+from .globals import _cv_app, _cv_request, g, request, session
+from .helpers import get_debug_flag, get_flashed_messages, get_load_dotenv
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .routing import Map, Rule, bind_for_app, bind_for_request, quote_anchor
+from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
+from .signals import (
+    appcontext_tearing_down,
+    got_request_exception,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
+from .wrappers import Request, Response, _split_blueprint_path
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .blueprints import Blueprint
+    from .sessions import SessionInterface
+    from .testing import VialClient, VialCliRunner
+
+T = t.TypeVar("T")
+T_shell_context_processor = t.TypeVar(
+    "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
+)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class _LazyClassAttribute:
+    """A class attribute imported on first use, so ``import vial`` skips jinja2 and friends.
+
+    On first access it replaces itself on the class that defined it with the real value;
+    a subclass or an instance may still assign its own value as with a plain attribute.
+    """
+
+    def __init__(self, module: str, name: str, instantiate: bool = False) -> None:
+        self.module = module
+        self.name = name
+        self.instantiate = instantiate
+        self.attr = name
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = attr
+
+    def __get__(self, obj: object, owner: type) -> t.Any:
+        import importlib
+
+        value = getattr(importlib.import_module(self.module, __package__), self.name)
+        if self.instantiate:
+            value = value()
+        for klass in owner.__mro__:
+            if klass.__dict__.get(self.attr) is self:
+                setattr(klass, self.attr, value)
+                break
+        return value
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """Put ``g``, ``request`` and ``session`` in every template's context.
+
+    ``session`` is the proxy, so rendering a template does not open the session.
+    """
+    rv: dict[str, t.Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        rv["g"] = app_ctx.g
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        rv["request"] = req_ctx.request
+        rv["session"] = session
+    return rv
+
+
+def _request_blueprints(req: Request) -> tuple[str, ...]:
+    """The request's blueprint names, innermost first (``request.blueprints`` as a tuple)."""
+    rule = req.url_rule
+    if rule is None:
+        return ()
+    endpoint = rule.endpoint
+    if "." not in endpoint:
+        return ()
+    return _split_blueprint_path(endpoint.rpartition(".")[0])
+
+
+class Vial(Scaffold):
+    """The WSGI application: holds the config, the URL map and the registered functions.
+
+    :param import_name: the name of the app's package or module, usually ``__name__``;
+        it locates ``static``, ``templates`` and the instance folder.
+    :param static_url_path: URL prefix of the static route (default: ``/`` + folder name).
+    :param static_folder: folder of static files relative to ``root_path``, or ``None``.
+    :param static_host: the host of the static route, required with ``host_matching``.
+    :param host_matching: match rules on their ``host`` instead of the path alone.
+    :param subdomain_matching: take the subdomain from the Host, relative to
+        ``SERVER_NAME``.
+    :param template_folder: folder of templates relative to ``root_path``, or ``None``.
+    :param instance_path: absolute path of the instance folder (default: found
+        next to the package, or in ``PREFIX/var`` when it is installed).
+    :param instance_relative_config: resolve relative config file names against the
+        instance folder instead of ``root_path``.
+    :param root_path: override the folder found from ``import_name``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    aborter_class = Aborter
+    jinja_environment: type[t.Any] = _LazyClassAttribute(  # type: ignore[assignment]
+        ".templating", "Environment"
+    )
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta  # type: ignore[arg-type]
+    )
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    jinja_options: dict[str, t.Any] = {}
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[VialClient] | None = None
+    test_cli_runner_class: type[VialCliRunner] | None = None
+    session_interface: SessionInterface = _LazyClassAttribute(  # type: ignore[assignment]
+        ".sessions", "SecureCookieSessionInterface", instantiate=True
+    )
+
+    default_config = ImmutableDict(
+        {
+            "DEBUG": None,
+            "TESTING": False,
+            "PROPAGATE_EXCEPTIONS": None,
+            "SECRET_KEY": None,
+            "SECRET_KEY_FALLBACKS": None,
+            "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+            "USE_X_SENDFILE": False,
+            "TRUSTED_HOSTS": None,
+            "SERVER_NAME": None,
+            "APPLICATION_ROOT": "/",
+            "SESSION_COOKIE_NAME": "session",
+            "SESSION_COOKIE_DOMAIN": None,
+            "SESSION_COOKIE_PATH": None,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_PARTITIONED": False,
+            "SESSION_COOKIE_SAMESITE": None,
+            "SESSION_REFRESH_EACH_REQUEST": True,
+            "MAX_CONTENT_LENGTH": None,
+            "MAX_FORM_MEMORY_SIZE": 500_000,
+            "MAX_FORM_PARTS": 1_000,
+            "SEND_FILE_MAX_AGE_DEFAULT": None,
+            "TRAP_BAD_REQUEST_ERRORS": None,
+            "TRAP_HTTP_EXCEPTIONS": False,
+            "EXPLAIN_TEMPLATE_LOADING": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "TEMPLATES_AUTO_RELOAD": None,
+            "MAX_COOKIE_SIZE": 4093,
+            "PROVIDE_AUTOMATIC_OPTIONS": True,
+        }
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        self.instance_path = instance_path
+        """The folder for files that belong to this deployment, not to the code."""
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.make_aborter()
+        self.json: JSONProvider = self.json_provider_class(self)
+        """The JSON provider: ``jsonify``, ``request.get_json`` and sessions use it."""
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        self.blueprints: dict[str, Blueprint] = {}
+        """Registered blueprints by their (dotted, for nested ones) registered name."""
+        self.extensions: dict[str, t.Any] = {}
+        """Where extensions keep their per-app state."""
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self._got_first_request = False
+        self._sync_cache: dict[t.Any, t.Callable[..., t.Any]] = {}
+        self._session_lazy_cache: tuple[t.Any, bool] | None = None
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+
+        if self.has_static_folder:
+            assert bool(static_host) == host_matching, (
+                "Invalid static_host/host_matching combination"
+            )
+            # A weak reference, so the route does not keep the app alive.
+            self_ref = weakref.ref(self)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
+
+    # -- configuration ----------------------------------------------------------------
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called"
+                " on the application. It has already handled its first"
+                " request, any changes will not be applied"
+                " consistently.\n"
+                "Make sure all imports, decorators, functions, etc."
+                " needed to set up the application are done before"
+                " running it."
+            )
+
+    @cached_property
+    def name(self) -> str:
+        """The app's name: the import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @cached_property
+    def logger(self) -> t.Any:
+        """A standard logger named after the app, with a handler to ``wsgi.errors``."""
+        from .logging import create_logger
+
+        return create_logger(self)
+
+    @cached_property
+    def jinja_env(self) -> t.Any:
+        """The Jinja environment, created on first use."""
+        return self.create_jinja_environment()
+
+    @cached_property
+    def cli(self) -> t.Any:
+        """The app's click command group (``vial --app ... COMMAND``)."""
+        from .cli import AppGroup
+
+        group = AppGroup()
+        group.name = self.name
+        return group
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: ``DEBUG``; the interactive debugger and reloader follow it."""
+        return self.config["DEBUG"]  # type: ignore[no-any-return]
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create the config, with ``DEBUG`` from the ``VIAL_DEBUG`` environment variable."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = get_debug_flag()
+        return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        """Create the object :func:`abort` calls; override to add custom codes."""
+        return self.aborter_class()
+
+    def auto_find_instance_path(self) -> str:
+        """``instance`` next to the package, or ``PREFIX/var/NAME-instance`` if installed."""
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file in the instance folder (for reading or writing)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    # -- templates --------------------------------------------------------------------
+
+    def create_jinja_environment(self) -> t.Any:
+        """Build the Jinja environment from ``jinja_options`` and the app's config."""
+        options = dict(self.jinja_options)
+        if "autoescape" not in options:
+            options["autoescape"] = self.select_jinja_autoescape
+        if "auto_reload" not in options:
+            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
+            if auto_reload is None:
+                auto_reload = self.debug
+            options["auto_reload"] = auto_reload
+        rv = self.jinja_environment(self, **options)
+        rv.globals.update(
+            url_for=self.url_for,
+            get_flashed_messages=get_flashed_messages,
+            config=self.config,
+            request=request,
+            session=session,
+            g=g,
+        )
+        rv.policies["json.dumps_function"] = self.json.dumps
+        return rv
+
+    def create_global_jinja_loader(self) -> t.Any:
+        """The loader that searches the app's templates, then each blueprint's."""
+        from .templating import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Autoescape templates from strings and ``.html``/``.htm``/``.xml``/``.xhtml``/``.svg``."""
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add the context processors' values, never replacing what the caller passed."""
+        names: t.Iterable[str | None] = (None,)
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            names = chain(names, reversed(_request_blueprints(req_ctx.request)))
+        orig_ctx = context.copy()
+        processors = self.template_context_processors
+        for name in names:
+            if name in processors:
+                for func in processors[name]:
+                    context.update(self.ensure_sync(func)())
+        context.update(orig_ctx)
+
+    @setupmethod
+    def template_filter(self, name: t.Any = None) -> t.Any:
+        """Register a Jinja filter: ``@app.template_filter()`` or ``("name")``."""
+        if callable(name):
+            self.add_template_filter(name)
+            return name
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(self, f: ft.TemplateFilterCallable, name: str | None = None) -> None:
+        """Register a Jinja filter, named after the function unless ``name`` is given."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(self, name: t.Any = None) -> t.Any:
+        """Register a Jinja test: ``@app.template_test()`` or ``("name")``."""
+        if callable(name):
+            self.add_template_test(name)
+            return name
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(self, f: ft.TemplateTestCallable, name: str | None = None) -> None:
+        """Register a Jinja test, named after the function unless ``name`` is given."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(self, name: t.Any = None) -> t.Any:
+        """Register a Jinja global: ``@app.template_global()`` or ``("name")``."""
+        if callable(name):
+            self.add_template_global(name)
+            return name
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(self, f: ft.TemplateGlobalCallable, name: str | None = None) -> None:
+        """Register a Jinja global, named after the function unless ``name`` is given."""
+        self.jinja_env.globals[name or f.__name__] = f
+
+    # -- registration -----------------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Connect a URL rule to an endpoint and, optionally, the endpoint to a view.
+
+        ``methods`` defaults to the view's ``methods`` attribute or ``("GET",)``; HEAD is
+        added for GET by Werkzeug and OPTIONS is answered automatically unless the view
+        handles it or ``PROVIDE_AUTOMATIC_OPTIONS`` is false. Other options go to the
+        rule (``defaults``, ``subdomain``, ``strict_slashes``, ``redirect_to``, ``host``...).
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for"
+                ' example: @app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods: set[str] = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register a blueprint; options override its ``url_prefix``, ``subdomain``,
+        ``url_defaults`` and ``name`` (to register it twice)."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
+
+    @setupmethod
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` when the app context pops (after every request, too)."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: T_shell_context_processor) -> T_shell_context_processor:
+        """Register ``f()`` returning names for ``vial shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The namespace of ``vial shell``: ``app``, ``g`` and the processors' names."""
+        rv = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    # -- async ------------------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return a plain callable for ``func``, wrapping coroutine functions.
+
+        Views, hooks and error handlers all pass through here; override to run coroutines
+        another way.
+        """
+        cache = self._sync_cache
+        try:
+            return cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable callable
+            return self.async_to_sync(func) if iscoroutinefunction(func) else func
+        rv = self.async_to_sync(func) if iscoroutinefunction(func) else func
+        if len(cache) > 2048:  # functions made per request must not pile up
+            cache.clear()
+        cache[func] = rv
+        return rv
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Run a coroutine function to completion from sync code.
+
+        Uses asgiref's ``async_to_sync`` when installed (it keeps context variables in
+        step), else a small runner of our own (:func:`._async.run_sync`).
+        """
+        try:
+            from asgiref.sync import async_to_sync as asgiref_async_to_sync
+        except ImportError:
+            from ._async import run_sync
+
+            return run_sync(func)
+        return asgiref_async_to_sync(func)
+
+    # -- contexts ---------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new app context; use ``with app.app_context():`` outside requests."""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A request context for a WSGI environ; ``wsgi_app`` pushes one per request."""
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context for a request built like the test client's arguments."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> VialClient:
+        """A test client (``test_client_class`` or :class:`.testing.VialClient`)."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import VialClient as cls  # type: ignore[assignment]
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[misc]
+
+    def test_cli_runner(self, **kwargs: t.Any) -> VialCliRunner:
+        """A CLI runner for the app's commands (``test_cli_runner_class`` or ``VialCliRunner``)."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import VialCliRunner as cls  # type: ignore[assignment]
+        return cls(self, **kwargs)  # type: ignore[misc]
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Bind the URL map to a request, or (without one) to ``SERVER_NAME`` if set."""
+        if request is not None:
+            return bind_for_request(self, request)
+        return bind_for_app(self)
+
+    # -- the request path -------------------------------------------------------------
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
+        """The WSGI application proper; wrap ``app.wsgi_app`` to add middleware."""
+        ctx = self.request_context(environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request()
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except:  # noqa: E722
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            if "werkzeug.debug.preserve_context" in environ:
+                environ["werkzeug.debug.preserve_context"](_cv_app.get())
+                environ["werkzeug.debug.preserve_context"](_cv_request.get())
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def full_dispatch_request(self) -> Response:
+        """Run the hooks and the view, handle user exceptions, finalize the response."""
+        self._got_first_request = True
+        try:
+            if request_started.receivers:
+                request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv)
+
+    def preprocess_request(self) -> ft.ResponseReturnValue | None:
+        """Run URL value preprocessors, then ``before_request`` functions (app first).
+
+        A non-``None`` value from a ``before_request`` function stops the request there.
+        """
+        if not (self.url_value_preprocessors or self.before_request_funcs):
+            return None
+        req = _cv_request.get().request
+        names = (None, *reversed(_request_blueprints(req)))
+        for name in names:
+            if name in self.url_value_preprocessors:
+                for url_func in self.url_value_preprocessors[name]:
+                    url_func(req.endpoint, req.view_args)
+        for name in names:
+            if name in self.before_request_funcs:
+                for before_func in self.before_request_funcs[name]:
+                    rv = self.ensure_sync(before_func)()
+                    if rv is not None:
+                        return rv  # type: ignore[no-any-return]
+        return None
+
+    def dispatch_request(self) -> ft.ResponseReturnValue:
+        """Call the view of the matched rule (or raise the routing exception)."""
+        req = _cv_request.get().request
+        if req.routing_exception is not None:
+            self.raise_routing_exception(req)
+        rule: Rule = req.url_rule  # type: ignore[assignment]
+        if req.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            return self.make_default_options_response()
+        view_args: dict[str, t.Any] = req.view_args  # type: ignore[assignment]
+        return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)  # type: ignore[no-any-return]
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the routing error; in debug, explain a redirect that would drop a form body."""
+        exc = request.routing_exception
+        if (
+            not self.debug
+            or not isinstance(exc, RequestRedirect)
+            or exc.code in {307, 308}
+            or request.method in {"GET", "HEAD", "OPTIONS"}
+        ):
+            raise exc  # type: ignore[misc]
+        from .debughelpers import FormDataRoutingRedirect
+
+        raise FormDataRoutingRedirect(request)
+
+    def make_default_options_response(self) -> Response:
+        """The automatic OPTIONS answer: empty, with ``Allow`` listing the URL's methods."""
+        adapter = _cv_request.get().url_adapter
+        methods = adapter.allowed_methods()  # type: ignore[union-attr]
+        rv = self.response_class()
+        rv.allow.update(methods)
+        return rv
+
+    def finalize_request(
+        self, rv: ft.ResponseReturnValue | HTTPException, from_error_handler: bool = False
+    ) -> Response:
+        """Make a response, run ``after_request`` and save the session.
+
+        When called for an error handler's value, a failure here is logged, not raised.
+        """
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+            if request_finished.receivers:
+                request_finished.send(
+                    self, _async_wrapper=self.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def _session_is_lazy(self) -> bool:
+        """Whether the session interface is ours, unmodified, so it may be opened lazily."""
+        interface = self.session_interface
+        cached = self._session_lazy_cache
+        if cached is not None and cached[0] is interface:
+            return cached[1]
+        from .sessions import SecureCookieSessionInterface as base
+
+        cls = type(interface)
+        lazy = (
+            isinstance(interface, base)
+            and cls.open_session is base.open_session
+            and cls.save_session is base.save_session
+            and cls.should_set_cookie is base.should_set_cookie
+            and cls.is_null_session is base.is_null_session
+            and not {"open_session", "save_session"} & vars(interface).keys()
+        )
+        self._session_lazy_cache = (interface, lazy)
+        return lazy
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` functions, then ``after_request`` (innermost
+        blueprint first, each list in reverse), then save the session."""
+        ctx = _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        after = self.after_request_funcs
+        if after:
+            for name in chain(_request_blueprints(ctx.request), (None,)):
+                if name in after:
+                    for func in reversed(after[name]):
+                        response = self.ensure_sync(func)(response)
+        sess = ctx._session
+        if sess is None:
+            # Not opened during the request. Our cookie interface would only act on a
+            # permanent session that must be refreshed, so open it just for that case.
+            if not self._session_is_lazy():
+                sess = ctx.session
+            elif self.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in ctx.request.environ:
+                if self.session_interface.get_cookie_name(self) in ctx.request.cookies:
+                    sess = ctx.session
+        if sess is not None:
+            interface = self.session_interface
+            if not interface.is_null_session(sess):
+                interface.save_session(self, sess, response)
+        return response
+
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run the ``teardown_request`` functions (innermost blueprint first, reversed)."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        funcs = self.teardown_request_funcs
+        if funcs:
+            req_ctx = _cv_request.get(None)
+            bps = _request_blueprints(req_ctx.request) if req_ctx is not None else ()
+            for name in chain(bps, (None,)):
+                if name in funcs:
+                    for func in reversed(funcs[name]):
+                        self.ensure_sync(func)(exc)
+        if request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run the ``teardown_appcontext`` functions in reverse registration order."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    # -- responses --------------------------------------------------------------------
+
+    def make_response(self, rv: ft.ResponseReturnValue | HTTPException) -> Response:
+        """Convert a view's return value to ``response_class``.
+
+        Accepted: ``str``/``bytes``/``bytearray``, an iterator or generator of them (a
+        streamed body), a ``dict`` or ``list`` (JSON), a response object, any WSGI callable,
+        or a tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
+        """
+        status: t.Any = None
+        headers: t.Any = None
+        if type(rv) is tuple:
+            len_rv = len(rv)
+            if len_rv == 3:
+                rv, status, headers = rv
+            elif len_rv == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple."
+                    " The tuple must have the form (body, status, headers),"
+                    " (body, status), or (body, headers)."
+                )
+        if rv is None:
+            req_ctx = _cv_request.get(None)
+            endpoint = req_ctx.request.endpoint if req_ctx is not None else None
+            raise TypeError(
+                f"The view function for {endpoint!r} did not"
+                " return a valid response. The function either returned"
+                " None or ended without a return statement."
+            )
+        response_class = self.response_class
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, cabc.Iterator):
+                rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException) and type(rv).__call__ is HTTPException.__call__:
+                # What calling the exception as a WSGI app would give, without the detour.
+                req_ctx = _cv_request.get(None)
+                environ = req_ctx.request.environ if req_ctx is not None else None
+                rv = response_class.force_type(rv.get_response(environ))  # type: ignore[arg-type]
+            elif isinstance(rv, BaseResponse) or callable(rv):
+                try:
+                    rv = response_class.force_type(
+                        rv,  # type: ignore[arg-type]
+                        _cv_request.get().request.environ,
+                    )
+                except TypeError as e:
+                    raise TypeError(
+                        f"{e}\nThe view function did not return a valid"
+                        " response. The return type must be a string,"
+                        " dict, list, tuple with headers or status,"
+                        " Response instance, or WSGI callable, but it"
+                        f" was a {type(rv).__name__}."
+                    ).with_traceback(sys.exc_info()[2]) from None
+            else:
+                raise TypeError(
+                    "The view function did not return a valid"
+                    " response. The return type must be a string,"
+                    " dict, list, tuple with headers or status,"
+                    " Response instance, or WSGI callable, but it was a"
+                    f" {type(rv).__name__}."
+                )
+        rv = t.cast(Response, rv)
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status  # type: ignore[assignment]
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv
+
+    def redirect(self, location: str, code: int = 302) -> BaseResponse:
+        """A redirect response of ``response_class``; what :func:`redirect` calls."""
+        from werkzeug.utils import redirect as _wz_redirect
+
+        return _wz_redirect(location, code=code, Response=self.response_class)  # type: ignore[arg-type]
+
+    # -- URLs -------------------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build the URL of an endpoint from its rule and ``values``.
+
+        ``.name`` is relative to the current request's blueprint. Unknown values become
+        the query string. URLs are relative in a request (unless ``_external``) and
+        absolute outside one, which needs ``SERVER_NAME``. A failure goes through
+        :meth:`handle_url_build_error` (and ``url_build_error_handlers``).
+        """
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            url_adapter = req_ctx.url_adapter
+            blueprint_name = req_ctx.request.blueprint
+            if endpoint[:1] == ".":
+                if blueprint_name is not None:
+                    endpoint = f"{blueprint_name}{endpoint}"
+                else:
+                    endpoint = endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            if app_ctx is not None:
+                url_adapter = app_ctx.url_adapter
+            else:
+                url_adapter = self.create_url_adapter(None)
+            if url_adapter is None:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request"
+                    " without 'SERVER_NAME' configured. Also configure"
+                    " 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as"
+                    " needed."
+                )
+            if _external is None:
+                _external = True
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv = url_adapter.build(  # type: ignore[union-attr]
+                endpoint,
+                values,
+                method=_method,
+                url_scheme=_scheme,
+                force_external=_external,
+            )
+        except BuildError as error:
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            rv = f"{rv}#{quote_anchor(_anchor)}"
+        return rv
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let the ``url_defaults`` functions (app, then blueprints outward-in) fill values."""
+        funcs = self.url_default_functions
+        if not funcs:
+            return
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            names = chain(names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+        for name in names:
+            if name in funcs:
+                for func in funcs[name]:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Try each of ``url_build_error_handlers``; the first non-``None`` URL wins."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e  # the next handler sees the newest error
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    # -- errors -----------------------------------------------------------------------
+
+    def _find_error_handler(
+        self, e: Exception, blueprints: t.Sequence[str]
+    ) -> ft.ErrorHandlerCallable | None:
+        """The handler for ``e``: by code, then by class; blueprints before the app; MRO order."""
+        spec = self.error_handler_spec
+        if not spec:
+            return None
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                by_code = spec.get(name)
+                if not by_code:
+                    continue
+                handler_map = by_code.get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def _current_blueprints(self) -> tuple[str, ...]:
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:
+            return ()
+        return _request_blueprints(req_ctx.request)
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should propagate like any error (for debugging)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequest)
+        return False
+
+    def handle_http_exception(self, e: HTTPException) -> HTTPException | ft.ResponseReturnValue:
+        """Use a registered handler for an HTTP error, or the error as its own response."""
+        if e.code is None:  # a proxy exception without a code
+            return e
+        if isinstance(e, RoutingException):  # redirects are not errors
+            return e
+        handler = self._find_error_handler(e, self._current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | ft.ResponseReturnValue:
+        """Handle an exception from a view or hook; re-raise it when nothing handles it."""
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, self._current_blueprints())
+        if handler is None:
+            raise
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in debug/testing, else a 500.
+
+        ``got_request_exception`` is sent first. Then ``PROPAGATE_EXCEPTIONS`` (default:
+        testing or debug) re-raises; otherwise the error is logged and the 500 handler, if
+        any, gets an ``InternalServerError`` whose ``original_exception`` is ``e``.
+        """
+        exc_info = sys.exc_info()
+        if got_request_exception.receivers:
+            got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        server_error: InternalServerError | ft.ResponseReturnValue
+        server_error = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, self._current_blueprints())
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        """Log an unhandled exception with the request's path and method."""
+        self.logger.error(
+            f"Exception on {request.path} [{request.method}]", exc_info=exc_info
+        )
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Return true to hide an error from teardown functions."""
+        return False
+
+    # -- serving ----------------------------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app with Werkzeug's development server (not for production)."""
+        env_prefix = __name__.rpartition(".")[0].rpartition(".")[2].upper()
+        if os.environ.get(f"{env_prefix}_RUN_FROM_CLI") == "true":
+            from werkzeug.serving import is_running_from_reloader
+
+            if not is_running_from_reloader():
+                print(
+                    " * Ignoring a call to 'app.run()' that would block"
+                    " the current command-line run.\n"
+                    "   Only call 'app.run()' in an"
+                    " 'if __name__ == \"__main__\"' guard.",
+                    file=sys.stderr,
+                )
+            return
+        from . import cli
+
+        if get_load_dotenv(load_dotenv):
+            cli.load_dotenv()
+            if f"{env_prefix}_DEBUG" in os.environ:
+                self.debug = get_debug_flag()
+        if debug is not None:
+            self.debug = bool(debug)
+        server_name = self.config.get("SERVER_NAME")
+        sn_host = sn_port = None
+        if server_name:
+            sn_host, _, sn_port = server_name.partition(":")
+        if not host:
+            host = sn_host or "127.0.0.1"
+        if port or port == 0:
+            port = int(port)
+        elif sn_port:
+            port = int(sn_port)
+        else:
+            port = 5000
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+        show_banner = getattr(cli, "show_server_banner", None)
+        if show_banner is not None:
+            show_banner(self.debug, self.name)
+        from werkzeug.serving import run_simple
+
+        try:
+            run_simple(t.cast(str, host), port, self, **options)
+        finally:
+            self._got_first_request = False
+

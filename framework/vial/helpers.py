@@ -1,0 +1,262 @@
+"""Convenience functions over the current app and request.
+
+Each one reads the context variables and delegates to the app (``url_for``, ``redirect``,
+``abort``, ``make_response``) or to Werkzeug (``send_file``), so the behaviour can be
+customised by overriding the app's method.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import typing as t
+from functools import update_wrapper
+
+import werkzeug.utils
+from werkzeug.exceptions import abort as _wz_abort
+from werkzeug.utils import redirect as _wz_redirect
+
+from .globals import _cv_app, _cv_request, current_app, request, request_ctx, session
+from .signals import message_flashed
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.wrappers import Response as BaseResponse
+
+    from .wrappers import Response
+
+# Environment variables follow the package's own name (VIAL_DEBUG for vial).
+_ENV_PREFIX = __name__.rpartition(".")[0].rpartition(".")[2].upper()
+
+
+def get_debug_flag() -> bool:
+    """Whether debug mode is requested by the ``VIAL_DEBUG`` environment variable."""
+    val = os.environ.get(f"{_ENV_PREFIX}_DEBUG")
+    return bool(val and val.lower() not in {"0", "false", "no"})
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether to load ``.env`` files; ``VIAL_SKIP_DOTENV`` turns it off."""
+    val = os.environ.get(f"{_ENV_PREFIX}_SKIP_DOTENV")
+    if not val:
+        return default
+    return val.lower() in ("0", "false", "no")
+
+
+def stream_with_context(generator_or_function: t.Any) -> t.Any:
+    """Keep the request context pushed while a streamed response is being iterated.
+
+    Usable on a generator object or as a decorator on a generator function.
+    """
+    try:
+        gen = iter(generator_or_function)
+    except TypeError:
+
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return stream_with_context(generator_or_function(*args, **kwargs))
+
+        return update_wrapper(decorator, generator_or_function)
+
+    def generator() -> t.Iterator[t.Any]:
+        ctx = _cv_request.get(None)
+        if ctx is None:
+            raise RuntimeError(
+                "'stream_with_context' can only be used when a request"
+                " context is active, such as in a view function."
+            )
+        with ctx:
+            # The first ``next`` below runs up to here, so the context is pushed (nested)
+            # while the view still runs, and popped only when the stream ends.
+            yield None
+            try:
+                yield from gen
+            finally:
+                close = getattr(gen, "close", None)
+                if close is not None:
+                    close()
+
+    wrapped = generator()
+    next(wrapped)
+    return wrapped
+
+
+def make_response(*args: t.Any) -> Response:
+    """Turn a view's return value into a response object, to set headers on it.
+
+    No argument gives an empty response; one is converted as a view's return value; several
+    are treated as a tuple ``(body, status, headers)``.
+    """
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)  # type: ignore[arg-type]
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """Build a URL for an endpoint; see :meth:`Vial.url_for`."""
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def redirect(
+    location: str, code: int = 302, Response: type[BaseResponse] | None = None
+) -> BaseResponse:
+    """A redirect response; uses ``current_app.redirect`` when an app is active."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        return ctx.app.redirect(location, code=code)
+    return _wz_redirect(location, code=code, Response=Response)
+
+
+def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Raise the HTTP exception for ``code`` (through ``current_app.aborter`` if active)."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _wz_abort(code, *args, **kwargs)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """Return a macro or variable a template exports, to call it from Python."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Store a message in the session for the next request to show.
+
+    :param category: any string; ``"message"``, ``"error"``, ``"info"`` and ``"warning"``
+        are the conventional ones.
+    """
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if message_flashed.receivers:
+        message_flashed.send(
+            app, _async_wrapper=app.ensure_sync, message=message, category=category
+        )
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Pop the flashed messages from the session; repeated calls in a request agree.
+
+    :param with_categories: return ``(category, message)`` pairs instead of messages.
+    :param category_filter: keep only these categories.
+    """
+    flashes = request_ctx.flashes
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        request_ctx.flashes = flashes
+    if category_filter:
+        flashes = [f for f in flashes if f[0] in category_filter]
+    if not with_categories:
+        return [x[1] for x in flashes]
+    return flashes
+
+
+def _prepare_send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if kwargs.get("max_age") is None:
+        kwargs["max_age"] = app.get_send_file_max_age
+    kwargs.update(
+        environ=request.environ,
+        use_x_sendfile=app.config["USE_X_SENDFILE"],
+        response_class=app.response_class,
+        _root_path=app.root_path,
+    )
+    return kwargs
+
+
+def send_file(
+    path_or_file: os.PathLike[t.AnyStr] | str | t.BinaryIO,
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: t.Any = None,
+    max_age: None | (int | t.Callable[[str | None], int | None]) = None,
+) -> Response:
+    """Send a file's contents, with conditional and range support.
+
+    A relative path is resolved against the app's root path. Never pass a path taken from
+    the user: use :func:`send_from_directory` for that.
+    """
+    return werkzeug.utils.send_file(  # type: ignore[return-value]
+        **_prepare_send_file_kwargs(
+            path_or_file=path_or_file,
+            mimetype=mimetype,
+            as_attachment=as_attachment,
+            download_name=download_name,
+            conditional=conditional,
+            etag=etag,
+            last_modified=last_modified,
+            max_age=max_age,
+        )
+    )
+
+
+def send_from_directory(
+    directory: os.PathLike[str] | str,
+    path: os.PathLike[str] | str,
+    **kwargs: t.Any,
+) -> Response:
+    """Send a file from inside ``directory``; paths that escape it give a 404.
+
+    ``path`` may come from the user: it is joined with Werkzeug's ``safe_join``, which
+    refuses ``..`` segments, absolute paths and other separators.
+    """
+    return werkzeug.utils.send_from_directory(  # type: ignore[return-value]
+        directory, path, **_prepare_send_file_kwargs(**kwargs)
+    )
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of a module or package, the base of ``static`` and ``templates``.
+
+    Falls back to the working directory for ``__main__`` without a file (an interactive
+    shell), and raises when an import hook gives no file name (a namespace package).
+    """
+    mod = sys.modules.get(import_name)
+    if mod is not None and getattr(mod, "__file__", None) is not None:
+        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[arg-type,type-var]
+    try:
+        spec = importlib.util.find_spec(import_name)
+        if spec is None:
+            raise ValueError
+    except (ImportError, ValueError):
+        loader = None
+    else:
+        loader = spec.loader
+    if loader is None:
+        return os.getcwd()
+    if hasattr(loader, "get_filename"):
+        filepath = loader.get_filename(import_name)
+    else:
+        __import__(import_name)
+        filepath = getattr(sys.modules[import_name], "__file__", None)
+        if filepath is None:
+            raise RuntimeError(
+                f"No root path can be found for the provided module {import_name!r}. This"
+                " can happen because the module came from an import hook that does not"
+                " provide file name information or because it's a namespace package."
+                " In this case the root path needs to be explicitly provided."
+            )
+    return os.path.dirname(os.path.abspath(filepath))

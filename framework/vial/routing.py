@@ -1,0 +1,73 @@
+"""The Werkzeug routing coupling: rule classes, binding a request to the map, building URLs.
+
+Matching and building are Werkzeug's (``Map``/``Rule``/``MapAdapter``); this module only
+decides how a request is bound to the map (host, subdomain, ``TRUSTED_HOSTS``) and keeps
+that decision in one place.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote as _url_quote
+
+from werkzeug.routing import BaseConverter, BuildError, Map, MapAdapter, Rule
+from werkzeug.wsgi import get_host
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import Vial
+    from .wrappers import Request
+
+__all__ = [
+    "BaseConverter",
+    "BuildError",
+    "Map",
+    "MapAdapter",
+    "Rule",
+    "bind_for_app",
+    "bind_for_request",
+    "quote_anchor",
+]
+
+
+def bind_for_app(app: Vial) -> MapAdapter | None:
+    """An adapter for building URLs with no request, from ``SERVER_NAME``; else ``None``."""
+    config = app.config
+    server_name = config["SERVER_NAME"]
+    if server_name is None:
+        return None
+    return app.url_map.bind(
+        server_name,
+        script_name=config["APPLICATION_ROOT"],
+        url_scheme=config["PREFERRED_URL_SCHEME"],
+    )
+
+
+def bind_for_request(app: Vial, request: Request) -> MapAdapter:
+    """Bind the map to a request: check its Host against ``TRUSTED_HOSTS`` first.
+
+    ``SERVER_NAME`` does not restrict which hosts are served. Without
+    ``subdomain_matching`` the subdomain is forced to the map's default, so an unknown
+    subdomain still reaches the app's routes. An untrusted Host raises
+    :class:`~werkzeug.exceptions.SecurityError` (a 400).
+    """
+    config = app.config
+    environ = request.environ
+    trusted_hosts = config["TRUSTED_HOSTS"]
+    if trusted_hosts is not None:
+        request.trusted_hosts = trusted_hosts
+        # Cache the checked host on the request so later reads agree.
+        request.host = get_host(environ, trusted_hosts)  # type: ignore[misc]
+    url_map = app.url_map
+    subdomain = None
+    server_name = config["SERVER_NAME"]
+    if url_map.host_matching:
+        # The actual Host must be matched, so SERVER_NAME must not replace it.
+        server_name = None
+    elif not app.subdomain_matching:
+        subdomain = url_map.default_subdomain or ""
+    return url_map.bind_to_environ(environ, server_name=server_name, subdomain=subdomain)
+
+
+def quote_anchor(anchor: str) -> str:
+    """Quote a URL fragment the way browsers expect (keeps ``/``, ``?``, ``#``...)."""
+    return _url_quote(anchor, safe="%!#$&'()*+,/:;=?@")

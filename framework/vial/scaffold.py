@@ -1,0 +1,413 @@
+"""Registration shared by the app and blueprints: routes, hooks, error handlers.
+
+Registration is pure bookkeeping into dicts keyed by blueprint name (``None`` is the app),
+so it needs no request and no globals. The app reads these dicts on the request path;
+blueprints copy theirs into the app when registered.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+import typing as t
+from collections import defaultdict
+from functools import cached_property, update_wrapper
+
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from . import typing as ft
+from .helpers import get_root_path, send_from_directory
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from jinja2 import BaseLoader
+
+    from .cli import AppGroup
+    from .wrappers import Response
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_context_processor = t.TypeVar(
+    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+)
+T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_url_value_preprocessor = t.TypeVar(
+    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+)
+T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+
+_sentinel = object()
+
+
+def setupmethod(f: F) -> F:
+    """Mark a registration method: calling it too late is an error, not a silent no-op."""
+    f_name = f.__name__
+
+    def wrapper_func(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        self._check_setup_finished(f_name)
+        return f(self, *args, **kwargs)
+
+    return t.cast(F, update_wrapper(wrapper_func, f))
+
+
+def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
+    assert view_func is not None, "expected view func if endpoint is not provided."
+    return view_func.__name__
+
+
+def _get_exc_class_and_code(
+    exc_class_or_code: type[Exception] | int,
+) -> tuple[type[Exception], int | None]:
+    """Normalise an error handler key to ``(exception class, HTTP code or None)``."""
+    exc_class: type[Exception]
+    if isinstance(exc_class_or_code, int):
+        try:
+            exc_class = default_exceptions[exc_class_or_code]
+        except KeyError:
+            raise ValueError(
+                f"'{exc_class_or_code}' is not a recognized HTTP error code. Use a"
+                " subclass of HTTPException with that code instead."
+            ) from None
+    else:
+        exc_class = exc_class_or_code
+    if isinstance(exc_class, Exception):
+        raise TypeError(
+            f"{exc_class!r} is an instance, not a class. Handlers can only be"
+            " registered for Exception classes or HTTP error codes."
+        )
+    if not issubclass(exc_class, Exception):
+        raise ValueError(
+            f"'{exc_class.__name__}' is not a subclass of Exception. Handlers can only"
+            " be registered for Exception classes or HTTP error codes."
+        )
+    if issubclass(exc_class, HTTPException):
+        return exc_class, exc_class.code
+    return exc_class, None
+
+
+class Scaffold:
+    """The registration API common to :class:`Vial` and :class:`Blueprint`."""
+
+    name: str
+    _static_folder: str | None = None
+    _static_url_path: str | None = None
+
+    def __init__(
+        self,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        """The name of the package or module this object belongs to."""
+        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
+        """The template folder, relative to ``root_path``, or ``None``."""
+        if root_path is None:
+            root_path = get_root_path(self.import_name)
+        self.root_path = root_path
+        """The folder that relative static, template and resource paths start from."""
+        self.view_functions: dict[str, ft.RouteCallable] = {}
+        self.error_handler_spec: dict[
+            ft.AppOrBlueprintKey,
+            dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]],
+        ] = defaultdict(lambda: defaultdict(dict))
+        self.before_request_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]
+        ] = defaultdict(list)
+        self.after_request_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.AfterRequestCallable[t.Any]]
+        ] = defaultdict(list)
+        self.teardown_request_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.TeardownCallable]
+        ] = defaultdict(list)
+        self.template_context_processors: dict[
+            ft.AppOrBlueprintKey, list[ft.TemplateContextProcessorCallable]
+        ] = defaultdict(list)
+        self.url_value_preprocessors: dict[
+            ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
+        ] = defaultdict(list)
+        self.url_default_functions: dict[
+            ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]
+        ] = defaultdict(list)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        raise NotImplementedError
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """Click commands registered here; created on first use so importing skips click."""
+        from .cli import AppGroup
+
+        return AppGroup()
+
+    # -- static files and templates ---------------------------------------------------
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute path of the static folder, or ``None``."""
+        if self._static_folder is not None:
+            return os.path.join(self.root_path, self._static_folder)
+        return None
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        if value is not None:
+            value = os.fspath(value).rstrip(r"\/")
+        self._static_folder = value
+
+    @property
+    def has_static_folder(self) -> bool:
+        """Whether a static folder is configured (it need not exist)."""
+        return self.static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL prefix of the static route; defaults to the folder's name."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        if self.static_folder is not None:
+            basename = os.path.basename(self.static_folder)
+            return f"/{basename}".rstrip("/")
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        if value is not None:
+            value = value.rstrip("/")
+        self._static_url_path = value
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """The ``max_age`` for a sent file: ``SEND_FILE_MAX_AGE_DEFAULT`` (None = no cache time).
+
+        Override to vary it by file name.
+        """
+        from .globals import current_app
+
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if hasattr(value, "total_seconds"):
+            return int(value.total_seconds())
+        return value  # type: ignore[no-any-return]
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view of the static route: a file from ``static_folder``, never outside it."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(
+            t.cast(str, self.static_folder), filename, max_age=max_age
+        )
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """A loader for ``template_folder``, or ``None`` when there is none."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+
+    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> t.IO[t.Any]:
+        """Open a file relative to ``root_path`` for reading."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    # -- routes -----------------------------------------------------------------------
+
+    def _method_route(self, method: str, rule: str, options: dict[str, t.Any]) -> t.Callable[[T_route], T_route]:
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
+
+    @setupmethod
+    def get(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    @setupmethod
+    def post(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    @setupmethod
+    def put(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    @setupmethod
+    def delete(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    @setupmethod
+    def patch(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    @setupmethod
+    def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """Register the decorated function as the view for ``rule``; see :meth:`add_url_rule`."""
+
+        def decorator(f: T_route) -> T_route:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        raise NotImplementedError
+
+    @setupmethod
+    def endpoint(self, endpoint: str) -> t.Callable[[F], F]:
+        """Register the decorated function as the view of an endpoint added without one."""
+
+        def decorator(f: F) -> F:
+            self.view_functions[endpoint] = f
+            return f
+
+        return decorator
+
+    # -- request hooks ----------------------------------------------------------------
+
+    @setupmethod
+    def before_request(self, f: T_before_request) -> T_before_request:
+        """Run ``f()`` before each request; a non-``None`` return value is the response."""
+        self.before_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def after_request(self, f: T_after_request) -> T_after_request:
+        """Run ``f(response)`` after each successful request; it returns the response."""
+        self.after_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def teardown_request(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` when the request context pops, even after an unhandled error."""
+        self.teardown_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def context_processor(self, f: T_template_context_processor) -> T_template_context_processor:
+        """Register ``f()`` returning a dict merged into every template's context."""
+        self.template_context_processors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_value_preprocessor(self, f: T_url_value_preprocessor) -> T_url_value_preprocessor:
+        """Run ``f(endpoint, view_args)`` before the request hooks; it may pop view args."""
+        self.url_value_preprocessors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
+        """Run ``f(endpoint, values)`` when building URLs; it may fill ``values`` in place."""
+        self.url_default_functions[None].append(f)
+        return f
+
+    # -- error handlers ---------------------------------------------------------------
+
+    @setupmethod
+    def errorhandler(
+        self, code_or_exception: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
+        """Register the decorated function to handle an HTTP code or an exception class."""
+
+        def decorator(f: T_error_handler) -> T_error_handler:
+            self.register_error_handler(code_or_exception, f)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def register_error_handler(
+        self, code_or_exception: type[Exception] | int, f: ft.ErrorHandlerCallable
+    ) -> None:
+        """The non-decorator form of :meth:`errorhandler`."""
+        exc_class, code = _get_exc_class_and_code(code_or_exception)
+        self.error_handler_spec[None][code][exc_class] = f
+
+    _get_exc_class_and_code = staticmethod(_get_exc_class_and_code)
+
+
+def _path_is_relative_to(path: pathlib.PurePath, base: str) -> bool:
+    try:
+        path.relative_to(base)
+        return True
+    except ValueError:
+        return False
+
+
+def _find_package_path(import_name: str) -> str:
+    """The folder that contains the module, or the folder that contains the package."""
+    root_mod_name, _, _ = import_name.partition(".")
+    try:
+        import importlib.util
+
+        root_spec = importlib.util.find_spec(root_mod_name)
+        if root_spec is None:
+            raise ValueError("not found")
+    except (ImportError, ValueError):
+        return os.getcwd()
+    if root_spec.submodule_search_locations:
+        if root_spec.origin is None or root_spec.origin == "namespace":
+            package_spec = importlib.util.find_spec(import_name)
+            if package_spec is not None and package_spec.submodule_search_locations:
+                package_path = pathlib.Path(
+                    os.path.commonpath(package_spec.submodule_search_locations)
+                )
+                search_location = next(
+                    location
+                    for location in root_spec.submodule_search_locations
+                    if _path_is_relative_to(package_path, location)
+                )
+            else:
+                search_location = root_spec.submodule_search_locations[0]
+            return os.path.dirname(search_location)
+        return os.path.dirname(os.path.dirname(root_spec.origin))
+    return os.path.dirname(root_spec.origin)  # type: ignore[type-var,return-value]
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """Return ``(install prefix or None, folder holding the package)`` for the instance path.
+
+    An installed package (under ``sys.prefix``) keeps its instance folder in
+    ``PREFIX/var/NAME-instance``; a package used from a source tree keeps it next to it.
+    """
+    package_path = _find_package_path(import_name)
+    py_prefix = os.path.abspath(sys.prefix)
+    if _path_is_relative_to(pathlib.PurePath(package_path), py_prefix):
+        return py_prefix, package_path
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() == "site-packages":
+        parent, folder = os.path.split(site_parent)
+        if folder.lower() == "lib":
+            return parent, package_path
+        if os.path.basename(parent).lower() == "lib":
+            return os.path.dirname(parent), package_path
+        return site_parent, package_path
+    return None, package_path
