@@ -1,0 +1,207 @@
+"""Wheels of patched extensions whose metadata no longer requires upstream Flask.
+
+Why: a patched extension vendored into the app's tree serves the app, but an *environment*
+(a deploy image, a CI job) installs distributions. Installing the original ``Flask-Login``
+there would pull Flask beside the fork. The wheel built here carries the patched code under
+the original distribution name with a local version label (``0.6.3+vial``), so pip treats
+it as *the* Flask-Login (anything that requires Flask-Login is satisfied, and installing it
+replaces the original rather than sitting beside it), and its ``Requires-Dist`` names the
+target distribution instead of Flask.
+
+The wheel is built directly (a zip with ``METADATA``, ``WHEEL`` and ``RECORD``), without a
+build backend: the patched tree is already final, pure-Python code, and building it must be
+deterministic (fixed timestamps, sorted entries) so two builds of one patch are identical.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import email.message
+import email.parser
+import email.policy
+import hashlib
+import io
+import re
+import subprocess
+import sys
+import typing as t
+import zipfile
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+"""Fixed timestamp for every entry: identical inputs give byte-identical wheels."""
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalize_dist(name: str) -> str:
+    """PEP 503 normalised distribution name (``Flask_Login`` -> ``flask-login``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _wheel_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@dataclasses.dataclass(frozen=True)
+class WheelReport:
+    """What :func:`build_wheel` produced and which requirements it rewrote."""
+
+    path: Path
+    """The ``.whl`` file."""
+    name: str
+    """Distribution name in the wheel's metadata (the extension's own)."""
+    version: str
+    """Version in the wheel's metadata, with the local label."""
+    replaced: tuple[tuple[str, str], ...]
+    """``(old requirement, new requirement or "")`` for each rewritten ``Requires-Dist``."""
+
+
+def rewrite_requirements(
+    requires: t.Iterable[str], replace: t.Mapping[str, str | None]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """``requires`` with each requirement on a replaced distribution swapped for its target.
+
+    ``replace`` maps normalised distribution names to the new requirement, or to ``None`` to
+    drop it (a fork vendored into the app has no distribution to require). The version
+    specifier is dropped with the old name: it constrained Flask's versions, not the target's.
+    An environment marker (``; extra == "x"``) is kept.
+    """
+    kept: list[str] = []
+    changed: list[tuple[str, str]] = []
+    for requirement in requires:
+        match = _REQ_NAME.match(requirement)
+        name = normalize_dist(match.group(1)) if match else ""
+        if name not in replace:
+            kept.append(requirement)
+            continue
+        target = replace[name]
+        marker = requirement.partition(";")[2].strip()
+        new = "" if target is None else (f"{target}; {marker}" if marker else target)
+        if new and new not in kept:
+            kept.append(new)
+        changed.append((requirement, new))
+    return kept, changed
+
+
+def make_metadata(
+    original: email.message.Message | None,
+    *,
+    name: str,
+    version: str,
+    requires: t.Sequence[str],
+    summary: str = "",
+) -> bytes:
+    """METADATA text: the original's headers and description with name, version, requirements replaced."""
+    msg = email.message.Message()
+    skip = {"metadata-version", "name", "version", "requires-dist", "dynamic", "license-file"}
+    msg["Metadata-Version"] = "2.1"
+    msg["Name"] = name
+    msg["Version"] = version
+    if original is not None:
+        for key, value in original.items():
+            if key.lower() not in skip:
+                msg[key] = value
+    elif summary:
+        msg["Summary"] = summary
+    for requirement in requires:
+        msg["Requires-Dist"] = requirement
+    body = original.get_payload() if original is not None else ""
+    text = msg.as_string(policy=email.policy.compat32.clone(max_line_length=0))
+    if isinstance(body, str) and body.strip():
+        text = text.rstrip("\n") + "\n\n" + body.lstrip("\n")
+    return text.encode("utf-8")
+
+
+def _record_hash(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def build_wheel(
+    source: Path,
+    modules: t.Sequence[str],
+    out_dir: Path,
+    *,
+    name: str,
+    version: str,
+    requires: t.Sequence[str],
+    metadata: email.message.Message | None = None,
+    entry_points: str | None = None,
+) -> Path:
+    """Write ``{name}-{version}-py3-none-any.whl`` holding ``modules`` found under ``source``.
+
+    :param source: directory that holds the top-level packages or ``.py`` modules.
+    :param modules: their import names (``flask_login`` is ``source/flask_login/`` or
+        ``source/flask_login.py``).
+    :raises UserError: a module is missing under ``source``.
+    """
+    files: dict[str, bytes] = {}
+    for module in modules:
+        package, single = source / module, source / f"{module}.py"
+        if package.is_dir():
+            for path in sorted(package.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    files[path.relative_to(source).as_posix()] = path.read_bytes()
+        elif single.is_file():
+            files[single.name] = single.read_bytes()
+        else:
+            raise UserError(f"Cannot build a wheel: no module {module!r} under {source}.")
+    dist_info = f"{_wheel_name(name)}-{version}.dist-info"
+    files[f"{dist_info}/METADATA"] = make_metadata(
+        metadata, name=name, version=version, requires=requires
+    )
+    files[f"{dist_info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: graft ({__version__})\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n"
+    ).encode()
+    files[f"{dist_info}/top_level.txt"] = "".join(f"{m}\n" for m in sorted(modules)).encode()
+    if entry_points:
+        files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
+    record = io.StringIO()
+    writer = csv.writer(record, lineterminator="\n")
+    for arcname, data in sorted(files.items()):
+        writer.writerow([arcname, _record_hash(data), str(len(data))])
+    writer.writerow([f"{dist_info}/RECORD", "", ""])
+    files[f"{dist_info}/RECORD"] = record.getvalue().encode()
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{_wheel_name(name)}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # RECORD goes last, as installers expect; everything else in sorted order.
+        for arcname in sorted(files, key=lambda n: (n.endswith("/RECORD"), n)):
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[arcname])
+    return path
+
+
+def read_wheel_metadata(path: Path) -> email.message.Message:
+    """The METADATA of a built wheel (used by tests and by ``--install`` to double-check)."""
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(archive.read(name))
+
+
+def install_wheel(path: Path, *, python: str | None = None, target: Path | None = None) -> None:
+    """Install the wheel with pip, without dependencies (they are the app's to provide).
+
+    ``--no-deps`` because the target framework is often not a PyPI distribution (vial ships
+    inside graft's, a fork inside the app itself); the metadata still declares it.
+
+    :raises UserError: pip failed; its last output line says why.
+    """
+    command = [python or sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+    command += ["--force-reinstall", "--disable-pip-version-check"]
+    if target is not None:
+        command += ["--target", str(target)]
+    proc = subprocess.run([*command, str(path)], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"]
+        raise UserError(f"pip could not install {path.name}: {lines[-1]}")
