@@ -1,0 +1,185 @@
+"""Requests per second of vial against Flask on the same routes, in one process.
+
+Both apps are called directly as WSGI callables with a prebuilt environ (copied per call),
+so the numbers measure the framework, not a server. Rounds are interleaved (vial, Flask,
+vial, Flask...) so machine noise hits both alike; the best round of each is reported.
+Also measures ``import vial`` against ``import flask`` in fresh interpreters.
+
+Run: ``python benchmarks/bench_vial.py [--rounds N] [--seconds S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+from werkzeug.test import EnvironBuilder
+
+TEMPLATE = """<ul>{% for item in items %}<li>{{ loop.index }}: {{ item }}</li>{% endfor %}</ul>"""
+TARGETS = {"hello": 1.8, "json": 1.6, "template": 1.3, "404": 1.6, "session": 1.3}
+ROUTES = {
+    "hello": "/",
+    "json": "/user/42",
+    "template": "/template",
+    "404": "/missing",
+    "session": "/session",
+}
+
+
+def build_app(module: t.Any, app_class: t.Any, template_folder: str) -> t.Any:
+    """The same five routes on either framework."""
+    app = app_class("bench", template_folder=template_folder, static_folder=None)
+    app.config["SECRET_KEY"] = "bench secret"
+    session = module.session
+    items = [f"item {i}" for i in range(20)]
+
+    @app.route("/")
+    def hello() -> str:
+        return "Hello, World!"
+
+    @app.route("/user/<int:id>")
+    def user(id: int) -> t.Any:
+        return module.jsonify(id=id, name="user")
+
+    @app.route("/template")
+    def template() -> str:
+        return module.render_template("loop.html", items=items)
+
+    @app.route("/session")
+    def sess() -> str:
+        session["count"] = session.get("count", 0) + 1
+        return str(session["count"])
+
+    return app
+
+
+def _start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> t.Any:
+    return None
+
+
+def make_caller(app: t.Any, path: str) -> t.Callable[[], bytes]:
+    """A function that sends one request for ``path`` (with a session cookie for /session)."""
+    environ = EnvironBuilder(path=path).get_environ()
+    if path == "/session":
+        # Get a real cookie from the app itself, so the request reads and writes it.
+        env = dict(environ)
+        captured: dict[str, t.Any] = {}
+
+        def start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> None:
+            captured["headers"] = headers
+
+        b"".join(app(env, start_response))
+        cookie = next(v for k, v in captured["headers"] if k.lower() == "set-cookie")
+        environ["HTTP_COOKIE"] = cookie.split(";", 1)[0]
+
+    def call() -> bytes:
+        app_iter = app(environ.copy(), _start_response)
+        try:
+            return b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+
+    return call
+
+
+def measure(call: t.Callable[[], bytes], seconds: float) -> float:
+    """Requests per second over about ``seconds``."""
+    n = 0
+    batch = 200
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(batch):
+            call()
+        n += batch
+        now = time.perf_counter()
+        if now >= deadline:
+            return n / (now - start)
+
+
+def import_time(module: str, runs: int) -> float:
+    """Median seconds to import ``module`` in a fresh interpreter."""
+    code = (
+        "import time; t = time.perf_counter(); import " + module + "; "
+        "print(time.perf_counter() - t)"
+    )
+    # Measure as an installed package runs: with cached bytecode (pip compiles Flask at
+    # install time, so vial gets the same). The first, uncounted run writes the cache.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    samples = []
+    for _ in range(runs + 1):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        samples.append(float(out.stdout.strip()))
+    return statistics.median(samples[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.4, help="per route, per round")
+    parser.add_argument("--import-runs", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    import flask
+    import warnings
+
+    import vial
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "loop.html"), "w") as f:
+            f.write(TEMPLATE)
+        apps = {
+            "vial": build_app(vial, vial.Vial, tmp),
+            "flask": build_app(flask, flask.Flask, tmp),
+        }
+        callers = {
+            (fw, route): make_caller(app, path)
+            for fw, app in apps.items()
+            for route, path in ROUTES.items()
+        }
+        for call in callers.values():  # warm up: template compilation, caches
+            for _ in range(50):
+                call()
+        best: dict[tuple[str, str], float] = {key: 0.0 for key in callers}
+        for _ in range(args.rounds):
+            for route in ROUTES:
+                for fw in ("vial", "flask"):
+                    rps = measure(callers[fw, route], args.seconds)
+                    best[fw, route] = max(best[fw, route], rps)
+
+    print(f"{'route':<10} {'vial req/s':>11} {'Flask req/s':>12} {'ratio':>6} {'target':>7}")
+    ok = True
+    for route in ROUTES:
+        v, f_ = best["vial", route], best["flask", route]
+        ratio = v / f_
+        target = TARGETS[route]
+        mark = "ok" if ratio >= target else "MISS"
+        ok &= ratio >= target
+        print(f"{route:<10} {v:>11,.0f} {f_:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x {mark}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_vial = import_time("vial", args.import_runs)
+        t_flask = import_time("flask", args.import_runs)
+    ratio = t_vial / t_flask
+    mark = "ok" if ratio <= 0.8 else "MISS"
+    ok &= ratio <= 0.8
+    print(
+        f"import     vial {t_vial * 1000:.1f} ms, flask {t_flask * 1000:.1f} ms:"
+        f" {ratio:.2f}x (target <= 0.80x) {mark}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
