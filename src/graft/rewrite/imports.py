@@ -1,0 +1,312 @@
+"""Rename imports and the names they bind: cases 1-14 of REWRITE_CASES.md.
+
+Each alias of an import statement that the map touches becomes a binding effect: the
+local name ``L`` it bound, the qualified name ``O`` that ``L`` stood for, the new
+qualified name ``N`` and the new local name ``L'`` (``import flask`` binds ``flask``
+to ``flask``, and becomes ``import myflask`` binding ``myflask``; ``import flask as fl``
+keeps ``fl``; ``from flask import Flask`` with ``flask.Flask=vial.Vial`` binds ``Vial``).
+Every use that resolves to that binding is then respelled: the local name, and the
+attribute chain after it by its qualified name (``fl.Flask`` -> ``fl.Vial``,
+``flask.json.dumps`` -> ``myflask.codec.dumps``). When the new local name would clash
+with another binding in the file, the import gets an ``as`` alias that keeps the old
+local name instead, and the case is reported.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+import libcst as cst
+
+from .edit import Edits, make_dotted, rebuild_dotted
+from .scopes import Analysis, Binding, ImportRecord, Scope, dotted_name, iter_imports
+
+if t.TYPE_CHECKING:
+    from .names import Renames
+
+
+@dataclass(eq=False)
+class Effect:
+    """What one import alias binds, before and after the rename."""
+
+    local: str
+    old: str
+    new: str
+    new_local: str
+    scope: Scope
+    record: ImportRecord | None
+    alias_index: int
+    alias_new: str | None = None
+    """What ``new`` becomes if the import keeps the old local name with ``as`` (None: it cannot)."""
+
+    @property
+    def aliased(self) -> bool:
+        """Whether the import must say ``as local`` to keep the old local name."""
+        return self.new_local == self.local and self.new.rpartition(".")[2] != self.local
+
+
+def interest_names(module: cst.Module, renames: Renames) -> frozenset[str]:
+    """Local names bound by imports of renamed modules, their new names, and star-provided symbols."""
+    roots = renames.roots
+    names: set[str] = set()
+    from .scopes import is_relevant_import
+
+    for node in iter_imports(module):
+        if not is_relevant_import(node, roots):
+            continue
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None:
+                    names.add(alias.asname.name.value)  # type: ignore[union-attr]
+                else:
+                    names.add(full.partition(".")[0])
+                    names.add(renames.rename(full).partition(".")[0])
+        elif isinstance(node.names, cst.ImportStar):
+            module_name = dotted_name(node.module) or ""  # type: ignore[arg-type]
+            for _, old, new in _star_symbols(module_name, renames):
+                names.add(old)
+                names.add(new)
+        else:
+            module_name = dotted_name(node.module) or ""  # type: ignore[arg-type]
+            for alias in node.names:
+                name = alias.name.value  # type: ignore[union-attr]
+                names.add(alias.asname.name.value if alias.asname else name)  # type: ignore[union-attr]
+                names.add(renames.rename(f"{module_name}.{name}").rpartition(".")[2])
+    return frozenset(names)
+
+
+def _star_symbols(module: str, renames: Renames) -> t.Iterator[tuple[str, str, str]]:
+    """(key, old symbol, new symbol) for symbol maps a ``from module import *`` provides."""
+    new_module = renames.rename(module)
+    for key, _ in renames:
+        parent, _, symbol = key.rpartition(".")
+        if parent == module:
+            new = renames.rename(key)
+            if new.rpartition(".")[0] == new_module:
+                yield key, symbol, new.rpartition(".")[2]
+
+
+def plan_imports(analysis: Analysis, renames: Renames, edits: Edits) -> None:
+    """Record in ``edits`` every import and name change the map implies for this module."""
+    effects = _effects(analysis, renames, edits)
+    decisions = _decide(analysis, effects, edits)
+    for index, record in enumerate(analysis.imports):
+        _rewrite_import(record, [e for e in effects if e.record is record], renames, edits, index)
+    _rewrite_uses(analysis, decisions, renames, edits)
+
+
+def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]:
+    effects: list[Effect] = []
+    for record in analysis.imports:
+        node = record.node
+        if isinstance(node, cst.Import):
+            for i, alias in enumerate(node.names):
+                full = dotted_name(alias.name) or ""
+                new = renames.rename(full)
+                if alias.asname is not None:
+                    local = alias.asname.name.value  # type: ignore[union-attr]
+                    effects.append(Effect(local, full, new, local, record.scope, record, i, new))
+                else:
+                    root, new_root = full.partition(".")[0], new.partition(".")[0]
+                    alias_new = new if "." not in full else None
+                    effects.append(Effect(root, root, new_root, new_root, record.scope, record, i, alias_new))
+            continue
+        module = dotted_name(node.module) or ""  # type: ignore[arg-type]
+        if isinstance(node.names, cst.ImportStar):
+            for key, symbol, new_symbol in _star_symbols(module, renames):
+                bindings = record.scope.bindings.setdefault(symbol, [])
+                if any(b.kind != "star" for b in bindings):
+                    continue
+                bindings.append(Binding("star", node))
+                effects.append(Effect(symbol, key, renames.rename(key), new_symbol, record.scope, None, -1))
+            continue
+        for i, alias in enumerate(node.names):
+            name = alias.name.value  # type: ignore[union-attr]
+            old = f"{module}.{name}"
+            new = renames.rename(old)
+            local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
+            new_local = local if alias.asname is not None else new.rpartition(".")[2]
+            effects.append(Effect(local, old, new, new_local, record.scope, record, i, new))
+    return effects
+
+
+Decision = tuple[str, str, str]
+"""(new local name, old qualified name, new qualified name) for a (scope, local name)."""
+
+
+def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tuple[int, str], Decision | None]:
+    """Settle, per scope and local name, what the name becomes; alias where renaming would clash."""
+    groups: dict[tuple[int, str], tuple[Scope, list[Effect]]] = {}
+    for effect in effects:
+        scope = effect.scope
+        groups.setdefault((id(scope), effect.local), (scope, []))[1].append(effect)
+    bound_anywhere = _bound_names(analysis)
+    decisions: dict[tuple[int, str], Decision | None] = {}
+    for key, (scope, group) in groups.items():
+        local = key[1]
+        new_locals = {e.new_local for e in group}
+        others = [b for b in scope.bindings.get(local, ()) if b.kind == "other"]
+        new_local = next(iter(new_locals)) if len(new_locals) == 1 else None
+        clash = new_local is None or (
+            new_local != local and (bool(others) or new_local in bound_anywhere)
+        )
+        if clash:
+            if all(e.alias_new is not None for e in group):
+                for effect in group:
+                    effect.new_local = local
+                    effect.new = effect.alias_new  # type: ignore[assignment]
+                new_local = local
+                anchor = group[0].record.node if group[0].record is not None else None
+                if anchor is not None and any(e.aliased for e in group):
+                    edits.report(anchor, "alias", f"kept the local name {local!r} with an 'as' alias: renaming it would clash with another binding")
+            elif new_local is None:
+                decisions[key] = None
+                continue
+        meanings = {(e.old, e.new) for e in group}
+        if len(meanings) != 1:
+            decisions[key] = None
+            continue
+        old, new = next(iter(meanings))
+        decisions[key] = (new_local, old, new)  # type: ignore[assignment]
+    return decisions
+
+
+def _bound_names(analysis: Analysis) -> set[str]:
+    names: set[str] = set()
+    scopes = [analysis.module_scope]
+    seen: set[int] = set()
+    for use in analysis.names:
+        scope: Scope | None = use.scope
+        while scope is not None and id(scope) not in seen:
+            seen.add(id(scope))
+            scopes.append(scope)
+            scope = scope.parent
+    for scope in scopes:
+        for name, bindings in scope.bindings.items():
+            if any(b.kind not in ("import", "star") for b in bindings):
+                names.add(name)
+    for use in analysis.names:
+        names.add(use.node.value) if use.scope.resolve(use.node.value) is None else None
+    return names
+
+
+def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits, index: int) -> None:
+    node = record.node
+    if isinstance(node, cst.Import):
+        aliases = list(node.names)
+        for effect in effects:
+            alias = aliases[effect.alias_index]
+            full = dotted_name(alias.name) or ""
+            new_full = renames.rename(full)
+            changes: dict[str, t.Any] = {}
+            if new_full != full:
+                changes["name"] = rebuild_dotted(alias.name, full.split("."), new_full.split("."))
+            if alias.asname is None and effect.aliased and "." not in full:
+                changes["asname"] = cst.AsName(name=cst.Name(effect.local))
+            if changes:
+                aliases[effect.alias_index] = alias.with_changes(**changes)
+        edits.replace(node, node.with_changes(names=tuple(aliases)), record.path)
+        return
+    module = dotted_name(node.module) or ""  # type: ignore[arg-type]
+    new_module = renames.rename(module)
+    if isinstance(node.names, cst.ImportStar):
+        if new_module != module:
+            new_node = node.with_changes(module=rebuild_dotted(node.module, module.split("."), new_module.split(".")))  # type: ignore[arg-type]
+            edits.replace(node, new_node, record.path)
+        return
+    groups: dict[str, list[cst.ImportAlias]] = {}
+    for effect in effects:
+        alias = node.names[effect.alias_index]
+        target_module, _, name = effect.new.rpartition(".")
+        changes = {}
+        if name != alias.name.value:  # type: ignore[union-attr]
+            changes["name"] = alias.name.with_changes(value=name)
+        if alias.asname is None and effect.aliased:
+            changes["asname"] = cst.AsName(name=cst.Name(effect.local))
+        groups.setdefault(target_module, []).append(alias.with_changes(**changes) if changes else alias)
+    if len(groups) == 1:
+        target_module, aliases = next(iter(groups.items()))
+        changes = {"names": tuple(aliases)}
+        if target_module != module:
+            changes["module"] = rebuild_dotted(node.module, module.split("."), target_module.split("."))  # type: ignore[arg-type]
+        edits.replace(node, node.with_changes(**changes), record.path)
+        return
+    edits.replace(node, _split(node, groups), record.path)
+    edits.report(node, "split", f"split 'from {module} import ...' into {len(groups)} imports: the names now come from different modules")
+
+
+def _split(node: cst.ImportFrom, groups: dict[str, list[cst.ImportAlias]]) -> list[cst.CSTNode]:
+    """One statement per target module, the first keeping the original's formatting."""
+    statements: list[cst.CSTNode] = []
+    for target_module, aliases in groups.items():
+        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if not target_module:
+            statements.append(cst.Import(names=[a.with_changes(name=cst.Name(a.name.value)) for a in aliases]))  # type: ignore[union-attr]
+            continue
+        module_node = make_dotted(target_module.split("."))
+        if not statements:
+            statements.append(node.with_changes(module=module_node, names=tuple(aliases), semicolon=cst.MaybeSentinel.DEFAULT))
+        else:
+            statements.append(cst.ImportFrom(module=module_node, names=aliases))
+    last = statements[-1]
+    statements[-1] = last.with_changes(semicolon=node.semicolon)
+    return statements
+
+
+def _rewrite_uses(analysis: Analysis, decisions: dict[tuple[int, str], Decision | None], renames: Renames, edits: Edits) -> None:
+    for use in analysis.names:
+        name = use.node.value
+        scope = use.scope.resolve(name)
+        if scope is None:
+            continue
+        decision = decisions.get((id(scope), name), ...)
+        if decision is ...:
+            continue
+        if decision is None:
+            edits.report(use.node, "unbound", f"{name!r} is bound to different modules in one scope; left unchanged")
+            continue
+        new_local, old, new = decision
+        if use.role != "load":
+            if new_local != name:
+                edits.replace(use.node, use.node.with_changes(value=new_local), use.path)
+            continue
+        _rewrite_chain(use.node, use.path, name, new_local, old, new, renames, edits)
+
+
+def _rewrite_chain(
+    name_node: cst.Name, path: tuple[cst.CSTNode, ...], local: str, new_local: str, old: str, new: str,
+    renames: Renames, edits: Edits,
+) -> None:
+    nodes: list[cst.BaseExpression] = [name_node]
+    depth = len(path)
+    while depth > 0:
+        parent = path[depth - 1]
+        if not (isinstance(parent, cst.Attribute) and parent.value is nodes[-1]):
+            break
+        nodes.append(parent)
+        depth -= 1
+    attrs = [n.attr.value for n in nodes[1:]]  # type: ignore[attr-defined]
+    qualified = ".".join([old, *attrs])
+    renamed = renames.rename(qualified)
+    if renamed == new or renamed.startswith(new + "."):
+        new_parts = [new_local, *renamed[len(new) + 1 :].split(".")] if renamed != new else [new_local]
+    else:
+        edits.report(name_node, "unbound", f"{qualified} becomes {renamed}, which {local!r} cannot reach after the rename; left unchanged")
+        return
+    old_parts = [local, *attrs]
+    if new_parts == old_parts:
+        return
+    common = 0
+    while (
+        common < len(old_parts) - 1 and common < len(new_parts) - 1
+        and old_parts[-1 - common] == new_parts[-1 - common]
+    ):
+        common += 1
+    i, j = len(old_parts) - common, len(new_parts) - common
+    target = nodes[i - 1]
+    edits.replace(target, rebuild_dotted(target, old_parts[:i], new_parts[:j]), path[: len(path) - (i - 1)])
+
+
+__all__ = ["Effect", "interest_names", "plan_imports"]

@@ -1,0 +1,59 @@
+"""Rewrite settings: the choices the specification leaves to the user.
+
+The options are part of a fork's identity (they go into
+:meth:`~graft.rewrite.Renames.fingerprint`), so they are a frozen value with a stable
+dictionary form, and every default is the conservative one from REWRITE_CASES.md.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import asdict, dataclass
+
+ENGINE_VERSION = "1"
+"""Bumped whenever the same input and options could give different output."""
+
+EntryPointPolicy = t.Literal["report", "rename", "keep"]
+DistributionPolicy = t.Literal["report", "keep"]
+StringPolicy = t.Literal["report", "keep"]
+
+
+@dataclass(frozen=True)
+class RewriteOptions:
+    """How the rewriter treats the cases that have more than one reasonable answer."""
+
+    docstrings: bool = False
+    """Rename module paths in docstrings and doctests (``>>> import flask``) too."""
+    entry_points: EntryPointPolicy = "report"
+    """Entry-point groups such as ``"flask.commands"``: renaming cuts off upstream's
+    plugins, keeping them loads plugins that import upstream; the default reports."""
+    distributions: DistributionPolicy = "report"
+    """Distribution-name lookups (``importlib.metadata.version("flask")``) are never
+    renamed (the fork is not a distribution of that name); ``report`` lists them."""
+    unknown_strings: StringPolicy = "report"
+    """Strings that are module paths of the package but stand where the rewriter cannot
+    tell what they are used for (a settings list, a dict value) are left alone;
+    ``report`` lists them so nothing is silent."""
+    skip_unparsable: bool = False
+    """A file libcst cannot parse counts as skipped instead of failed."""
+
+    def __post_init__(self) -> None:
+        if self.entry_points not in ("report", "rename", "keep"):
+            raise ValueError(f"entry_points must be report, rename or keep, not {self.entry_points!r}")
+        if self.distributions not in ("report", "keep"):
+            raise ValueError(f"distributions must be report or keep, not {self.distributions!r}")
+        if self.unknown_strings not in ("report", "keep"):
+            raise ValueError(f"unknown_strings must be report or keep, not {self.unknown_strings!r}")
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """A JSON-ready form, stable across runs (for the manifest and the fingerprint)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: t.Mapping[str, t.Any]) -> RewriteOptions:
+        """The inverse of :meth:`to_dict`; unknown keys are ignored so old manifests load."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+__all__ = ["ENGINE_VERSION", "RewriteOptions"]

@@ -1,0 +1,300 @@
+"""Strings that name the package: classify by where they stand, then apply a policy.
+
+Cases 15-26 of REWRITE_CASES.md. A string is treated as a module path only when its
+whole value is a dotted name under a renamed prefix, and what happens to it depends on
+the position: an argument of ``import_module``/``mock.patch``/``PackageLoader``/
+``getLogger``, a ``sys.modules`` key, a comparison with ``__name__``, an annotation are
+renamed; entry-point groups and distribution-name lookups follow the options; a
+docstring is prose unless asked; anything else is reported and left alone, so that an
+environ key such as ``"werkzeug.request"`` is never changed behind the user's back.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import libcst as cst
+
+from .scopes import Analysis, Path, StringUse, dotted_name
+
+if t.TYPE_CHECKING:
+    from .edit import Edits
+    from .names import Renames
+    from .options import RewriteOptions
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_PATH = re.compile(rf"({_IDENT}(?:\.{_IDENT})*)(\.?)((?::{_IDENT}(?:\.{_IDENT})*)?)")
+_ENTRY_POINT_SPEC = re.compile(rf"\s*[\w.-]+\s*=\s*({_IDENT}(?:\.{_IDENT})*)\s*(?::\s*[\w.]+)?\s*(?:\[[^\]]*\])?\s*")
+
+#: last name of a callable -> argument positions (and keywords) that hold a module name
+_MODULE_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "import_module": ((0,), ("name",)),
+    "__import__": ((0,), ("name",)),
+    "find_spec": ((0,), ("name",)),
+    "import_string": ((0,), ("import_name",)),
+    "importorskip": ((0,), ("modname",)),
+    "resolve_name": ((0,), ("name",)),
+    "find_loader": ((0,), ("fullname",)),
+    "patch": ((0,), ("target",)),
+    "getLogger": ((0,), ("name",)),
+    "PackageLoader": ((0,), ("package_name",)),
+    "get_data": ((0,), ("package",)),
+    "read_text": ((0,), ("package", "anchor")),
+    "read_binary": ((0,), ("package", "anchor")),
+    "open_text": ((0,), ("package", "anchor")),
+    "open_binary": ((0,), ("package", "anchor")),
+    "is_resource": ((0,), ("package", "anchor")),
+    "contents": ((0,), ("package", "anchor")),
+    "resource_filename": ((0,), ("package_or_requirement",)),
+    "resource_string": ((0,), ("package_or_requirement",)),
+    "resource_stream": ((0,), ("package_or_requirement",)),
+    "resource_exists": ((0,), ("package_or_requirement",)),
+    "resource_listdir": ((0,), ("package_or_requirement",)),
+    "resource_isdir": ((0,), ("package_or_requirement",)),
+    "filterwarnings": ((3,), ("module",)),
+    "simplefilter": ((), ("module",)),
+}
+_SYS_MODULES_METHODS = frozenset({"get", "pop", "setdefault", "__contains__", "__getitem__"})
+_ANNOTATION_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "cast": ((0,), ("typ",)),
+    "ForwardRef": ((0,), ("arg",)),
+    "TypeVar": ((), ("bound",)),
+}
+_DISTRIBUTION_FUNCS = frozenset(
+    {"version", "metadata", "distribution", "requires", "files", "get_distribution", "require"}
+)
+_IDENTITY_ATTRS = frozenset({"__name__", "__module__", "__package__", "__spec__.name"})
+
+
+def plan_strings(analysis: Analysis, renames: Renames, options: RewriteOptions, edits: Edits) -> None:
+    """Rename or report every string in ``analysis`` that names a renamed module."""
+    roots = renames.roots
+    for use in analysis.strings:
+        if isinstance(use.node, cst.FormattedString):
+            _plan_fstring(use, roots, analysis, edits)
+        else:
+            _plan_string(use, renames, options, analysis, edits)
+    for call in analysis.calls:
+        edits.report(call.node, "dynamic-import", f"{call.func}() with a computed module name cannot be renamed; check it by hand")
+
+
+def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
+    """(opening, body, closing) of a text literal; None for bytes."""
+    prefix, quote = node.prefix, node.quote
+    if "b" in prefix.lower():
+        return None
+    opening = node.value[: len(prefix) + len(quote)]
+    return opening, node.value[len(opening) : len(node.value) - len(quote)], quote
+
+
+def _plan_string(use: StringUse, renames: Renames, options: RewriteOptions, analysis: Analysis, edits: Edits) -> None:
+    node = use.node
+    assert isinstance(node, cst.SimpleString)
+    parts = _split_literal(node)
+    if parts is None:
+        return
+    opening, body, closing = parts
+    context = classify(use.path, node, analysis)
+    if context == "docstring":
+        if options.docstrings:
+            new_body = _substitute(body, renames)
+            if new_body != body:
+                edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
+        return
+    if context == "annotation":
+        new_body = _substitute(body, renames)
+        if new_body != body:
+            edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
+        return
+    match = _PATH.fullmatch(body)
+    if match is None:
+        spec = _ENTRY_POINT_SPEC.fullmatch(body)
+        if spec is not None and renames.matches(spec.group(1)):
+            edits.report(node, "entry-point", f"entry-point definition {body!r} names {spec.group(1)}; update the packaging metadata by hand")
+        return
+    dotted, dot, attr = match.groups()
+    new_dotted = renames.rename(dotted)
+    if new_dotted == dotted:
+        return
+    new_body = new_dotted + dot + attr
+    shown = f"{body!r}"
+    if context == "module" or (context == "entry-point" and options.entry_points == "rename"):
+        edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
+    elif context == "entry-point":
+        if options.entry_points == "report":
+            edits.report(node, "entry-point", f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream (entry_points='rename' renames it)")
+    elif context == "distribution":
+        if options.distributions == "report":
+            edits.report(node, "distribution", f"distribution name {shown} kept: the fork is not installed under that name; answer with the version it was forked from")
+    elif context == "dynamic":
+        edits.report(node, "dynamic-import", f"{shown} is part of a computed module name; check it by hand")
+    elif options.unknown_strings == "report":
+        edits.report(node, "string", f"{shown} looks like a module path but is not used as one here; left unchanged")
+
+
+def _plan_fstring(use: StringUse, roots: frozenset[str], analysis: Analysis, edits: Edits) -> None:
+    node = use.node
+    assert isinstance(node, cst.FormattedString)
+    text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+    pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(roots))) + r")(?:\.|$)")
+    first = node.parts[0] if node.parts else None
+    starts = isinstance(first, cst.FormattedStringText) and pattern.match(first.value) is not None
+    if classify(use.path, node, analysis) in ("module", "dynamic"):
+        edits.report(node, "dynamic-import", "a module name built with an f-string cannot be renamed; check it by hand")
+    elif starts or pattern.search(text) and _PATH.fullmatch(text.strip(".")):
+        edits.report(node, "string", "an f-string builds what looks like a module path; left unchanged")
+
+
+def _substitute(text: str, renames: Renames) -> str:
+    """Rename every dotted name under a renamed root inside free text (annotations, docstrings)."""
+    roots = "|".join(map(re.escape, sorted(renames.roots)))
+    pattern = re.compile(rf"(?<![\w.])(?:{roots})(?:\.{_IDENT})*(?![\w])")
+    return pattern.sub(lambda m: renames.rename(m.group(0)), text)
+
+
+def _resolve(dotted: str | None, analysis: Analysis) -> str:
+    """A callee's dotted name with its first part replaced by what it was imported as."""
+    if not dotted:
+        return ""
+    head, dot, rest = dotted.partition(".")
+    target = analysis.local_imports.get(head)
+    if target is None:
+        return dotted
+    return target + dot + rest
+
+
+def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
+    """What a string at ``path`` is used as: ``module``, ``annotation``, ``entry-point``,
+    ``distribution``, ``docstring``, ``dynamic`` or ``unknown``."""
+    if not path:
+        return "unknown"
+    parent = path[-1]
+    child: cst.CSTNode = node
+    depth = len(path) - 1
+    # Climb through wrappers that do not change what the string is.
+    while isinstance(parent, (cst.ConcatenatedString, cst.BinaryOperation, cst.FormattedStringExpression)) and depth > 0:
+        if isinstance(parent, cst.BinaryOperation) and not isinstance(parent.operator, (cst.Add, cst.Modulo)):
+            break
+        child, depth = parent, depth - 1
+        parent = path[depth]
+    computed = child is not node
+    if isinstance(parent, cst.Expr):
+        return "docstring"
+    if _in_annotation(path):
+        return "annotation" if not computed else "unknown"
+    if isinstance(parent, cst.Arg) and depth > 0 and isinstance(path[depth - 1], cst.Call):
+        kind = _classify_arg(path[depth - 1], parent, analysis)  # type: ignore[arg-type]
+        if computed and kind == "module":
+            return "dynamic"
+        return kind
+    if computed:
+        return "unknown"
+    if isinstance(parent, cst.Index) and depth > 2 and isinstance(path[depth - 2], cst.Subscript):
+        subscript = path[depth - 2]
+        if _resolve(dotted_name(subscript.value), analysis).endswith("sys.modules"):  # type: ignore[attr-defined]
+            return "module"
+        return "unknown"
+    if isinstance(parent, (cst.ComparisonTarget, cst.Comparison)):
+        comparison = parent if isinstance(parent, cst.Comparison) else path[depth - 1]
+        return "module" if _identity_comparison(comparison, analysis) else "unknown"  # type: ignore[arg-type]
+    if isinstance(parent, cst.DictElement) and parent.key is child and depth > 2:
+        return _classify_dict_key(path[:depth], analysis)
+    return "unknown"
+
+
+def _in_annotation(path: Path) -> bool:
+    for ancestor in reversed(path):
+        if isinstance(ancestor, cst.Annotation):
+            return True
+        if not isinstance(
+            ancestor,
+            (cst.Subscript, cst.SubscriptElement, cst.Index, cst.BinaryOperation, cst.Tuple, cst.Element, cst.List, cst.ConcatenatedString),
+        ):
+            return False
+    return False
+
+
+def _arg_position(call: cst.Call, arg: cst.Arg) -> tuple[int, str | None]:
+    if arg.keyword is not None:
+        return -1, arg.keyword.value
+    position = 0
+    for candidate in call.args:
+        if candidate is arg:
+            return position, None
+        if candidate.keyword is None and not candidate.star:
+            position += 1
+    return -1, None
+
+
+def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
+    callee = _resolve(dotted_name(call.func), analysis)
+    last = callee.rpartition(".")[2]
+    position, keyword = _arg_position(call, arg)
+
+    def at(spec: tuple[tuple[int, ...], tuple[str, ...]]) -> bool:
+        return position in spec[0] or keyword in spec[1]
+
+    if last in _DISTRIBUTION_FUNCS and ("metadata" in callee or "pkg_resources" in callee) and position == 0:
+        return "distribution"
+    if last in ("entry_points", "select", "iter_entry_points") and (keyword == "group" or (last == "iter_entry_points" and position == 0)):
+        return "entry-point"
+    if last in _MODULE_ARGS and at(_MODULE_ARGS[last]):
+        if last == "files" and "metadata" in callee:
+            return "distribution"
+        return "module"
+    if last == "files" and position == 0 and "resources" in callee:
+        return "module"
+    if last == "object" and callee.endswith("patch.object") and position == 0:
+        return "module"
+    if last in ("setattr", "delattr") and "." in callee and position == 0:
+        return "module"  # monkeypatch.setattr("pkg.mod.name", value)
+    if last in ("setitem", "delitem") and position == 1 and call.args:
+        if _resolve(dotted_name(call.args[0].value), analysis).endswith("sys.modules"):
+            return "module"
+    if last in _SYS_MODULES_METHODS and callee.rpartition(".")[0].endswith("sys.modules") and position == 0:
+        return "module"
+    if last == "startswith" or last == "endswith":
+        func = call.func
+        if isinstance(func, cst.Attribute) and _is_identity(func.value):
+            return "module"
+    if last in _ANNOTATION_ARGS and at(_ANNOTATION_ARGS[last]):
+        return "annotation"
+    return "unknown"
+
+
+def _is_identity(node: cst.BaseExpression) -> bool:
+    """Whether ``node`` reads a module identity: ``__name__``, ``obj.__module__``, ..."""
+    name = dotted_name(node)
+    if name is None:
+        return False
+    return any(name == attr or name.endswith("." + attr) for attr in _IDENTITY_ATTRS)
+
+
+def _identity_comparison(comparison: cst.Comparison, analysis: Analysis) -> bool:
+    operands = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+    if any(_is_identity(operand) for operand in operands):
+        return True
+    for target in comparison.comparisons:
+        if isinstance(target.operator, (cst.In, cst.NotIn)):
+            if _resolve(dotted_name(target.comparator), analysis).endswith("sys.modules"):
+                return True
+    return False
+
+
+def _classify_dict_key(path: Path, analysis: Analysis) -> str:
+    """A key of ``{...}`` passed as ``entry_points=`` (setup.py) or to ``patch.dict(sys.modules, ...)``."""
+    if len(path) < 3 or not isinstance(path[-1], cst.Dict):
+        return "unknown"
+    arg, call = path[-2], path[-3]
+    if not (isinstance(arg, cst.Arg) and isinstance(call, cst.Call)):
+        return "unknown"
+    if arg.keyword is not None and arg.keyword.value == "entry_points":
+        return "entry-point"
+    callee = _resolve(dotted_name(call.func), analysis)
+    if callee.endswith("patch.dict") and call.args and _resolve(dotted_name(call.args[0].value), analysis).endswith("sys.modules"):
+        return "module"
+    return "unknown"
+
+
+__all__ = ["classify", "plan_strings"]
