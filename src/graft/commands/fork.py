@@ -1,0 +1,67 @@
+"""``graft fork SOURCE NEW_NAME``: copy a package into the app under a new import name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..report import render_json, render_text
+from ..sources import SEARCH_PATH_ENV
+
+
+def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
+    """``--search-path DIR`` (repeatable): where distribution sources are looked up first."""
+    return click.option(
+        "--search-path", "search_path", multiple=True, type=click.Path(file_okay=False),
+        help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
+    )(function)
+
+
+@click.command("fork")
+@click.argument("source", required=False, default="vial")
+@click.argument("new_name")
+@click.option("--path", "path", metavar="DIR", help="Where the fork goes (default: ./NEW_NAME).")
+@click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to fork.")
+@click.option("--package", metavar="OLD", help="The package to take, when the source has several.")
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
+              help="An extra rewrite map (repeatable), e.g. a dependency of the package.")
+@click.option("--force", is_flag=True, help="Allow NEW_NAME to shadow an installed or stdlib module.")
+@search_path_option
+@click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.pass_context
+def fork_command(
+    ctx: click.Context,
+    source: str,
+    new_name: str,
+    path: str | None,
+    ref: str | None,
+    package: str | None,
+    maps: tuple[str, ...],
+    force: bool,
+    search_path: tuple[str, ...],
+    dry_run: bool,
+    fmt: str,
+) -> None:
+    """Fork SOURCE (default: the bundled vial) into the app as NEW_NAME.
+
+    SOURCE is an installed distribution or import name, a package directory or
+    project root, or a git repository path or URL (with --ref). The fork is
+    rewritten so every reference uses NEW_NAME, committed in git together with
+    a pristine snapshot that `graft sync` later merges from, and recorded under
+    [tool.graft] in pyproject.toml.
+    """
+    from ..fork import fork
+
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    report = fork(
+        source, new_name, dry_run=dry_run, cwd=Path.cwd(), path=path, ref=ref, package=package,
+        maps=maps, force=force, search_path=list(search_path) or None,
+        progress=not quiet and click.get_text_stream("stderr").isatty(),
+    )
+    if fmt == "json":
+        click.echo(render_json(report))
+    elif not quiet or dry_run:
+        click.echo(render_text(report))

@@ -1,0 +1,258 @@
+"""Vendoring a package into an app: ``graft fork`` and the core ``graft patch`` builds on.
+
+One operation does both: copy package OLD from SOURCE at a revision into PATH
+as import name NEW, rewritten with MAPS, recorded as manifest entry NEW of kind
+``fork`` or ``patch``. It is planned first (:func:`plan_vendor`, which writes
+nothing) and then applied (:func:`apply_vendor`).
+
+In git, the pristine renamed snapshot becomes a root commit whose tree holds
+only the package's path, by graft's fixed identity. The user's branch gets one
+merge commit, by the user, whose parents are the old HEAD and the snapshot and
+whose tree adds the package and the manifest entry. So the snapshot is
+reachable from the branch (a fresh clone can sync), and ``graft sync`` merges
+later snapshots with that commit as the base. Until HEAD moves, only
+unreachable objects have been written; if anything fails after, HEAD, index
+and work tree are put back.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import __version__, manifest, snapshot, sources, vcs
+from .errors import DirtyWorktreeError, InvalidNameError, UserError, VcsError
+from .names import validate_import_name
+from .report import ForkReport
+
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+    from .snapshot import Rendering
+
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class ForkPlan:
+    """Everything :func:`apply_vendor` will do, computed without changing the repository."""
+
+    root: Path
+    head: str
+    branch: str | None
+    pyproject: str
+    """Repository-relative path of the ``pyproject.toml`` that records the entry."""
+    pyproject_text: str
+    entry: Entry
+    """The entry to record; ``snapshot`` is filled in when the plan is applied."""
+    upstream: str
+    rendering: Rendering
+
+
+# -- shared preconditions (sync uses them too) --------------------------------
+
+
+def open_clean_repo(cwd: Path) -> vcs.Repo:
+    """The user's repository, refusing a bare one, an unfinished operation or tracked changes."""
+    repo = vcs.Repo(cwd)
+    if repo.bare:
+        raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
+    operation = repo.operation_in_progress()
+    if operation is not None:
+        raise DirtyWorktreeError(f"a git {operation} is in progress.",
+                                 hint=f"Finish or abort the {operation} first.")
+    dirty = repo.dirty_paths()
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+        raise DirtyWorktreeError(f"the work tree has uncommitted changes ({shown}).",
+                                 hint="Please commit or stash your local changes and retry.")
+    return repo
+
+
+def find_pyproject(repo: vcs.Repo, cwd: Path) -> tuple[str, str]:
+    """(repository-relative path, text) of the app's pyproject.toml; text is "" if absent.
+
+    The nearest one from ``cwd`` up to the repository root; the root's if there is none.
+    """
+    root = repo.root.resolve()
+    here = cwd.resolve()
+    while True:
+        if (here / PYPROJECT).is_file():
+            break
+        if here == root or here.parent == here:
+            here = root
+            break
+        here = here.parent
+    rel = PurePosixPath(Path(os.path.relpath(here / PYPROJECT, root))).as_posix()
+    path = root / rel
+    if not path.exists():
+        return rel, ""
+    if not repo.is_tracked(rel):
+        raise DirtyWorktreeError(f"{rel} is not committed; graft records forks in it.",
+                                 hint=f"Commit it (git add {rel} && git commit) and retry.")
+    return rel, path.read_bytes().decode("utf-8")
+
+
+def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -> str:
+    root = repo.root.resolve()
+    full = (cwd / (path or name)).resolve()
+    try:
+        rel = full.relative_to(root)
+    except ValueError:
+        raise UserError(f"--path {full} is outside the repository ({root}).") from None
+    posix = rel.as_posix()
+    if posix in ("", ".") or rel.parts[0] == ".git":
+        raise UserError(f"--path {path!r} cannot hold a package.", hint="Give a subdirectory.")
+    if full.exists() or full.is_symlink() or repo.resolve(f"{head}:{posix}", "object"):
+        raise UserError(f"{posix} already exists.",
+                        hint="Choose another --path, or remove it first.")
+    return posix
+
+
+# -- the core ------------------------------------------------------------------
+
+
+def plan_vendor(
+    source: str | None,
+    name: str,
+    *,
+    kind: str = "fork",
+    cwd: Path | None = None,
+    path: str | None = None,
+    ref: str | None = None,
+    package: str | None = None,
+    maps: t.Sequence[str] = (),
+    force: bool = False,
+    search_path: t.Sequence[str] | None = None,
+    progress: bool = False,
+) -> ForkPlan:
+    """Plan vendoring package OLD from ``source`` as import name ``name``; writes nothing.
+
+    :param kind: ``fork`` (a renamed copy: the map OLD=NAME is implied) or ``patch``
+        (an extension kept under its own name, ``name == OLD``, rewritten with ``maps``).
+    :param maps: extra rewrite maps (``flask=myflask``) on top of the implied one.
+    :param force: allow NAME to shadow a standard-library or installed module
+        (a ``patch`` shadows the installed extension on purpose and never needs it).
+    :raises UserError: one of its subclasses, before anything was written.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    repo = open_clean_repo(cwd)
+    head = repo.head()
+    if head is None:
+        raise VcsError("the repository has no commits yet.",
+                       hint="Commit your app first (git commit --allow-empty -m init is enough).")
+    if kind not in manifest.KINDS:
+        raise UserError(f"unknown kind {kind!r}.")
+    validate_import_name(name, force=force or kind == "patch")
+    prefix = _target(repo, cwd, path, name, head)
+    pyproject, text = find_pyproject(repo, cwd)
+    recorded = manifest.parse_manifest(text)
+    if recorded.get(name) is not None:
+        raise UserError(f"{name} is already recorded in {pyproject}.",
+                        hint=f"Run `graft sync {name}` to update it.")
+    for other in recorded.entries:
+        if prefix.startswith(other.path + "/") or other.path.startswith(prefix + "/"):
+            raise UserError(f"{prefix} overlaps {other.name} at {other.path}.")
+    upstream = sources.locate(source or sources.BUNDLED, root=repo.root.resolve(), cwd=cwd,
+                              ref=ref, package=package, search_path=search_path)
+    if kind == "fork" and upstream.package == name:
+        raise InvalidNameError(f"NEW_NAME {name!r} is the upstream's own name.",
+                               hint="A fork needs a new import name (e.g. acme_web).")
+    if kind == "patch" and upstream.package != name:
+        raise InvalidNameError(f"a patched extension keeps its name: expected {upstream.package!r}.")
+    implied = [f"{upstream.package}={name}"] if upstream.package != name else []
+    all_maps = snapshot.load_renames([*implied, *maps]).to_strings()
+    rendering = snapshot.render(upstream, all_maps, prefix, repo=repo, progress=progress)
+    entry = manifest.Entry(
+        name=name, kind=kind, source=upstream.source, source_kind=upstream.kind,
+        package=upstream.package, path=prefix, maps=tuple(all_maps), revision=upstream.revision,
+        upstream_tree=upstream.tree, fingerprint=rendering.fingerprint, snapshot="",
+        snapshot_tree=rendering.tree, graft_version=__version__, ref=upstream.ref,
+    )
+    return ForkPlan(repo.root.resolve(), head, repo.branch(), pyproject, text, entry,
+                    upstream.label, rendering)
+
+
+def snapshot_message(entry: Entry, upstream: str) -> str:
+    """The message of a snapshot commit: deterministic, so rebuilding it gives the same id."""
+    return (
+        f"graft snapshot: {upstream} as {entry.name}\n\n"
+        f"Pristine upstream {upstream}, renamed with {', '.join(entry.maps)}, at {entry.path}/.\n"
+        f"Rewrite fingerprint: {entry.fingerprint}\n"
+        "graft sync merges newer snapshots from here; do not edit or rebase it.\n"
+    )
+
+
+def apply_vendor(plan: ForkPlan) -> ForkReport:
+    """Write the snapshot and the merge commit, then move the branch to it.
+
+    If anything fails or is interrupted, HEAD, index and work tree are as before.
+    """
+    repo = open_clean_repo(plan.root)
+    if repo.head() != plan.head:
+        raise VcsError("HEAD moved since the fork was planned.", hint="Run the command again.")
+    entry = plan.entry
+    moved = False
+    try:
+        snapshot.checkpoint("planned")
+        tree = snapshot.store(repo, plan.rendering)
+        snap = repo.commit_tree(tree, [], snapshot_message(entry, plan.upstream), snapshot=True)
+        snapshot.checkpoint("snapshot")
+        entry = entry.replace(snapshot=snap)
+        text = manifest.set_entry(plan.pyproject_text, entry)
+        blob = repo.write_blob(text.encode("utf-8"))
+        merged = repo.write_tree({**plan.rendering.files, plan.pyproject: blob}, base=plan.head)
+        verb = "fork" if entry.kind == "fork" else "patch"
+        message = (
+            f"graft {verb}: {plan.upstream} as {entry.name} in {entry.path}/\n\n"
+            f"Adds {plan.upstream} ({entry.source_kind} source {entry.source}) at {entry.path}/, "
+            f"renamed with {', '.join(entry.maps)}, and records it under "
+            f"[tool.graft.packages.{entry.name}] in {plan.pyproject}.\n"
+            f"The second parent is the pristine renamed snapshot {snap[:10]}; "
+            "graft sync uses it as the merge base.\n"
+        )
+        commit = repo.commit_tree(merged, [plan.head, snap], message)
+        snapshot.checkpoint("commit")
+        repo.move_head(plan.head, commit, f"graft {verb}: {entry.name}")
+        moved = True
+        snapshot.checkpoint("checkout")
+    except BaseException:
+        if moved:
+            repo.restore(plan.head, plan.branch)
+        raise
+    repo.set_config("rerere.enabled", "true")
+    snapshot.save_cache(repo, plan.rendering)
+    return _report(plan, entry, snap, commit)
+
+
+def _report(plan: ForkPlan, entry: Entry, snap: str | None, commit: str | None) -> ForkReport:
+    prefix = entry.path + "/"
+    return ForkReport(
+        name=entry.name, kind=entry.kind, package=entry.package, upstream=plan.upstream,
+        source=entry.source, source_kind=entry.source_kind, revision=entry.revision,
+        path=entry.path, pyproject=plan.pyproject, maps=entry.maps,
+        files=tuple(p[len(prefix):] for p in plan.rendering.files),
+        rewritten=plan.rendering.rewritten, findings=plan.rendering.findings,
+        snapshot=snap, commit=commit, dry_run=commit is None,
+    )
+
+
+def report_plan(plan: ForkPlan) -> ForkReport:
+    """The report of a plan that was not applied (``--dry-run``)."""
+    return _report(plan, plan.entry, None, None)
+
+
+def vendor(source: str | None, name: str, *, dry_run: bool = False, **options: t.Any) -> ForkReport:
+    """Plan, then apply unless ``dry_run``. Options are those of :func:`plan_vendor`."""
+    plan = plan_vendor(source, name, **options)
+    return report_plan(plan) if dry_run else apply_vendor(plan)
+
+
+def fork(source: str | None, new_name: str, *, dry_run: bool = False, **options: t.Any) -> ForkReport:
+    """``graft fork``: vendor ``source`` (default: the bundled vial) under ``new_name``."""
+    return vendor(source, new_name, dry_run=dry_run, kind="fork", **options)
+
+
+__all__ = ["ForkPlan", "apply_vendor", "find_pyproject", "fork", "open_clean_repo", "plan_vendor",
+           "report_plan", "snapshot_message", "vendor"]

@@ -1,0 +1,228 @@
+"""The record of every vendored package, kept in the app's ``pyproject.toml``.
+
+This is the contract between a fork and every later sync: the next sync's base
+is the recorded snapshot commit, and if that commit is gone it is rebuilt from
+the recorded source, revision and maps alone, then checked against the recorded
+tree id. Pure data and text: no git, no file system. Edits go through tomlkit,
+so the user's formatting and comments survive byte for byte outside our table.
+
+Layout (one table per vendored package, keyed by its import name in the app)::
+
+    [tool.graft.packages.acme_web]
+    kind = "fork"                  # or "patch" (an extension kept under its own name)
+    source = "vial"                # as given: bundled name, distribution, directory, git URL
+    source-kind = "bundled"        # bundled | distribution | directory | git
+    ref = "v1.2"                   # git sources: the ref asked for (optional)
+    package = "vial"               # the import name upstream
+    path = "acme_web"              # where it lives, relative to the repository root
+    maps = ["vial=acme_web"]       # the rewrite maps, in order
+    revision = "0.1.0"             # upstream version, or commit id for git sources
+    upstream-tree = "<sha>"        # git tree id of the raw upstream files (a content digest)
+    fingerprint = "<hash>"         # the rewrite settings and engine version
+    snapshot = "<sha>"             # commit holding the pristine renamed snapshot (merge base)
+    snapshot-tree = "<sha>"        # its tree id, to verify a regenerated snapshot
+    graft-version = "0.1.0"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+from dataclasses import dataclass
+
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.items import Table
+
+from .errors import ManifestError
+
+KINDS = ("fork", "patch")
+SOURCE_KINDS = ("bundled", "distribution", "directory", "git")
+TABLE = ("tool", "graft", "packages")
+
+_FIELDS: tuple[tuple[str, str], ...] = (
+    # (attribute, key in the table), in the order they are written
+    ("kind", "kind"),
+    ("source", "source"),
+    ("source_kind", "source-kind"),
+    ("ref", "ref"),
+    ("package", "package"),
+    ("path", "path"),
+    ("maps", "maps"),
+    ("revision", "revision"),
+    ("upstream_tree", "upstream-tree"),
+    ("fingerprint", "fingerprint"),
+    ("snapshot", "snapshot"),
+    ("snapshot_tree", "snapshot-tree"),
+    ("graft_version", "graft-version"),
+)
+_OPTIONAL = {"ref"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vendored package: where it came from, how it was renamed, and its merge base."""
+
+    name: str
+    """Import name in the app (the table key)."""
+    kind: str
+    source: str
+    source_kind: str
+    package: str
+    """Import name upstream."""
+    path: str
+    """Posix path of the package directory, relative to the repository root."""
+    maps: tuple[str, ...]
+    revision: str
+    upstream_tree: str
+    fingerprint: str
+    snapshot: str
+    snapshot_tree: str
+    graft_version: str
+    ref: str | None = None
+
+    def replace(self, **changes: t.Any) -> Entry:
+        """A copy with some fields changed (entries are immutable values)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_table(self) -> dict[str, t.Any]:
+        """The TOML table for this entry, in a stable key order."""
+        table: dict[str, t.Any] = {}
+        for attr, key in _FIELDS:
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            table[key] = list(value) if isinstance(value, tuple) else value
+        return table
+
+    @classmethod
+    def from_table(cls, name: str, table: t.Mapping[str, t.Any]) -> Entry:
+        """Validate and build an entry; raises ManifestError naming the bad field."""
+        where = f"[{'.'.join(TABLE)}.{name}]"
+        values: dict[str, t.Any] = {"name": name}
+        for attr, key in _FIELDS:
+            if key not in table:
+                if attr in _OPTIONAL:
+                    values[attr] = None
+                    continue
+                raise ManifestError(f"{where} in pyproject.toml has no {key!r}.",
+                                    hint="Restore it from git history, or fork again.")
+            value = table[key]
+            if attr == "maps":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ManifestError(f"{where} 'maps' must be a list of 'OLD=NEW' strings.")
+                value = tuple(str(v) for v in value)
+            elif not isinstance(value, str):
+                raise ManifestError(f"{where} {key!r} must be a string.")
+            else:
+                value = str(value)
+            values[attr] = value
+        if values["kind"] not in KINDS:
+            raise ManifestError(f"{where} 'kind' must be one of {', '.join(KINDS)}.")
+        if values["source_kind"] not in SOURCE_KINDS:
+            raise ManifestError(f"{where} 'source-kind' must be one of {', '.join(SOURCE_KINDS)}.")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Every entry recorded in one ``pyproject.toml``."""
+
+    entries: tuple[Entry, ...] = ()
+
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries]
+
+    def get(self, name: str) -> Entry | None:
+        for entry in self.entries:
+            if entry.name == name:
+                return entry
+        return None
+
+    def select(self, name: str | None) -> Entry:
+        """The entry called ``name``, or the only one when ``name`` is None."""
+        if name is not None:
+            entry = self.get(name)
+            if entry is None:
+                known = ", ".join(self.names()) or "none"
+                raise ManifestError(f"no vendored package named {name!r} in pyproject.toml "
+                                    f"(recorded: {known}).")
+            return entry
+        if not self.entries:
+            raise ManifestError("pyproject.toml records no vendored package under "
+                                f"[{'.'.join(TABLE)}].", hint="Run `graft fork` first.")
+        if len(self.entries) > 1:
+            raise ManifestError(f"several vendored packages are recorded ({', '.join(self.names())}).",
+                                hint="Name the one to use.")
+        return self.entries[0]
+
+
+def _parse(text: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ManifestError(f"pyproject.toml is not valid TOML: {exc}") from None
+
+
+def parse_manifest(text: str) -> Manifest:
+    """Read every entry from the text of a ``pyproject.toml`` (empty text: no entries)."""
+    node: t.Any = _parse(text)
+    for key in TABLE:
+        if not isinstance(node, t.Mapping) or key not in node:
+            return Manifest()
+        node = node[key]
+    if not isinstance(node, t.Mapping):
+        raise ManifestError(f"[{'.'.join(TABLE)}] in pyproject.toml must be a table.")
+    entries = []
+    for name, table in node.items():
+        if not isinstance(table, t.Mapping):
+            raise ManifestError(f"[{'.'.join(TABLE)}.{name}] in pyproject.toml must be a table.")
+        entries.append(Entry.from_table(str(name), table))
+    return Manifest(tuple(entries))
+
+
+def set_entry(text: str, entry: Entry) -> str:
+    """The text of ``pyproject.toml`` with ``entry`` added or replaced; the rest is kept."""
+    doc = _parse(text)
+    node: t.Any = doc
+    for key in TABLE:
+        if key not in node:
+            node.add(key, tomlkit.table(is_super_table=True))
+        node = node[key]
+        if not isinstance(node, Table):
+            raise ManifestError(f"{key!r} in pyproject.toml must be a table.")
+    table = tomlkit.table()
+    for key, value in entry.to_table().items():
+        if isinstance(value, list):
+            array = tomlkit.array()
+            array.extend(value)
+            table.add(key, array)
+        else:
+            table.add(key, value)
+    if entry.name in node:
+        existing = node[entry.name]
+        for key in list(existing.keys()):
+            if key not in table:
+                del existing[key]
+        for key, value in table.items():
+            existing[key] = value
+    else:
+        node.add(entry.name, table)
+    rendered = tomlkit.dumps(doc)
+    if text and not text.endswith("\n"):
+        return rendered
+    return rendered if rendered.endswith("\n") else rendered + "\n"
+
+
+def remove_entry(text: str, name: str) -> str:
+    """The text of ``pyproject.toml`` without the entry ``name``."""
+    doc = _parse(text)
+    node: t.Any = doc
+    for key in TABLE:
+        node = node.get(key) if isinstance(node, t.Mapping) else None
+    if isinstance(node, Table) and name in node:
+        del node[name]
+    return tomlkit.dumps(doc)
+
+
+__all__ = ["KINDS", "SOURCE_KINDS", "Entry", "Manifest", "parse_manifest", "remove_entry", "set_entry"]

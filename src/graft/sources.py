@@ -1,0 +1,410 @@
+"""Where an upstream package comes from, and which of its files a fork copies.
+
+Four kinds of source give the same thing, an :class:`Upstream`: the package's
+raw files (bytes, keyed by their path inside the fork directory) plus the
+revision they belong to. ``bundled`` is the vial framework shipped with graft;
+``distribution`` an installed distribution or import name (files through
+``importlib.metadata``, optionally from another search path, so a test or a
+user can point at a ``pip install --target`` directory); ``directory`` a
+package directory or a project root; ``git`` a repository path or URL at a ref.
+A new kind of source touches only this module.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import importlib.util
+import os
+import re
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import vcs
+from .errors import SourceError
+
+BUNDLED = "vial"
+"""The framework ``graft fork`` copies when no source is given."""
+
+SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache"})
+SKIP_SUFFIXES = (".pyc", ".pyo")
+COMPILED_SUFFIXES = (".so", ".pyd")
+NOT_PACKAGES = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
+                          "benchmarks", "scripts", "tools", "build", "dist"})
+LICENCE_RE = re.compile(r"^(licen[cs]e|copying|notice|authors)([.-].*)?$", re.IGNORECASE)
+SEARCH_PATH_ENV = "GRAFT_SEARCH_PATH"
+"""Extra directories (``os.pathsep``-separated) searched for distributions before sys.path."""
+CACHE_ENV = "GRAFT_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """One revision of an upstream package, with its raw files in memory."""
+
+    kind: str
+    """bundled | distribution | directory | git"""
+    source: str
+    """How the manifest names the source (relative paths are relative to the repo root)."""
+    package: str
+    """The import name upstream."""
+    revision: str
+    """A version, or a commit id for git sources."""
+    ref: str | None = None
+    files: t.Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    """Raw bytes by posix path relative to the package directory (licences at its top)."""
+
+    @property
+    def label(self) -> str:
+        """How messages name this revision: ``flask 3.0.3`` or ``upstream v2 (1a2b3c4d5e)``."""
+        if self.kind == "git":
+            shown = f"{self.ref} ({self.revision[:10]})" if self.ref else self.revision[:10]
+            return f"{self.package} {shown}"
+        return f"{self.package} {self.revision}"
+
+    @property
+    def tree(self) -> str:
+        """The git tree id of the raw files: a content digest needing no repository."""
+        return vcs.hash_tree({path: vcs.hash_blob(data) for path, data in self.files.items()})
+
+
+def search_path_from_env() -> list[str]:
+    value = os.environ.get(SEARCH_PATH_ENV, "")
+    return [part for part in value.split(os.pathsep) if part]
+
+
+def _looks_like_url(source: str) -> bool:
+    return "://" in source or bool(re.match(r"^[\w.-]+@[\w.-]+:", source))
+
+
+def _looks_like_path(source: str) -> bool:
+    return (os.sep in source or "/" in source or source.startswith((".", "~"))
+            or os.path.isabs(source))
+
+
+def locate(
+    source: str,
+    *,
+    root: Path,
+    cwd: Path | None = None,
+    ref: str | None = None,
+    package: str | None = None,
+    search_path: t.Sequence[str] | None = None,
+    kind: str | None = None,
+) -> Upstream:
+    """Find ``source`` and read the package from it; raises SourceError with a fix.
+
+    :param root: the app's repository root; recorded local paths are relative to it.
+    :param cwd: where a path given on the command line is relative to (default ``root``).
+    :param kind: force a kind (as recorded in the manifest) instead of guessing.
+    """
+    cwd = cwd or root
+    if kind is None:
+        kind = _guess_kind(source, cwd, search_path)
+    if kind == "bundled":
+        return _bundled(source, package)
+    if kind == "distribution":
+        return _distribution(source, package, search_path)
+    path = source
+    if kind in ("directory", "git") and not _looks_like_url(source):
+        full = (cwd / os.path.expanduser(source)).resolve()
+        path = os.fspath(full)
+        source = _record_path(full, root)
+    if kind == "directory":
+        return _directory(Path(path), source, package)
+    if kind == "git":
+        return _git(path, source, ref, package)
+    raise SourceError(f"unknown source kind {kind!r}.")
+
+
+def _guess_kind(source: str, cwd: Path, search_path: t.Sequence[str] | None) -> str:
+    if _looks_like_url(source):
+        return "git"
+    if not _looks_like_path(source):
+        if source == BUNDLED:
+            return "bundled"
+        if _find_distribution(source, search_path) is not None:
+            return "distribution"
+    path = cwd / os.path.expanduser(source)
+    if path.is_dir():
+        return "git" if vcs.is_repository_root(path) else "directory"
+    raise SourceError(
+        f"unknown source {source!r}: not an installed distribution or import name, "
+        "not a directory, not a git URL.",
+        hint="Install it, or give a path or git URL.",
+    )
+
+
+def _record_path(path: Path, root: Path) -> str:
+    try:
+        return PurePosixPath(Path(os.path.relpath(path, root))).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+
+
+# -- reading a package directory ---------------------------------------------
+
+
+def read_package_dir(directory: Path) -> dict[str, bytes]:
+    """Every file a fork copies from a package directory; refuses compiled extensions."""
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            full = Path(dirpath, name)
+            rel = full.relative_to(directory).as_posix()
+            _check_file(rel)
+            if name.endswith(SKIP_SUFFIXES):
+                continue
+            files[rel] = full.read_bytes()
+    return files
+
+
+def _check_file(rel: str) -> None:
+    name = rel.rsplit("/", 1)[-1]
+    if name.endswith(COMPILED_SUFFIXES) or ".cpython-" in name:
+        if name.endswith(SKIP_SUFFIXES):
+            return
+        raise SourceError(
+            f"the package contains a compiled extension module ({rel}); graft can only fork "
+            "pure-Python packages.",
+            hint="Fork a pure-Python build of it, or keep depending on it.",
+        )
+
+
+def _add_licences(files: dict[str, bytes], licences: t.Iterable[tuple[str, bytes]]) -> None:
+    for name, data in licences:
+        files.setdefault(name, data)
+
+
+def _find_package(top: Path, package: str | None, what: str) -> Path:
+    """The package directory in a project root (``src/OLD`` or ``OLD``), or top itself."""
+    if package is None and (top / "__init__.py").is_file():
+        return top
+    if package is not None:
+        for candidate in (top / "src" / package, top / package):
+            if candidate.is_dir():
+                return candidate
+        if top.name == package and top.is_dir():
+            return top
+        raise SourceError(f"no package {package!r} in {what} (looked for src/{package} and "
+                          f"{package}/).", hint="Check --package.")
+    found = [d for base in (top / "src", top) if base.is_dir() for d in sorted(base.iterdir())
+             if d.is_dir() and (d / "__init__.py").is_file() and d.name not in NOT_PACKAGES]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise SourceError(f"no Python package found in {what}.",
+                          hint="Give the package directory itself, or --package NAME.")
+    names = ", ".join(sorted({d.name for d in found}))
+    raise SourceError(f"several packages in {what} ({names}).", hint="Choose one with --package.")
+
+
+def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
+    if project_root is not None and (project_root / "pyproject.toml").is_file():
+        match = re.search(r'(?m)^version\s*=\s*"([^"]+)"',
+                          (project_root / "pyproject.toml").read_text("utf-8", "replace"))
+        if match:
+            return match.group(1)
+    init = package_dir / "__init__.py"
+    if init.is_file():
+        try:
+            tree = ast.parse(init.read_bytes())
+        except SyntaxError:
+            return None
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id == "__version__"
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                return node.value.value
+    return None
+
+
+# -- the four kinds ----------------------------------------------------------
+
+
+def _bundled(source: str, package: str | None) -> Upstream:
+    spec = importlib.util.find_spec(BUNDLED)
+    if spec is None or not spec.submodule_search_locations:
+        raise SourceError(f"the bundled {BUNDLED} framework is not installed.",
+                          hint="Reinstall graft.")
+    directory = Path(next(iter(spec.submodule_search_locations)))
+    files = read_package_dir(directory)
+    version = _version_of(directory, None) or importlib.metadata.version("graft")
+    return Upstream("bundled", BUNDLED, BUNDLED, version, None, files)
+
+
+def _find_distribution(
+    name: str, search_path: t.Sequence[str] | None
+) -> tuple[importlib.metadata.Distribution, str | None] | None:
+    """A distribution by distribution name or import name, searching ``search_path`` first."""
+    paths = [*(search_path or []), *search_path_from_env()]
+    for where in ([paths] if paths else []) + [None]:
+        kwargs: dict[str, t.Any] = {} if where is None else {"path": where}
+        dists = list(importlib.metadata.distributions(name=name, **kwargs))
+        if dists:
+            return dists[0], None
+        for dist in importlib.metadata.distributions(**kwargs):
+            if name in _top_level(dist):
+                return dist, name
+    return None
+
+
+def _top_level(dist: importlib.metadata.Distribution) -> set[str]:
+    text = dist.read_text("top_level.txt")
+    if text:
+        return {line.strip() for line in text.splitlines() if line.strip()}
+    return {PurePosixPath(str(f)).parts[0] for f in dist.files or ()
+            if len(PurePosixPath(str(f)).parts) > 1 and str(f).endswith("/__init__.py")
+            and not str(f).startswith("..")}
+
+
+def _distribution(source: str, package: str | None, search_path: t.Sequence[str] | None) -> Upstream:
+    found = _find_distribution(source, search_path)
+    if found is None:
+        raise SourceError(f"no installed distribution or import name {source!r}.",
+                          hint=f"Install it, or add its site directory to ${SEARCH_PATH_ENV}.")
+    dist, import_name = found
+    dist_name = dist.metadata["Name"] or source
+    package = package or import_name
+    if package is None:
+        tops = sorted(n for n in _top_level(dist) if not n.startswith("_") and n.isidentifier())
+        normal = re.sub(r"[-_.]+", "_", dist_name).lower()
+        if normal in tops:
+            package = normal
+        elif len(tops) == 1:
+            package = tops[0]
+        else:
+            raise SourceError(f"{dist_name} provides several packages ({', '.join(tops) or 'none'}).",
+                              hint="Choose one with --package.")
+    files: dict[str, bytes] = {}
+    licences: list[tuple[str, bytes]] = []
+    prefix = package + "/"
+    for record in dist.files or ():
+        name = str(record).replace(os.sep, "/")
+        if name.startswith(prefix):
+            rel = name[len(prefix):]
+            if any(part in SKIP_DIRS for part in rel.split("/")):
+                continue
+            _check_file(rel)
+            if rel.endswith(SKIP_SUFFIXES):
+                continue
+            files[rel] = Path(str(dist.locate_file(record))).read_bytes()
+        elif ".dist-info/" in name and LICENCE_RE.match(name.rsplit("/", 1)[-1]):
+            licences.append((name.rsplit("/", 1)[-1], Path(str(dist.locate_file(record))).read_bytes()))
+    if not files:
+        located = Path(str(dist.locate_file(package)))
+        if not located.is_dir():
+            raise SourceError(f"distribution {dist_name} has no package {package!r}.",
+                              hint="Check --package.")
+        files = read_package_dir(located)
+    _add_licences(files, sorted(licences))
+    return Upstream("distribution", dist_name, package, dist.version, None, files)
+
+
+def _directory(path: Path, source: str, package: str | None) -> Upstream:
+    if not path.is_dir():
+        raise SourceError(f"source directory {source} does not exist.")
+    package_dir = _find_package(path, package, f"directory {source}")
+    project_root = None if package_dir == path else path
+    files = read_package_dir(package_dir)
+    if project_root is not None:
+        _add_licences(files, sorted((p.name, p.read_bytes()) for p in project_root.iterdir()
+                                    if p.is_file() and LICENCE_RE.match(p.name)))
+    version = _version_of(package_dir, project_root) or "unversioned"
+    return Upstream("directory", source, package_dir.name, version, None, files)
+
+
+def _open_git(location: str) -> vcs.Repo:
+    if _looks_like_url(location):
+        cache = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "graft") / "git"
+        key = hashlib.sha1(location.encode(), usedforsecurity=False).hexdigest()[:16]
+        return vcs.mirror(location, cache / key)
+    return vcs.Repo(location, search_parents=False)
+
+
+def _git(location: str, source: str, ref: str | None, package: str | None) -> Upstream:
+    try:
+        repo = _open_git(location)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot open git source {source}: {exc}") from None
+    commit = repo.resolve(ref or "HEAD")
+    if commit is None:
+        raise SourceError(f"unknown ref {ref or 'HEAD'!r} in git source {source}.",
+                          hint=f"Known tags: {', '.join(repo.tags()[-5:]) or 'none'}.")
+    everything = repo.ls_tree(commit)
+    package = _git_package(everything, package, source)
+    prefix = "" if package[1] == "" else package[1] + "/"
+    files: dict[str, bytes] = {}
+    for path, sha in everything.items():
+        if not path.startswith(prefix):
+            continue
+        rel = path[len(prefix):]
+        if any(part in SKIP_DIRS for part in rel.split("/")):
+            continue
+        _check_file(rel)
+        if not rel.endswith(SKIP_SUFFIXES):
+            files[rel] = repo.read_blob(sha)
+    if prefix:
+        _add_licences(files, sorted((p, repo.read_blob(s)) for p, s in everything.items()
+                                    if "/" not in p and LICENCE_RE.match(p)))
+    return Upstream("git", source, package[0], commit, ref, files)
+
+
+def _git_package(everything: t.Mapping[str, str], package: str | None, source: str) -> tuple[str, str]:
+    """(import name, directory in the tree) of the package in a git source."""
+    dirs = {p.rsplit("/", 1)[0] for p in everything if p.endswith("/__init__.py")}
+    if package is not None:
+        for candidate in (f"src/{package}", package):
+            if candidate in dirs or any(p.startswith(candidate + "/") for p in everything):
+                return package, candidate
+        raise SourceError(f"no package {package!r} in git source {source}.", hint="Check --package.")
+    found = sorted({d for d in dirs if d.count("/") == 0 or (d.startswith("src/") and d.count("/") == 1)}
+                   - {d for d in dirs if d.rsplit("/", 1)[-1] in NOT_PACKAGES})
+    if len(found) == 1:
+        return found[0].rsplit("/", 1)[-1], found[0]
+    if not found:
+        raise SourceError(f"no Python package found in git source {source}.",
+                          hint="Choose one with --package.")
+    names = ", ".join(d.rsplit("/", 1)[-1] for d in found)
+    raise SourceError(f"several packages in git source {source} ({names}).",
+                      hint="Choose one with --package.")
+
+
+def releases_between(
+    source: str, *, root: Path, since: str, until: str
+) -> list[str]:
+    """Tags of a git source after commit ``since`` up to and including commit ``until``.
+
+    Oldest first: ``graft sync --step`` merges them one at a time.
+    """
+    location = source if _looks_like_url(source) else os.fspath((root / source).resolve())
+    repo = _open_git(location)
+    steps: list[str] = []
+    seen: set[str] = set()
+    for tag in repo.tags():
+        commit = repo.resolve(tag)
+        if commit is None or commit in seen or commit == since:
+            continue
+        if repo.is_ancestor(since, commit) and repo.is_ancestor(commit, until):
+            steps.append(tag)
+            seen.add(commit)
+    return steps
+
+
+def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
+    """The ref a sync moves to when none is given: the recorded branch, else the newest tag."""
+    location = source if _looks_like_url(source) else os.fspath((root / source).resolve())
+    repo = _open_git(location)
+    if recorded_ref and recorded_ref in repo.branches():
+        return recorded_ref
+    tags = repo.tags()
+    return tags[-1] if tags else "HEAD"
+
+
+__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "locate", "read_package_dir",
+           "releases_between", "search_path_from_env"]

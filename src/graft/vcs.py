@@ -1,0 +1,414 @@
+"""The only module that talks to git: a thin, byte-exact wrapper over GitPython.
+
+Everything graft does to a repository goes through :class:`Repo`, so the git
+quirks live in one place: ``repo.git.<cmd>`` raises on any non-zero exit (a
+merge with conflicts exits 1), stdout loses its trailing newline unless asked
+not to, and blobs are read through the object database when bytes matter.
+Every failure is turned into a :class:`~graft.errors.VcsError`.
+
+graft's own snapshot commits use a fixed identity and a fixed date, so the same
+tree and parents always give the same commit id; commits on the user's branch
+use the user's identity. Hooks are disabled for every command graft runs: a
+formatter in a pre-commit hook must not rewrite the pristine upstream snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from .errors import VcsError
+
+SNAPSHOT_ENV: dict[str, str] = {
+    "GIT_AUTHOR_NAME": "graft",
+    "GIT_AUTHOR_EMAIL": "graft@snapshot.invalid",
+    "GIT_AUTHOR_DATE": "2000-01-01T00:00:00+0000",
+    "GIT_COMMITTER_NAME": "graft",
+    "GIT_COMMITTER_EMAIL": "graft@snapshot.invalid",
+    "GIT_COMMITTER_DATE": "2000-01-01T00:00:00+0000",
+}
+"""Identity and date of snapshot commits: fixed, so that regenerating one gives the same id."""
+
+_NO_HOOKS = ("-c", f"core.hooksPath={os.devnull}")
+BLOB_MODE = "100644"
+
+
+def hash_blob(data: bytes) -> str:
+    """The id git gives ``data`` as a blob, computed without a git process."""
+    header = b"blob %d\0" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def hash_tree(files: t.Mapping[str, str]) -> str:
+    """The id of the git tree holding ``files`` (posix path -> blob id, mode 100644).
+
+    Used to fingerprint an upstream's raw files without writing objects anywhere.
+    """
+    root: dict[str, t.Any] = {}
+    for path, sha in files.items():
+        node = root
+        *dirs, leaf = path.split("/")
+        for part in dirs:
+            node = node.setdefault(part, {})
+        node[leaf] = sha
+    return _hash_node(root)
+
+
+def _hash_node(node: dict[str, t.Any]) -> str:
+    # git sorts tree entries by name, with directories compared as "name/".
+    def key(item: tuple[str, t.Any]) -> bytes:
+        name, value = item
+        return name.encode() + (b"/" if isinstance(value, dict) else b"")
+
+    body = b""
+    for name, value in sorted(node.items(), key=key):
+        if isinstance(value, dict):
+            body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(_hash_node(value))
+        else:
+            body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
+    header = b"tree %d\0" % len(body)
+    return hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a tree diff: status letter (A, D, M, R, ...) and the path(s)."""
+
+    status: str
+    path: str
+    new_path: str | None = None
+
+
+class Repo:
+    """A user's git work tree, or an upstream repository graft reads from."""
+
+    def __init__(self, path: str | os.PathLike[str], *, search_parents: bool = True) -> None:
+        try:
+            self._repo = git.Repo(os.fspath(path), search_parent_directories=search_parents)
+        except (InvalidGitRepositoryError, NoSuchPathError):
+            raise VcsError(
+                f"{os.fspath(path)} is not inside a git work tree.",
+                hint="graft records forks in git history: run `git init` and commit your app first.",
+            ) from None
+        self.bare = self._repo.bare
+        self.root = Path(self._repo.working_tree_dir or self._repo.git_dir)
+        """The top of the work tree (the git dir for a bare repository)."""
+        self.git_dir = Path(self._repo.git_dir)
+        """The per-work-tree git dir, where in-progress state belongs."""
+
+    # -- running git ---------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        env: t.Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+        strip: bool = True,
+    ) -> tuple[int, str, str]:
+        """Run one git command; returns (status, stdout, stderr), raising VcsError if ``check``."""
+        command = ["git", *_NO_HOOKS, *args]
+        handle = None
+        try:
+            if stdin is not None:
+                handle = tempfile.TemporaryFile()
+                handle.write(stdin)
+                handle.seek(0)
+            status, out, err = self._repo.git.execute(
+                command,
+                istream=handle,
+                with_extended_output=True,
+                with_exceptions=False,
+                strip_newline_in_stdout=strip,
+                env=dict(env or {}),
+            )
+        except GitCommandError as exc:  # git itself could not be started
+            raise VcsError(f"git {args[0]} failed: {exc}") from None
+        finally:
+            if handle is not None:
+                handle.close()
+        if check and status != 0:
+            detail = (err or out).strip().splitlines()
+            raise VcsError(f"git {' '.join(args[:2])} failed: {detail[-1] if detail else status}")
+        return status, out, err
+
+    def out(self, *args: str, **kwargs: t.Any) -> str:
+        """stdout of a git command that must succeed."""
+        return self.run(*args, **kwargs)[1]
+
+    # -- reading -------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None on an unborn branch."""
+        status, out, _ = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+        return out.strip() if status == 0 else None
+
+    def branch(self) -> str | None:
+        """The full ref name of the current branch, or None when HEAD is detached."""
+        status, out, _ = self.run("symbolic-ref", "-q", "HEAD", check=False)
+        return out.strip() if status == 0 else None
+
+    def resolve(self, rev: str, kind: str = "commit") -> str | None:
+        """The id ``rev`` names (peeled to ``kind``), or None if there is no such object."""
+        status, out, _ = self.run("rev-parse", "--verify", "-q", f"{rev}^{{{kind}}}", check=False)
+        return out.strip() if status == 0 else None
+
+    def has_object(self, sha: str) -> bool:
+        """Whether the object database holds ``sha``."""
+        return self.run("cat-file", "-e", sha, check=False)[0] == 0
+
+    def missing_objects(self, shas: t.Iterable[str]) -> set[str]:
+        """The ids among ``shas`` that the object database lacks (one git process)."""
+        wanted = sorted(set(shas))
+        if not wanted:
+            return set()
+        out = self.out("cat-file", "--batch-check", stdin="\n".join(wanted).encode() + b"\n")
+        return {line.split()[0] for line in out.splitlines() if line.endswith(" missing")}
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether ``ancestor`` is reachable from ``descendant``."""
+        args = ("merge-base", "--is-ancestor", ancestor, descendant)
+        return self.run(*args, check=False)[0] == 0
+
+    def tags(self) -> list[str]:
+        """Tag names, oldest version first (git's version sort)."""
+        out = self.out("tag", "--list", "--sort=version:refname")
+        return [line for line in out.splitlines() if line]
+
+    def branches(self) -> list[str]:
+        """Local branch names."""
+        out = self.out("for-each-ref", "--format=%(refname:short)", "refs/heads")
+        return [line for line in out.splitlines() if line]
+
+    def ls_tree(self, treeish: str, prefix: str | None = None) -> dict[str, str]:
+        """Blob ids of every file under ``prefix`` in ``treeish``, keyed by full posix path."""
+        args = ["ls-tree", "-r", "-z", "--full-tree", treeish]
+        if prefix:
+            args += ["--", prefix]
+        out = self.out(*args, strip=False)
+        files: dict[str, str] = {}
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, sha = meta.split()
+            if kind == "blob":
+                files[path] = sha
+        return files
+
+    def read_blob(self, sha: str) -> bytes:
+        """The exact bytes of a blob, read through the object database."""
+        try:
+            return t.cast(bytes, self._repo.odb.stream(bytes.fromhex(sha)).read())
+        except Exception as exc:  # GitPython raises several unrelated types here
+            raise VcsError(f"cannot read git object {sha}: {exc}") from None
+
+    def read_file(self, treeish: str, path: str) -> bytes | None:
+        """The bytes of ``path`` in ``treeish``, or None if it has no such file."""
+        sha = self.resolve(f"{treeish}:{path}", "blob")
+        return None if sha is None else self.read_blob(sha)
+
+    def diff_trees(self, old: str, new: str, prefix: str | None = None) -> list[Change]:
+        """What changed from ``old`` to ``new`` (tree-ish), with rename detection."""
+        args = ["diff-tree", "-r", "-z", "-M", "--no-commit-id", "--name-status", old, new]
+        if prefix:
+            args += ["--", prefix]
+        fields = self.out(*args, strip=False).split("\0")
+        changes: list[Change] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            status = fields[i]
+            if status[0] in "RC":
+                changes.append(Change(status[0], fields[i + 1], fields[i + 2]))
+                i += 3
+            else:
+                changes.append(Change(status[0], fields[i + 1]))
+                i += 2
+        return changes
+
+    def dirty_paths(self) -> list[str]:
+        """Tracked paths with staged or unstaged changes (untracked files do not count)."""
+        args = ("status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames")
+        out = self.out(*args, strip=False)
+        return [record[3:] for record in out.split("\0") if len(record) > 3 and record[2] == " "]
+
+    def operation_in_progress(self) -> str | None:
+        """The name of an unfinished git operation (merge, rebase, ...), if any."""
+        markers = {
+            "MERGE_HEAD": "merge",
+            "CHERRY_PICK_HEAD": "cherry-pick",
+            "REVERT_HEAD": "revert",
+            "rebase-merge": "rebase",
+            "rebase-apply": "rebase or am",
+        }
+        for marker, name in markers.items():
+            if (self.git_dir / marker).exists():
+                return name
+        return None
+
+    def merge_head(self) -> str | None:
+        """The commit being merged, while a merge is stopped."""
+        path = self.git_dir / "MERGE_HEAD"
+        return path.read_text().split()[0] if path.exists() else None
+
+    def unmerged(self) -> dict[str, set[int]]:
+        """Conflicted paths and the index stages present for each (1 base, 2 ours, 3 theirs)."""
+        out = self.out("ls-files", "-u", "-z", strip=False)
+        stages: dict[str, set[int]] = {}
+        for record in out.split("\0"):
+            if record:
+                meta, _, path = record.partition("\t")
+                stages.setdefault(path, set()).add(int(meta.split()[2]))
+        return stages
+
+    def is_tracked(self, path: str) -> bool:
+        """Whether ``path`` (relative to the root) is in the index."""
+        return bool(self.out("ls-files", "-z", "--", path, strip=False))
+
+    # -- writing objects (invisible until a ref points at them) ---------------
+
+    def write_blobs(self, paths: t.Sequence[Path]) -> list[str]:
+        """Store files as blobs, byte for byte (no filters), in one git process."""
+        if not paths:
+            return []
+        listing = "\n".join(os.fspath(p) for p in paths).encode() + b"\n"
+        out = self.out("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing)
+        shas = out.split()
+        if len(shas) != len(paths):
+            raise VcsError("git hash-object returned an unexpected number of ids")
+        return shas
+
+    def write_blob(self, data: bytes) -> str:
+        """Store bytes as a blob."""
+        return self.out("hash-object", "-w", "--no-filters", "--stdin", stdin=data).strip()
+
+    def write_tree(self, files: t.Mapping[str, str | None], base: str | None = None) -> str:
+        """A tree: ``base`` (a tree-ish, or empty) with ``files`` (path -> blob id, None deletes)."""
+        with tempfile.TemporaryDirectory(prefix="graft-index-") as scratch:
+            env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
+            if base is not None:
+                self.run("read-tree", base, env=env)
+            lines = []
+            for path, sha in files.items():
+                if sha is None:
+                    lines.append(f"0 {'0' * 40}\t{path}")
+                else:
+                    lines.append(f"{BLOB_MODE} {sha}\t{path}")
+            if lines:
+                info = ("\n".join(lines) + "\n").encode()
+                self.run("update-index", "--add", "--remove", "--index-info", stdin=info, env=env)
+            return self.out("write-tree", env=env).strip()
+
+    def commit_tree(
+        self, tree: str, parents: t.Sequence[str], message: str, *, snapshot: bool = False
+    ) -> str:
+        """A commit object; ``snapshot`` uses graft's fixed identity, else the user's."""
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        env = SNAPSHOT_ENV if snapshot else None
+        return self.out(*args, "-F", "-", stdin=message.encode(), env=env).strip()
+
+    # -- changing what the user sees ------------------------------------------
+
+    def move_head(self, old: str, new: str, reason: str) -> None:
+        """Move index, work tree and HEAD from ``old`` to ``new``; untracked files survive.
+
+        git refuses, before changing anything, when an untracked file would be overwritten.
+        """
+        self.run("read-tree", "-m", "-u", old, new)
+        self.run("update-ref", "-m", reason, "HEAD", new, old)
+
+    def set_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
+        """Point ``ref`` at ``new``, only if it still points at ``old``."""
+        args = ["update-ref", "-m", reason, ref, new]
+        if old is not None:
+            args.append(old)
+        self.run(*args)
+
+    def set_config(self, key: str, value: str) -> None:
+        """Set a repository-local config value."""
+        self.run("config", "--local", key, value)
+
+    def merge(self, commit: str, message: str) -> bool:
+        """Start a real ``git merge --no-commit``; True when it stopped without conflicts.
+
+        On conflicts the repository is left in git's ordinary merge state. Any other
+        failure (an untracked file in the way, say) raises, and git has changed nothing.
+        """
+        args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message, commit)
+        status, out, err = self.run("-c", "rerere.enabled=true", *args, check=False)
+        if status == 0:
+            return True
+        if self.merge_head() is not None and self.unmerged():
+            return False
+        detail = (err or out).strip().splitlines()
+        raise VcsError(f"git merge failed: {detail[-1] if detail else status}")
+
+    def merge_abort(self) -> None:
+        """Undo a stopped merge, back to HEAD (git's own ``merge --abort``)."""
+        self.run("merge", "--abort")
+
+    def stage(self, paths: t.Sequence[str]) -> None:
+        """``git add`` the given paths (relative to the root)."""
+        if paths:
+            self.run("add", "--", *paths)
+
+    def unstage_deleted(self, paths: t.Sequence[str]) -> None:
+        """Resolve conflicts by deletion: drop the paths from index and work tree."""
+        if paths:
+            self.run("rm", "-q", "-f", "--", *paths)
+
+    def rerere(self) -> None:
+        """Record conflict preimages and replay known resolutions now."""
+        self.run("-c", "rerere.enabled=true", "rerere", check=False)
+
+    def commit_merge(self, message: str) -> str:
+        """Conclude the stopped merge as a commit by the user; returns its id."""
+        self.run("-c", "rerere.enabled=true", "commit", "--no-verify", "-q", "-F", "-",
+                 stdin=message.encode())
+        head = self.head()
+        assert head is not None
+        return head
+
+    def restore(self, head: str, branch_ref: str | None) -> None:
+        """Put HEAD (and its branch) back at ``head``, with index and work tree to match."""
+        current = self.head()
+        if current is not None and current != head:
+            self.run("read-tree", "-m", "-u", current, head)
+        if branch_ref is not None:
+            self.set_ref(branch_ref, head, None, "graft: restore")
+        else:
+            self.run("update-ref", "--no-deref", "HEAD", head)
+
+
+def mirror(url: str, dest: Path) -> Repo:
+    """A bare mirror of the repository at ``url`` in ``dest``, cloned or fetched up to date."""
+    try:
+        if (dest / "HEAD").exists():
+            repo = Repo(dest, search_parents=False)
+            repo.run("fetch", "--prune", "--tags", "--quiet", "origin")
+            return repo
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        git.Repo.clone_from(url, os.fspath(dest), mirror=True, multi_options=["--quiet"])
+    except GitCommandError as exc:
+        detail = (exc.stderr or "").strip().splitlines()
+        raise VcsError(f"cannot fetch {url}: {detail[-1] if detail else exc}") from None
+    return Repo(dest, search_parents=False)
+
+
+def is_repository_root(path: Path) -> bool:
+    """Whether ``path`` is the top of a git work tree or a bare repository."""
+    if (path / ".git").exists():
+        return True
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+__all__ = ["SNAPSHOT_ENV", "Change", "Repo", "hash_blob", "hash_tree", "is_repository_root", "mirror"]
