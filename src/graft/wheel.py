@@ -97,25 +97,32 @@ def make_metadata(
     requires: t.Sequence[str],
     summary: str = "",
 ) -> bytes:
-    """METADATA text: the original's headers and description with name, version, requirements replaced."""
-    msg = email.message.Message()
-    skip = {"metadata-version", "name", "version", "requires-dist", "dynamic", "license-file"}
-    msg["Metadata-Version"] = "2.1"
-    msg["Name"] = name
-    msg["Version"] = version
+    """METADATA text: the original's headers and description with name, version, requirements replaced.
+
+    Written by hand rather than by :mod:`email`'s generator, which refuses the multi-line
+    ``Description`` headers real metadata carries; a description header becomes the body.
+    """
+    skip = {"metadata-version", "name", "version", "requires-dist", "dynamic", "license-file",
+            "description"}
+    headers = [("Metadata-Version", "2.1"), ("Name", name), ("Version", version)]
+    body = ""
     if original is not None:
-        for key, value in original.items():
-            if key.lower() not in skip:
-                msg[key] = value
+        headers += [(k, str(v)) for k, v in original.items() if k.lower() not in skip]
+        payload = original.get_payload()
+        body = payload if isinstance(payload, str) and payload.strip() else str(original.get("Description") or "")
     elif summary:
-        msg["Summary"] = summary
-    for requirement in requires:
-        msg["Requires-Dist"] = requirement
-    body = original.get_payload() if original is not None else ""
-    text = msg.as_string(policy=email.policy.compat32.clone(max_line_length=0))
-    if isinstance(body, str) and body.strip():
-        text = text.rstrip("\n") + "\n\n" + body.lstrip("\n")
+        headers.append(("Summary", summary))
+    headers += [("Requires-Dist", r) for r in requires]
+    lines = [f"{key}: {_fold(value)}" for key, value in headers]
+    text = "\n".join(lines) + "\n"
+    if body.strip():
+        text += "\n" + body.strip("\n") + "\n"
     return text.encode("utf-8")
+
+
+def _fold(value: str) -> str:
+    """A header value on one logical line: continuation lines indented, as RFC 822 wants."""
+    return "\n        ".join(value.splitlines()) if "\n" in value else value
 
 
 def _record_hash(data: bytes) -> str:

@@ -1,0 +1,97 @@
+"""``graft patch EXTENSION``: make a Flask extension run on the app's renamed framework."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from pathlib import Path
+
+import click
+
+from ..sources import SEARCH_PATH_ENV
+
+if t.TYPE_CHECKING:
+    from ..patch import PatchReport
+
+
+def render_patch_text(report: PatchReport) -> str:
+    """The human rendering: the vendoring, then the wheel, then what needs a human."""
+    from ..report import render_text
+
+    lines = [render_text(report.vendored)]
+    lines[0] = lines[0].replace("Vendored", "Patched", 1)
+    lines.append(f"{report.vendored.name} now imports {report.target}; the app imports it as "
+                 f"`import {report.vendored.name}` from {report.vendored.path}/.")
+    if report.wheel:
+        verb = "Built and installed" if report.installed else "Built"
+        lines.append(f"{verb} {report.wheel}.")
+        lines += [f"  Requires-Dist: {old} -> {new or '(dropped)'}" for old, new in report.requirements]
+    if report.human:
+        lines.append(f"{len(report.human)} thing(s) need a human:")
+        lines += [f"  {finding.format()}" for finding in report.human]
+    return "\n".join(lines)
+
+
+@click.command("patch")
+@click.argument("extension")
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
+              help="A rewrite map (repeatable); default: from the fork recorded in pyproject.toml.")
+@click.option("--profile", metavar="NAME", help="A built-in rename profile, e.g. flask-vial.")
+@click.option("--target", "fork", metavar="NAME",
+              help="The recorded fork to target, when pyproject.toml records several.")
+@click.option("--into", "into", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory that receives the patched package (default: beside the fork).")
+@click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to patch.")
+@click.option("--package", metavar="NAME", help="The package to take, when the source has several.")
+@click.option("--search-path", "search_path", multiple=True, type=click.Path(file_okay=False),
+              help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).")
+@click.option("--wheel", "wheel_dir", metavar="OUTDIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Also build a wheel of the patched extension that requires the target, not Flask.")
+@click.option("--install", is_flag=True, help="With --wheel: pip install the wheel (no dependencies).")
+@click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.pass_context
+def patch_command(
+    ctx: click.Context,
+    extension: str,
+    maps: tuple[str, ...],
+    profile: str | None,
+    fork: str | None,
+    into: Path | None,
+    ref: str | None,
+    package: str | None,
+    search_path: tuple[str, ...],
+    wheel_dir: Path | None,
+    install: bool,
+    dry_run: bool,
+    fmt: str,
+) -> None:
+    """Patch EXTENSION so that it uses the app's renamed framework instead of Flask.
+
+    EXTENSION is an installed distribution or import name (flask-login,
+    flask_login), a directory (project root or package), or a git repository
+    path or URL (with --ref). It is copied into the app under its own import
+    name, only its references to the framework are rewritten, and it is
+    committed and recorded in pyproject.toml (kind "patch") so that `graft sync`
+    merges its later releases. Without --map or --profile, the maps come from
+    the fork recorded in pyproject.toml.
+    """
+    from ..errors import UserError
+    from ..patch import patch
+
+    if install and wheel_dir is None:
+        raise click.UsageError("--install needs --wheel OUTDIR.")
+    if dry_run and wheel_dir is not None:
+        raise UserError("--wheel builds from the committed patch, so it cannot be combined "
+                        "with --dry-run.", hint="Drop one of them.")
+    report = patch(
+        extension, dry_run=dry_run, wheel_dir=wheel_dir, install=install, cwd=Path.cwd(),
+        maps=maps, profile=profile, fork=fork, into=into, ref=ref, package=package,
+        search_path=list(search_path) or None,
+    )
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    elif not quiet or dry_run:
+        click.echo(render_patch_text(report))
