@@ -158,6 +158,13 @@ def _fork_text(report: ForkReport) -> str:
     return "\n".join(lines)
 
 
+def _short(revision: str) -> str:
+    """Commit ids shortened as git shows them; versions as they are."""
+    if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
+        return revision[:10]
+    return revision
+
+
 _STATUS_LETTER = {"A": "added", "D": "deleted", "M": "changed", "R": "renamed", "C": "copied",
                   "T": "type changed"}
 
@@ -178,7 +185,7 @@ def _sync_text(report: SyncReport) -> str:
             "conflicts": "Merging",
             "aborted": "Aborted merging",
         }.get(step.status, step.status)
-        lines.append(f"{head} {step.upstream} into {report.name} (from {step.old_revision}).")
+        lines.append(f"{head} {step.upstream} into {report.name} (from {_short(step.old_revision)}).")
         if step.regenerated:
             lines.append("  The previous snapshot commit was missing: rebuilt it and verified its tree.")
         if step.relinked:

@@ -344,7 +344,8 @@ class Repo:
         failure (an untracked file in the way, say) raises, and git has changed nothing.
         """
         args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message, commit)
-        status, out, err = self.run("-c", "rerere.enabled=true", *args, check=False)
+        rerere = ("-c", "rerere.enabled=true", "-c", "rerere.autoUpdate=true")
+        status, out, err = self.run(*rerere, *args, check=False)
         if status == 0:
             return True
         if self.merge_head() is not None and self.unmerged():

@@ -1,0 +1,73 @@
+"""``graft sync``: merge a newer upstream release into a fork (and ``--continue``/``--abort``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ConflictError
+from ..report import SyncReport, render_json, render_text
+from .fork import search_path_option
+
+
+@click.command("sync")
+@click.argument("name", required=False)
+@click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to move to "
+              "(default: the recorded branch, else the newest tag).")
+@click.option("--source", metavar="SOURCE", help="Move the fork to another source of the same package.")
+@click.option("--step", is_flag=True, help="Merge each release in between, one merge commit each.")
+@search_path_option
+@click.option("--dry-run", is_flag=True, help="Print what the sync would merge; change nothing.")
+@click.option("--continue", "continue_", is_flag=True,
+              help="Finish a sync stopped on conflicts, after you resolved and staged them.")
+@click.option("--abort", is_flag=True, help="Give up a stopped sync: back to where it started.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.pass_context
+def sync_command(
+    ctx: click.Context,
+    name: str | None,
+    ref: str | None,
+    source: str | None,
+    step: bool,
+    search_path: tuple[str, ...],
+    dry_run: bool,
+    continue_: bool,
+    abort: bool,
+    fmt: str,
+) -> None:
+    """Merge the newer upstream of fork NAME (the only one, by default) into your branch.
+
+    The new upstream is renamed like the fork and committed as a pristine snapshot; git
+    merges it with the previous snapshot as the base, so your changes are kept. On
+    conflicts, exit code 3 and git's usual conflict state: resolve, `git add`, then
+    `graft sync --continue`, or `graft sync --abort` to go back.
+    """
+    from .. import sync as syncing
+
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    progress = not quiet and click.get_text_stream("stderr").isatty()
+    if continue_ and abort:
+        raise click.UsageError("--continue and --abort exclude each other.")
+    if (continue_ or abort) and (name or ref or source or step or dry_run or search_path):
+        raise click.UsageError("--continue and --abort take no other option.")
+    report: SyncReport
+    if abort:
+        report = syncing.abort_sync(cwd=Path.cwd())
+    elif continue_:
+        report = syncing.continue_sync(cwd=Path.cwd(), progress=progress)
+    else:
+        report = syncing.sync(name, dry_run=dry_run, cwd=Path.cwd(), ref=ref, source=source,
+                              step=step, search_path=list(search_path) or None, progress=progress)
+    if fmt == "json":
+        click.echo(render_json(report))
+    elif not quiet or dry_run or report.status == "conflicts":
+        click.echo(render_text(report))
+    if report.status == "conflicts":
+        files = ", ".join(report.conflicts[:5]) + (", ..." if len(report.conflicts) > 5 else "")
+        raise ConflictError(f"the sync of {report.name} stopped on conflicts in {files}.",
+                            hint="Resolve, `git add`, then `graft sync --continue` (or --abort).")
+
+
+__all__ = ["sync_command"]

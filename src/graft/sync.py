@@ -1,0 +1,468 @@
+"""``graft sync``: merge a newer upstream release into a fork with a real ``git merge``.
+
+The new upstream is renamed with the recorded maps and committed as a snapshot
+whose parent is the previous snapshot; that commit is merged into the user's
+branch, so git's merge base is the previous pristine snapshot and the merge is a
+true three-way merge (old upstream renamed, new upstream renamed, your fork).
+The manifest moves in the merge commit itself. Conflicts are git's own; the
+state needed by ``--continue`` and ``--abort`` is kept in ``.git/graft/``.
+
+:func:`plan_sync` computes a :class:`SyncPlan` and writes nothing; :func:`apply`
+performs it. Any error or interruption during :func:`apply` puts the repository
+back exactly as it was; a conflict leaves git's ordinary merge state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__, manifest, snapshot, sources, vcs
+from .errors import ManifestError, SourceError, UserError, VcsError
+from .fork import find_pyproject, open_clean_repo, snapshot_message
+from .report import SyncReport, SyncStep
+
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+    from .snapshot import Rendering
+    from .sources import Upstream
+
+STATE = "graft/sync.json"
+MARKERS = (b"<<<<<<< ", b">>>>>>> ")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One upstream revision to merge, rendered."""
+
+    upstream: Upstream
+    rendering: Rendering
+    entry: Entry
+    """The entry as it will be recorded after this merge (``snapshot`` set when applied)."""
+    changes: tuple[vcs.Change, ...]
+    """Upstream's changes since the previous step, as computed from the renderings."""
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """A sync, decided: which fork, which base, which upstream revisions, in order."""
+
+    root: Path
+    head: str
+    branch: str | None
+    pyproject: str
+    entry: Entry
+    base: str | None
+    """The previous snapshot commit, or None when it must be rebuilt (see ``base_rendering``)."""
+    base_rendering: Rendering | None
+    base_label: str
+    relink: bool
+    """The base is not reachable from HEAD (squash or rebase): reconnect it before merging."""
+    targets: tuple[Target, ...]
+    local_changes: tuple[str, ...]
+    search_path: tuple[str, ...] = ()
+
+    @property
+    def is_up_to_date(self) -> bool:
+        return not self.targets
+
+
+# -- state kept between `graft sync` and `--continue` / `--abort` ---------------
+
+
+def state_path(repo: vcs.Repo) -> Path:
+    return repo.git_dir / STATE
+
+
+def read_state(repo: vcs.Repo) -> dict[str, t.Any] | None:
+    """The in-progress sync recorded in ``.git/graft/``, if any (for ``graft status``)."""
+    try:
+        return t.cast("dict[str, t.Any]", json.loads(state_path(repo).read_text("utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_state(repo: vcs.Repo, state: t.Mapping[str, t.Any]) -> None:
+    path = state_path(repo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), "utf-8")
+    os.replace(tmp, path)
+
+
+def _clear_state(repo: vcs.Repo) -> None:
+    try:
+        state_path(repo).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def is_sync_in_progress(repo: vcs.Repo) -> bool:
+    state = read_state(repo)
+    return state is not None and repo.merge_head() == state.get("snapshot")
+
+
+# -- planning ---------------------------------------------------------------------
+
+
+def locate_upstream(entry: Entry, root: Path, *, ref: str | None = None, source: str | None = None,
+                    cwd: Path | None = None, search_path: t.Sequence[str] | None = None) -> Upstream:
+    """The upstream an entry syncs from: its recorded source (or ``source``) at ``ref``.
+
+    Without ``ref``, git sources move to the recorded branch or the newest tag, other
+    sources to what is installed or on disk now.
+    """
+    if source is not None:
+        return sources.locate(source, root=root, cwd=cwd or root, ref=ref, package=entry.package,
+                              search_path=search_path)
+    if entry.source_kind == "git" and ref is None:
+        ref = sources.default_ref(entry.source, root=root, recorded_ref=entry.ref)
+    return sources.locate(entry.source, root=root, ref=ref, package=entry.package,
+                          search_path=search_path, kind=entry.source_kind)
+
+
+def recorded_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+                      ) -> Upstream:
+    """The upstream at the recorded revision, verified against the recorded digest.
+
+    Used to rebuild a missing snapshot and by ``graft check``. Raises SourceError when
+    the source no longer offers that revision (an upgraded distribution, say).
+    """
+    ref = entry.revision if entry.source_kind == "git" else None
+    upstream = sources.locate(entry.source, root=root, ref=ref, package=entry.package,
+                              search_path=search_path, kind=entry.source_kind)
+    if upstream.tree != entry.upstream_tree:
+        raise SourceError(
+            f"{entry.source} no longer provides {entry.package} {entry.revision} as recorded "
+            f"(found {upstream.label}).",
+            hint="Install or check out the recorded revision (or pass --search-path) and retry.",
+        )
+    return upstream
+
+
+def entry_label(entry: Entry) -> str:
+    """How messages name the recorded revision, the way :attr:`Upstream.label` does."""
+    if entry.source_kind != "git":
+        return f"{entry.package} {entry.revision}"
+    shown = f"{entry.ref} ({entry.revision[:10]})" if entry.ref else entry.revision[:10]
+    return f"{entry.package} {shown}"
+
+
+def _changes(old: t.Mapping[str, str], new: t.Mapping[str, str]) -> tuple[vcs.Change, ...]:
+    changes = [vcs.Change("D", p) for p in old if p not in new]
+    changes += [vcs.Change("A", p) for p in new if p not in old]
+    changes += [vcs.Change("M", p) for p in new if p in old and old[p] != new[p]]
+    return tuple(sorted(changes, key=lambda c: c.path))
+
+
+def plan_sync(
+    name: str | None = None,
+    *,
+    cwd: Path | None = None,
+    ref: str | None = None,
+    source: str | None = None,
+    step: bool = False,
+    search_path: t.Sequence[str] | None = None,
+    progress: bool = False,
+    refs: t.Sequence[str] | None = None,
+) -> SyncPlan:
+    """Decide what a sync of fork ``name`` does; writes nothing.
+
+    :param step: merge each release (git tag) between the recorded and the target revision.
+    :param refs: explicit revisions to merge in order (used by ``--continue`` for the
+        steps left); overrides ``ref`` and ``step``.
+    :raises UserError: a precondition failed (dirty tree, unknown fork, missing source...).
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    repo = vcs.Repo(cwd)
+    state = read_state(repo)
+    if state is not None:
+        if repo.merge_head() == state.get("snapshot"):
+            raise UserError(f"a sync of {state['name']} is in progress.",
+                            hint="Run `graft sync --continue` or `graft sync --abort`.")
+        _clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
+    repo = open_clean_repo(cwd)
+    head = repo.head()
+    if head is None:
+        raise VcsError("the repository has no commits yet.")
+    root = repo.root.resolve()
+    pyproject, text = find_pyproject(repo, cwd)
+    entry = manifest.parse_manifest(text).select(name)
+    fingerprint = snapshot.load_renames(entry.maps).fingerprint()
+
+    plans: list[str | None]
+    if refs is not None:
+        plans = list(refs)
+    else:
+        plans = [ref]
+    first = locate_upstream(entry, root, ref=plans[0], source=source, cwd=cwd,
+                            search_path=search_path)
+    if (refs is None and not step and first.revision == entry.revision
+            and first.tree == entry.upstream_tree and fingerprint == entry.fingerprint
+            and first.source == entry.source):
+        return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
+                        first.label, False, (), (), tuple(search_path or ()))
+    if refs is None and step and first.kind == "git":
+        between = sources.releases_between(first.source, root=root, since=entry.revision,
+                                           until=first.revision)
+        if between and repo_resolve_equal(between[-1], first):
+            plans = list(between)
+        else:
+            plans = [*between, first.ref or first.revision]
+
+    # The base: the recorded snapshot, or a rebuild of it checked against the recorded tree.
+    base: str | None = entry.snapshot
+    base_rendering = None
+    base_label = entry_label(entry)
+    if not repo.has_object(entry.snapshot) or repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:
+        old = recorded_upstream(entry, root, search_path=search_path)
+        base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)
+        if base_rendering.tree != entry.snapshot_tree:
+            raise ManifestError(
+                f"rebuilding the snapshot of {entry.name} at {entry.revision} gives tree "
+                f"{base_rendering.tree}, not the recorded {entry.snapshot_tree}.",
+                hint="The rewrite settings or engine changed; re-fork or restore the snapshot commit.",
+            )
+        base = None
+    relink = base is None or not repo.is_ancestor(base, head)
+    base_files = (base_rendering.files if base_rendering is not None
+                  else repo.ls_tree(t.cast(str, base), entry.path))
+    ours = repo.ls_tree(head, entry.path)
+    local = tuple(sorted(p for p in set(base_files) | set(ours) if base_files.get(p) != ours.get(p)))
+
+    targets: list[Target] = []
+    previous = base_files
+    current = entry
+    for i, target_ref in enumerate(plans):
+        upstream = first if i == 0 else locate_upstream(entry, root, ref=target_ref, source=source,
+                                                        cwd=cwd, search_path=search_path)
+        rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo, progress=progress)
+        if rendering.tree == current.snapshot_tree and upstream.revision == current.revision:
+            continue
+        current = current.replace(
+            source=upstream.source, source_kind=upstream.kind, revision=upstream.revision,
+            ref=upstream.ref, upstream_tree=upstream.tree, fingerprint=rendering.fingerprint,
+            snapshot="", snapshot_tree=rendering.tree, graft_version=__version__,
+        )
+        targets.append(Target(upstream, rendering, current, _changes(previous, rendering.files)))
+        previous = rendering.files
+    return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
+                    relink, tuple(targets), local, tuple(search_path or ()))
+
+
+def repo_resolve_equal(tag: str, upstream: Upstream) -> bool:
+    """Whether the last release tag is the target itself (so it is not merged twice)."""
+    return upstream.ref == tag
+
+
+# -- applying ---------------------------------------------------------------------
+
+
+def _merge_message(entry: Entry, old_label: str, new_label: str, snap: str, base: str) -> str:
+    return (
+        f"graft sync {entry.name}: {old_label} -> {new_label}\n\n"
+        f"Merges the pristine renamed snapshot of {new_label} ({snap[:10]}) into "
+        f"{entry.path}/; merge base: the snapshot of {old_label} ({base[:10]}).\n"
+        f"Records the new revision under [tool.graft.packages.{entry.name}].\n"
+    )
+
+
+def _record(repo: vcs.Repo, pyproject: str, entry: Entry) -> None:
+    """Write the entry into the work tree's pyproject.toml and stage it (part of the merge)."""
+    path = repo.root / pyproject
+    text = path.read_bytes().decode("utf-8") if path.exists() else ""
+    path.write_bytes(manifest.set_entry(text, entry).encode("utf-8"))
+    repo.stage([pyproject])
+
+
+def apply(plan: SyncPlan) -> SyncReport:
+    """Perform the plan: one merge commit per target, stopping at the first conflict.
+
+    On conflicts the repository is in git's merge state (exit code 3 in the CLI) and
+    ``.git/graft/sync.json`` remembers what ``--continue`` and ``--abort`` need. On any
+    other error or interruption the repository is restored to ``plan.head``.
+    """
+    entry = plan.entry
+    if plan.is_up_to_date:
+        step = SyncStep(entry.revision, entry.revision, plan.base_label, "up-to-date")
+        return SyncReport(entry.name, "sync", (step,))
+    repo = open_clean_repo(plan.root)
+    if repo.head() != plan.head:
+        raise VcsError("HEAD moved since the sync was planned.", hint="Run the command again.")
+    steps: list[SyncStep] = []
+    findings: list[t.Any] = []
+    try:
+        base = plan.base
+        snapshot.checkpoint("planned")
+        if base is None:
+            assert plan.base_rendering is not None
+            tree = snapshot.store(repo, plan.base_rendering)
+            base = repo.commit_tree(tree, [], snapshot_message(entry, plan.base_label), snapshot=True)
+        if plan.relink:
+            head_tree = t.cast(str, repo.resolve(plan.head, "tree"))
+            link = repo.commit_tree(
+                head_tree, [plan.head, base],
+                f"graft: reconnect the upstream snapshot of {entry.name}\n\n"
+                f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
+                "(squash or rebase); this commit changes no file and makes it the merge base "
+                "again.\n",
+            )
+            repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
+            snapshot.checkpoint("relinked")
+        old_label = plan.base_label
+        for index, target in enumerate(plan.targets):
+            step = _merge_one(repo, plan, target, base, old_label, index,
+                              regenerated=plan.base_rendering is not None and index == 0,
+                              relinked=plan.relink and index == 0)
+            steps.append(step)
+            findings.extend(target.rendering.findings)
+            snapshot.save_cache(repo, target.rendering)
+            if step.status == "conflicts":
+                break
+            base, old_label = t.cast(str, step.snapshot), target.upstream.label
+    except BaseException:
+        rollback(repo, plan.head, plan.branch)
+        raise
+    return SyncReport(entry.name, "sync", tuple(steps), findings=tuple(findings))
+
+
+def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_label: str,
+               index: int, *, regenerated: bool, relinked: bool) -> SyncStep:
+    label = target.upstream.label
+    tree = snapshot.store(repo, target.rendering)
+    snap = repo.commit_tree(tree, [base], snapshot_message(target.entry, label), snapshot=True)
+    entry = target.entry.replace(snapshot=snap)
+    message = _merge_message(entry, old_label, label, snap, base)
+    changes = tuple(repo.diff_trees(base, snap))
+    snapshot.checkpoint("snapshot")
+    remaining = [t_.upstream.ref or t_.upstream.revision for t_ in plan.targets[index + 1:]]
+    state = {
+        "name": entry.name, "pre_head": plan.head, "branch": plan.branch, "snapshot": snap,
+        "base": base, "message": message, "entry": entry.to_table(), "pyproject": plan.pyproject,
+        "old_label": old_label, "label": label, "old_revision": plan.entry.revision,
+        "remaining": remaining, "search_path": list(plan.search_path),
+        "regenerated": regenerated, "relinked": relinked,
+    }
+    _write_state(repo, state)
+    snapshot.checkpoint("state")
+    repo.merge(snap, message)
+    snapshot.checkpoint("merged")
+    _record(repo, plan.pyproject, entry)
+    unmerged = repo.unmerged()
+    kept = sorted(p for p, stages in unmerged.items() if 2 not in stages and 3 in stages)
+    repo.unstage_deleted(kept)
+    conflicts = tuple(sorted(p for p in unmerged if p not in kept))
+    snapshot.checkpoint("recorded")
+    common = dict(old_revision=state["old_revision"] if index == 0 else old_label,
+                  new_revision=entry.revision, upstream=label, upstream_changes=changes,
+                  local_changes=plan.local_changes if index == 0 else (),
+                  kept_deleted=tuple(kept), snapshot=snap, regenerated=regenerated,
+                  relinked=relinked)
+    if conflicts:
+        _write_state(repo, {**state, "conflicts": list(conflicts), "kept_deleted": kept})
+        return SyncStep(status="conflicts", conflicts=conflicts, **common)  # type: ignore[arg-type]
+    commit = repo.commit_merge(message)
+    snapshot.checkpoint("committed")
+    _clear_state(repo)
+    return SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
+
+
+def rollback(repo: vcs.Repo, head: str, branch: str | None) -> None:
+    """Undo a merge in progress and any commit made since ``head``; forget the state."""
+    if repo.merge_head() is not None:
+        repo.merge_abort()
+    if repo.head() != head:
+        repo.restore(head, branch)
+    _clear_state(repo)
+
+
+# -- --continue and --abort ---------------------------------------------------------
+
+
+def _require_state(repo: vcs.Repo) -> dict[str, t.Any]:
+    state = read_state(repo)
+    if state is None:
+        raise UserError("no graft sync is in progress.", hint="Run `graft sync` to start one.")
+    return state
+
+
+def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncReport:
+    """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
+    repo = vcs.Repo((cwd or Path.cwd()).resolve())
+    state = _require_state(repo)
+    entry = manifest.Entry.from_table(state["name"], state["entry"])
+    if repo.merge_head() != state["snapshot"]:
+        _clear_state(repo)
+        raise UserError(f"the merge of {state['label']} is no longer in progress "
+                        "(finished or aborted with git directly).",
+                        hint="Run `graft sync` to start again.")
+    left = sorted(repo.unmerged())
+    if left:
+        raise UserError(f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
+                        hint="Resolve them, `git add` them, then run `graft sync --continue`.")
+    marked = [p for p in state.get("conflicts", ()) if (repo.root / p).is_file()
+              and any(m in (repo.root / p).read_bytes() for m in MARKERS)]
+    if marked:
+        raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
+                        hint="Remove them, `git add` the files, then run `graft sync --continue`.")
+    _record(repo, state["pyproject"], entry)
+    commit = repo.commit_merge(state["message"])
+    _clear_state(repo)
+    changes = tuple(repo.diff_trees(state["base"], state["snapshot"]))
+    steps = [SyncStep(state["old_revision"], entry.revision, state["label"], "merged",
+                      upstream_changes=changes, kept_deleted=tuple(state.get("kept_deleted", ())),
+                      snapshot=state["snapshot"], commit=commit)]
+    findings: tuple[t.Any, ...] = ()
+    if state.get("remaining"):
+        plan = plan_sync(entry.name, cwd=repo.root, refs=state["remaining"],
+                         search_path=state.get("search_path") or None, progress=progress)
+        more = apply(plan)
+        steps.extend(s for s in more.steps if s.status != "up-to-date")
+        findings = more.findings
+    return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
+
+
+def abort_sync(*, cwd: Path | None = None) -> SyncReport:
+    """Give up a sync stopped on conflicts: back to exactly the state before it began."""
+    repo = vcs.Repo((cwd or Path.cwd()).resolve())
+    state = _require_state(repo)
+    rollback(repo, state["pre_head"], state.get("branch"))
+    return SyncReport(state["name"], "abort")
+
+
+def sync(name: str | None = None, *, dry_run: bool = False, **options: t.Any) -> SyncReport:
+    """Plan and (unless ``dry_run``) apply a sync; options are those of :func:`plan_sync`."""
+    plan = plan_sync(name, **options)
+    return render_plan(plan) if dry_run else apply(plan)
+
+
+def render_plan(plan: SyncPlan) -> SyncReport:
+    """The report of a plan that is not applied (``--dry-run``)."""
+    entry = plan.entry
+    if plan.is_up_to_date:
+        return SyncReport(entry.name, "sync", (SyncStep(entry.revision, entry.revision,
+                                                        plan.base_label, "up-to-date"),), True)
+    steps = []
+    old = entry.revision
+    for i, target in enumerate(plan.targets):
+        touched = {c.path for c in target.changes}
+        steps.append(SyncStep(
+            old, target.entry.revision, target.upstream.label, "planned",
+            upstream_changes=target.changes,
+            local_changes=plan.local_changes if i == 0 else (),
+            overlapping=tuple(sorted(touched & set(plan.local_changes))),
+            regenerated=plan.base_rendering is not None and i == 0,
+            relinked=plan.relink and i == 0,
+        ))
+        old = target.entry.revision
+    findings = tuple(f for target in plan.targets for f in target.rendering.findings)
+    return SyncReport(entry.name, "sync", tuple(steps), True, findings)
+
+
+__all__ = ["SyncPlan", "Target", "abort_sync", "apply", "continue_sync", "entry_label",
+           "is_sync_in_progress",
+           "locate_upstream", "plan_sync", "read_state", "recorded_upstream", "render_plan",
+           "rollback", "state_path", "sync"]
