@@ -1,0 +1,133 @@
+"""The extensions patched by ``graft patch`` into a small app, and their suites run on the result.
+
+Why a real app repository: ``graft patch`` vendors into a git work tree and records a
+manifest entry, exactly as a user would run it; the suites then import the patched copies
+from that tree. Two targets:
+
+- ``vial``: the app has no fork; each extension is patched with ``--profile flask-vial`` and
+  vial comes from the project's ``framework/`` directory.
+- ``fork``: the app first runs ``graft fork vial acme_web``; each extension is patched with
+  no maps at all (they come from the manifest: flask-vial composed with ``vial=acme_web``),
+  and vial itself is *not* on the path, so only the fork can serve them.
+
+Every graft step runs as ``python -m graft`` in a subprocess of the dev venv, with the
+original extensions found through ``--search-path`` in the harness's Flask overlay.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import suites
+
+FORK_NAME = "acme_web"
+"""The import name of the fork the ``fork`` target makes."""
+
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Extension Suites",
+    "GIT_AUTHOR_EMAIL": "suites@graft.invalid",
+    "GIT_COMMITTER_NAME": "Extension Suites",
+    "GIT_COMMITTER_EMAIL": "suites@graft.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PatchedApp:
+    """An app repository holding the patched extensions, and how to import them."""
+
+    target: str
+    root: Path
+    path: tuple[Path, ...]
+    """``PYTHONPATH`` for the suites: the Flask blocker, the app, and vial for the vial target."""
+    reports: dict[str, str]
+    """``graft patch`` output for each distribution (text), for diagnosing a failed run."""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTEST", "GRAFT_"))}
+    env.update(_GIT_ENV)
+    env["HOME"] = str(home)  # an isolated global gitconfig
+    return env
+
+
+def graft(*args: str, cwd: Path, home: Path) -> str:
+    """Run ``python -m graft ARGS`` like a user would; raise with its output when it fails."""
+    proc = subprocess.run([sys.executable, "-m", "graft", *args], cwd=cwd, env=_env(home),
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"graft {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def _git(*args: str, cwd: Path, home: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, env=_env(home), check=True, capture_output=True)
+
+
+def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
+    """Create the app repository for ``target`` ("vial" or "fork") and patch every extension."""
+    root = workdir / f"app-{target}"
+    home = workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "app-{target}"\nversion = "0.1.0"\n')
+    _git("init", "-q", "-b", "main", cwd=root, home=home)
+    _git("add", "pyproject.toml", cwd=root, home=home)
+    _git("commit", "-q", "-m", "An app", cwd=root, home=home)
+    path = [workdir / "site", root]
+    suites.write_flask_blocker(workdir / "site")
+    maps: list[str] = []
+    if target == "fork":
+        graft("fork", "vial", FORK_NAME, cwd=root, home=home)
+    else:
+        maps = ["--profile", "flask-vial"]
+        path.append(suites.REPO_ROOT / "framework")
+    overlay = suites.ensure_flask_overlay(cache)
+    reports = {}
+    for dist in [*suites.SUITES, *suites.HELPER_EXTENSIONS]:
+        reports[dist] = graft("patch", dist, *maps, "--search-path", str(overlay), cwd=root, home=home)
+    return PatchedApp(target, root, tuple(path), reports)
+
+
+def target_renames(target: str):  # type: ignore[no-untyped-def]
+    """What a Flask test suite is rewritten with: flask-vial, composed with the fork's name."""
+    from graft.patch import compose, profile_renames
+    from graft.rewrite import Renames
+
+    renames = profile_renames("flask-vial")
+    if target == "fork":
+        renames = compose(renames, Renames({"vial": FORK_NAME}))
+    return renames
+
+
+def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
+    """Rewrite the suite's tests like the app's own code: ``graft rewrite``, flask-vial profile."""
+    from graft.rewrite import rewrite_tree
+
+    result = rewrite_tree([suite_dir / "tests"], target_renames(target), write=True, jobs=1)
+    if result.failed:
+        raise RuntimeError(f"rewrite failed: {[f.error for f in result.failed]}")
+
+
+def run_patched(suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path) -> suites.SuiteResult:
+    """Copy, rewrite and run ``suite`` against ``app``'s patched extensions."""
+    suite_dir = suites.copy_suite(suite, cache, workdir / f"suites-{app.target}")
+    rewrite_suite(suite_dir, app.target, workdir / "home")
+    return suites.run_suite(suite, suite_dir, suites.ensure_venv(cache), list(app.path))
+
+
+_APPS: dict[tuple[str, Path], PatchedApp] = {}
+
+
+def run_on_target(target: str, suite: suites.Suite, cache: Path, workdir: Path) -> suites.SuiteResult:
+    """Entry point of ``scripts/run-extension-suites`` for the vial and fork targets."""
+    key = (target, workdir)
+    if key not in _APPS:
+        _APPS[key] = make_app(target, cache, workdir)
+    return run_patched(suite, _APPS[key], cache, workdir)
