@@ -1,0 +1,3 @@
+from vial import Vial
+
+application = Vial("application_var")

@@ -1,0 +1,1 @@
+import vial_tests_module_that_does_not_exist  # noqa: F401

@@ -1,0 +1,3 @@
+from vial import Vial
+
+only_one = Vial("single_app")
