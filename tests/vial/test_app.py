@@ -1,0 +1,455 @@
+"""The app object: return values, limits, swappable classes, attributes, imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+import vial
+from vial import Vial
+
+
+@pytest.mark.parametrize(
+    ("rv", "status", "body", "mimetype"),
+    [
+        ("text", 200, b"text", "text/html"),
+        (b"bytes", 200, b"bytes", "text/html"),
+        (bytearray(b"ba"), 200, b"ba", "text/html"),
+        ({"a": 1}, 200, b'{"a":1}\n', "application/json"),
+        ([1, 2], 200, b"[1,2]\n", "application/json"),
+        (("created", 201), 201, b"created", "text/html"),
+        (("teapot", "418 I'M A TEAPOT"), 418, b"teapot", "text/html"),
+        (({"e": 1}, 400), 400, b'{"e":1}\n', "application/json"),
+    ],
+)
+def test_make_response_shapes(app: Vial, client, rv, status, body, mimetype) -> None:
+    app.add_url_rule("/", "i", lambda: rv)
+    resp = client.get("/")
+    assert resp.status_code == status
+    assert resp.data == body
+    assert resp.mimetype == mimetype
+
+
+def test_tuple_with_headers(app: Vial, client) -> None:
+    app.add_url_rule("/dict", "d", lambda: ("x", {"X-A": "1"}))
+    app.add_url_rule("/list", "l", lambda: ("x", [("X-A", "2")]))
+    app.add_url_rule("/three", "t", lambda: ("x", 202, Headers({"X-A": "3"})))
+    app.add_url_rule(
+        "/content-type", "c", lambda: ("x", {"Content-Type": "text/plain"})
+    )
+    assert client.get("/dict").headers["X-A"] == "1"
+    assert client.get("/list").headers["X-A"] == "2"
+    rv = client.get("/three")
+    assert (rv.status_code, rv.headers["X-A"]) == (202, "3")
+    assert client.get("/content-type").mimetype == "text/plain"
+
+
+def test_generator_body(app: Vial, client) -> None:
+    def gen():
+        yield "a"
+        yield b"b"
+
+    app.add_url_rule("/", "i", lambda: gen())
+    assert client.get("/").data == b"ab"
+
+
+def test_response_objects_and_wsgi_callables(app: Vial, client) -> None:
+    app.add_url_rule("/own", "own", lambda: vial.Response("own", 203))
+    app.add_url_rule("/wz", "wz", lambda: WerkzeugResponse("wz", 202))
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"from wsgi ", environ["PATH_INFO"].encode()]
+
+    app.add_url_rule("/wsgi", "wsgi", lambda: wsgi)
+    app.add_url_rule("/status-override", "so", lambda: (vial.Response("x"), 404))
+    assert client.get("/own").status_code == 203
+    rv = client.get("/wz")
+    assert (rv.status_code, rv.data) == (202, b"wz")
+    assert client.get("/wsgi").data == b"from wsgi /wsgi"
+    assert client.get("/status-override").status_code == 404
+
+    with app.test_request_context():
+        converted = app.make_response(WerkzeugResponse("x"))
+        assert isinstance(converted, app.response_class)
+
+
+@pytest.mark.parametrize(
+    ("rv", "message"),
+    [
+        (None, "did not return a valid response"),
+        ((), "valid response tuple"),
+        (("a", 1, {}, 4), "valid response tuple"),
+        (42, "but it was a int"),
+        ((None, 200), "returned None"),
+    ],
+)
+def test_invalid_return_values(app: Vial, client, rv, message) -> None:
+    app.add_url_rule("/", "i", lambda: rv)
+    with pytest.raises(TypeError, match=message):
+        client.get("/")
+
+
+def test_make_response_helper(app: Vial) -> None:
+    with app.test_request_context():
+        rv = vial.make_response()
+        assert rv.status_code == 200 and rv.data == b""
+        rv = vial.make_response("body", 404, {"X": "y"})
+        assert (rv.status_code, rv.data, rv.headers["X"]) == (404, b"body", "y")
+        rv = vial.make_response(("tuple", 201))
+        assert rv.status_code == 201
+        rv = vial.make_response({"a": 1})
+        assert rv.json == {"a": 1}
+
+
+def test_default_config(app: Vial) -> None:
+    expected = {
+        "DEBUG": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "MAX_CONTENT_LENGTH": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+    }
+    for key, value in expected.items():
+        assert app.config[key] == value, key
+
+
+def test_debug_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIAL_DEBUG", "1")
+    assert Vial(__name__).debug is True
+    monkeypatch.setenv("VIAL_DEBUG", "false")
+    assert Vial(__name__).debug is False
+
+
+def test_config_attributes(app: Vial) -> None:
+    app.secret_key = "s"
+    assert app.config["SECRET_KEY"] == "s"
+    app.permanent_session_lifetime = 60  # type: ignore[assignment]
+    assert app.permanent_session_lifetime == timedelta(seconds=60)
+    app.testing = False
+    assert app.config["TESTING"] is False
+    app.debug = True
+    assert app.config["DEBUG"] is True
+
+
+def test_debug_sets_template_auto_reload(app: Vial) -> None:
+    app.jinja_env  # noqa: B018
+    app.debug = True
+    assert app.jinja_env.auto_reload is True
+    app.debug = False
+    assert app.jinja_env.auto_reload is False
+    app.config["TEMPLATES_AUTO_RELOAD"] = True
+    app.debug = False
+    assert app.jinja_env.auto_reload is False  # unchanged: config takes precedence
+
+
+def test_app_name() -> None:
+    assert Vial("some.module").name == "some.module"
+    main_app = Vial("__main__")
+    expected = os.path.splitext(os.path.basename(sys.modules["__main__"].__file__ or ""))[0]
+    assert main_app.name == (expected or "__main__")
+
+
+def test_instance_path(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must be absolute"):
+        Vial(__name__, instance_path="relative")
+    app = Vial(__name__, instance_path=str(tmp_path), instance_relative_config=True)
+    (tmp_path / "settings.py").write_text("FROM_INSTANCE = 'yes'\n")
+    app.config.from_pyfile("settings.py")
+    assert app.config["FROM_INSTANCE"] == "yes"
+    with app.open_instance_resource("note.txt", "w") as f:
+        f.write("written")
+    with app.open_instance_resource("note.txt") as f:
+        assert f.read() == b"written"
+    with app.open_instance_resource("note.txt", "r") as f:
+        assert f.read() == "written"
+
+
+def test_auto_instance_path_next_to_module(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "instance_mod_app.py").write_text("from vial import Vial\napp = Vial(__name__)\n")
+    (tmp_path / "instance_pkg_app").mkdir()
+    (tmp_path / "instance_pkg_app" / "__init__.py").write_text(
+        "from vial import Vial\napp = Vial(__name__)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import instance_mod_app
+    import instance_pkg_app
+
+    assert instance_mod_app.app.instance_path == str(tmp_path / "instance")
+    assert instance_pkg_app.app.instance_path == str(tmp_path / "instance")
+    monkeypatch.delitem(sys.modules, "instance_mod_app")
+    monkeypatch.delitem(sys.modules, "instance_pkg_app")
+
+
+def test_open_resource(app: Vial, tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("data")
+    app.root_path = str(tmp_path)
+    with app.open_resource("data.txt") as f:
+        assert f.read() == b"data"
+    with app.open_resource("data.txt", "r", encoding="utf-8") as f:
+        assert f.read() == "data"
+    with pytest.raises(ValueError, match="only be opened for reading"):
+        app.open_resource("data.txt", "w")
+
+
+def test_max_content_length(app: Vial, client) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.route("/", methods=["POST"])
+    def index():
+        return vial.request.get_data()
+
+    @app.route("/form", methods=["POST"])
+    def form():
+        return vial.request.form.get("a", "")
+
+    assert client.post("/", data=b"small").data == b"small"
+    assert client.post("/", data=b"x" * 11).status_code == 413
+    assert client.post("/form", data={"a": "y" * 20}).status_code == 413
+    with app.test_request_context():
+        vial.request.max_content_length = 3
+        assert vial.request.max_content_length == 3
+
+
+def test_max_form_memory_size_and_parts(app: Vial, client) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 300
+    app.config["MAX_FORM_PARTS"] = 4
+
+    @app.route("/", methods=["POST"])
+    def index():
+        return ",".join(sorted(vial.request.form))
+
+    small = {"a": "1"}
+    assert client.post("/", data=small, content_type="multipart/form-data").data == b"a"
+    rv = client.post("/", data={"a": "x" * 1000}, content_type="multipart/form-data")
+    assert rv.status_code == 413
+    many = {str(i): "1" for i in range(10)}
+    rv = client.post("/", data=many, content_type="multipart/form-data")
+    assert rv.status_code == 413
+    with app.test_request_context():
+        assert vial.request.max_form_memory_size == 300
+        assert vial.request.max_form_parts == 4
+        vial.request.max_form_parts = 9
+        assert vial.request.max_form_parts == 9
+    # outside an app the Werkzeug defaults apply
+    req = vial.Request.from_values("/")
+    assert req.max_form_parts == 1000
+    assert req.max_content_length is None
+
+
+def test_request_json(app: Vial, client) -> None:
+    @app.route("/", methods=["POST"])
+    def index():
+        return {"got": vial.request.json, "is_json": vial.request.is_json}
+
+    @app.route("/silent", methods=["POST"])
+    def silent():
+        return repr(vial.request.get_json(silent=True))
+
+    @app.route("/force", methods=["POST"])
+    def force():
+        return repr(vial.request.get_json(force=True))
+
+    assert client.post("/", json={"a": [1, 2]}).json == {"got": {"a": [1, 2]}, "is_json": True}
+    rv = client.post("/", data="{bad", content_type="application/json")
+    assert rv.status_code == 400
+    assert b"Failed to decode" not in rv.data
+    assert client.post("/", data="x=1").status_code == 415
+    assert client.post("/silent", data="{bad", content_type="application/json").data == b"None"
+    assert client.post("/force", data='{"a": 1}').data == b"{'a': 1}"
+    app.debug = True
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    rv = client.post("/", data="{bad", content_type="application/json")
+    assert b"Failed to decode JSON object" in rv.data
+
+
+def test_response_json_and_defaults() -> None:
+    rv = vial.Response('{"a": 1}', mimetype="application/json")
+    assert rv.json == {"a": 1}
+    assert vial.Response("x").mimetype == "text/html"
+    assert vial.Response().max_cookie_size == 4093
+
+
+def test_max_cookie_size_from_config(app: Vial) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 80
+    with app.test_request_context():
+        rv = vial.Response()
+        assert rv.max_cookie_size == 80
+        with pytest.warns(UserWarning, match="cookie is too large"):
+            rv.set_cookie("big", "x" * 100)
+
+
+def test_swappable_classes(tmp_path: Path) -> None:
+    from vial.json.provider import DefaultJSONProvider
+
+    class MyRequest(vial.Request):
+        marker = "req"
+
+    class MyResponse(vial.Response):
+        default_mimetype = "text/plain"
+
+    class MyJSON(DefaultJSONProvider):
+        sort_keys = False
+
+        def dumps(self, obj, **kwargs):
+            return "custom:" + super().dumps(obj, **kwargs)
+
+    class MyVial(Vial):
+        request_class = MyRequest
+        response_class = MyResponse
+        json_provider_class = MyJSON
+
+    app = MyVial(__name__)
+    app.add_url_rule("/", "i", lambda: vial.request.marker)
+    app.add_url_rule("/j", "j", lambda: {"b": 1, "a": 2})
+    c = app.test_client()
+    rv = c.get("/")
+    assert (rv.data, rv.mimetype) == (b"req", "text/plain")
+    assert c.get("/j").data.startswith(b"custom:")
+
+
+def test_json_replaceable_on_instance(app: Vial, client) -> None:
+    from vial.json.provider import DefaultJSONProvider
+
+    class Compact(DefaultJSONProvider):
+        def response(self, *args, **kwargs):
+            rv = super().response(*args, **kwargs)
+            rv.headers["X-Provider"] = "instance"
+            return rv
+
+    app.json = Compact(app)
+    app.add_url_rule("/", "i", lambda: {"a": 1})
+    assert client.get("/").headers["X-Provider"] == "instance"
+
+
+def test_test_client_class_replaceable(app: Vial) -> None:
+    from vial.testing import VialClient
+
+    class MyClient(VialClient):
+        custom = True
+
+    app.test_client_class = MyClient
+    assert isinstance(app.test_client(), MyClient)
+
+
+def test_wsgi_app_middleware(app: Vial, client) -> None:
+    inner = app.wsgi_app
+
+    def middleware(environ, start_response):
+        environ["HTTP_X_MIDDLEWARE"] = "1"
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    app.add_url_rule("/", "i", lambda: vial.request.headers["X-Middleware"])
+    assert client.get("/").data == b"1"
+
+
+def test_extensions_and_no_slots(app: Vial) -> None:
+    app.extensions["thing"] = object()
+    app.login_manager = "set by an extension"  # type: ignore[attr-defined]
+    with app.test_request_context():
+        vial.request.custom = 1  # type: ignore[attr-defined]
+        vial.g.custom = 2
+        rv = vial.make_response("x")
+        rv.custom = 3  # type: ignore[attr-defined]
+
+
+def test_make_shell_context(app: Vial) -> None:
+    app.shell_context_processor(lambda: {"extra": 1})
+    ctx = app.make_shell_context()
+    assert ctx["app"] is app and ctx["extra"] == 1 and "g" in ctx
+
+
+def test_run_is_ignored_under_the_cli(app: Vial, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("VIAL_RUN_FROM_CLI", "true")
+    app.run()
+    assert "Ignoring a call to 'app.run()'" in capsys.readouterr().err
+
+
+def test_run_passes_options_to_run_simple(app: Vial, monkeypatch) -> None:
+    import werkzeug.serving
+
+    calls = []
+    monkeypatch.setattr(
+        werkzeug.serving, "run_simple", lambda *a, **kw: calls.append((a, kw))
+    )
+    app.config["SERVER_NAME"] = "pie.dev:8080"
+    app.run(load_dotenv=False, debug=False)
+    (host, port, served), options = calls[0]
+    assert (host, port, served) == ("pie.dev", 8080, app)
+    assert options["threaded"] is True and options["use_reloader"] is False
+    app.run(host="0.0.0.0", port=0, load_dotenv=False)
+    assert calls[1][0][:2] == ("0.0.0.0", 0)
+
+
+def test_repr_and_version(app: Vial) -> None:
+    assert repr(app) == "<Vial 'vial_test'>"
+    assert isinstance(vial.__version__, str)
+
+
+def _run_python(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_import_is_lazy() -> None:
+    loaded = json.loads(
+        _run_python(
+            "import sys, json, vial; "
+            "print(json.dumps([m for m in ('jinja2', 'click', 'itsdangerous', 'vial.templating',"
+            " 'vial.cli', 'vial.testing', 'vial.sessions') if m in sys.modules]))"
+        )
+    )
+    assert loaded == []
+
+
+@pytest.mark.parametrize("module", ["globals", "signals", "typing"])
+def test_bottom_layer_imports_no_siblings_at_runtime(module: str) -> None:
+    """globals, signals and typing import siblings only under TYPE_CHECKING."""
+    import ast
+
+    path = Path(vial.__file__).parent / f"{module}.py"
+    tree = ast.parse(path.read_text())
+    runtime_relative = [
+        node.module
+        for node in tree.body  # top level only: TYPE_CHECKING blocks are `if` nodes
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+    ]
+    assert runtime_relative == []
+
+
+def test_template_functions_import_on_first_use() -> None:
+    assert _run_python(
+        "import vial, sys; f = vial.render_template; "
+        "print('jinja2' in sys.modules, f is vial.render_template)"
+    ) == "True True"
+    with pytest.raises(AttributeError):
+        vial.no_such_name  # noqa: B018
