@@ -1,0 +1,109 @@
+"""Acceptance: real extensions, patched by ``graft patch``, pass their own suites without Flask.
+
+For each target (vial itself, and a fork made by ``graft fork vial acme_web``) one app
+repository is built per session with the six extensions patched into it (the four under
+test, plus flask-babel and flask-reuploaded that flask-wtf's tests import). Each suite is
+copied from its sdist, rewritten with the flask-vial profile, and run by pytest in a venv
+that has no Flask, with a ``sitecustomize`` that makes ``import flask`` fail outright.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import patched
+import suites
+
+TARGETS = ("vial", "fork")
+
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
+    "flask-cors": {
+        "tests.decorator.test_exception_interception.NoExceptionInterceptionTestCase"
+        "::test_acl_uncaught_exception_500": (
+            "skipped on Flask by `skipIf(flask.__version__ >= 1.1)`; after the rewrite it reads "
+            "vial.__version__ (0.1.0), so the Flask-1.0-only test runs. VIAL_GAPS.md #1."
+        ),
+    },
+}
+"""Failures that are not vial behaviour differences, each explained; kept exact (see below)."""
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def patched_app(
+    request: pytest.FixtureRequest, extension_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> patched.PatchedApp:
+    target = str(request.param)
+    return patched.make_app(target, extension_cache, tmp_path_factory.mktemp(f"ext-{target}"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dist", list(suites.SUITES))
+def test_suite_passes_as_on_flask(
+    dist: str, patched_app: patched.PatchedApp, extension_cache: Path, tmp_path: Path, suite_python: Path
+) -> None:
+    suite = suites.SUITES[dist]
+    result = patched.run_patched(suite, patched_app, extension_cache, tmp_path)
+    failures = {test_id for test_id, _ in result.failures}
+    # Exact, not a subset: when a known difference is resolved this fails, so the list
+    # (and VIAL_GAPS.md) is updated instead of silently keeping a stale excuse.
+    assert failures == set(KNOWN_DIFFERENCES.get(dist, {})), result.output[-6000:]
+    assert result.passed == suite.expected_passed, result.summary()
+    assert result.passed + result.skipped + len(failures) == suite.expected_passed + suite.expected_skipped
+
+
+@pytest.mark.slow
+def test_patched_copies_import_no_flask(patched_app: patched.PatchedApp) -> None:
+    """Every vendored file refers to the target; Flask is named only in prose and strings."""
+    target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
+    for dist, (_, module) in {**{d: (s.version, s.import_name) for d, s in suites.SUITES.items()},
+                              **suites.HELPER_EXTENSIONS}.items():
+        package = patched_app.root / module
+        assert package.is_dir(), f"{dist} was not vendored at {package}"
+        sources = "\n".join(p.read_text() for p in package.rglob("*.py"))
+        assert "from flask import" not in sources and "import flask\n" not in sources, dist
+        assert f"from {target} import" in sources or f"import {target}" in sources, dist
+
+
+@pytest.mark.slow
+def test_manifest_records_each_patch(patched_app: patched.PatchedApp) -> None:
+    from graft.manifest import parse_manifest
+
+    manifest = parse_manifest((patched_app.root / "pyproject.toml").read_text())
+    kinds = {entry.name: entry.kind for entry in manifest.entries}
+    expected = {s.import_name: "patch" for s in suites.SUITES.values()}
+    expected.update({module: "patch" for _, module in suites.HELPER_EXTENSIONS.values()})
+    if patched_app.target == "fork":
+        expected[patched.FORK_NAME] = "fork"
+    assert kinds == expected
+    login = manifest.get("flask_login")
+    assert login is not None and login.source == "Flask-Login" and login.revision == "0.6.3"
+    target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
+    assert f"flask={target}" in login.maps and f"flask.Flask={target}.Vial" in login.maps
+
+
+@pytest.mark.slow
+def test_extensions_in_a_small_app(
+    patched_app: patched.PatchedApp, suite_python: Path, tmp_path: Path
+) -> None:
+    """Log in and out, a CORS preflight, a CSRF-protected form, HTTP basic auth."""
+    checks = tmp_path / "app_checks.py"
+    checks.write_text((Path(__file__).parent / "apps" / "app_checks.py").read_text())
+    if patched_app.target == "fork":
+        from graft.rewrite import Renames, rewrite_tree
+
+        rewrite_tree([checks], Renames({"vial": patched.FORK_NAME}), write=True, jobs=1)
+        assert "import acme_web" in checks.read_text()
+    proc = subprocess.run(
+        [str(suite_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(checks)],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(map(str, patched_app.path)),
+             "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "8 passed" in proc.stdout
