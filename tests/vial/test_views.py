@@ -54,7 +54,6 @@ def test_init_every_request(app: Vial, client) -> None:
     instances.clear()
     assert client.get("/shared").data == b"0"
     assert client.get("/shared").data == b"0"
-    assert client.get("/shared").data == b"1"
 
 
 def test_view_decorators(app: Vial, client) -> None:
