@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -59,7 +60,7 @@ def fork_command(
     report = fork(
         source, new_name, dry_run=dry_run, cwd=Path.cwd(), path=path, ref=ref, package=package,
         maps=maps, force=force, search_path=list(search_path) or None,
-        progress=not quiet and click.get_text_stream("stderr").isatty(),
+        progress=not quiet and sys.stderr.isatty(),
     )
     if fmt == "json":
         click.echo(render_json(report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -47,7 +48,7 @@ def sync_command(
     from .. import sync as syncing
 
     quiet = bool((ctx.obj or {}).get("quiet"))
-    progress = not quiet and click.get_text_stream("stderr").isatty()
+    progress = not quiet and sys.stderr.isatty()
     if continue_ and abort:
         raise click.UsageError("--continue and --abort exclude each other.")
     if (continue_ or abort) and (name or ref or source or step or dry_run or search_path):
