@@ -12,6 +12,7 @@ from .options import ENGINE_VERSION, RewriteOptions
 from .profiles import PROFILES
 from .result import FileResult, Finding, RewriteResult, TreeResult
 from .source import rewrite_source
+from .tree import rewrite_tree
 
 __all__ = [
     "ENGINE_VERSION",
@@ -23,4 +24,5 @@ __all__ = [
     "RewriteResult",
     "TreeResult",
     "rewrite_source",
+    "rewrite_tree",
 ]

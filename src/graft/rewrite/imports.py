@@ -92,8 +92,8 @@ def plan_imports(analysis: Analysis, renames: Renames, edits: Edits) -> None:
     """Record in ``edits`` every import and name change the map implies for this module."""
     effects = _effects(analysis, renames, edits)
     decisions = _decide(analysis, effects, edits)
-    for index, record in enumerate(analysis.imports):
-        _rewrite_import(record, [e for e in effects if e.record is record], renames, edits, index)
+    for record in analysis.imports:
+        _rewrite_import(record, [e for e in effects if e.record is record], renames, edits)
     _rewrite_uses(analysis, decisions, renames, edits)
 
 
@@ -132,8 +132,8 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
     return effects
 
 
-Decision = tuple[str, str, str]
-"""(new local name, old qualified name, new qualified name) for a (scope, local name)."""
+Decision = tuple[str, tuple[tuple[str, str], ...]]
+"""(new local name, the (old, new) qualified names it may stand for) for a (scope, local name)."""
 
 
 def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tuple[int, str], Decision | None]:
@@ -164,12 +164,10 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
             elif new_local is None:
                 decisions[key] = None
                 continue
-        meanings = {(e.old, e.new) for e in group}
-        if len(meanings) != 1:
-            decisions[key] = None
-            continue
-        old, new = next(iter(meanings))
-        decisions[key] = (new_local, old, new)  # type: ignore[assignment]
+            elif group[0].record is not None:
+                edits.report(group[0].record.node, "clash", f"renamed {local!r} to {new_local!r}, which is also bound otherwise in this file; check the result")
+        meanings = tuple(sorted({(e.old, e.new) for e in group}))
+        decisions[key] = (t.cast(str, new_local), meanings)
     return decisions
 
 
@@ -192,7 +190,7 @@ def _bound_names(analysis: Analysis) -> set[str]:
     return names
 
 
-def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits, index: int) -> None:
+def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits) -> None:
     node = record.node
     if isinstance(node, cst.Import):
         aliases = list(node.names)
@@ -265,20 +263,26 @@ def _rewrite_uses(analysis: Analysis, decisions: dict[tuple[int, str], Decision 
         if decision is ...:
             continue
         if decision is None:
-            edits.report(use.node, "unbound", f"{name!r} is bound to different modules in one scope; left unchanged")
+            edits.report(use.node, "unbound", f"imports give {name!r} different new names in one scope; left unchanged")
             continue
-        new_local, old, new = decision
+        new_local, meanings = decision
         if use.role != "load":
             if new_local != name:
                 edits.replace(use.node, use.node.with_changes(value=new_local), use.path)
             continue
-        _rewrite_chain(use.node, use.path, name, new_local, old, new, renames, edits)
+        _rewrite_chain(use.node, use.path, name, new_local, meanings, renames, edits)
 
 
 def _rewrite_chain(
-    name_node: cst.Name, path: tuple[cst.CSTNode, ...], local: str, new_local: str, old: str, new: str,
-    renames: Renames, edits: Edits,
+    name_node: cst.Name,
+    path: tuple[cst.CSTNode, ...],
+    local: str,
+    new_local: str,
+    meanings: tuple[tuple[str, str], ...],
+    renames: Renames,
+    edits: Edits,
 ) -> None:
+    """Respell ``local.a.b`` by the qualified name it stands for under every binding in scope."""
     nodes: list[cst.BaseExpression] = [name_node]
     depth = len(path)
     while depth > 0:
@@ -288,19 +292,27 @@ def _rewrite_chain(
         nodes.append(parent)
         depth -= 1
     attrs = [n.attr.value for n in nodes[1:]]  # type: ignore[attr-defined]
-    qualified = ".".join([old, *attrs])
-    renamed = renames.rename(qualified)
-    if renamed == new or renamed.startswith(new + "."):
-        new_parts = [new_local, *renamed[len(new) + 1 :].split(".")] if renamed != new else [new_local]
-    else:
-        edits.report(name_node, "unbound", f"{qualified} becomes {renamed}, which {local!r} cannot reach after the rename; left unchanged")
+    spellings = set()
+    for old, new in meanings:
+        qualified = ".".join([old, *attrs])
+        renamed = renames.rename(qualified)
+        if renamed == new:
+            spellings.add((new_local,))
+        elif renamed.startswith(new + "."):
+            spellings.add((new_local, *renamed[len(new) + 1 :].split(".")))
+        else:
+            edits.report(name_node, "unbound", f"{qualified} becomes {renamed}, which {local!r} cannot reach after the rename; left unchanged")
+            return
+    if len(spellings) != 1:
+        edits.report(name_node, "unbound", f"{local!r} stands for different modules here and they rename differently; left unchanged")
         return
-    old_parts = [local, *attrs]
+    old_parts, new_parts = [local, *attrs], list(spellings.pop())
     if new_parts == old_parts:
         return
     common = 0
     while (
-        common < len(old_parts) - 1 and common < len(new_parts) - 1
+        common < len(old_parts) - 1
+        and common < len(new_parts) - 1
         and old_parts[-1 - common] == new_parts[-1 - common]
     ):
         common += 1

@@ -93,7 +93,7 @@ def _display(path: Path, root: Path | None) -> str:
             return path.relative_to(root).as_posix()
         except ValueError:
             pass
-    return path.as_posix()
+    return path.as_posix().lstrip("/")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ rebuilt; and the single code generation also yields the line numbers of findings
 
 from __future__ import annotations
 
+import ast
+import re
 import traceback
 import typing as t
 
@@ -49,10 +51,10 @@ def rewrite_source(
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
-        message = f"{path}:{exc.raw_line}: cannot parse: {exc.message}"
-        return _unparsable(code, path, exc.raw_line, message, opts)
+        line, reason = _syntax_error(code, exc)
+        return _unparsable(code, path, line, f"cannot parse: {reason}", opts)
     except (RecursionError, ValueError, SyntaxError) as exc:
-        return _unparsable(code, path, 0, f"{path}: cannot parse: {exc}", opts)
+        return _unparsable(code, path, 0, f"cannot parse: {exc}", opts)
     try:
         new_module, findings = _rewrite_module(module, renames, opts, path)
     except Exception as exc:  # a bug in the rewriter must not abort a whole tree
@@ -67,11 +69,30 @@ def rewrite_source(
     return RewriteResult("changed", new_code, path, findings, parsed=True)
 
 
+def _syntax_error(code: str | bytes, exc: cst.ParserSyntaxError) -> tuple[int, str]:
+    """The line and reason of a parse failure, as precise as Python's own compiler gives them.
+
+    libcst's native parser sometimes points one line past the error; CPython's parser
+    is exact, and only runs for the rare file that fails.
+    """
+    reason = re.sub(r"^parser error: error at \d+:\d+: ", "", exc.message)
+    try:
+        ast.parse(code)
+    except SyntaxError as syntax_error:
+        if syntax_error.lineno:
+            return syntax_error.lineno, syntax_error.msg or reason
+    except (ValueError, RecursionError):
+        pass
+    return exc.raw_line, reason
+
+
 def _unparsable(code: CodeT, path: str, line: int, message: str, options: RewriteOptions) -> RewriteResult[CodeT]:
+    """Left byte-identical either way; ``skip_unparsable`` only changes how it is counted."""
     if options.skip_unparsable:
         finding = Finding(path, line, "unparsable", message)
         return RewriteResult("unchanged", code, path, (finding,))
-    return RewriteResult("failed", code, path, error=message)
+    where = f"{path}:{line}" if line else path
+    return RewriteResult("failed", code, path, error=f"{where}: {message}")
 
 
 def _rewrite_module(

@@ -1,0 +1,96 @@
+"""``graft rewrite``: rename a package's import name in files, in place or as a check."""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+from pathlib import Path
+
+import click
+
+from ..errors import InvalidNameError, RewriteError
+from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
+from ..rewrite.report import render_json, render_text, summary
+
+
+def _renames(maps: t.Sequence[str], profile: str | None) -> Renames:
+    if not maps and profile is None:
+        raise click.UsageError("Give at least one --map OLD=NEW or a --profile.")
+    try:
+        extra = Renames.parse(maps) if maps else None
+    except InvalidNameError as exc:
+        raise click.BadParameter(exc.format_message(), param_hint="--map") from None
+    if profile is None:
+        assert extra is not None
+        return extra
+    base = PROFILES[profile]
+    return base.merged(extra) if extra is not None else base
+
+
+@click.command("rewrite")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW", help="Rename OLD (a module, package or symbol path) to NEW. Repeatable.")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Start from a built-in map, e.g. flask-vial.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes.")
+@click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing.")
+@click.option("--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests.")
+@click.option("--entry-points", type=click.Choice(["report", "rename", "keep"]), default="report", show_default=True, help="What to do with entry-point group names such as 'OLD.commands'.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores for big trees).")
+@click.pass_context
+def rewrite_command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    maps: tuple[str, ...],
+    profile: str | None,
+    check: bool,
+    show_diff: bool,
+    dry_run: bool,
+    output_format: str,
+    skip_unparsable: bool,
+    docstrings: bool,
+    entry_points: t.Literal["report", "rename", "keep"],
+    jobs: int | None,
+) -> None:
+    """Rename an import name in the Python files under PATH..., byte for byte.
+
+    Imports, the names they bind and module-path strings in known positions
+    (import_module, mock.patch, sys.modules, ...) are renamed; other strings that
+    look like module paths, entry-point groups and distribution names are reported
+    as findings. Exit codes: 0 done, 1 a file could not be parsed or --check found
+    changes, 2 usage error.
+    """
+    obj = ctx.find_root().obj or {}
+    quiet = bool(obj.get("quiet", False))
+    verbose = int(obj.get("verbose", 0))
+    renames = _renames(maps, profile)
+    options = RewriteOptions(docstrings=docstrings, entry_points=entry_points, skip_unparsable=skip_unparsable)
+    mode = "check" if check else "dry-run" if dry_run else "write"
+    progress = not quiet and sys.stderr.isatty()
+    tree = rewrite_tree(list(paths), renames, write=mode == "write", jobs=jobs, progress=progress, options=options)
+
+    if output_format == "json":
+        click.echo(render_json(tree, mode=mode))
+        if show_diff:
+            click.echo(tree.diff(root=Path.cwd()), nl=False, err=True)
+    else:
+        if show_diff:
+            click.echo(tree.diff(root=Path.cwd()), nl=False)
+        if not quiet or mode == "check":
+            click.echo(render_text(tree, mode=mode, findings=not quiet), nl=False)
+        if not quiet:
+            click.echo(summary(tree, mode=mode), err=True)
+            if verbose:
+                click.echo(f"map: {', '.join(renames.to_strings())} ({renames.fingerprint(options)})", err=True)
+    for failed in tree.failed:
+        click.secho(f"Error: {failed.error}", err=True, fg="red")
+    if tree.failed:
+        count = len(tree.failed)
+        raise RewriteError(
+            f"{count} file{'s' if count != 1 else ''} could not be parsed and {'were' if count != 1 else 'was'} left untouched.",
+            hint="Fix the syntax error, or pass --skip-unparsable to report such files and go on.",
+        )
+    if mode == "check" and tree.changed:
+        ctx.exit(1)

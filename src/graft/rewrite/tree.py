@@ -1,0 +1,209 @@
+"""``rewrite_tree``: run the rewriter over files and directories, the only part that does I/O.
+
+Files are visited in sorted order and the result lists them in that order whatever
+the number of worker processes, so two runs over the same tree give the same report
+and the same bytes. Files whose bytes never mention an old name are settled in the
+parent process without parsing; only the rest are shipped to workers, and only when
+there are enough of them to pay for starting processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import typing as t
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from .options import RewriteOptions
+from .result import FileResult, Finding, TreeResult
+from .source import rewrite_source
+
+if t.TYPE_CHECKING:
+    from .names import Renames
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+"""Rewritten like source code (case 27)."""
+COMPILED_SUFFIXES = frozenset({".so", ".pyd", ".dylib"})
+"""Extension modules: cannot be renamed by rewriting source (case 30)."""
+REPORTED_SUFFIXES = frozenset(
+    {".toml", ".cfg", ".ini", ".html", ".htm", ".jinja", ".jinja2", ".j2", ".json", ".yaml", ".yml", ".in"}
+)
+"""Configuration and template files whose mentions of the old name are reported (case 31)."""
+REPORTED_NAMES = frozenset({".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in"})
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+
+PARALLEL_THRESHOLD = 48
+"""Below this many files to parse, one process is faster than starting workers."""
+
+
+def iter_files(paths: t.Sequence[Path]) -> list[Path]:
+    """Every file under ``paths`` in a stable order, skipping caches and hidden directories.
+
+    A path given explicitly is always included, even if hidden.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for root in paths:
+        if root.is_dir():
+            for directory, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+                for name in sorted(filenames):
+                    path = Path(directory, name)
+                    if path not in seen:
+                        seen.add(path)
+                        found.append(path)
+        elif root not in seen:
+            seen.add(root)
+            found.append(root)
+    return found
+
+
+def _kind(path: Path) -> str | None:
+    suffix = path.suffix
+    if suffix in PYTHON_SUFFIXES:
+        return "python"
+    if suffix in COMPILED_SUFFIXES:
+        return "compiled"
+    if path.name in REPORTED_NAMES or suffix in REPORTED_SUFFIXES or path.name.startswith("requirements"):
+        return "text"
+    return None
+
+
+def rewrite_tree(
+    paths: t.Sequence[Path],
+    renames: Renames,
+    *,
+    write: bool = True,
+    jobs: int | None = None,
+    progress: bool = False,
+    options: RewriteOptions | None = None,
+) -> TreeResult:
+    """Rewrite every ``.py``/``.pyi`` file under ``paths``; report other files that name the package.
+
+    With ``write`` the changed files are written back in place (failed files are never
+    touched). ``jobs`` is the number of processes (default: all cores, once there are
+    enough files to parse). ``progress`` writes a counter to standard error.
+
+    :raises FileNotFoundError: a path does not exist.
+    """
+    opts = options if options is not None else RewriteOptions()
+    for root in paths:
+        if not root.exists():
+            raise FileNotFoundError(str(root))
+    results: dict[Path, FileResult] = {}
+    work: list[tuple[str, bytes]] = []
+    files = iter_files([Path(p) for p in paths])
+    for path in files:
+        kind = _kind(path)
+        if kind is None:
+            continue
+        if kind == "compiled":
+            results[path] = _compiled(path, renames)
+            continue
+        data = path.read_bytes()
+        if not renames.mentions(data):
+            results[path] = FileResult(path, "unchanged")
+        elif kind == "text":
+            results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames))
+        else:
+            work.append((str(path), data))
+    for path_text, data, outcome in _run(work, renames, opts, jobs, progress):
+        path = Path(path_text)
+        status, new, findings, error = outcome
+        if status == "changed":
+            results[path] = FileResult(path, status, findings, error, data, new)
+            if write:
+                path.write_bytes(new)  # type: ignore[arg-type]
+        else:
+            results[path] = FileResult(path, status, findings, error)
+    ordered = tuple(results[path] for path in files if path in results)
+    return TreeResult(ordered, written=write)
+
+
+Outcome = tuple[str, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
+
+_WORKER_STATE: tuple[Renames, RewriteOptions] | None = None
+
+
+def _init_worker(renames: Renames, options: RewriteOptions) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = (renames, options)
+
+
+def _rewrite_item(item: tuple[str, bytes]) -> Outcome:
+    assert _WORKER_STATE is not None
+    return _rewrite_one(item, *_WORKER_STATE)
+
+
+def _rewrite_one(item: tuple[str, bytes], renames: Renames, options: RewriteOptions) -> Outcome:
+    path, data = item
+    result = rewrite_source(data, renames, path=path, options=options)
+    new = result.code if result.status == "changed" else None
+    return result.status, new, result.findings, result.error
+
+
+def _run(
+    work: list[tuple[str, bytes]], renames: Renames, options: RewriteOptions, jobs: int | None, progress: bool
+) -> t.Iterator[tuple[str, bytes, Outcome]]:
+    count = len(work)
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if count >= PARALLEL_THRESHOLD else 1
+    jobs = max(1, min(jobs, count))
+    show = _Progress(count) if progress and count else None
+    if jobs == 1:
+        outcomes: t.Iterable[Outcome] = (_rewrite_one(item, renames, options) for item in work)
+        for item, outcome in zip(work, outcomes):
+            if show:
+                show.step()
+            yield item[0], item[1], outcome
+    else:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+        context = multiprocessing.get_context(method)
+        chunk = max(1, count // (jobs * 8))
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options)) as pool:
+            for item, outcome in zip(work, pool.map(_rewrite_item, work, chunksize=chunk)):
+                if show:
+                    show.step()
+                yield item[0], item[1], outcome
+    if show:
+        show.done()
+
+
+class _Progress:
+    """A one-line counter on standard error, redrawn in place."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+    def step(self) -> None:
+        self.count += 1
+        if self.count == self.total or self.count % 16 == 0:
+            sys.stderr.write(f"\rrewriting {self.count}/{self.total} files")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _text_findings(path: Path, data: bytes, renames: Renames) -> tuple[Finding, ...]:
+    findings = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if renames.mentions(line):
+            text = line.decode("utf-8", "replace").strip()
+            if len(text) > 80:
+                text = text[:77] + "..."
+            findings.append(Finding(str(path), number, "file", f"mentions the old name, update by hand: {text}"))
+    return tuple(findings)
+
+
+def _compiled(path: Path, renames: Renames) -> FileResult:
+    finding = Finding(str(path), 0, "compiled", "compiled extension module: cannot be renamed by rewriting source")
+    return FileResult(path, "unchanged", (finding,))
+
+
+__all__ = ["iter_files", "rewrite_tree"]
