@@ -373,7 +373,7 @@ class PatchReport:
     dist: str
     version: str
     human: tuple[Finding, ...] = ()
-    """Findings no rewrite can settle (see :func:`find_human_work`)."""
+    """Everything that needs a human: the rewriter's findings, then :func:`find_human_work`'s."""
     wheel: str | None = None
     requirements: tuple[tuple[str, str], ...] = ()
     """``(old, new)`` for each ``Requires-Dist`` the wheel rewrote."""
@@ -385,11 +385,16 @@ class PatchReport:
             "target": self.target,
             "dist": self.dist,
             "version": self.version,
-            "human": [f.to_dict() for f in self.human],
+            "human": [_finding_dict(f) for f in self.human],
             "wheel": self.wheel,
             "requirements": [list(pair) for pair in self.requirements],
             "installed": self.installed,
         }
+
+
+def _finding_dict(finding: t.Any) -> t.Any:
+    to_dict = getattr(finding, "to_dict", None)
+    return to_dict() if callable(to_dict) else str(finding)
 
 
 def default_into(root: Path, cwd: Path, target: Target) -> Path:
@@ -481,6 +486,14 @@ def plan_upstream(upstream: Upstream, name: str, *, kind: str, cwd: Path, path: 
                     upstream.label, rendering)
 
 
+def _merge_findings(engine: t.Iterable[t.Any], extra: t.Iterable[Finding]) -> list[t.Any]:
+    """The rewriter's findings plus ours, without a second report of the same line and kind."""
+    merged = list(engine)
+    seen = {(getattr(f, "path", None), getattr(f, "line", None), getattr(f, "kind", None)) for f in merged}
+    merged += [f for f in extra if (f.path, f.line, f.kind) not in seen]
+    return merged
+
+
 def target_requirement(target: str) -> str | None:
     """The distribution that provides the target framework (``graft`` for vial), if installed.
 
@@ -526,7 +539,8 @@ def patch(
     Options are those of :func:`plan_patch`. Nothing is written on ``dry_run``; a wheel is
     built only after the patch is committed (it is built from the committed copy).
     """
-    plan, target, info, human = plan_patch(spec, **options)
+    plan, target, info, extra = plan_patch(spec, **options)
+    human = _merge_findings(plan.rendering.findings, extra)
     if dry_run:
         return PatchReport(report_plan(plan), target.name, info.dist, info.version, tuple(human))
     vendored = apply_vendor(plan)

@@ -19,16 +19,18 @@ def render_patch_text(report: PatchReport) -> str:
     from ..report import render_text
 
     lines = [render_text(report.vendored)]
-    lines[0] = lines[0].replace("Vendored", "Patched", 1)
+    lines[0] = lines[0].replace("Vendored", "Patched", 1).replace("Would fork", "Would patch", 1)
     lines.append(f"{report.vendored.name} now imports {report.target}; the app imports it as "
                  f"`import {report.vendored.name}` from {report.vendored.path}/.")
     if report.wheel:
         verb = "Built and installed" if report.installed else "Built"
         lines.append(f"{verb} {report.wheel}.")
         lines += [f"  Requires-Dist: {old} -> {new or '(dropped)'}" for old, new in report.requirements]
-    if report.human:
-        lines.append(f"{len(report.human)} thing(s) need a human:")
-        lines += [f"  {finding.format()}" for finding in report.human]
+    extra = [f for f in report.human if f not in report.vendored.findings]
+    if extra:
+        more = " more" if report.vendored.findings else ""
+        lines.append(f"{len(extra)}{more} thing(s) need a human:")
+        lines += [f"  {finding.format()}" for finding in extra]
     return "\n".join(lines)
 
 

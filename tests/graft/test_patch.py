@@ -1,0 +1,205 @@
+"""graft patch on the sample extensions: real repositories, the real rewrite engine, no PyPI.
+
+The story of most tests: an app (``fixtures/apps/acme``, committed) patches the sample
+extension ``fixtures/extensions/flask-greeting`` (a Flask extension with a template, an
+entry point and a ``importlib.metadata`` look-up of Flask), then we look at the files,
+the manifest, git, and the report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import typing as t
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graft.cli import main
+from graft.manifest import parse_manifest
+
+from conftest import FIXTURES, git, git_commit_all, snapshot_state
+
+GREETING = FIXTURES / "extensions" / "flask-greeting"
+SINGLE = FIXTURES / "extensions" / "flask-single"
+
+
+def invoke(*args: str) -> t.Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def app(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(app_repo)
+    return app_repo
+
+
+def test_patch_directory_to_vial(app: Path) -> None:
+    head = git(app, "rev-parse", "HEAD").strip()
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial")
+    assert result.exit_code == 0, result.output
+    code = (app / "flask_greeting" / "__init__.py").read_text()
+    assert "from vial import Blueprint, Vial, current_app, render_template" in code
+    assert "import vial\n" in code
+    assert "def init_app(self, app: vial.Vial)" in code
+    assert "import flask_sqlalchemy" in code  # another extension: not mapped, not touched
+    assert 'importlib.metadata.version("flask")' in code  # a distribution, reported below
+    assert "from vial.cli import with_appcontext" in (app / "flask_greeting" / "cli.py").read_text()
+    assert (app / "flask_greeting" / "templates" / "greeting.html").read_text() == \
+        (GREETING / "src" / "flask_greeting" / "templates" / "greeting.html").read_text()
+    # One commit by the user on top of the app, merging graft's pristine snapshot.
+    assert git(app, "rev-parse", "HEAD^1").strip() == head
+    assert "graft patch: flask_greeting 1.2.0" in git(app, "log", "-1", "--format=%s")
+    assert git(app, "status", "--porcelain") == ""
+    entry = parse_manifest((app / "pyproject.toml").read_text()).get("flask_greeting")
+    assert entry is not None
+    assert (entry.kind, entry.package, entry.path, entry.revision) == \
+        ("patch", "flask_greeting", "flask_greeting", "1.2.0")
+    assert "flask=vial" in entry.maps and "flask.Flask=vial.Vial" in entry.maps
+    assert "line-length = 99  # keep this comment" in (app / "pyproject.toml").read_text()
+
+
+def test_report_lists_what_needs_a_human(app: Path) -> None:
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    human = {(f["kind"], f["path"].rsplit("/", 1)[-1]) for f in report["human"]}
+    assert ("distribution", "__init__.py") in human  # importlib.metadata.version("flask")
+    assert ("file", "greeting.html") in human  # a template says "flask"
+    assert ("metadata", "flask-greeting metadata") in human  # Requires-Dist: Flask>=2.2
+    assert ("entry-point", "flask-greeting entry_points.txt") not in human  # a directory has none
+    assert report["kind"] == "patch" and report["target"] == "vial"
+    assert report["dist"] == "flask-greeting" and report["version"] == "1.2.0"
+
+
+def test_text_report_says_how_it_is_imported(app: Path) -> None:
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial")
+    assert "Patched flask_greeting 1.2.0 into flask_greeting/" in result.output
+    assert "the app imports it as `import flask_greeting` from flask_greeting/" in result.output
+    assert "1 more thing(s) need a human:" in result.output
+    assert "Requires-Dist: Flask>=2.2" in result.output
+    assert result.output.count("greeting.html:1: file:") == 1
+
+
+def test_maps_come_from_the_fork_in_the_manifest(app: Path) -> None:
+    """After `graft fork vial acme_web`, no maps are needed: flask-vial composed with the fork."""
+    assert invoke("fork", "vial", "acme_web").exit_code == 0
+    result = invoke("patch", str(GREETING))
+    assert result.exit_code == 0, result.output
+    code = (app / "flask_greeting" / "__init__.py").read_text()
+    assert "from acme_web import Blueprint, Vial, current_app, render_template" in code
+    assert "vial" not in code.replace("Vial", "")
+    entry = parse_manifest((app / "pyproject.toml").read_text()).get("flask_greeting")
+    assert entry is not None and "flask=acme_web" in entry.maps
+    assert "flask.testing.FlaskClient=acme_web.testing.VialClient" in entry.maps
+
+
+def test_explicit_map_to_a_flask_fork(app: Path) -> None:
+    result = invoke("patch", str(GREETING), "--map", "flask=myflask")
+    assert result.exit_code == 0, result.output
+    code = (app / "flask_greeting" / "__init__.py").read_text()
+    assert "from myflask import Blueprint, Flask, current_app, render_template" in code
+
+
+def test_into_directory(app: Path) -> None:
+    (app / "vendor").mkdir()
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial", "--into", "vendor")
+    assert result.exit_code == 0, result.output
+    assert (app / "vendor" / "flask_greeting" / "__init__.py").is_file()
+    entry = parse_manifest((app / "pyproject.toml").read_text()).get("flask_greeting")
+    assert entry is not None and entry.path == "vendor/flask_greeting"
+
+
+def test_single_module_extension_becomes_a_package(app: Path) -> None:
+    result = invoke("patch", str(SINGLE), "--profile", "flask-vial")
+    assert result.exit_code == 0, result.output
+    code = (app / "flask_single" / "__init__.py").read_text()
+    assert "from vial import Vial, g, request" in code
+    assert code.replace("from vial import Vial, g, request", "") == \
+        (SINGLE / "flask_single.py").read_text().replace("from flask import Flask, g, request", "") \
+        .replace("app: Flask", "app: Vial")
+
+
+def test_git_source_at_a_ref(app: Path, tmp_path: Path) -> None:
+    upstream = tmp_path / "greeting-repo"
+    shutil.copytree(GREETING, upstream)
+    git(upstream, "init", "-q")
+    git_commit_all(upstream, "v1")
+    git(upstream, "tag", "v1.2.0")
+    (upstream / "src" / "flask_greeting" / "__init__.py").write_text("import flask\n")
+    git_commit_all(upstream, "later")
+    result = invoke("patch", str(upstream), "--ref", "v1.2.0", "--profile", "flask-vial")
+    assert result.exit_code == 0, result.output
+    assert "def greet(name: str)" in (app / "flask_greeting" / "__init__.py").read_text()
+    entry = parse_manifest((app / "pyproject.toml").read_text()).get("flask_greeting")
+    assert entry is not None and entry.source_kind == "git" and entry.ref == "v1.2.0"
+
+
+def test_dry_run_changes_nothing(app: Path) -> None:
+    before = snapshot_state(app)
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Would patch flask_greeting 1.2.0 into flask_greeting/" in result.output
+    assert "+ __init__.py" in result.output
+    assert snapshot_state(app) == before
+
+
+def test_wheel_requires_graft_instead_of_flask(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "wheels"
+    result = invoke("patch", str(GREETING), "--profile", "flask-vial", "--wheel", str(out))
+    assert result.exit_code == 0, result.output
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name == "flask_greeting-1.2.0+vial-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("flask_greeting-1.2.0+vial.dist-info/METADATA").decode()
+        code = archive.read("flask_greeting/__init__.py").decode()
+    assert "Requires-Dist: graft\n" in metadata and "Requires-Dist: Flask" not in metadata
+    assert "Requires-Dist: itsdangerous\n" in metadata
+    assert "from vial import" in code
+    assert "Requires-Dist: Flask>=2.2 -> graft" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no-such-extension-xyz", "--profile", "flask-vial"], "no-such-extension-xyz"),
+        ([str(GREETING)], "No maps given and pyproject.toml records no fork"),
+        ([str(GREETING), "--profile", "flask-nope"], "Unknown profile 'flask-nope'"),
+        ([str(GREETING), "--map", "flask"], "expected OLD=NEW"),
+        (["vial", "--profile", "flask-vial"], "is a framework, not an extension"),
+        ([str(GREETING), "--target", "nope", "--profile", "flask-vial"], "No fork named 'nope'"),
+    ],
+)
+def test_refusals_touch_nothing(app: Path, args: list[str], message: str) -> None:
+    before = snapshot_state(app)
+    result = CliRunner().invoke(main, ["patch", *args])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert result.output.count("\n") == 1
+    assert snapshot_state(app) == before
+
+
+def test_refuses_a_dirty_tree(app: Path) -> None:
+    (app / "app.py").write_text((app / "app.py").read_text() + "\n# edited\n")
+    before = snapshot_state(app)
+    result = CliRunner().invoke(main, ["patch", str(GREETING), "--profile", "flask-vial"])
+    assert result.exit_code == 1
+    assert "uncommitted changes (app.py)" in result.output
+    assert snapshot_state(app) == before
+
+
+def test_refuses_to_patch_twice(app: Path) -> None:
+    assert invoke("patch", str(GREETING), "--profile", "flask-vial").exit_code == 0
+    before = snapshot_state(app)
+    result = CliRunner().invoke(main, ["patch", str(GREETING), "--profile", "flask-vial"])
+    assert result.exit_code == 1
+    assert "already" in result.output
+    assert snapshot_state(app) == before
+
+
+def test_install_needs_wheel(app: Path) -> None:
+    result = CliRunner().invoke(main, ["patch", str(GREETING), "--install"])
+    assert result.exit_code == 2
+    assert "--install needs --wheel" in result.output
