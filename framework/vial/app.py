@@ -63,6 +63,10 @@ T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallab
 T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 
 
+# Code flags of ``async def`` functions and async generators (inspect.CO_COROUTINE | ...).
+_CO_ASYNC = 0x80 | 0x200
+
+
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
@@ -246,7 +250,6 @@ class Vial(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
-        self._sync_cache: dict[t.Any, t.Callable[..., t.Any]] = {}
         self._session_lazy_cache: tuple[t.Any, bool] | None = None
         self.template_context_processors[None].append(_default_template_ctx_processor)
 
@@ -539,18 +542,15 @@ class Vial(Scaffold):
         Views, hooks and error handlers all pass through here; override to run coroutines
         another way.
         """
-        cache = self._sync_cache
-        try:
-            return cache[func]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable callable
-            return self.async_to_sync(func) if iscoroutinefunction(func) else func
-        rv = self.async_to_sync(func) if iscoroutinefunction(func) else func
-        if len(cache) > 2048:  # functions made per request must not pile up
-            cache.clear()
-        cache[func] = rv
-        return rv
+        # Fast path for plain functions and bound methods: a code object without the
+        # coroutine flag, and no attributes that could mark it (functools.wraps, asgiref's
+        # markcoroutinefunction) -- those take the full check below.
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & _CO_ASYNC and not getattr(func, "__dict__", None):
+            return func
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
 
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
