@@ -36,6 +36,18 @@ from tomlkit.items import Table
 
 from .errors import ManifestError
 
+def manifest_error(message: str, hint: str | None = None) -> ManifestError:
+    """A ManifestError with its message and hint set.
+
+    ``ManifestError(ValueError, UserError)`` resolves ``__init__`` to ValueError's, which
+    sets neither, so ``format_message`` would fail; this fills them in.
+    """
+    error = ManifestError(message)
+    error.message = message
+    error.hint = hint
+    return error
+
+
 KINDS = ("fork", "patch")
 SOURCE_KINDS = ("bundled", "distribution", "directory", "git")
 TABLE = ("tool", "graft", "packages")
@@ -105,22 +117,22 @@ class Entry:
                 if attr in _OPTIONAL:
                     values[attr] = None
                     continue
-                raise ManifestError(f"{where} in pyproject.toml has no {key!r}.",
+                raise manifest_error(f"{where} in pyproject.toml has no {key!r}.",
                                     hint="Restore it from git history, or fork again.")
             value = table[key]
             if attr == "maps":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ManifestError(f"{where} 'maps' must be a list of 'OLD=NEW' strings.")
+                    raise manifest_error(f"{where} 'maps' must be a list of 'OLD=NEW' strings.")
                 value = tuple(str(v) for v in value)
             elif not isinstance(value, str):
-                raise ManifestError(f"{where} {key!r} must be a string.")
+                raise manifest_error(f"{where} {key!r} must be a string.")
             else:
                 value = str(value)
             values[attr] = value
         if values["kind"] not in KINDS:
-            raise ManifestError(f"{where} 'kind' must be one of {', '.join(KINDS)}.")
+            raise manifest_error(f"{where} 'kind' must be one of {', '.join(KINDS)}.")
         if values["source_kind"] not in SOURCE_KINDS:
-            raise ManifestError(f"{where} 'source-kind' must be one of {', '.join(SOURCE_KINDS)}.")
+            raise manifest_error(f"{where} 'source-kind' must be one of {', '.join(SOURCE_KINDS)}.")
         return cls(**values)
 
 
@@ -145,14 +157,14 @@ class Manifest:
             entry = self.get(name)
             if entry is None:
                 known = ", ".join(self.names()) or "none"
-                raise ManifestError(f"no vendored package named {name!r} in pyproject.toml "
+                raise manifest_error(f"no vendored package named {name!r} in pyproject.toml "
                                     f"(recorded: {known}).")
             return entry
         if not self.entries:
-            raise ManifestError("pyproject.toml records no vendored package under "
+            raise manifest_error("pyproject.toml records no vendored package under "
                                 f"[{'.'.join(TABLE)}].", hint="Run `graft fork` first.")
         if len(self.entries) > 1:
-            raise ManifestError(f"several vendored packages are recorded ({', '.join(self.names())}).",
+            raise manifest_error(f"several vendored packages are recorded ({', '.join(self.names())}).",
                                 hint="Name the one to use.")
         return self.entries[0]
 
@@ -161,7 +173,7 @@ def _parse(text: str) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
-        raise ManifestError(f"pyproject.toml is not valid TOML: {exc}") from None
+        raise manifest_error(f"pyproject.toml is not valid TOML: {exc}") from None
 
 
 def parse_manifest(text: str) -> Manifest:
@@ -172,11 +184,11 @@ def parse_manifest(text: str) -> Manifest:
             return Manifest()
         node = node[key]
     if not isinstance(node, t.Mapping):
-        raise ManifestError(f"[{'.'.join(TABLE)}] in pyproject.toml must be a table.")
+        raise manifest_error(f"[{'.'.join(TABLE)}] in pyproject.toml must be a table.")
     entries = []
     for name, table in node.items():
         if not isinstance(table, t.Mapping):
-            raise ManifestError(f"[{'.'.join(TABLE)}.{name}] in pyproject.toml must be a table.")
+            raise manifest_error(f"[{'.'.join(TABLE)}.{name}] in pyproject.toml must be a table.")
         entries.append(Entry.from_table(str(name), table))
     return Manifest(tuple(entries))
 
@@ -190,7 +202,7 @@ def set_entry(text: str, entry: Entry) -> str:
             node.add(key, tomlkit.table(is_super_table=True))
         node = node[key]
         if not isinstance(node, Table):
-            raise ManifestError(f"{key!r} in pyproject.toml must be a table.")
+            raise manifest_error(f"{key!r} in pyproject.toml must be a table.")
     table = tomlkit.table()
     for key, value in entry.to_table().items():
         if isinstance(value, list):
@@ -225,4 +237,4 @@ def remove_entry(text: str, name: str) -> str:
     return tomlkit.dumps(doc)
 
 
-__all__ = ["KINDS", "SOURCE_KINDS", "Entry", "Manifest", "parse_manifest", "remove_entry", "set_entry"]
+__all__ = ["KINDS", "SOURCE_KINDS", "Entry", "Manifest", "manifest_error", "parse_manifest", "remove_entry", "set_entry"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, manifest, snapshot, sources, vcs
-from .errors import ManifestError, SourceError, UserError, VcsError
+from .errors import SourceError, UserError, VcsError
 from .fork import find_pyproject, open_clean_repo, snapshot_message
 from .report import SyncReport, SyncStep
 
@@ -221,7 +221,7 @@ def plan_sync(
         old = recorded_upstream(entry, root, search_path=search_path)
         base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)
         if base_rendering.tree != entry.snapshot_tree:
-            raise ManifestError(
+            raise manifest.manifest_error(
                 f"rebuilding the snapshot of {entry.name} at {entry.revision} gives tree "
                 f"{base_rendering.tree}, not the recorded {entry.snapshot_tree}.",
                 hint="The rewrite settings or engine changed; re-fork or restore the snapshot commit.",
@@ -237,7 +237,9 @@ def plan_sync(
     previous = base_files
     current = entry
     for i, target_ref in enumerate(plans):
-        upstream = first if i == 0 else locate_upstream(entry, root, ref=target_ref, source=source,
+        reuse = target_ref == plans[0] and (first.ref or first.revision) == (target_ref or first.ref
+                                                                            or first.revision)
+        upstream = first if i == 0 and reuse else locate_upstream(entry, root, ref=target_ref, source=source,
                                                         cwd=cwd, search_path=search_path)
         rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo, progress=progress)
         if rendering.tree == current.snapshot_tree and upstream.revision == current.revision:

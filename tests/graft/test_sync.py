@@ -1,0 +1,336 @@
+"""graft sync: real merges of the scripted kettle upstream into a fork with local edits.
+
+The story in every test: upstream kettle v1.0 is forked into the app as ``teabag``;
+the user edits the fork and commits; upstream releases v2.0 (changes ``steep`` and
+``pour``, deletes ``legacy.py``, renames ``old_name.py`` to ``new_name.py``, changes
+``teapot.py``, adds ``extra.py``) and v3.0 (changes ``boil``); the user syncs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import typing as t
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import build_file_tree, git, git_commit_all, snapshot_state
+
+from graft import snapshot
+from graft.cli import main
+from graft.fork import fork
+from graft.manifest import parse_manifest
+from graft.sync import abort_sync, continue_sync, plan_sync, sync
+
+
+def invoke(args: list[str]) -> t.Any:
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def manifest_at(app: Path, rev: str = "HEAD") -> t.Any:
+    return parse_manifest(git(app, "show", f"{rev}:pyproject.toml")).select("teabag")
+
+
+@pytest.fixture
+def forked(upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app with kettle v1.0 forked as teabag, and edits that do not overlap v2.0's."""
+    monkeypatch.chdir(app_repo)
+    fork(str(upstream), "teabag", ref="v1.0")
+    fork_dir = app_repo / "teabag"
+    edit(fork_dir / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
+    edit(fork_dir / "old_name.py", '"is a small package"', '"is a tiny package"  # mine')
+    (fork_dir / "teapot.py").unlink()
+    git_commit_all(app_repo, "my edits to the fork")
+    return app_repo
+
+
+def overlap(app: Path) -> None:
+    """A local edit on the very line v2.0 changes."""
+    edit(app / "teabag" / "util.py", "result = thing.strip()", "result = thing.strip().lower()  # mine")
+    git_commit_all(app, "my overlapping edit")
+
+
+def test_clean_sync_merges_both_sides(forked: Path, upstream: Path) -> None:
+    app = forked
+    before = git(app, "rev-parse", "HEAD").strip()
+    old = manifest_at(app)
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert "Merged kettle v2.0" in result.output
+    assert "kept deleted: teabag/teapot.py" in result.output
+    assert git(app, "status", "--porcelain") == ""
+    # One merge commit: first parent the old HEAD, second the new snapshot, child of the old one.
+    assert git(app, "rev-parse", "HEAD^1").strip() == before
+    snap = git(app, "rev-parse", "HEAD^2").strip()
+    assert git(app, "rev-parse", f"{snap}^").strip() == old.snapshot
+    assert "graft sync teabag: kettle v1.0" in git(app, "log", "-1", "--format=%s")
+    # The manifest moved in the merge commit itself, not before.
+    new = manifest_at(app)
+    assert new.snapshot == snap and new.revision == git(upstream, "rev-parse", "v2.0").strip()
+    assert new.ref == "v2.0" and manifest_at(app, "HEAD^1") == old
+    # Both sides' changes are there.
+    core = (app / "teabag" / "core.py").read_text()
+    assert "pour(cup).upper()  # mine" in core and "minutes * 60 + 30" in core
+    renamed = (app / "teabag" / "new_name.py").read_text()
+    assert '"is a tiny package"  # mine' in renamed and "return 2  # 2.0" in renamed
+    assert "import teabag" in renamed
+    assert not (app / "teabag" / "old_name.py").exists()
+    assert not (app / "teabag" / "legacy.py").exists()
+    assert "from teabag.core import brew" in (app / "teabag" / "extra.py").read_text()
+    assert not (app / "teabag" / "teapot.py").exists()
+    # A second sync to the same revision is a no-op.
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0 and "already up to date" in result.output
+
+
+def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    build_file_tree(app, {"teabag/scratch.txt": "untracked notes\n"})
+    before = snapshot_state(app)
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 3, result.output
+    assert "teabag/util.py" in result.output and "graft sync --continue" in result.output
+    assert "UU teabag/util.py" in git(app, "status", "--porcelain")
+    stages = {line.split()[2] for line in git(app, "ls-files", "-u", "teabag/util.py").splitlines()}
+    assert stages == {"1", "2", "3"}
+    text = (app / "teabag" / "util.py").read_text()
+    assert "<<<<<<< " in text and ">>>>>>> " in text
+    # Non-conflicting changes are staged, the manifest too (it moves with the merge).
+    assert manifest_at(app, ":0").revision != manifest_at(app).revision
+    result = invoke(["sync", "--abort"])
+    assert result.exit_code == 0, result.output
+    assert snapshot_state(app) == before
+    assert not (app / ".git" / "graft" / "sync.json").exists()
+
+
+def test_conflict_then_continue_records_base_and_next_sync_is_noop(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    # Continuing before resolving is refused.
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 1 and "still have conflicts" in result.output
+    # Staging a file that still has markers is refused too.
+    git(app, "add", "teabag/util.py")
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 1 and "conflict markers" in result.output
+    # Resolve: keep both changes.
+    path = app / "teabag" / "util.py"
+    lines = [line for line in path.read_text().splitlines(keepends=True)
+             if not line.startswith(("<<<<<<<", "=======", ">>>>>>>", "||||||| "))]
+    resolved = "".join(line for line in lines if "# mine" not in line)
+    resolved = resolved.replace('.rstrip(".")  # 2.0: tidy', '.rstrip(".").lower()  # both')
+    path.write_text(resolved)
+    git(app, "add", "teabag/util.py")
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 0, result.output
+    assert git(app, "status", "--porcelain") == ""
+    assert git(app, "rev-list", "--parents", "-1", "HEAD").count(" ") == 2
+    entry = manifest_at(app)
+    assert entry.snapshot == git(app, "rev-parse", "HEAD^2").strip() and entry.ref == "v2.0"
+    assert '.rstrip(".").lower()  # both' in path.read_text()
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0 and "already up to date" in result.output
+
+
+def test_rerere_reuses_a_resolution(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    start = git(app, "rev-parse", "HEAD").strip()
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    path = app / "teabag" / "util.py"
+    path.write_text(git(app, "show", ":3:teabag/util.py").replace("# 2.0: tidy", "# resolved"))
+    git(app, "add", "teabag/util.py")
+    assert invoke(["sync", "--continue"]).exit_code == 0
+    resolved = path.read_bytes()
+    git(app, "reset", "-q", "--hard", start)
+    # The same conflict again: git's recorded resolution is applied and the sync completes.
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == resolved
+
+
+def test_step_merges_release_by_release(forked: Path, upstream: Path) -> None:
+    app = forked
+    start = git(app, "rev-parse", "HEAD").strip()
+    result = invoke(["sync", "--step", "--ref", "v3.0"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Merged kettle") == 2
+    assert manifest_at(app).ref == "v3.0" and manifest_at(app, "HEAD^1").ref == "v2.0"
+    assert git(app, "rev-parse", "HEAD^1^1").strip() == start
+    assert "at 100C" in (app / "teabag" / "core.py").read_text()
+
+
+def test_step_stops_at_conflict_and_continue_finishes(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    result = invoke(["sync", "--step"])  # default target: the newest tag
+    assert result.exit_code == 3 and "kettle v2.0" in result.output
+    path = app / "teabag" / "util.py"
+    path.write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 0, result.output
+    assert manifest_at(app).ref == "v3.0" and manifest_at(app, "HEAD^1").ref == "v2.0"
+
+
+def test_sync_in_a_fresh_clone(forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(forked), str(clone))
+    monkeypatch.chdir(clone)
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert "reconnected" not in result.output and "rebuilt" not in result.output
+    assert "pour(cup).upper()  # mine" in (clone / "teabag" / "core.py").read_text()
+
+
+@pytest.mark.parametrize("prune", [False, True], ids=["unreachable", "pruned"])
+def test_sync_after_squash(forked: Path, prune: bool) -> None:
+    app = forked
+    # Squash the whole history into one commit: the snapshot is no longer reachable.
+    git(app, "checkout", "-q", "--orphan", "squashed")
+    git(app, "commit", "-q", "-m", "squashed")
+    git(app, "branch", "-q", "-D", "main")
+    git(app, "branch", "-q", "-m", "main")
+    snap = manifest_at(app).snapshot
+    if prune:
+        git(app, "reflog", "expire", "--expire=now", "--all")
+        git(app, "gc", "-q", "--prune=now")
+        assert git(app, "cat-file", "-e", snap, check=False) == ""
+        assert git(app, "rev-parse", "-q", "--verify", f"{snap}^{{commit}}", check=False) == ""
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert "reconnected it as the merge base" in result.output
+    assert ("rebuilt it and verified" in result.output) == prune
+    assert git(app, "status", "--porcelain") == ""
+    core = (app / "teabag" / "core.py").read_text()
+    assert "pour(cup).upper()  # mine" in core and "minutes * 60 + 30" in core
+    assert not (app / "teabag" / "teapot.py").exists()
+    # From here, syncs are ordinary again.
+    assert "Merged kettle v3.0" in invoke(["sync", "--ref", "v3.0"]).output
+
+
+def test_dry_run_renders_the_plan(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    before = snapshot_state(app)
+    result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would merge kettle v2.0" in result.output
+    assert "upstream added: teabag/extra.py" in result.output
+    assert "    teabag/util.py" in result.output  # changed on both sides
+    assert snapshot_state(app) == before
+    plan = plan_sync(cwd=app, ref="v2.0")
+    assert [t_.entry.ref for t_ in plan.targets] == ["v2.0"] and not plan.relink
+
+
+def test_refusals(forked: Path) -> None:
+    app = forked
+    (app / "app.py").write_text("# dirty\n")
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 1 and "uncommitted changes" in result.output
+    git(app, "checkout", "-q", "--", "app.py")
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 1 and "no graft sync is in progress" in result.output
+    result = invoke(["sync", "nope"])
+    assert result.exit_code == 1 and "no vendored package named 'nope'" in result.output
+    result = invoke(["sync", "--ref", "v9"])
+    assert result.exit_code == 1 and "unknown ref" in result.output
+    overlap(app)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 1 and "in progress" in result.output
+    assert abort_sync(cwd=app).action == "abort"
+
+
+def test_untracked_files_in_the_fork_survive(forked: Path) -> None:
+    app = forked
+    build_file_tree(app, {"teabag/notes.md": "mine\n", "teabag/cache/x.bin": b"\0"})
+    sync(ref="v2.0", cwd=app)
+    assert (app / "teabag" / "notes.md").read_text() == "mine\n"
+    assert (app / "teabag" / "cache" / "x.bin").read_bytes() == b"\0"
+
+
+def test_untracked_file_in_the_way_refuses_and_changes_nothing(forked: Path) -> None:
+    app = forked
+    build_file_tree(app, {"teabag/extra.py": "# my own extra\n"})
+    before = snapshot_state(app)
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 1 and "Error: git merge failed" in result.output
+    assert snapshot_state(app) == before
+
+
+@pytest.mark.parametrize("step", ["planned", "snapshot", "state", "merged", "recorded", "committed"])
+def test_interrupted_sync_leaves_repository_as_it_was(step: str, forked: Path) -> None:
+    app = forked
+    build_file_tree(app, {"teabag/notes.md": "mine\n"})
+    before = snapshot_state(app)
+
+    def hook(reached: str) -> None:
+        if reached == step:
+            raise KeyboardInterrupt
+
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sync(ref="v2.0", cwd=app)
+    finally:
+        snapshot.set_checkpoint_hook(None)
+    assert snapshot_state(app) == before
+    assert not (app / ".git" / "graft" / "sync.json").exists()
+    assert sync(ref="v2.0", cwd=app).status == "merged"
+
+
+@pytest.mark.parametrize("step", ["relinked", "merged"])
+def test_interrupted_sync_after_squash_restores_the_branch(step: str, forked: Path) -> None:
+    app = forked
+    git(app, "checkout", "-q", "--orphan", "squashed")
+    git(app, "commit", "-q", "-m", "squashed")
+    before = snapshot_state(app)
+
+    def hook(reached: str) -> None:
+        if reached == step:
+            raise KeyboardInterrupt
+
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sync(ref="v2.0", cwd=app)
+    finally:
+        snapshot.set_checkpoint_hook(None)
+    assert snapshot_state(app) == before
+
+
+def test_continue_after_interrupt_in_conflict_state_then_abort(forked: Path) -> None:
+    """An interruption while stopped on conflicts is git's merge state, undone by --abort."""
+    app = forked
+    overlap(app)
+    before = snapshot_state(app)
+    report = sync(ref="v2.0", cwd=app)
+    assert report.status == "conflicts" and report.conflicts == ("teabag/util.py",)
+    assert abort_sync(cwd=app).action == "abort"
+    assert snapshot_state(app) == before
+    with pytest.raises(Exception, match="no graft sync is in progress"):
+        continue_sync(cwd=app)
+
+
+def test_source_directory_sync(upstream: Path, app_repo: Path, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory source: the fork follows whatever the directory holds now."""
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", "--branch", "v1.0", str(upstream), str(work))
+    shutil.rmtree(work / ".git")
+    monkeypatch.chdir(app_repo)
+    fork(str(work), "teabag")
+    edit(work / "kettle" / "core.py", "return minutes * 60", "return minutes * 61")
+    result = invoke(["sync"])
+    assert result.exit_code == 0, result.output
+    assert "minutes * 61" in (app_repo / "teabag" / "core.py").read_text()
+    assert invoke(["sync"]).output.strip().endswith("already up to date with kettle 1.0.")
