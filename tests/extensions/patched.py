@@ -95,24 +95,16 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
     return PatchedApp(target, root, tuple(path), reports)
 
 
-def target_renames(target: str):  # type: ignore[no-untyped-def]
-    """What a Flask test suite is rewritten with: flask-vial, composed with the fork's name."""
-    from graft.patch import compose, profile_renames
-    from graft.rewrite import Renames
-
-    renames = profile_renames("flask-vial")
-    if target == "fork":
-        renames = compose(renames, Renames({"vial": FORK_NAME}))
-    return renames
-
-
 def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
-    """Rewrite the suite's tests like the app's own code: ``graft rewrite``, flask-vial profile."""
-    from graft.rewrite import rewrite_tree
+    """Rewrite the suite's tests as a user would: ``graft rewrite --profile flask-vial``.
 
-    result = rewrite_tree([suite_dir / "tests"], target_renames(target), write=True, jobs=1)
-    if result.failed:
-        raise RuntimeError(f"rewrite failed: {[f.error for f in result.failed]}")
+    For the fork a second pass renames vial to the fork (``--map vial=acme_web``):
+    ``graft rewrite`` merges a profile with extra maps rather than composing them.
+    """
+    tests = str(suite_dir / "tests")
+    graft("rewrite", tests, "--profile", "flask-vial", "-j", "1", cwd=suite_dir, home=home)
+    if target == "fork":
+        graft("rewrite", tests, "--map", f"vial={FORK_NAME}", "-j", "1", cwd=suite_dir, home=home)
 
 
 def run_patched(suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path) -> suites.SuiteResult:

@@ -92,9 +92,8 @@ def test_extensions_in_a_small_app(
     checks = tmp_path / "app_checks.py"
     checks.write_text((Path(__file__).parent / "apps" / "app_checks.py").read_text())
     if patched_app.target == "fork":
-        from graft.rewrite import Renames, rewrite_tree
-
-        rewrite_tree([checks], Renames({"vial": patched.FORK_NAME}), write=True, jobs=1)
+        patched.graft("rewrite", str(checks), "--map", f"vial={patched.FORK_NAME}",
+                      cwd=tmp_path, home=tmp_path)
         assert "import acme_web" in checks.read_text()
     proc = subprocess.run(
         [str(suite_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(checks)],
