@@ -64,19 +64,24 @@ _ANNOTATION_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
 _DISTRIBUTION_FUNCS = frozenset(
     {"version", "metadata", "distribution", "requires", "files", "get_distribution", "require"}
 )
-_IDENTITY_ATTRS = frozenset({"__name__", "__module__", "__package__", "__spec__.name"})
+_IDENTITY_ATTRS = frozenset({"__name__", "__module__", "__package__"})
 
 
 def plan_strings(analysis: Analysis, renames: Renames, options: RewriteOptions, edits: Edits) -> None:
     """Rename or report every string in ``analysis`` that names a renamed module."""
     roots = renames.roots
+    explained: set[int] = set()
     for use in analysis.strings:
+        before = len(edits.findings)
         if isinstance(use.node, cst.FormattedString):
             _plan_fstring(use, roots, analysis, edits)
         else:
             _plan_string(use, renames, options, analysis, edits)
+        if any(kind == "dynamic-import" for _, kind, _ in edits.findings[before:]):
+            explained.update(id(node) for node in use.path)
     for call in analysis.calls:
-        edits.report(call.node, "dynamic-import", f"{call.func}() with a computed module name cannot be renamed; check it by hand")
+        if id(call.node) not in explained:
+            edits.report(call.node, "dynamic-import", f"{call.func}() with a computed module name cannot be renamed; check it by hand")
 
 
 def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
@@ -264,11 +269,12 @@ def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
 
 
 def _is_identity(node: cst.BaseExpression) -> bool:
-    """Whether ``node`` reads a module identity: ``__name__``, ``obj.__module__``, ..."""
-    name = dotted_name(node)
-    if name is None:
-        return False
-    return any(name == attr or name.endswith("." + attr) for attr in _IDENTITY_ATTRS)
+    """Whether ``node`` reads a module identity: ``__name__``, ``type(x).__module__``, ..."""
+    if isinstance(node, cst.Attribute):
+        if node.attr.value == "name" and isinstance(node.value, cst.Attribute):
+            return node.value.attr.value == "__spec__"
+        return node.attr.value in _IDENTITY_ATTRS
+    return isinstance(node, cst.Name) and node.value in _IDENTITY_ATTRS
 
 
 def _identity_comparison(comparison: cst.Comparison, analysis: Analysis) -> bool:
