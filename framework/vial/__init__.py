@@ -53,6 +53,13 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __version__ = "0.1.0"
 
+__flask_version__ = "3.1.3"
+"""The Flask release whose API and behaviour this version of vial follows.
+
+Extensions that branch on ``flask.__version__`` mean an API level, not vial's own version;
+the rewrite profile may map that name here.
+"""
+
 _LAZY = {
     "render_template": ".templating",
     "render_template_string": ".templating",
