@@ -38,7 +38,7 @@ from .errors import SourceError, UserError
 from .fork import ForkPlan, apply_vendor, find_pyproject, open_clean_repo, plan_vendor, report_plan
 from .manifest import Entry, parse_manifest
 from .report import ForkReport
-from .rewrite.names import Renames
+from .rewrite import PROFILES, Renames
 from .rewrite.result import Finding
 from .sources import Upstream
 from .wheel import build_wheel, install_wheel, normalize_dist, rewrite_requirements
@@ -49,33 +49,15 @@ UPSTREAM = "flask"
 VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""
 
-_FALLBACK_FLASK_VIAL: tuple[str, ...] = (
-    "flask=vial",
-    "flask.Flask=vial.Vial",
-    "flask.testing.FlaskClient=vial.testing.VialClient",
-    "flask.testing.FlaskCliRunner=vial.testing.VialCliRunner",
-    "flask.cli.FlaskGroup=vial.cli.VialGroup",
-)
-"""Used only while :data:`graft.rewrite.PROFILES` is unavailable (kept equal to it)."""
-
 def profile_renames(name: str) -> Renames:
-    """The maps of a built-in profile (``flask-vial``).
+    """The maps of a built-in profile (``flask-vial``), owned by the rewrite engine.
 
     :raises UserError: no profile of that name.
     """
-    try:
-        from .rewrite import PROFILES  # the rewrite engine owns the profiles
-    except ImportError:
-        PROFILES = {VIAL_PROFILE: _FALLBACK_FLASK_VIAL}  # noqa: N806
     if name not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise UserError(f"Unknown profile {name!r}.", hint=f"Known profiles: {known}.")
-    profile: t.Any = PROFILES[name]
-    if isinstance(profile, Renames):
-        return profile
-    if hasattr(profile, "renames"):
-        return t.cast(Renames, profile.renames)
-    return Renames.parse(list(profile))
+    return PROFILES[name]
 
 
 def compose(renames: Renames, then: Renames) -> Renames:
@@ -545,7 +527,9 @@ def patch(
         return PatchReport(report_plan(plan), target.name, info.dist, info.version, tuple(human))
     vendored = apply_vendor(plan)
     entry = plan.entry
-    wheel, changed, installed = None, [], False
+    wheel: str | None = None
+    changed: list[tuple[str, str]] = []
+    installed = False
     if wheel_dir is not None:
         built, changed = build_patched_wheel(plan.root, entry, info, target, wheel_dir.resolve())
         wheel = os.fspath(built)

@@ -203,3 +203,69 @@ def test_install_needs_wheel(app: Path) -> None:
     result = CliRunner().invoke(main, ["patch", str(GREETING), "--install"])
     assert result.exit_code == 2
     assert "--install needs --wheel" in result.output
+
+
+def _manifest(tmp_path: Path, *entries: tuple[str, str]) -> Path:
+    """A pyproject.toml recording forks (name, upstream package), as graft fork writes them."""
+    from graft.manifest import Entry, set_entry
+
+    text = '[project]\nname = "app"\n'
+    for name, package in entries:
+        text = set_entry(text, Entry(name=name, kind="fork", source=package, source_kind="distribution",
+                                     package=package, path=name, maps=(f"{package}={name}",),
+                                     revision="1", upstream_tree="t", fingerprint="f", snapshot="s",
+                                     snapshot_tree="t", graft_version="0"))
+    (tmp_path / "pyproject.toml").write_text(text)
+    return tmp_path
+
+
+def test_target_of_a_flask_fork_is_a_plain_rename(tmp_path: Path) -> None:
+    from graft.patch import resolve_target
+
+    target = resolve_target(_manifest(tmp_path, ("myflask", "flask")))
+    assert (target.name, target.fork) == ("myflask", "myflask")
+    assert target.renames.mapping == {"flask": "myflask"}
+
+
+def test_target_of_a_vial_fork_composes_the_profile(tmp_path: Path) -> None:
+    from graft.patch import resolve_target
+
+    root = _manifest(tmp_path, ("acme_web", "vial"))
+    for target in (resolve_target(root), resolve_target(root, profile="flask-vial")):
+        assert target.name == "acme_web"
+        assert target.renames.mapping["flask"] == "acme_web"
+        assert target.renames.mapping["flask.Flask"] == "acme_web.Vial"
+        assert target.renames.mapping["flask.testing.FlaskClient"] == "acme_web.testing.VialClient"
+        assert not any(new.startswith("vial") for new in target.renames.mapping.values())
+
+
+def test_target_with_several_forks_needs_a_choice(tmp_path: Path) -> None:
+    from graft.errors import UserError
+    from graft.patch import resolve_target
+
+    root = _manifest(tmp_path, ("acme_web", "vial"), ("myflask", "flask"))
+    with pytest.raises(UserError, match="Several forks are recorded"):
+        resolve_target(root)
+    assert resolve_target(root, fork="myflask").renames.mapping == {"flask": "myflask"}
+
+
+def test_explicit_maps_win_over_the_manifest(tmp_path: Path) -> None:
+    from graft.patch import resolve_target
+
+    target = resolve_target(_manifest(tmp_path, ("acme_web", "vial")), maps=["flask=other"])
+    assert (target.name, target.renames.mapping) == ("other", {"flask": "other"})
+
+
+def test_metadata_lookups_and_version_reads() -> None:
+    from graft.patch import find_metadata_lookups, find_version_reads
+
+    code = (
+        "import importlib.metadata as m\nfrom importlib.metadata import version\n"
+        "a = m.version('Flask')\nb = version('flask-cors')\nc = version('werkzeug')\n"
+        "import pkg_resources\nd = pkg_resources.get_distribution('flask>=2').version\n"
+        "e = flask.__version__\nf = flask_cors.__version__\n"
+    )
+    found = find_metadata_lookups(code, "x.py", ["flask", "Flask-CORS"])
+    assert [(f.line, f.kind) for f in found] == [(3, "distribution"), (4, "distribution"),
+                                                 (7, "distribution")]
+    assert [f.line for f in find_version_reads(code, "x.py", ["flask"])] == [8]
