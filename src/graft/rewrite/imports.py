@@ -107,11 +107,11 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
                 new = renames.rename(full)
                 if alias.asname is not None:
                     local = alias.asname.name.value  # type: ignore[union-attr]
-                    effects.append(Effect(local, full, new, local, record.scope, record, i, new))
+                    effects.append(Effect(local, full, new, local, record.scope.binding_scope(local), record, i, new))
                 else:
                     root, new_root = full.partition(".")[0], new.partition(".")[0]
                     alias_new = new if "." not in full else None
-                    effects.append(Effect(root, root, new_root, new_root, record.scope, record, i, alias_new))
+                    effects.append(Effect(root, root, new_root, new_root, record.scope.binding_scope(root), record, i, alias_new))
             continue
         module = dotted_name(node.module) or ""  # type: ignore[arg-type]
         if isinstance(node.names, cst.ImportStar):
@@ -128,7 +128,7 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
             new = renames.rename(old)
             local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
             new_local = local if alias.asname is not None else new.rpartition(".")[2]
-            effects.append(Effect(local, old, new, new_local, record.scope, record, i, new))
+            effects.append(Effect(local, old, new, new_local, record.scope.binding_scope(local), record, i, new))
     return effects
 
 

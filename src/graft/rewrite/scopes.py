@@ -90,6 +90,14 @@ class Scope:
             scope = scope.parent
         return None
 
+    def binding_scope(self, name: str) -> Scope:
+        """The scope a binding of ``name`` made here lands in (``global``/``nonlocal`` move it)."""
+        if name in self.globals:
+            return self._module()
+        if name in self.nonlocals:
+            return self.resolve(name) or self
+        return self
+
     def _module(self) -> Scope:
         scope = self
         while scope.parent is not None:
@@ -273,7 +281,8 @@ class Analysis:
         return tuple(self._stack[:-1])
 
     def _bind(self, name: str, binding: Binding, scope: Scope | None = None) -> None:
-        (scope or self._scope).bindings.setdefault(name, []).append(binding)
+        target = (scope or self._scope).binding_scope(name)
+        target.bindings.setdefault(name, []).append(binding)
 
     # -- names and bindings -------------------------------------------------------
 

@@ -234,7 +234,8 @@ def _arg_position(call: cst.Call, arg: cst.Arg) -> tuple[int, str | None]:
 
 def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
     callee = _resolve(dotted_name(call.func), analysis)
-    last = callee.rpartition(".")[2]
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else callee.rpartition(".")[2]
     position, keyword = _arg_position(call, arg)
 
     def at(spec: tuple[tuple[int, ...], tuple[str, ...]]) -> bool:
@@ -292,6 +293,10 @@ def _classify_dict_key(path: Path, analysis: Analysis) -> str:
     """A key of ``{...}`` passed as ``entry_points=`` (setup.py) or to ``patch.dict(sys.modules, ...)``."""
     if len(path) < 3 or not isinstance(path[-1], cst.Dict):
         return "unknown"
+    holder = path[-2]
+    if isinstance(holder, cst.DictElement) and isinstance(holder.key, cst.SimpleString):
+        if holder.key.raw_value == "entry_points":
+            return "entry-point"  # setup(**{"entry_points": {...}}) and friends
     arg, call = path[-2], path[-3]
     if not (isinstance(arg, cst.Arg) and isinstance(call, cst.Call)):
         return "unknown"

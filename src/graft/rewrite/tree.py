@@ -32,7 +32,9 @@ REPORTED_SUFFIXES = frozenset(
     {".toml", ".cfg", ".ini", ".html", ".htm", ".jinja", ".jinja2", ".j2", ".json", ".yaml", ".yml", ".in"}
 )
 """Configuration and template files whose mentions of the old name are reported (case 31)."""
-REPORTED_NAMES = frozenset({".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in"})
+REPORTED_NAMES = frozenset(
+    {".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in", "METADATA", "PKG-INFO", "entry_points.txt"}
+)
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
 
 PARALLEL_THRESHOLD = 48
@@ -104,7 +106,7 @@ def rewrite_tree(
             results[path] = _compiled(path, renames)
             continue
         data = path.read_bytes()
-        if not renames.mentions(data):
+        if not renames.mentions(data) and (kind != "text" or not renames.mentions(data.lower())):
             results[path] = FileResult(path, "unchanged")
         elif kind == "text":
             results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames))
@@ -193,7 +195,8 @@ class _Progress:
 def _text_findings(path: Path, data: bytes, renames: Renames) -> tuple[Finding, ...]:
     findings = []
     for number, line in enumerate(data.splitlines(), start=1):
-        if renames.mentions(line):
+        # Distribution names are case-insensitive: "Requires-Dist: Flask" names flask.
+        if renames.mentions(line) or renames.mentions(line.lower()):
             text = line.decode("utf-8", "replace").strip()
             if len(text) > 80:
                 text = text[:77] + "..."
