@@ -232,11 +232,9 @@ class SecureCookieSessionInterface(SessionInterface):
     def _make_serializer(
         self, secret_key: str | bytes, fallbacks: t.Iterable[str | bytes] | None
     ) -> URLSafeTimedSerializer:
-        from itsdangerous import URLSafeTimedSerializer
-
         # itsdangerous signs with the last key and verifies with all of them.
         keys: list[str | bytes] = [*(fallbacks or ()), secret_key]
-        return URLSafeTimedSerializer(
+        return _serializer_class()(
             keys,
             salt=self.salt,
             serializer=self.serializer,
@@ -265,32 +263,30 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.session_class(data)
 
     def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
-        """Write, refresh or delete the cookie as the session requires."""
-        if session.accessed:
-            response.vary.add("Cookie")
+        """Write, refresh or delete the cookie as the session requires.
 
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
+        The response varies on ``Cookie`` whenever the session was read or
+        the cookie changes, so caches do not share one user's page.
+        """
+        vary = session.accessed
+        if vary:
+            _vary_on_cookie(response)
 
         if not session:
             # An emptied session deletes the cookie; an untouched empty one
             # sends nothing.
             if session.modified:
                 response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
+                    self.get_cookie_name(app),
+                    domain=self.get_cookie_domain(app),
+                    path=self.get_cookie_path(app),
+                    secure=self.get_cookie_secure(app),
+                    partitioned=self.get_cookie_partitioned(app),
+                    samesite=self.get_cookie_samesite(app),
+                    httponly=self.get_cookie_httponly(app),
                 )
-                response.vary.add("Cookie")
+                if not vary:
+                    _vary_on_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
@@ -298,16 +294,75 @@ class SecureCookieSessionInterface(SessionInterface):
 
         serializer = self.get_signing_serializer(app)
         assert serializer is not None, "save_session needs a secret key"
-        val = serializer.dumps(dict(session))
         response.set_cookie(
-            name,
-            val,  # type: ignore[arg-type]
+            self.get_cookie_name(app),
+            serializer.dumps(dict(session)),
             expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
         )
+        if not vary:
+            _vary_on_cookie(response)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    # Same result as ``response.vary.add("Cookie")``, without parsing the
+    # header into a set in the usual case where there is no Vary yet.
+    headers = response.headers
+    if "Vary" not in headers:
+        headers["Vary"] = "Cookie"
+    else:
         response.vary.add("Cookie")
+
+
+_SERIALIZER_CLASS: type[URLSafeTimedSerializer] | None = None
+_PER_OBJECT_CACHE_SIZE = 32
+
+
+def _serializer_class() -> type[URLSafeTimedSerializer]:
+    """itsdangerous's URL-safe timed serializer, minus repeated set-up work.
+
+    Stock itsdangerous builds a new signer for every ``dumps``/``loads`` and
+    derives the HMAC key from the secret key on every signature. Both depend
+    only on the keys and the salt, which are fixed for one serializer, so
+    these subclasses compute them once. Signing and verifying are unchanged.
+    Built on first use so ``import vial`` does not import itsdangerous.
+    """
+    global _SERIALIZER_CLASS
+    if _SERIALIZER_CLASS is not None:
+        return _SERIALIZER_CLASS
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    class KeyCachingSigner(TimestampSigner):
+        def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+            cache: dict[t.Any, bytes] = self.__dict__.setdefault("_derived_keys", {})
+            try:
+                return cache[secret_key]
+            except KeyError:
+                pass
+            if len(cache) >= _PER_OBJECT_CACHE_SIZE:
+                cache.clear()
+            key = cache[secret_key] = super().derive_key(secret_key)
+            return key
+
+    class SignerCachingSerializer(URLSafeTimedSerializer):
+        default_signer = KeyCachingSigner
+
+        def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+            cache: dict[t.Any, TimestampSigner] = self.__dict__.setdefault("_signers", {})
+            try:
+                return cache[salt]
+            except KeyError:
+                pass
+            if len(cache) >= _PER_OBJECT_CACHE_SIZE:
+                cache.clear()
+            signer = cache[salt] = super().make_signer(salt)  # type: ignore[assignment]
+            return signer
+
+    _SERIALIZER_CLASS = SignerCachingSerializer
+    return _SERIALIZER_CLASS

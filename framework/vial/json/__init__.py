@@ -11,7 +11,7 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import current_app
+from ..globals import _cv_app, current_app
 from .provider import _default
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -20,8 +20,11 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     """Serialize ``obj`` to a JSON string with the app's provider, if any."""
-    if current_app:
-        return current_app.json.dumps(obj, **kwargs)
+    # The context variable directly, not the proxy: the session serializer
+    # calls this on every request that writes the session.
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
     kwargs.setdefault("default", _default)
     return _json.dumps(obj, **kwargs)
 
@@ -37,8 +40,9 @@ def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
 
 def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     """Deserialize JSON text or bytes with the app's provider, if any."""
-    if current_app:
-        return current_app.json.loads(s, **kwargs)
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
 

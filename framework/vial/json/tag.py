@@ -210,6 +210,9 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 class TaggedJSONSerializer:
     """Dump and load values with tags, trying tags in :attr:`order`.
 
@@ -217,7 +220,7 @@ class TaggedJSONSerializer:
     it offers ``dumps`` and ``loads``.
     """
 
-    __slots__ = ("tags", "order")
+    __slots__ = ("tags", "order", "_only_default_tags")
 
     default_tags: t.ClassVar[list[type[JSONTag]]] = [
         TagDict,
@@ -234,6 +237,7 @@ class TaggedJSONSerializer:
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self._only_default_tags = True
         for tag_class in self.default_tags:
             self.register(tag_class)
 
@@ -247,6 +251,8 @@ class TaggedJSONSerializer:
 
         :raises KeyError: the key is taken and ``force`` is false.
         """
+        if tag_class not in TaggedJSONSerializer.default_tags:
+            self._only_default_tags = False
         tag = tag_class(self)
         key = tag.key
         if key:
@@ -260,6 +266,10 @@ class TaggedJSONSerializer:
 
     def tag(self, value: t.Any) -> t.Any:
         """Convert ``value`` with the first tag that accepts it."""
+        # Plain JSON scalars are by far the most common session values, and
+        # no default tag claims them, so skip the tag checks for them.
+        if value.__class__ in _JSON_SCALARS and self._only_default_tags:
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
