@@ -120,3 +120,23 @@ def test_pass_tags_have_no_key() -> None:
     s = TaggedJSONSerializer()
     assert "" not in s.tags
     assert any(type(tag) is PassDict for tag in s.order)
+
+
+def test_custom_tag_for_a_json_scalar_type_is_honoured() -> None:
+    class TagNegative(JSONTag):
+        __slots__ = ()
+        key = " neg"
+
+        def check(self, value: object) -> bool:
+            return type(value) is int and value < 0
+
+        def to_json(self, value: int) -> object:
+            return -value
+
+        def to_python(self, value: int) -> int:
+            return -value
+
+    s = TaggedJSONSerializer()
+    s.register(TagNegative, index=0)
+    assert s.dumps({"n": -3, "p": 3}) == '{"n":{" neg":3},"p":3}'
+    assert s.loads(s.dumps({"n": -3})) == {"n": -3}
