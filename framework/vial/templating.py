@@ -15,7 +15,7 @@ from jinja2 import Environment as BaseEnvironment
 from jinja2 import Template, TemplateNotFound
 from jinja2.utils import LRUCache
 
-from .globals import _cv_app, _cv_request, current_app, request
+from .globals import current_app, request
 from .signals import before_render_template, template_rendered
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -32,20 +32,6 @@ __all__ = [
 ]
 
 _STRING_CACHE_SIZE = 64
-
-
-def _default_template_ctx_processor() -> dict[str, t.Any]:
-    """Put ``g``, ``request`` and ``session`` in every template's context,
-    as far as the active contexts provide them."""
-    rv: dict[str, t.Any] = {}
-    appctx = _cv_app.get(None)
-    if appctx is not None:
-        rv["g"] = appctx.g
-    reqctx = _cv_request.get(None)
-    if reqctx is not None:
-        rv["request"] = reqctx.request
-        rv["session"] = reqctx.session
-    return rv
 
 
 class Environment(BaseEnvironment):
