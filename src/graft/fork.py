@@ -104,7 +104,7 @@ def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -
     posix = rel.as_posix()
     if posix in ("", ".") or rel.parts[0] == ".git":
         raise UserError(f"--path {path!r} cannot hold a package.", hint="Give a subdirectory.")
-    if full.exists() or full.is_symlink() or repo.resolve(f"{head}:{posix}", "object"):
+    if full.exists() or full.is_symlink() or repo.lookup(head, posix):
         raise UserError(f"{posix} already exists.",
                         hint="Choose another --path, or remove it first.")
     return posix

@@ -210,9 +210,14 @@ class Repo:
         except Exception as exc:  # GitPython raises several unrelated types here
             raise VcsError(f"cannot read git object {sha}: {exc}") from None
 
+    def lookup(self, treeish: str, path: str) -> str | None:
+        """The id of the object at ``path`` in ``treeish``, or None if there is none."""
+        status, out, _ = self.run("rev-parse", "--verify", "-q", f"{treeish}:{path}", check=False)
+        return out.strip() if status == 0 else None
+
     def read_file(self, treeish: str, path: str) -> bytes | None:
         """The bytes of ``path`` in ``treeish``, or None if it has no such file."""
-        sha = self.resolve(f"{treeish}:{path}", "blob")
+        sha = self.lookup(treeish, path)
         return None if sha is None else self.read_blob(sha)
 
     def diff_trees(self, old: str, new: str, prefix: str | None = None) -> list[Change]:
@@ -295,15 +300,16 @@ class Repo:
             env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
             if base is not None:
                 self.run("read-tree", base, env=env)
-            lines = []
+            records = []
             for path, sha in files.items():
                 if sha is None:
-                    lines.append(f"0 {'0' * 40}\t{path}")
+                    records.append(f"0 {'0' * 40}\t{path}\0")
                 else:
-                    lines.append(f"{BLOB_MODE} {sha}\t{path}")
-            if lines:
-                info = ("\n".join(lines) + "\n").encode()
-                self.run("update-index", "--add", "--remove", "--index-info", stdin=info, env=env)
+                    records.append(f"{BLOB_MODE} {sha}\t{path}\0")
+            if records:
+                info = "".join(records).encode()
+                self.run("update-index", "-z", "--add", "--remove", "--index-info", stdin=info,
+                         env=env)
             return self.out("write-tree", env=env).strip()
 
     def commit_tree(

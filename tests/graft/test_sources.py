@@ -1,0 +1,87 @@
+"""Where upstreams come from: the four kinds, package detection and refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import build_file_tree, git, git_commit_all
+
+from graft import sources
+from graft.errors import SourceError
+
+
+def test_bundled_vial() -> None:
+    up = sources.locate("vial", root=Path.cwd())
+    assert (up.kind, up.package, up.source) == ("bundled", "vial", "vial")
+    assert "__init__.py" in up.files and "py.typed" in up.files
+    assert not any("__pycache__" in p for p in up.files)
+    assert up.label == f"vial {up.revision}"
+
+
+def test_git_source_tags_and_package(upstream: Path, tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    up = sources.locate(str(upstream), root=root, ref="v2.0")
+    assert up.kind == "git" and up.source == "../upstream" and up.package == "kettle"
+    assert up.revision == git(upstream, "rev-parse", "v2.0").strip()
+    assert "extra.py" in up.files and "LICENSE" in up.files and "legacy.py" not in up.files
+    assert up.label.startswith("kettle v2.0 (")
+    assert sources.default_ref("../upstream", root=root, recorded_ref="v1.0") == "v3.0"
+    assert sources.default_ref("../upstream", root=root, recorded_ref="main") == "main"
+    v1, v3 = (git(upstream, "rev-parse", v).strip() for v in ("v1.0", "v3.0"))
+    assert sources.releases_between("../upstream", root=root, since=v1, until=v3) == ["v2.0", "v3.0"]
+    # The digest does not depend on where the files were read from.
+    again = sources.locate(str(upstream), root=root, ref=up.revision)
+    assert again.tree == up.tree
+
+
+def test_git_source_ambiguity(tmp_path: Path) -> None:
+    repo = tmp_path / "multi"
+    build_file_tree(repo, {"one/__init__.py": "", "src/two/__init__.py": "", "tests/__init__.py": ""})
+    git(repo, "init", "-q")
+    git_commit_all(repo)
+    with pytest.raises(SourceError, match=r"several packages .*\(one, two\)"):
+        sources.locate(str(repo), root=tmp_path)
+    assert sources.locate(str(repo), root=tmp_path, package="two").package == "two"
+
+
+def test_git_url_is_mirrored(upstream: Path, tmp_path: Path) -> None:
+    url = upstream.as_uri()
+    up = sources.locate(url, root=tmp_path, ref="v1.0")
+    assert up.source == url and up.kind == "git" and "core.py" in up.files
+    git(upstream, "tag", "v4.0", "v3.0")
+    assert sources.default_ref(url, root=tmp_path, recorded_ref=None) == "v4.0"  # fetched again
+
+
+def test_directory_guessing_and_refusals(tmp_path: Path) -> None:
+    build_file_tree(tmp_path / "nopkg", {"README": "x"})
+    with pytest.raises(SourceError, match="no Python package found"):
+        sources.locate(str(tmp_path / "nopkg"), root=tmp_path)
+    with pytest.raises(SourceError, match="unknown source"):
+        sources.locate("./missing_dir", root=tmp_path)
+    with pytest.raises(SourceError, match="unknown source"):
+        sources.locate("surely_not_installed_pkg", root=tmp_path)
+    build_file_tree(tmp_path / "mod", {"kit/__init__.py": "__version__ = '0.3'\n"})
+    up = sources.locate(str(tmp_path / "mod"), root=tmp_path)
+    assert (up.kind, up.package, up.revision, up.source) == ("directory", "kit", "0.3", "mod")
+
+
+def test_distribution_by_import_name_and_search_path(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    build_file_tree(site, {
+        "Some_Dist-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: Some-Dist\nVersion: 2.0\n",
+        "Some_Dist-2.0.dist-info/RECORD": "somemod/__init__.py,,\nsomemod/x.py,,\n"
+                                          "Some_Dist-2.0.dist-info/licenses/LICENSE,,\n",
+        "Some_Dist-2.0.dist-info/licenses/LICENSE": "MIT\n",
+        "Some_Dist-2.0.dist-info/top_level.txt": "somemod\n",
+        "somemod/__init__.py": "", "somemod/x.py": "import somemod\n",
+    })
+    up = sources.locate("somemod", root=tmp_path, search_path=[str(site)])
+    assert (up.kind, up.source, up.package, up.revision) == ("distribution", "Some-Dist", "somemod", "2.0")
+    assert sorted(up.files) == ["LICENSE", "__init__.py", "x.py"]
+    monkeypatch.setenv(sources.SEARCH_PATH_ENV, str(site))
+    assert sources.locate("Some-Dist", root=tmp_path).package == "somemod"
+    with pytest.raises(SourceError, match="no package 'other'"):
+        sources.locate("Some-Dist", root=tmp_path, package="other")

@@ -1,0 +1,126 @@
+"""The git wrapper against real repositories: byte-exact reads, trees, commits, merges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import build_file_tree, git, git_commit_all
+
+from graft import vcs
+from graft.errors import VcsError
+
+AWKWARD = ["plain.txt", "with space.py", "ünïcödé.py", "tab\tname.txt", "dir/new\nline.py",
+           "-dash.py"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "r"
+    build_file_tree(root, {"a.txt": "a\n"})
+    git(root, "init", "-q")
+    git_commit_all(root, "init")
+    return root
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(VcsError, match="not inside a git work tree"):
+        vcs.Repo(tmp_path)
+
+
+def test_hash_functions_match_git(repo: Path) -> None:
+    data = b"no newline at end\r\n\0binary"
+    (repo / "blob.bin").write_bytes(data)
+    assert vcs.hash_blob(data) == git(repo, "hash-object", "--no-filters", "blob.bin").strip()
+    r = vcs.Repo(repo)
+    files = {"x/y.py": vcs.hash_blob(b"1"), "x.py": vcs.hash_blob(b"2"), "x-y/z": vcs.hash_blob(b"3")}
+    for data in (b"1", b"2", b"3"):
+        r.write_blob(data)
+    assert vcs.hash_tree(files) == r.write_tree(files)
+
+
+@pytest.mark.parametrize("name", AWKWARD)
+def test_awkward_paths_round_trip(repo: Path, name: str) -> None:
+    r = vcs.Repo(repo)
+    data = b"line\r\nlast line without newline"
+    sha = r.write_blob(data)
+    tree = r.write_tree({f"pkg/{name}": sha})
+    assert r.ls_tree(tree) == {f"pkg/{name}": sha}
+    assert r.read_blob(sha) == data
+    commit = r.commit_tree(tree, [], "snap\n", snapshot=True)
+    assert r.read_file(commit, f"pkg/{name}") == data
+    assert tree == vcs.hash_tree({f"pkg/{name}": sha})
+
+
+def test_snapshot_commits_are_deterministic(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    tree = r.write_tree({"p/x.py": r.write_blob(b"x\n")})
+    first = r.commit_tree(tree, [], "same message\n", snapshot=True)
+    assert r.commit_tree(tree, [], "same message\n", snapshot=True) == first
+    assert git(repo, "log", "-1", "--format=%an|%cn|%ad", "--date=unix", first).strip() == \
+        "graft|graft|946684800"
+    user = r.commit_tree(tree, [], "by the user\n")
+    assert git(repo, "log", "-1", "--format=%an", user).strip() == "Test User"
+
+
+def test_dirty_paths_and_operations(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    assert r.dirty_paths() == [] and r.operation_in_progress() is None
+    build_file_tree(repo, {"untracked.txt": "u"})
+    assert r.dirty_paths() == []
+    (repo / "a.txt").write_text("changed\n")
+    assert r.dirty_paths() == ["a.txt"]
+    git(repo, "add", "a.txt")
+    assert r.dirty_paths() == ["a.txt"]
+
+
+def test_move_head_and_restore(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    head = r.head()
+    assert head is not None and r.branch() == "refs/heads/main"
+    tree = r.write_tree({"b/c.txt": r.write_blob(b"c\n")}, base=head)
+    new = r.commit_tree(tree, [head], "add b\n")
+    build_file_tree(repo, {"keep.txt": "untracked\n"})
+    r.move_head(head, new, "test")
+    assert (repo / "b" / "c.txt").read_text() == "c\n" and r.head() == new
+    assert git(repo, "status", "--porcelain") == "?? keep.txt\n"
+    r.restore(head, r.branch())
+    assert not (repo / "b").exists() and r.head() == head
+    assert (repo / "keep.txt").exists()
+
+
+def test_merge_conflict_state_and_abort(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    base = r.head()
+    assert base is not None
+    git(repo, "checkout", "-q", "-b", "other")
+    build_file_tree(repo, {"a.txt": "theirs\n"})
+    theirs = git_commit_all(repo, "theirs")
+    git(repo, "checkout", "-q", "main")
+    build_file_tree(repo, {"a.txt": "ours\n"})
+    ours = git_commit_all(repo, "ours")
+    assert r.merge(theirs, "merge") is False
+    assert r.merge_head() == theirs and r.unmerged() == {"a.txt": {1, 2, 3}}
+    assert r.operation_in_progress() == "merge"
+    r.merge_abort()
+    assert r.merge_head() is None and r.head() == ours
+    assert (repo / "a.txt").read_text() == "ours\n"
+    assert r.is_ancestor(base, ours) and not r.is_ancestor(theirs, ours)
+
+
+def test_diff_trees_detects_renames(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    body = b"".join(b"line %d\n" % i for i in range(30))
+    old = r.write_tree({"p/old.py": r.write_blob(body), "p/gone.py": r.write_blob(b"g\n")})
+    new = r.write_tree({"p/new.py": r.write_blob(body + b"more\n"), "p/add.py": r.write_blob(b"a\n")})
+    changes = {(c.status, c.path, c.new_path) for c in r.diff_trees(old, new)}
+    assert changes == {("R", "p/old.py", "p/new.py"), ("D", "p/gone.py", None),
+                       ("A", "p/add.py", None)}
+
+
+def test_failures_become_vcs_errors(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    with pytest.raises(VcsError, match="git read-tree"):
+        r.run("read-tree", "no-such-ref")
+    assert r.resolve("no-such-ref") is None
+    assert r.missing_objects(["0" * 40]) == {"0" * 40}
