@@ -1,0 +1,27 @@
+"""``graft demo [DIR]``: fork, patch, serve and sync on a throw-away app, as a story."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("demo")
+@click.argument("directory", required=False, default="demo-app",
+                type=click.Path(file_okay=False, path_type=Path))
+def demo_command(directory: Path) -> None:
+    """Run the whole graft cycle on a demo app created in DIR (default: ./demo-app).
+
+    Creates a git repository with a small app, forks the bundled vial into it as
+    acme_web, patches a sample Flask extension to acme_web, serves requests with
+    vial and flask unimportable, then merges a simulated new vial release into
+    the locally changed fork. Needs only Python and git; DIR must be missing or
+    empty.
+    """
+    from ..demo import run_demo
+
+    run_demo(directory)
+
+
+__all__ = ["demo_command"]
