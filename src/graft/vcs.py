@@ -419,3 +419,109 @@ def is_repository_root(path: Path) -> bool:
 
 
 __all__ = ["SNAPSHOT_ENV", "Change", "Repo", "hash_blob", "hash_tree", "is_repository_root", "mirror"]
+
+
+# --- used by status/diff/check ---
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """One file of a diff: git's status letter, its path(s), and lines added and removed.
+
+    ``added``/``removed`` are None for a binary file (git cannot count its lines).
+    """
+
+    status: str
+    path: str
+    new_path: str | None = None
+    added: int | None = None
+    removed: int | None = None
+
+
+# Explicit prefixes and switches so the user's diff configuration (noprefix, external
+# diff drivers, textconv, diff.relative, color) cannot change what graft parses or emits.
+_DIFF_FLAGS = ("--no-color", "--no-ext-diff", "--no-textconv", "-M",
+               "--src-prefix=a/", "--dst-prefix=b/")
+
+
+def _diff_command(command: str, old: str, new: str | None, prefix: str | None) -> list[str]:
+    args = [command, *_DIFF_FLAGS]
+    if command == "diff":
+        args.append("--no-relative")
+    args += [old] if new is None else [old, new]
+    return args + (["--", prefix] if prefix else [])
+
+
+def diff_stats(repo: Repo, old: str, new: str | None = None, prefix: str | None = None
+               ) -> list[FileStat]:
+    """What changed from tree-ish ``old`` to ``new`` (the work tree's tracked files if None)."""
+    command = "diff" if new is None else "diff-tree"
+    base = _diff_command(command, old, new, prefix)
+    if command == "diff-tree":
+        base.insert(1, "-r")
+    names = repo.out(*base[:1], "-z", "--name-status", *base[1:], strip=False).split("\0")
+    counts = repo.out(*base[:1], "-z", "--numstat", *base[1:], strip=False).split("\0")
+    lines: dict[str, tuple[int | None, int | None]] = {}
+    i = 0
+    while i < len(counts) and counts[i]:
+        added, removed, path = counts[i].split("\t", 2)
+        if not path:  # a rename: the old and new paths follow as their own fields
+            path, i = counts[i + 2], i + 3
+        else:
+            i += 1
+        lines[path] = (None if added == "-" else int(added), None if removed == "-" else int(removed))
+    stats: list[FileStat] = []
+    i = 0
+    while i < len(names) and names[i]:
+        status = names[i][0]
+        if status in "RC":
+            path, new_path, i = names[i + 1], names[i + 2], i + 3
+        else:
+            path, new_path, i = names[i + 1], None, i + 2
+        added, removed = lines.get(new_path or path, (None, None))
+        stats.append(FileStat(status, path, new_path, added, removed))
+    return stats
+
+
+def diff_patch(repo: Repo, old: str, new: str | None = None, prefix: str | None = None) -> str:
+    """A patch from tree-ish ``old`` to ``new`` (the work tree if None) that ``git apply`` takes."""
+    args = _diff_command("diff" if new is None else "diff-tree", old, new, prefix)
+    if new is not None:
+        args[1:1] = ["-r", "-p"]
+    return repo.out(*args[:1], "--binary", *args[1:], strip=False)
+
+
+def diff_contents(repo: Repo, old: t.Mapping[str, bytes], new: t.Mapping[str, bytes]) -> str:
+    """A patch from one set of files (path -> bytes) to another, made by git.
+
+    The objects go to a scratch object directory that is deleted afterwards, so the
+    repository gains nothing; it only lends git a place to run.
+    """
+    with tempfile.TemporaryDirectory(prefix="graft-diff-") as scratch:
+        objects = Path(scratch, "objects")
+        objects.mkdir()
+        env = {"GIT_OBJECT_DIRECTORY": os.fspath(objects),
+               "GIT_ALTERNATE_OBJECT_DIRECTORIES": ""}
+        trees = []
+        for side, files in (("old", old), ("new", new)):
+            env["GIT_INDEX_FILE"] = os.path.join(scratch, f"{side}.index")
+            paths = []
+            for i, data in enumerate(files.values()):
+                path = Path(scratch, f"{side}-{i}")
+                path.write_bytes(data)
+                paths.append(os.fspath(path))
+            shas = []
+            if paths:
+                listing = ("\n".join(paths) + "\n").encode()
+                shas = repo.out("hash-object", "-w", "--no-filters", "--stdin-paths",
+                                stdin=listing, env=env).split()
+            info = "".join(f"{BLOB_MODE} {sha}\t{name}\n" for name, sha in zip(files, shas))
+            repo.run("read-tree", "--empty", env=env)
+            if info:
+                repo.run("update-index", "--add", "--index-info", stdin=info.encode(), env=env)
+            trees.append(repo.out("write-tree", env=env).strip())
+        args = _diff_command("diff-tree", trees[0], trees[1], None)
+        return repo.out(args[0], "-r", "-p", "--binary", *args[1:], env=env, strip=False)
+
+
+__all__ += ["FileStat", "diff_contents", "diff_patch", "diff_stats"]
