@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import quote as _url_quote
 
+from werkzeug.exceptions import BadHost
 from werkzeug.routing import BaseConverter, BuildError, Map, MapAdapter, Rule
 from werkzeug.wsgi import get_host
 
@@ -58,14 +59,58 @@ def bind_for_request(app: Vial, request: Request) -> MapAdapter:
         # Cache the checked host on the request so later reads agree.
         request.host = get_host(environ, trusted_hosts)  # type: ignore[misc]
     url_map = app.url_map
-    subdomain = None
     server_name = config["SERVER_NAME"]
     if url_map.host_matching:
         # The actual Host must be matched, so SERVER_NAME must not replace it.
-        server_name = None
-    elif not app.subdomain_matching:
-        subdomain = url_map.default_subdomain or ""
-    return url_map.bind_to_environ(environ, server_name=server_name, subdomain=subdomain)
+        return url_map.bind_to_environ(environ, server_name=None, subdomain=None)
+    if app.subdomain_matching:
+        return url_map.bind_to_environ(environ, server_name=server_name, subdomain=None)
+    subdomain = url_map.default_subdomain or ""
+    if server_name is not None or "HTTP_UPGRADE" in environ:
+        return url_map.bind_to_environ(environ, server_name=server_name, subdomain=subdomain)
+    # The common case, done here with the host's normalisation cached: what
+    # ``bind_to_environ(environ, subdomain=...)`` computes, minus the repeated IDNA work.
+    scheme = environ["wsgi.url_scheme"]
+    key = (scheme, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"))
+    host = _host_cache.get(key)
+    if host is None:
+        host = _normalise_host(get_host(environ))
+        if len(_host_cache) >= 512:  # Host is client-controlled: keep the cache bounded
+            _host_cache.clear()
+        _host_cache[key] = host
+    script_name = environ.get("SCRIPT_NAME")
+    path_info = environ.get("PATH_INFO")
+    query_args = environ.get("QUERY_STRING")
+    return MapAdapter(
+        url_map,
+        host,
+        "/" if script_name is None else _wsgi_decode(script_name),
+        subdomain,
+        scheme,
+        "/" if path_info is None else _wsgi_decode(path_info),
+        environ["REQUEST_METHOD"],
+        None if query_args is None else _wsgi_decode(query_args),
+    )
+
+
+_host_cache: dict[tuple[t.Any, ...], str] = {}
+
+
+def _normalise_host(host: str) -> str:
+    """Lower-case and IDNA-encode a host name, keeping its port (as ``Map.bind`` does)."""
+    name, port_sep, port = host.lower().partition(":")
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError as e:
+        raise BadHost() from e
+    return f"{name}{port_sep}{port}"
+
+
+def _wsgi_decode(value: str) -> str:
+    """WSGI strings are latin-1 decoded bytes; re-decode them as UTF-8."""
+    if value.isascii():
+        return value
+    return value.encode("latin1").decode(errors="replace")
 
 
 def quote_anchor(anchor: str) -> str:
