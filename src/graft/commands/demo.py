@@ -9,7 +9,7 @@ import click
 
 @click.command("demo")
 @click.argument("directory", required=False, default="demo-app",
-                type=click.Path(file_okay=False, path_type=Path))
+                type=click.Path(path_type=Path))
 def demo_command(directory: Path) -> None:
     """Run the whole graft cycle on a demo app created in DIR (default: ./demo-app).
 
