@@ -171,7 +171,7 @@ class VialClient(Client):
         arguments build the request with :class:`EnvironBuilder`, using the
         app's server name and root."""
         request: BaseRequest | None = None
-        if args and not kwargs and len(args) == 1:
+        if args:
             arg = args[0]
             if isinstance(arg, werkzeug.test.EnvironBuilder):
                 builder = copy(arg)

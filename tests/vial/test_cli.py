@@ -731,3 +731,112 @@ def test_vial_run_serves_the_readme_app() -> None:
     text = output.decode()
     assert " * Serving Vial app 'hello'" in text
     assert " * Debug mode: off" in text
+
+
+# -- small pieces -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("hello", ("hello", None)),
+        ("hello:app", ("hello", "app")),
+        ("pkg.mod:create_app('a:b')", ("pkg.mod", "create_app('a:b')")),
+        ("C:\\apps\\hello.py", ("C:\\apps\\hello.py", None)),
+        ("C:\\apps\\hello.py:app", ("C:\\apps\\hello.py", "app")),
+        ("C:/apps/hello.py:create_app()", ("C:/apps/hello.py", "create_app()")),
+    ],
+)
+def test_split_import_path(value: str, expected: tuple[str, str | None]) -> None:
+    from vial.cli import _split_import_path
+
+    assert _split_import_path(value) == expected
+
+
+def test_separated_path_type(tmp_path: Path) -> None:
+    from vial.cli import SeparatedPathType
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("")
+    b.write_text("")
+    value = os.pathsep.join((str(a), str(b)))
+    assert SeparatedPathType(exists=True).convert(value, None, None) == [str(a), str(b)]
+    with pytest.raises(click.BadParameter):
+        SeparatedPathType(exists=True).convert(str(tmp_path / "missing"), None, None)
+
+
+def test_cert_param_accepts_ssl_context_import_path(runner: CliRunner, tmp_path: Path) -> None:
+    import ssl
+
+    from vial.cli import CertParamType
+
+    (tmp_path / "vial_test_ssl_ctx.py").write_text(
+        "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    assert isinstance(CertParamType().convert("vial_test_ssl_ctx.ctx", None, None), ssl.SSLContext)
+    with pytest.raises(click.BadParameter):
+        CertParamType().convert("vial_test_ssl_ctx.missing", None, None)
+    key = tmp_path / "key.pem"
+    key.write_text("")
+    result = runner.invoke(
+        VialGroup(create_app=lambda: Vial("x")),
+        ["run", "--cert", "vial_test_ssl_ctx.ctx", "--key", str(key)],
+    )
+    assert result.exit_code == 2
+    assert "SSLContext object" in result.output
+
+
+def test_server_banner(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from vial.cli import show_server_banner
+
+    show_server_banner(True, "hello")
+    assert capsys.readouterr().out == " * Serving Vial app 'hello'\n * Debug mode: on\n"
+    # The reloader's child process stays quiet: the parent already said it.
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    show_server_banner(True, "hello")
+    assert capsys.readouterr().out == ""
+
+
+def test_context_settings_obj_is_respected(runner: CliRunner) -> None:
+    app = Vial("from_settings")
+    info = ScriptInfo(create_app=lambda: app)
+
+    @click.command("show")
+    @with_appcontext
+    def show() -> None:
+        click.echo(current_app.name)
+
+    cli = VialGroup(context_settings={"obj": info})
+    cli.add_command(show)
+    assert runner.invoke(cli, ["show"]).output == "from_settings\n"
+
+
+def test_main_is_the_console_script() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "vial.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1].startswith("Vial ")
+
+
+def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_path: Path) -> None:
+    from vial.cli import CertParamType
+
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        with pytest.raises(click.BadParameter, match="requires the cryptography library"):
+            CertParamType().convert("adhoc", None, None)
+        return
+    assert CertParamType().convert("adhoc", None, None) == "adhoc"
+    key = tmp_path / "key.pem"
+    key.write_text("")
+    result = runner.invoke(
+        VialGroup(create_app=lambda: Vial("x")), ["run", "--cert", "adhoc", "--key", str(key)]
+    )
+    assert '"--key" is not used' in result.output
