@@ -14,7 +14,6 @@ import importlib.metadata
 import inspect
 import os
 import platform
-import re
 import sys
 import traceback
 import typing as t
@@ -538,10 +537,6 @@ class VialGroup(AppGroup):
             _env_file_option.handle_parse_result(ctx, {}, [])
             _app_option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
-
-
-def _path_is_ancestor(path: str, other: str) -> bool:
-    return os.path.join(path, other[len(path) :].lstrip(os.sep)) == other
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
