@@ -453,3 +453,187 @@ def test_template_functions_import_on_first_use() -> None:
     ) == "True True"
     with pytest.raises(AttributeError):
         vial.no_such_name  # noqa: B018
+
+
+# -- parity: the same app on Flask (installed as a test dependency) gives the same bytes --
+
+
+def _parity_app(mod, cls, root: Path, subdomain_matching: bool, config: dict):
+    app = cls("parity", root_path=str(root), subdomain_matching=subdomain_matching)
+    app.config.update(SECRET_KEY="k", **config)
+    bp = mod.Blueprint("bp", "parity", url_prefix="/bp")
+    child = mod.Blueprint("child", "parity", url_prefix="/c")
+
+    @child.route("/")
+    def child_index():
+        r = mod.request
+        return f"{r.blueprint} {r.blueprints} {mod.url_for('.child_index')}"
+
+    @bp.route("/err")
+    def bp_err():
+        mod.abort(403)
+
+    bp.register_error_handler(403, lambda e: ("bp403", 403))
+    bp.register_blueprint(child)
+    app.register_blueprint(bp)
+    app.register_blueprint(bp, name="bp2", url_prefix="/two")
+
+    @app.route("/")
+    def index():
+        return "hello"
+
+    @app.route("/dir/")
+    def directory():
+        return "dir"
+
+    @app.route("/post", methods=["POST"])
+    def post():
+        return str(len(mod.request.get_data()))
+
+    @app.route("/json")
+    def json_view():
+        return {"b": 1, "a": [1, 2]}
+
+    @app.route("/abort/<int:code>")
+    def abort(code):
+        mod.abort(code)
+
+    @app.route("/redirect")
+    def redirect():
+        return mod.redirect(mod.url_for("index", q="1", _anchor="x"))
+
+    @app.route("/tuple")
+    def tuple_view():
+        return "t", 201, {"X-A": "b"}
+
+    @app.route("/session")
+    def session_view():
+        mod.session.permanent = "perm" in mod.request.args
+        mod.session["a"] = mod.session.get("a", 0) + 1
+        return str(mod.session["a"])
+
+    @app.route("/getjson", methods=["POST"])
+    def getjson():
+        return {"v": mod.request.get_json()}
+
+    @app.route("/external")
+    def external():
+        return mod.url_for("index", _external=True)
+
+    @app.route("/form", methods=["POST"])
+    def form():
+        return mod.request.form["x"]
+
+    @app.route("/boom")
+    def boom():
+        raise ValueError("x")
+
+    @app.route("/old", redirect_to="/external")
+    def old():
+        return ""
+
+    @app.route("/sub", subdomain="<s>")
+    def sub(s):
+        return s
+
+    @app.route("/flash")
+    def flash():
+        mod.flash("m")
+        return ",".join(mod.get_flashed_messages())
+
+    @app.before_request
+    def before():
+        if mod.request.args.get("stop"):
+            return "stopped", 202
+        return None
+
+    @app.after_request
+    def after(response):
+        response.headers["X-After"] = mod.request.endpoint or "none"
+        return response
+
+    return app
+
+
+_PARITY_CASES = [
+    ("GET", "/", {}),
+    ("HEAD", "/", {}),
+    ("OPTIONS", "/", {}),
+    ("POST", "/", {}),
+    ("GET", "/dir", {}),
+    ("GET", "/dir?x=1", {}),
+    ("GET", "/missing", {}),
+    ("OPTIONS", "/missing", {}),
+    ("GET", "/post", {}),
+    ("OPTIONS", "/post", {}),
+    ("POST", "/post", {"data": "123456789"}),
+    ("GET", "/json", {}),
+    ("GET", "/abort/401", {}),
+    ("GET", "/abort/418", {}),
+    ("GET", "/abort/500", {}),
+    ("GET", "/redirect", {}),
+    ("GET", "/tuple", {}),
+    ("GET", "/session", {}),
+    ("GET", "/session?perm=1", {}),
+    ("POST", "/getjson", {"json": [1]}),
+    ("POST", "/getjson", {"data": "{x", "content_type": "application/json"}),
+    ("POST", "/getjson", {"data": "x"}),
+    ("GET", "/external", {"base_url": "https://example.org:8443/app"}),
+    ("POST", "/form", {"data": {"y": "1"}}),
+    ("GET", "/boom", {}),
+    ("GET", "/old", {}),
+    ("GET", "/flash", {}),
+    ("GET", "/?stop=1", {}),
+    ("GET", "/bp/c/", {}),
+    ("GET", "/two/c/", {}),
+    ("GET", "/bp/err", {}),
+    ("GET", "/static/a.txt", {}),
+    ("GET", "/static/../a.txt", {}),
+    ("GET", "/sub", {"base_url": "http://x.srv.test"}),
+    ("GET", "/external", {"base_url": "http://www.srv.test"}),
+    ("GET", "/external", {"headers": {"Host": "good.test"}}),
+    ("GET", "/external", {"headers": {"Host": "evil.test"}}),
+    ("GET", "/", {"headers": {"Host": "bad host"}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "subdomain_matching"),
+    [
+        ({}, False),
+        ({"TESTING": True}, False),
+        ({"DEBUG": True, "PROPAGATE_EXCEPTIONS": False}, False),
+        ({"TRUSTED_HOSTS": ["good.test", "localhost"]}, False),
+        ({"MAX_CONTENT_LENGTH": 5}, False),
+        ({"SERVER_NAME": "srv.test"}, True),
+        ({"SERVER_NAME": "srv.test", "APPLICATION_ROOT": "/root"}, False),
+    ],
+)
+def test_parity_with_flask(tmp_path: Path, config: dict, subdomain_matching: bool) -> None:
+    """Status, headers (but Date) and body match Flask 3.1 for the same app and requests."""
+    import warnings
+
+    flask = pytest.importorskip("flask")
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.txt").write_text("static a")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        apps = [
+            _parity_app(mod, cls, tmp_path, subdomain_matching, config)
+            for mod, cls in ((flask, flask.Flask), (vial, Vial))
+        ]
+    apps[1].logger.disabled = apps[0].logger.disabled = True  # same logger name: keep quiet
+    for method, path, kwargs in _PARITY_CASES:
+        results = []
+        for parity_app in apps:
+            try:
+                rv = parity_app.test_client().open(path, method=method, **kwargs)
+            except Exception as e:
+                results.append(("raised", type(e).__name__, str(e)))
+                continue
+            headers = sorted(
+                (k, v) for k, v in rv.headers if k not in {"Date", "Last-Modified", "ETag"}
+            )
+            results.append((rv.status, headers, rv.get_data()))
+            rv.close()
+        assert results[1] == results[0], (method, path, kwargs)
