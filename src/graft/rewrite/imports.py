@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .edit import Edits, make_dotted, rebuild_dotted
-from .scopes import Analysis, Binding, ImportRecord, Scope, dotted_name, iter_imports
+from .scopes import Analysis, Binding, ImportRecord, NameUse, Scope, dotted_name, iter_imports
 
 if t.TYPE_CHECKING:
     from .names import Renames
@@ -140,18 +140,16 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
     """Settle, per scope and local name, what the name becomes; alias where renaming would clash."""
     groups: dict[tuple[int, str], tuple[Scope, list[Effect]]] = {}
     for effect in effects:
-        scope = effect.scope
-        groups.setdefault((id(scope), effect.local), (scope, []))[1].append(effect)
-    bound_anywhere = _bound_names(analysis)
+        groups.setdefault((id(effect.scope), effect.local), (effect.scope, []))[1].append(effect)
+    uses: dict[str, list[NameUse]] = {}
+    for use in analysis.names:
+        uses.setdefault(use.node.value, []).append(use)
     decisions: dict[tuple[int, str], Decision | None] = {}
     for key, (scope, group) in groups.items():
         local = key[1]
         new_locals = {e.new_local for e in group}
-        others = [b for b in scope.bindings.get(local, ()) if b.kind == "other"]
         new_local = next(iter(new_locals)) if len(new_locals) == 1 else None
-        clash = new_local is None or (
-            new_local != local and (bool(others) or new_local in bound_anywhere)
-        )
+        clash = new_local is None or (new_local != local and _clashes(scope, local, new_local, uses))
         if clash:
             if all(e.alias_new is not None for e in group):
                 for effect in group:
@@ -171,23 +169,34 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
     return decisions
 
 
-def _bound_names(analysis: Analysis) -> set[str]:
-    names: set[str] = set()
-    scopes = [analysis.module_scope]
-    seen: set[int] = set()
-    for use in analysis.names:
-        scope: Scope | None = use.scope
-        while scope is not None and id(scope) not in seen:
-            seen.add(id(scope))
-            scopes.append(scope)
-            scope = scope.parent
-    for scope in scopes:
-        for name, bindings in scope.bindings.items():
-            if any(b.kind not in ("import", "star") for b in bindings):
-                names.add(name)
-    for use in analysis.names:
-        names.add(use.node.value) if use.scope.resolve(use.node.value) is None else None
-    return names
+def _clashes(scope: Scope, local: str, new_local: str, uses: dict[str, list[NameUse]]) -> bool:
+    """Whether renaming ``local`` to ``new_local`` in ``scope`` could change what any name means.
+
+    It could if ``local`` is also bound otherwise in that scope (a ``def``, a loop
+    variable: renaming those too would change the module's own API), if the scope
+    already binds ``new_local``, if a use of ``local`` would see another ``new_local``
+    on its way up, or if an existing free use of ``new_local`` (a builtin, a star
+    import) would be captured by the new binding.
+    """
+    if any(b.kind == "other" for b in scope.bindings.get(local, ())):
+        return True
+    if new_local in scope.bindings:
+        return True
+    for use in uses.get(local, ()):
+        if use.scope.resolve(local) is scope and use.scope.resolve(new_local) not in (scope, None):
+            return True
+    return any(
+        use.scope.resolve(new_local) is None and _within(use.scope, scope) for use in uses.get(new_local, ())
+    )
+
+
+def _within(inner: Scope, outer: Scope) -> bool:
+    scope: Scope | None = inner
+    while scope is not None:
+        if scope is outer:
+            return True
+        scope = scope.parent
+    return False
 
 
 def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits) -> None:
