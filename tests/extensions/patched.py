@@ -47,6 +47,8 @@ class PatchedApp:
     """``PYTHONPATH`` for the suites: the Flask blocker, the app, and vial for the vial target."""
     reports: dict[str, str]
     """``graft patch`` output for each distribution (text), for diagnosing a failed run."""
+    wheels: Path
+    """The wheels ``graft patch --wheel`` built, one per extension."""
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -90,9 +92,11 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
         path.append(suites.REPO_ROOT / "framework")
     overlay = suites.ensure_flask_overlay(cache)
     reports = {}
+    wheels = workdir / f"wheels-{target}"
     for dist in [*suites.SUITES, *suites.HELPER_EXTENSIONS]:
-        reports[dist] = graft("patch", dist, *maps, "--search-path", str(overlay), cwd=root, home=home)
-    return PatchedApp(target, root, tuple(path), reports)
+        reports[dist] = graft("patch", dist, *maps, "--search-path", str(overlay),
+                              "--wheel", str(wheels), cwd=root, home=home)
+    return PatchedApp(target, root, tuple(path), reports, wheels)
 
 
 def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:

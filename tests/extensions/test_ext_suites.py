@@ -106,3 +106,31 @@ def test_extensions_in_a_small_app(
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "8 passed" in proc.stdout
+
+
+@pytest.mark.slow
+def test_suites_pass_from_the_patched_wheels(
+    patched_app: patched.PatchedApp, extension_cache: Path, suite_python: Path, tmp_path: Path
+) -> None:
+    """The environment path: the wheels installed with pip, no app tree on the path at all."""
+    from graft.wheel import install_wheel, read_wheel_metadata
+
+    wheels = sorted(patched_app.wheels.glob("*.whl"))
+    assert len(wheels) == len(suites.SUITES) + len(suites.HELPER_EXTENSIONS)
+    target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
+    site = tmp_path / "site-packages"
+    for wheel in wheels:
+        requires = read_wheel_metadata(wheel).get_all("Requires-Dist") or []
+        assert not any(r.lower().startswith("flask") and not r.lower().startswith("flask-")
+                       for r in requires), (wheel.name, requires)
+        assert f"+{target.replace('_', '.')}-" in wheel.name
+        if target == "vial":
+            assert "graft" in requires, (wheel.name, requires)
+        install_wheel(wheel, target=site)
+    if patched_app.target == "fork":  # the app ships its fork; stand in for the app's install
+        (site / patched.FORK_NAME).symlink_to(patched_app.root / patched.FORK_NAME)
+    path = [p for p in patched_app.path if p != patched_app.root] + [site]
+    app = patched.PatchedApp(patched_app.target, patched_app.root, tuple(path), {}, patched_app.wheels)
+    for dist in ("flask-login", "flask-httpauth"):
+        result = patched.run_patched(suites.SUITES[dist], app, extension_cache, tmp_path / dist)
+        assert (result.passed, result.failures) == (suites.SUITES[dist].expected_passed, ()), result.output[-4000:]
