@@ -1,0 +1,198 @@
+"""Your changes to a fork, measured against its pristine snapshot (the merge base).
+
+``graft status`` counts them, ``graft diff`` prints them as a patch, and with
+``--upstream`` the same patch is turned back into upstream's names so it can be
+sent to the upstream project as a contribution: both sides of every changed file
+are rewritten with the reversed maps (``teabag`` back to ``kettle``) and the paths
+are moved from the fork's directory to the package directory of the upstream
+project. Reading only: the one write is when a pruned snapshot has to be rebuilt,
+and then only git objects that no ref points at, exactly as ``graft sync`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import snapshot, vcs
+from .errors import RewriteError, UserError
+
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+    from .rewrite import Renames
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Base:
+    """The tree-ish a fork's changes are measured against."""
+
+    treeish: str
+    """The snapshot commit, or the tree of a rebuilt snapshot."""
+    rebuilt: bool = False
+    """The snapshot commit was gone (squash and gc): rebuilt from the recorded revision."""
+
+
+@dataclass(frozen=True)
+class LocalChanges:
+    """The files of a fork that differ from its pristine snapshot."""
+
+    base: Base
+    files: tuple[vcs.FileStat, ...]
+
+    @property
+    def added(self) -> int:
+        """Lines added over all text files."""
+        return sum(f.added or 0 for f in self.files)
+
+    @property
+    def removed(self) -> int:
+        """Lines removed over all text files."""
+        return sum(f.removed or 0 for f in self.files)
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {
+            "base": self.base.treeish,
+            "rebuilt": self.base.rebuilt,
+            "files": [file_dict(f) for f in self.files],
+            "lines_added": self.added,
+            "lines_removed": self.removed,
+        }
+
+
+def file_dict(stat: vcs.FileStat) -> dict[str, t.Any]:
+    """A JSON-ready form of one changed file."""
+    return {"status": stat.status, "path": stat.path, "new_path": stat.new_path,
+            "added": stat.added, "removed": stat.removed}
+
+
+def pristine_base(repo: vcs.Repo, entry: Entry, *,
+                  search_path: t.Sequence[str] | None = None) -> Base:
+    """The snapshot to compare with: the recorded commit, or a verified rebuild of it.
+
+    :raises UserError: the commit is gone and the recorded revision cannot be had
+        again (SourceError), or rebuilding it gives another tree (ManifestError).
+    """
+    if repo.has_object(entry.snapshot) and repo.resolve(entry.snapshot, "tree") == entry.snapshot_tree:
+        return Base(entry.snapshot)
+    from .manifest import manifest_error
+    from .sync import recorded_upstream
+
+    upstream = recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
+    rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo)
+    if rendering.tree != entry.snapshot_tree:
+        raise manifest_error(
+            f"the snapshot commit of {entry.name} is gone and rebuilding it from "
+            f"{entry.revision} gives tree {rendering.tree}, not the recorded {entry.snapshot_tree}.",
+            hint="Restore the snapshot commit (e.g. from a clone that has it), or fork again.",
+        )
+    return Base(snapshot.store(repo, rendering), rebuilt=True)
+
+
+def local_changes(repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = False
+                  ) -> LocalChanges:
+    """The fork's files that differ from ``base``: in the work tree, or at HEAD if ``committed``.
+
+    Work-tree changes count tracked files only, like ``git diff``; a new file counts
+    once it is staged (``git add -N`` is enough).
+    """
+    stats = vcs.diff_stats(repo, base.treeish, "HEAD" if committed else None, entry.path)
+    return LocalChanges(base, tuple(stats))
+
+
+def fork_patch(repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = False) -> str:
+    """Your changes to the fork as a patch against the snapshot, paths as in the app."""
+    return vcs.diff_patch(repo, base.treeish, "HEAD" if committed else None, entry.path)
+
+
+def upstream_dir(entry: Entry, root: Path) -> str:
+    """Where the package lives in the upstream project: ``src/OLD``, ``OLD`` or ``""``.
+
+    Local git and directory sources are looked at; for others (an installed
+    distribution, a git URL) the project layout is unknown and ``OLD`` is assumed:
+    pass ``--upstream-dir`` (or ``git apply --directory=src``) for a ``src`` layout.
+    """
+    package = entry.package
+    if entry.source_kind == "git" and "://" not in entry.source:
+        location = (root / entry.source).resolve()
+        if location.is_dir():
+            try:
+                source_repo = vcs.Repo(location, search_parents=False)
+            except UserError:
+                return package
+            for candidate in (f"src/{package}", package):
+                if source_repo.resolve(f"{entry.revision}:{candidate}", "tree"):
+                    return candidate
+    elif entry.source_kind == "directory":
+        location = (root / entry.source).resolve()
+        for candidate in (f"src/{package}", package):
+            if (location / candidate).is_dir():
+                return candidate
+        if (location / "__init__.py").is_file():
+            return location.name
+    return package
+
+
+def reverse_renames(entry: Entry) -> Renames:
+    """The fork's maps undone (``kettle=teabag`` becomes ``teabag=kettle``)."""
+    return snapshot.load_renames(entry.maps).reverse()
+
+
+def rename_back(data: bytes, path: str, renames: Renames) -> bytes:
+    """One file's bytes in upstream's names (Python files only; others are as they are)."""
+    if not path.endswith(PYTHON_SUFFIXES):
+        return data
+    from .rewrite import rewrite_source
+
+    result = rewrite_source(data, renames, path=path)
+    if result.status == "failed":
+        raise RewriteError(f"cannot rename {path} back to upstream's names: {result.error}",
+                           hint="Fix the syntax error in the file, or diff without --upstream.")
+    return result.code
+
+
+def _upstream_path(path: str, entry: Entry, directory: str) -> str:
+    rel = path[len(entry.path) + 1:] if path.startswith(entry.path + "/") else path
+    return f"{directory.strip('/')}/{rel}" if directory.strip("/") else rel
+
+
+def upstream_sides(repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *,
+                   committed: bool = False) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Both sides of every changed file, renamed back and placed at upstream's paths."""
+    renames = reverse_renames(entry)
+    old: dict[str, bytes] = {}
+    new: dict[str, bytes] = {}
+    for stat in changes.files:
+        before, after = stat.path, stat.new_path or stat.path
+        if stat.status != "A":
+            data = repo.read_file(changes.base.treeish, before)
+            if data is not None:
+                old[_upstream_path(before, entry, directory)] = rename_back(data, before, renames)
+        if stat.status != "D":
+            data = _current(repo, after, committed)
+            if data is not None:
+                new[_upstream_path(after, entry, directory)] = rename_back(data, after, renames)
+    return old, new
+
+
+def _current(repo: vcs.Repo, path: str, committed: bool) -> bytes | None:
+    if committed:
+        return repo.read_file("HEAD", path)
+    full = repo.root / path
+    if full.is_symlink():
+        return os.readlink(full).encode()
+    return full.read_bytes() if full.is_file() else None
+
+
+def upstream_patch(repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *,
+                   committed: bool = False) -> str:
+    """The patch of ``changes`` in upstream's names and layout, for ``git apply`` upstream."""
+    old, new = upstream_sides(repo, entry, changes, directory, committed=committed)
+    return vcs.diff_contents(repo, old, new)
+
+
+__all__ = ["Base", "LocalChanges", "file_dict", "fork_patch", "local_changes", "pristine_base",
+           "rename_back", "reverse_renames", "upstream_dir", "upstream_patch", "upstream_sides"]

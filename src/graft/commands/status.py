@@ -1,0 +1,45 @@
+"""``graft status``: each vendored package against its upstream and its pristine snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_BEHIND
+from .fork import search_path_option
+
+
+@click.command("status")
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--check", is_flag=True, help=f"Exit {EXIT_BEHIND} when a fork is behind its upstream.")
+@click.option("--committed", is_flag=True,
+              help="Count committed changes only (default: the work tree's tracked files).")
+@click.option("--offline", is_flag=True,
+              help="Do not look up the newest upstream revision (no source is read).")
+@search_path_option
+@click.pass_context
+def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, committed: bool,
+                   offline: bool, search_path: tuple[str, ...]) -> None:
+    """Show each fork (or fork NAME): source, recorded and newest upstream revision,
+    a sync in progress, and your changes against the pristine snapshot.
+
+    Works in a fresh clone. Exit codes: 0 done; 1 error; 4 with --check when a fork
+    is behind its upstream.
+    """
+    from ..status import collect, render_json, render_text
+
+    if check and offline:
+        raise click.UsageError("--check needs the newest upstream revision; drop --offline.")
+    statuses = collect(name, cwd=Path.cwd(), search_path=list(search_path) or None,
+                       committed=committed, newest=not offline)
+    click.echo(render_json(statuses) if fmt == "json" else render_text(statuses))
+    if check and any(s.behind for s in statuses):
+        behind = ", ".join(s.name for s in statuses if s.behind)
+        click.echo(f"behind its upstream: {behind}", err=True)
+        ctx.exit(EXIT_BEHIND)
+
+
+__all__ = ["status_command"]

@@ -1,0 +1,277 @@
+"""``graft status``: where each vendored package stands against its upstream and its base.
+
+For every manifest entry: its source, the recorded upstream revision, the newest
+revision the source offers now (what ``graft sync`` would move to), whether a
+sync of it is stopped on conflicts, and your changes against the pristine
+snapshot. The facts are gathered once (:func:`gather`), the verdicts are pure
+functions of them (:func:`fork_status`), and rendering is separate, so a
+problem with one entry (an unreachable source, say) is reported in its block
+instead of hiding the others.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manifest, vcs
+from .changes import LocalChanges, local_changes, pristine_base
+from .errors import UserError
+
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+    from .sources import Upstream
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What was found out about one entry; errors are kept as their messages."""
+
+    entry: Entry
+    newest: Upstream | None = None
+    newest_error: str | None = None
+    newest_is_older: bool = False
+    """A git source whose newest release is an ancestor of the recorded commit."""
+    sync_state: t.Mapping[str, t.Any] | None = None
+    local: LocalChanges | None = None
+    local_error: str | None = None
+    snapshot_reachable: bool | None = None
+    current_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class ForkStatus:
+    """The state of one vendored package, as a value ready to render."""
+
+    name: str
+    kind: str
+    package: str
+    path: str
+    source: str
+    source_kind: str
+    ref: str | None
+    revision: str
+    label: str
+    newest_revision: str | None
+    newest_label: str | None
+    newest_error: str | None
+    behind: bool | None
+    """None when the newest revision could not be found out."""
+    sync_in_progress: bool
+    sync_target: str | None
+    conflicts: tuple[str, ...]
+    snapshot: str
+    snapshot_reachable: bool | None
+    rewrite_changed: bool
+    """The rewrite settings or engine changed since the snapshot: the next sync re-renders."""
+    local: LocalChanges | None
+    local_error: str | None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, t.Any]:
+        data = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "local"}
+        data["conflicts"] = list(self.conflicts)
+        data["notes"] = list(self.notes)
+        data["local_changes"] = self.local.to_dict() if self.local is not None else None
+        return data
+
+
+def is_behind(entry: Entry, newest: Upstream) -> bool:
+    """Whether the source offers something other than what the fork was last synced to."""
+    return newest.revision != entry.revision or newest.tree != entry.upstream_tree
+
+
+def fork_status(facts: Facts) -> ForkStatus:
+    """The verdicts for one entry, from its facts alone (no I/O)."""
+    from .sync import entry_label
+
+    entry = facts.entry
+    newest = facts.newest
+    behind: bool | None = None
+    notes: list[str] = []
+    if newest is not None:
+        behind = is_behind(entry, newest) and not facts.newest_is_older
+        if facts.newest_is_older:
+            notes.append(f"the newest release ({newest.label}) is older than the recorded "
+                         "revision; pass `graft sync --ref` to move on.")
+    state = facts.sync_state
+    in_progress = state is not None and state.get("name") == entry.name
+    rewrite_changed = (facts.current_fingerprint is not None
+                       and facts.current_fingerprint != entry.fingerprint)
+    if rewrite_changed:
+        notes.append("the rewrite engine or settings changed since the snapshot; "
+                     "the next sync renders upstream again.")
+    if facts.snapshot_reachable is False:
+        notes.append("the snapshot commit is not in your history (squash or rebase); "
+                     "the next sync reconnects it.")
+    if facts.local is not None and facts.local.base.rebuilt:
+        notes.append("the snapshot commit was missing: rebuilt it from the recorded revision.")
+    return ForkStatus(
+        name=entry.name, kind=entry.kind, package=entry.package, path=entry.path,
+        source=entry.source, source_kind=entry.source_kind, ref=entry.ref,
+        revision=entry.revision, label=entry_label(entry),
+        newest_revision=newest.revision if newest is not None else None,
+        newest_label=newest.label if newest is not None else None,
+        newest_error=facts.newest_error, behind=behind,
+        sync_in_progress=in_progress,
+        sync_target=str(state.get("label")) if in_progress and state is not None else None,
+        conflicts=tuple(state.get("conflicts", ())) if in_progress and state is not None else (),
+        snapshot=entry.snapshot, snapshot_reachable=facts.snapshot_reachable,
+        rewrite_changed=rewrite_changed, local=facts.local, local_error=facts.local_error,
+        notes=tuple(notes),
+    )
+
+
+# -- gathering the facts ------------------------------------------------------------
+
+
+def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
+    """(pyproject path, manifest): the work tree's record, or HEAD's during a graft sync.
+
+    While a sync is stopped on conflicts the work tree already records the new
+    revision; the recorded state is still HEAD's until the merge is committed.
+    """
+    from .fork import find_pyproject
+    from .sync import is_sync_in_progress
+
+    rel, text = find_pyproject(repo, cwd)
+    if is_sync_in_progress(repo):
+        committed = repo.read_file("HEAD", rel)
+        text = committed.decode("utf-8") if committed is not None else ""
+    return rel, manifest.parse_manifest(text)
+
+
+def load_entries(repo: vcs.Repo, cwd: Path, name: str | None = None) -> list[Entry]:
+    """Entry ``name``, or every recorded entry; raises ManifestError if there is none."""
+    rel, recorded = load_manifest(repo, cwd)
+    if name is not None:
+        return [recorded.select(name)]
+    if not recorded.entries:
+        raise manifest.manifest_error(f"{rel} records no vendored package under [tool.graft.packages].",
+                                      hint="Run `graft fork` first.")
+    return list(recorded.entries)
+
+
+def newest_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+                    ) -> tuple[Upstream, bool]:
+    """What a sync without options would move to, and whether it is older than the record.
+
+    :raises UserError: the source cannot be read.
+    """
+    from .sync import locate_upstream
+
+    newest = locate_upstream(entry, root, search_path=search_path)
+    older = False
+    if (entry.source_kind == "git" and newest.revision != entry.revision
+            and "://" not in entry.source and (root / entry.source).is_dir()):
+        source_repo = vcs.Repo(root / entry.source, search_parents=False)
+        older = source_repo.is_ancestor(newest.revision, entry.revision)
+    return newest, older
+
+
+def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None = None,
+           committed: bool = False, newest: bool = True) -> Facts:
+    """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
+    from .snapshot import load_renames
+    from .sync import read_state
+
+    root = repo.root.resolve()
+    values: dict[str, t.Any] = {"entry": entry, "sync_state": read_state(repo)}
+    if newest:
+        try:
+            values["newest"], values["newest_is_older"] = newest_upstream(
+                entry, root, search_path=search_path)
+        except UserError as exc:
+            values["newest_error"] = exc.format_message()
+    try:
+        values["current_fingerprint"] = load_renames(entry.maps).fingerprint()
+    except UserError:
+        pass
+    head = repo.head()
+    if repo.has_object(entry.snapshot) and head is not None:
+        values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
+    try:
+        base = pristine_base(repo, entry, search_path=search_path)
+        values["local"] = local_changes(repo, entry, base, committed=committed)
+    except UserError as exc:
+        values["local_error"] = exc.format_message()
+    return Facts(**values)
+
+
+def collect(name: str | None = None, *, cwd: Path | None = None,
+            search_path: t.Sequence[str] | None = None, committed: bool = False,
+            newest: bool = True) -> list[ForkStatus]:
+    """The status of fork ``name`` (every recorded one by default).
+
+    :param newest: look up the newest upstream revision (reads the source).
+    :raises UserError: not a git work tree, or no (such) entry in the manifest.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    repo = vcs.Repo(cwd)
+    if repo.bare:
+        raise UserError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
+    entries = load_entries(repo, cwd, name)
+    return [fork_status(gather(repo, entry, search_path=search_path, committed=committed,
+                               newest=newest)) for entry in entries]
+
+
+# -- rendering ------------------------------------------------------------------------
+
+
+def _short(revision: str | None) -> str:
+    if revision is not None and len(revision) == 40:
+        return revision[:10]
+    return revision or "?"
+
+
+def render_text(statuses: t.Sequence[ForkStatus]) -> str:
+    """One block per fork: what it is, where it stands, what you changed."""
+    blocks = []
+    for status in statuses:
+        lines = [f"{status.name} ({status.kind} of {status.package}) at {status.path}/"]
+        ref = f" (ref {status.ref})" if status.ref else ""
+        lines.append(f"  source:    {status.source_kind} {status.source}{ref}")
+        lines.append(f"  recorded:  {status.label}")
+        if status.newest_error is not None:
+            lines.append(f"  newest:    unknown: {status.newest_error}")
+        elif status.behind:
+            lines.append(f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`")
+        else:
+            lines.append(f"  newest:    {status.newest_label}: up to date")
+        if status.sync_in_progress:
+            lines.append(f"  sync:      in progress, merging {status.sync_target}; "
+                         f"{len(status.conflicts)} conflicted file(s)")
+            lines += [f"    {path}" for path in status.conflicts]
+            lines.append("             resolve and `git add`, then `graft sync --continue` "
+                         "(or --abort)")
+        else:
+            lines.append("  sync:      none in progress")
+        lines.append(f"  snapshot:  {_short(status.snapshot)}")
+        if status.local is not None:
+            files = status.local.files
+            if files:
+                lines.append(f"  changes:   {len(files)} file(s), +{status.local.added} "
+                             f"-{status.local.removed} against the snapshot")
+                for stat in files:
+                    counts = ("binary" if stat.added is None
+                              else f"+{stat.added} -{stat.removed}")
+                    target = f" -> {stat.new_path}" if stat.new_path else ""
+                    lines.append(f"    {stat.status} {stat.path}{target}  {counts}")
+            else:
+                lines.append("  changes:   none (the fork is the pristine snapshot)")
+        else:
+            lines.append(f"  changes:   unknown: {status.local_error}")
+        lines += [f"  note: {note}" for note in status.notes]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def render_json(statuses: t.Sequence[ForkStatus]) -> str:
+    """``{"forks": [...]}``, one object per entry, stable key order."""
+    return json.dumps({"forks": [s.to_dict() for s in statuses]}, indent=2, sort_keys=True)
+
+
+__all__ = ["Facts", "ForkStatus", "collect", "fork_status", "gather", "is_behind",
+           "load_entries", "load_manifest", "newest_upstream", "render_json", "render_text"]
