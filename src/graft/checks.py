@@ -1,0 +1,294 @@
+"""``graft check``: what CI should refuse about the vendored packages of an app.
+
+Four questions, each answered per manifest entry: is the fork behind its source;
+does re-running the rewrite on the recorded upstream revision still give the
+recorded snapshot (else the next sync's merge base cannot be rebuilt); are
+conflict markers left in the fork; and does importing the app load the original
+package (``flask`` next to ``myflask`` means two frameworks, two sets of globals).
+The last one runs in a subprocess, so the app is imported in a clean interpreter
+and nothing of it leaks into graft's process.
+
+Every finding is a :class:`Problem`; a check that could not run is a note, not a
+problem. Exit codes: 0 clean, 4 only "behind" problems, 1 any other problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+import tomlkit.exceptions
+
+from . import snapshot, vcs
+from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
+
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+
+CHECKS = ("behind", "reproduce", "markers", "imports")
+"""The names ``--skip`` accepts."""
+MARKER_SIZE = 7
+"""git's default conflict-marker length (``merge.conflictMarkerSize``)."""
+SKIP_DIRS = frozenset({"__pycache__", ".git", ".mypy_cache", ".pytest_cache"})
+IMPORT_TIMEOUT = 120.0
+
+_IMPORT_PROBE = """\
+import importlib, json, sys
+root, spec, olds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+sys.path.insert(0, root)
+module, _, attr = spec.partition(":")
+obj = importlib.import_module(module)
+if attr:
+    call = attr.endswith("()")
+    obj = getattr(obj, attr[:-2] if call else attr)
+    if call:
+        obj = obj()
+loaded = sorted(m for m, v in list(sys.modules.items())
+                if v is not None and any(m == o or m.startswith(o + ".") for o in olds))
+print("\\n" + json.dumps(loaded))
+"""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing CI should fail on, printable as one line."""
+
+    kind: str
+    """``behind``, ``source``, ``irreproducible``, ``conflict-markers``, ``old-import``,
+    ``import-failed`` or ``sync-in-progress``."""
+    name: str | None
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+    def format(self) -> str:
+        """``path:line: kind: message`` (editors jump to it), or ``name: kind: message``."""
+        where = f"{self.path}:{self.line}" if self.path and self.line else (self.path or self.name)
+        return f"{where}: {self.kind}: {self.message}" if where else f"{self.kind}: {self.message}"
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {"kind": self.kind, "name": self.name, "message": self.message,
+                "path": self.path, "line": self.line}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything ``graft check`` found, and which checks could not run."""
+
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+    checked: tuple[str, ...] = ()
+    """The entries looked at."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean; 4 when every problem is "behind"; 1 when any other problem is found."""
+        if not self.problems:
+            return EXIT_OK
+        return EXIT_BEHIND if all(p.kind == "behind" for p in self.problems) else EXIT_ERROR
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {"problems": [p.to_dict() for p in self.problems], "notes": list(self.notes),
+                "checked": list(self.checked), "exit_code": self.exit_code}
+
+
+# -- the pure parts -----------------------------------------------------------------
+
+
+def conflict_marker_lines(data: bytes) -> list[int]:
+    """Line numbers (1-based) where a conflict block starts: ``<<<<<<<`` later closed by ``>>>>>>>``."""
+    if b"\0" in data[:8000]:
+        return []  # binary: git leaves no text markers there
+    opening, closing = b"<" * MARKER_SIZE, b">" * MARKER_SIZE
+    found: list[int] = []
+    start: int | None = None
+    for number, line in enumerate(data.splitlines(), start=1):
+        if _is_marker(line, opening):
+            start = number
+        elif _is_marker(line, closing) and start is not None:
+            found.append(start)
+            start = None
+    return found
+
+
+def _is_marker(line: bytes, marker: bytes) -> bool:
+    return line.startswith(marker) and (len(line) == len(marker) or line[len(marker)] in b" \t\r")
+
+
+def old_roots(entries: t.Sequence[Entry]) -> dict[str, str]:
+    """The top-level names the vendored packages replace, and by which entry.
+
+    ``{"kettle": "teabag"}`` for ``kettle=teabag``; names that are entries themselves
+    (an extension patched under its own name) are not old names.
+    """
+    names = {entry.name for entry in entries}
+    roots: dict[str, str] = {}
+    for entry in entries:
+        for root in sorted(snapshot.load_renames(entry.maps).roots - names):
+            roots.setdefault(root, entry.name)
+    return roots
+
+
+def app_from_pyproject(text: str) -> str | None:
+    """``[tool.graft] app = "MODULE"``: the module ``graft check`` imports, if set."""
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return None
+    value = doc.get("tool", {}).get("graft", {}).get("app")
+    return str(value) if isinstance(value, str) and value else None
+
+
+# -- the checks ---------------------------------------------------------------------
+
+
+def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) -> list[Problem]:
+    from .status import is_behind, newest_upstream
+    from .sync import entry_label
+
+    try:
+        newest, older = newest_upstream(entry, root, search_path=search_path)
+    except UserError as exc:
+        return [Problem("source", entry.name, f"cannot tell whether it is behind: {exc.format_message()}")]
+    if older or not is_behind(entry, newest):
+        return []
+    return [Problem("behind", entry.name, f"{newest.label} is available, the fork is at "
+                    f"{entry_label(entry)}; run `graft sync {entry.name}`.")]
+
+
+def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None
+                       ) -> tuple[list[Problem], list[str]]:
+    """Re-run the rewrite (no cache) on the recorded revision and compare with the record."""
+    from .sync import recorded_upstream
+
+    problems: list[Problem] = []
+    if repo.has_object(entry.snapshot):
+        tree = repo.resolve(entry.snapshot, "tree")
+        if tree != entry.snapshot_tree:
+            problems.append(Problem("irreproducible", entry.name,
+                                    f"snapshot commit {entry.snapshot[:10]} has tree {tree}, "
+                                    f"the manifest records {entry.snapshot_tree}."))
+    try:
+        upstream = recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
+    except UserError as exc:
+        return problems, [f"{entry.name}: snapshot not verified: {exc.format_message()}"]
+    try:
+        rendering = snapshot.render(upstream, entry.maps, entry.path, repo=None)
+    except UserError as exc:
+        return problems + [Problem("irreproducible", entry.name,
+                                   f"the rewrite of the recorded revision fails: {exc.format_message()}")], []
+    if rendering.tree != entry.snapshot_tree:
+        problems.append(Problem(
+            "irreproducible", entry.name,
+            f"re-running the rewrite on {upstream.label} gives tree {rendering.tree}, not the "
+            f"recorded {entry.snapshot_tree}; the next sync cannot rebuild its base if the "
+            "snapshot commit is lost (rewrite engine or settings changed)."))
+    return problems, []
+
+
+def check_markers(repo: vcs.Repo, entry: Entry) -> list[Problem]:
+    """Conflict blocks left in any file under the fork's directory (tracked or not)."""
+    problems = []
+    top = repo.root / entry.path
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            full = Path(dirpath, name)
+            if full.is_symlink() or not full.is_file():
+                continue
+            rel = full.relative_to(repo.root).as_posix()
+            for line in conflict_marker_lines(full.read_bytes()):
+                problems.append(Problem("conflict-markers", entry.name,
+                                        "a conflict block is left here; resolve it and commit.",
+                                        rel, line))
+    return problems
+
+
+def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
+                  python: str | None = None) -> list[Problem]:
+    """Import ``app`` (``module`` or ``module:attr`` or ``module:factory()``) in a fresh
+    interpreter run in ``directory``, and report every ``OLD``/``OLD.*`` module it loaded."""
+    command = [python or sys.executable, "-c", _IMPORT_PROBE, os.fspath(directory), app,
+               json.dumps(sorted(olds))]
+    try:
+        proc = subprocess.run(command, cwd=directory, capture_output=True, text=True,
+                              timeout=IMPORT_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [Problem("import-failed", None, f"cannot import {app}: {exc}")]
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        return [Problem("import-failed", None, f"importing {app} fails: {detail}")]
+    problems = []
+    for module in json.loads(lines[-1]):
+        owner = olds[module.partition(".")[0]]
+        problems.append(Problem(
+            "old-import", owner, f"importing {app} loads {module}, which {owner} replaces; import "
+            f"{owner} instead (or `graft patch` the extension that imports it)."))
+    return problems
+
+
+def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | None = None,
+               python: str | None = None, skip: t.Collection[str] = (),
+               search_path: t.Sequence[str] | None = None) -> CheckReport:
+    """Run every check not in ``skip`` on entry ``name`` (all entries by default).
+
+    :raises UserError: not a git work tree, or no (such) entry in the manifest.
+    """
+    from .status import load_manifest
+    from .sync import read_state
+
+    cwd = (cwd or Path.cwd()).resolve()
+    repo = vcs.Repo(cwd)
+    rel, recorded = load_manifest(repo, cwd)
+    entries = [recorded.select(name)] if name is not None else list(recorded.entries)
+    if not entries:
+        raise UserError(f"{rel} records no vendored package under [tool.graft.packages].",
+                        hint="Run `graft fork` first.")
+    root = repo.root.resolve()
+    problems: list[Problem] = []
+    notes: list[str] = []
+    state = read_state(repo)
+    if state is not None and repo.merge_head() == state.get("snapshot"):
+        problems.append(Problem("sync-in-progress", str(state.get("name")),
+                                f"a sync to {state.get('label')} is stopped on conflicts; "
+                                "finish it with `graft sync --continue` or `--abort`."))
+    for entry in entries:
+        if "behind" not in skip:
+            problems += check_behind(entry, root, search_path)
+        if "reproduce" not in skip:
+            found, skipped = check_reproducible(repo, entry, search_path)
+            problems += found
+            notes += skipped
+        if "markers" not in skip:
+            problems += check_markers(repo, entry)
+    if "imports" not in skip:
+        directory = (root / rel).parent
+        module = app or app_from_pyproject((root / rel).read_text("utf-8") if (root / rel).is_file()
+                                           else "")
+        if module is None:
+            notes.append("imports: not checked; pass --app MODULE or set "
+                         f'[tool.graft] app = "MODULE" in {rel}.')
+        else:
+            problems += check_imports(module, directory, old_roots(recorded.entries), python=python)
+    return CheckReport(tuple(problems), tuple(notes), tuple(e.name for e in entries))
+
+
+def render_text(report: CheckReport) -> str:
+    """One line per problem (empty when clean)."""
+    return "\n".join(p.format() for p in report.problems)
+
+
+def render_json(report: CheckReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, sort_keys=True)
+
+
+__all__ = ["CHECKS", "CheckReport", "Problem", "app_from_pyproject", "check_behind",
+           "check_imports", "check_markers", "check_reproducible", "conflict_marker_lines",
+           "old_roots", "render_json", "render_text", "run_checks"]

@@ -1,0 +1,62 @@
+"""``graft check``: for CI, fail when a vendored package needs attention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .fork import search_path_option
+
+
+@click.command("check")
+@click.argument("name", required=False)
+@click.option("--app", "app", metavar="MODULE",
+              help='The app to import: MODULE, MODULE:ATTR or MODULE:FACTORY() (default: '
+                   '[tool.graft] app = "..." in pyproject.toml).')
+@click.option("--python", metavar="PATH", help="The interpreter that imports the app "
+              "(default: the one running graft).")
+@click.option("--skip", multiple=True, type=click.Choice(["behind", "reproduce", "markers", "imports"]),
+              help="Leave a check out (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@search_path_option
+@click.pass_context
+def check_command(ctx: click.Context, name: str | None, app: str | None, python: str | None,
+                  skip: tuple[str, ...], fmt: str, search_path: tuple[str, ...]) -> None:
+    """Check every fork (or fork NAME) for CI; print each problem as one line.
+
+    \b
+    Checks:
+      behind     the source offers a newer upstream revision than the recorded one
+      reproduce  re-running the rewrite on the recorded revision no longer gives the
+                 recorded snapshot (so a lost snapshot could not be rebuilt)
+      markers    conflict markers are left in a fork's files
+      imports    importing the app loads an original package (flask next to myflask)
+
+    \b
+    Exit codes:
+      0  no problem
+      1  a problem other than "behind" (or an error)
+      2  usage error
+      4  the only problems are forks behind their upstream
+    """
+    from ..checks import render_json, render_text, run_checks
+
+    report = run_checks(name, cwd=Path.cwd(), app=app, python=python, skip=set(skip),
+                        search_path=list(search_path) or None)
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    if fmt == "json":
+        click.echo(render_json(report))
+    elif report.problems:
+        click.echo(render_text(report))
+    if not quiet:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        if not report.problems:
+            click.echo(f"ok: {', '.join(report.checked)}", err=True)
+    if report.exit_code:
+        ctx.exit(report.exit_code)
+
+
+__all__ = ["check_command"]
