@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import os
+import pathlib
 import sys
 import typing as t
 import weakref
 from datetime import timedelta
 from functools import cached_property
 from inspect import iscoroutinefunction
-from itertools import chain
+from itertools import chain, product
 
 from werkzeug.datastructures import Headers, ImmutableDict
 from werkzeug.exceptions import (
@@ -68,9 +69,86 @@ _CO_ASYNC = 0x80 | 0x200
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=value)
+    """Accept a plain number of seconds wherever the config holds a lifetime."""
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    return value
+
+
+_AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
+"""Template file endings rendered with autoescaping (markup formats)."""
+
+
+def _in_scopes(
+    registry: t.Mapping[str | None, list[t.Any]],
+    scopes: t.Iterable[str | None],
+    reverse: bool = False,
+) -> t.Iterator[t.Any]:
+    """Yield the functions registered for each scope in turn (``None`` is the app).
+
+    Hooks, context processors and teardowns are all kept per blueprint name; this one
+    walk serves every pipeline stage. ``reverse`` walks each list from its end.
+    """
+    for scope in scopes:
+        funcs = registry.get(scope)
+        if funcs:
+            yield from (reversed(funcs) if reverse else funcs)
+
+
+def _error_or_current(exc: BaseException | None) -> BaseException | None:
+    """The teardown argument: what the caller passed, or the error being handled now."""
+    return sys.exc_info()[1] if exc is _sentinel else exc
+
+
+def _rule_methods(methods: t.Any, view_func: t.Any) -> set[str]:
+    """The upper-cased methods of a new rule: given, else the view's, else GET only."""
+    if methods is None:
+        methods = getattr(view_func, "methods", None) or ("GET",)
+    if isinstance(methods, str):
+        raise TypeError(
+            f"Allowed methods must be a list of strings such as ['GET', 'POST'], not the"
+            f" single string {methods!r}; wrap it in a list."
+        )
+    return {str(method).upper() for method in methods}
+
+
+def _split_response_tuple(rv: tuple[t.Any, ...]) -> tuple[t.Any, t.Any, t.Any]:
+    """``(body, status, headers)`` from a view's tuple.
+
+    A pair's second item is headers when it is a mapping or a sequence, a status otherwise.
+    """
+    if len(rv) == 3:
+        return rv  # type: ignore[return-value]
+    if len(rv) == 2:
+        body, extra = rv
+        if isinstance(extra, (Headers, dict, tuple, list)):
+            return body, None, extra
+        return body, extra, None
+    raise TypeError(
+        f"The view returned a tuple of {len(rv)} items, which is not a valid response tuple;"
+        " return (body, status, headers), (body, status) or (body, headers)."
+    )
+
+
+def _invalid_return_message(rv: object) -> str:
+    """Why a view's value cannot become a response, and what would work instead."""
+    return (
+        "The view function did not return a valid response: expected a str, bytes, dict,"
+        " list, (body, status, headers) tuple, response object or WSGI callable, but it"
+        f" was a {type(rv).__name__}."
+    )
+
+
+def _server_address(
+    host: str | None, port: int | str | None, server_name: str | None
+) -> tuple[str, int]:
+    """Where ``app.run()`` listens: explicit values, then ``SERVER_NAME``, then 127.0.0.1:5000."""
+    name_host, _, name_port = (server_name or "").partition(":")
+    if port not in (None, ""):
+        chosen = int(port)  # type: ignore[arg-type]
+    else:
+        chosen = int(name_port) if name_port else 5000
+    return host or name_host or "127.0.0.1", chosen
 
 
 class _LazyClassAttribute:
@@ -107,15 +185,12 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
 
     ``session`` is the proxy, so rendering a template does not open the session.
     """
-    rv: dict[str, t.Any] = {}
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        rv["g"] = app_ctx.g
-    req_ctx = _cv_request.get(None)
-    if req_ctx is not None:
-        rv["request"] = req_ctx.request
-        rv["session"] = session
-    return rv
+    values: dict[str, t.Any] = {}
+    if (app_ctx := _cv_app.get(None)) is not None:
+        values["g"] = app_ctx.g
+    if (req_ctx := _cv_request.get(None)) is not None:
+        values.update(request=req_ctx.request, session=session)
+    return values
 
 
 def _request_blueprints(req: Request) -> tuple[str, ...]:
@@ -219,20 +294,15 @@ class Vial(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(
-            import_name=import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
+            import_name, static_folder=static_folder, static_url_path=static_url_path,
+            template_folder=template_folder, root_path=root_path,
         )
-        if instance_path is None:
-            instance_path = self.auto_find_instance_path()
-        elif not os.path.isabs(instance_path):
+        if instance_path is not None and not os.path.isabs(instance_path):
             raise ValueError(
-                "If an instance path is provided it must be absolute."
-                " A relative path was given instead."
+                f"instance_path must be absolute, got {instance_path!r}; pass"
+                " os.path.abspath() of it, or leave it out to use the default location."
             )
-        self.instance_path = instance_path
+        self.instance_path = instance_path or self.auto_find_instance_path()
         """The folder for files that belong to this deployment, not to the code."""
         self.config = self.make_config(instance_relative_config)
         self.aborter = self.make_aborter()
@@ -254,9 +324,11 @@ class Vial(Scaffold):
         self.template_context_processors[None].append(_default_template_ctx_processor)
 
         if self.has_static_folder:
-            assert bool(static_host) == host_matching, (
-                "Invalid static_host/host_matching combination"
-            )
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "static_host must be given together with host_matching=True (the static"
+                    " route needs a host to match), and left out otherwise."
+                )
             # A weak reference, so the route does not keep the app alive.
             self_ref = weakref.ref(self)
             self.add_url_rule(
@@ -269,26 +341,23 @@ class Vial(Scaffold):
     # -- configuration ----------------------------------------------------------------
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_first_request:
-            raise AssertionError(
-                f"The setup method '{f_name}' can no longer be called"
-                " on the application. It has already handled its first"
-                " request, any changes will not be applied"
-                " consistently.\n"
-                "Make sure all imports, decorators, functions, etc."
-                " needed to set up the application are done before"
-                " running it."
-            )
+        """Refuse registrations once requests are served: workers would disagree."""
+        if not self._got_first_request:
+            return
+        raise AssertionError(
+            f"Too late to call the setup method '{f_name}': the application has already"
+            " handled its first request, so the change would reach some requests and not"
+            " others.\nRegister routes, hooks, handlers and blueprints while the app is"
+            " created (in the factory or at import time), before it serves requests."
+        )
 
     @cached_property
     def name(self) -> str:
         """The app's name: the import name, or the script's name when run as ``__main__``."""
-        if self.import_name == "__main__":
-            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
-            if fn is None:
-                return "__main__"
-            return os.path.splitext(os.path.basename(fn))[0]
-        return self.import_name
+        if self.import_name != "__main__":
+            return self.import_name
+        script: str | None = getattr(sys.modules["__main__"], "__file__", None)
+        return "__main__" if script is None else pathlib.Path(script).stem
 
     @cached_property
     def logger(self) -> t.Any:
@@ -324,10 +393,8 @@ class Vial(Scaffold):
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create the config, with ``DEBUG`` from the ``VIAL_DEBUG`` environment variable."""
-        root_path = self.instance_path if instance_relative else self.root_path
-        defaults = dict(self.default_config)
-        defaults["DEBUG"] = get_debug_flag()
-        return self.config_class(root_path, defaults)
+        base = self.instance_path if instance_relative else self.root_path
+        return self.config_class(base, {**self.default_config, "DEBUG": get_debug_flag()})
 
     def make_aborter(self) -> Aborter:
         """Create the object :func:`abort` calls; override to add custom codes."""
@@ -335,43 +402,34 @@ class Vial(Scaffold):
 
     def auto_find_instance_path(self) -> str:
         """``instance`` next to the package, or ``PREFIX/var/NAME-instance`` if installed."""
-        prefix, package_path = find_package(self.import_name)
-        if prefix is None:
-            return os.path.join(package_path, "instance")
-        return os.path.join(prefix, "var", f"{self.name}-instance")
+        prefix, package_dir = find_package(self.import_name)
+        if prefix is not None:  # installed: keep deployment files out of site-packages
+            return os.path.join(prefix, "var", self.name + "-instance")
+        return os.path.join(package_dir, "instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
     ) -> t.IO[t.Any]:
         """Open a file in the instance folder (for reading or writing)."""
-        path = os.path.join(self.instance_path, resource)
-        if "b" in mode:
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
+        text_encoding = None if "b" in mode else encoding
+        return open(os.path.join(self.instance_path, resource), mode, encoding=text_encoding)
 
     # -- templates --------------------------------------------------------------------
 
     def create_jinja_environment(self) -> t.Any:
         """Build the Jinja environment from ``jinja_options`` and the app's config."""
-        options = dict(self.jinja_options)
-        if "autoescape" not in options:
-            options["autoescape"] = self.select_jinja_autoescape
+        options = {"autoescape": self.select_jinja_autoescape, **self.jinja_options}
         if "auto_reload" not in options:
-            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
-            if auto_reload is None:
-                auto_reload = self.debug
-            options["auto_reload"] = auto_reload
-        rv = self.jinja_environment(self, **options)
-        rv.globals.update(
-            url_for=self.url_for,
-            get_flashed_messages=get_flashed_messages,
-            config=self.config,
-            request=request,
-            session=session,
-            g=g,
+            reload_setting = self.config["TEMPLATES_AUTO_RELOAD"]
+            options["auto_reload"] = self.debug if reload_setting is None else reload_setting
+        env = self.jinja_environment(self, **options)
+        env.globals.update(
+            g=g, request=request, session=session, config=self.config,
+            url_for=self.url_for, get_flashed_messages=get_flashed_messages,
         )
-        rv.policies["json.dumps_function"] = self.json.dumps
-        return rv
+        # ``|tojson`` in templates serialises with the app's JSON provider.
+        env.policies["json.dumps_function"] = self.json.dumps
+        return env
 
     def create_global_jinja_loader(self) -> t.Any:
         """The loader that searches the app's templates, then each blueprint's."""
@@ -381,23 +439,18 @@ class Vial(Scaffold):
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
         """Autoescape templates from strings and ``.html``/``.htm``/``.xml``/``.xhtml``/``.svg``."""
-        if filename is None:
-            return True
-        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+        return filename is None or filename.endswith(_AUTOESCAPE_SUFFIXES)
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values, never replacing what the caller passed."""
-        names: t.Iterable[str | None] = (None,)
+        scopes: list[str | None] = [None]
         req_ctx = _cv_request.get(None)
         if req_ctx is not None:
-            names = chain(names, reversed(_request_blueprints(req_ctx.request)))
-        orig_ctx = context.copy()
-        processors = self.template_context_processors
-        for name in names:
-            if name in processors:
-                for func in processors[name]:
-                    context.update(self.ensure_sync(func)())
-        context.update(orig_ctx)
+            scopes.extend(reversed(_request_blueprints(req_ctx.request)))
+        given = dict(context)
+        for processor in _in_scopes(self.template_context_processors, scopes):
+            context.update(self.ensure_sync(processor)())
+        context.update(given)  # the render call's own values win
 
     @setupmethod
     def template_filter(self, name: t.Any = None) -> t.Any:
@@ -473,37 +526,26 @@ class Vial(Scaffold):
         """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
-        options["endpoint"] = endpoint
-        methods = options.pop("methods", None)
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
-        if isinstance(methods, str):
-            raise TypeError(
-                "Allowed methods must be a list of strings, for"
-                ' example: @app.route(..., methods=["POST"])'
+        methods = _rule_methods(options.pop("methods", None), view_func)
+        extra = set(getattr(view_func, "required_methods", ()))
+        automatic = provide_automatic_options
+        if automatic is None:  # the view may decide for itself
+            automatic = getattr(view_func, "provide_automatic_options", None)
+        if automatic is None:  # else answer OPTIONS unless the view handles it
+            automatic = "OPTIONS" not in methods and bool(self.config["PROVIDE_AUTOMATIC_OPTIONS"])
+            if automatic:
+                extra.add("OPTIONS")
+        url_rule = self.url_rule_class(rule, methods=methods | extra, endpoint=endpoint, **options)
+        url_rule.provide_automatic_options = automatic  # type: ignore[attr-defined]
+        self.url_map.add(url_rule)
+        if view_func is None:
+            return
+        if self.view_functions.get(endpoint, view_func) != view_func:
+            raise AssertionError(
+                f"Endpoint {endpoint!r} already has a different view function; two views"
+                " cannot share an endpoint. Pass endpoint='...' to give this one its own name."
             )
-        methods = {item.upper() for item in methods}
-        required_methods: set[str] = set(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
-        if provide_automatic_options is None:
-            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
-                provide_automatic_options = True
-                required_methods.add("OPTIONS")
-            else:
-                provide_automatic_options = False
-        methods |= required_methods
-        rule_obj = self.url_rule_class(rule, methods=methods, **options)
-        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        self.url_map.add(rule_obj)
-        if view_func is not None:
-            old_func = self.view_functions.get(endpoint)
-            if old_func is not None and old_func != view_func:
-                raise AssertionError(
-                    "View function mapping is overwriting an existing"
-                    f" endpoint function: {endpoint}"
-                )
-            self.view_functions[endpoint] = view_func
+        self.view_functions[endpoint] = view_func
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
@@ -529,10 +571,10 @@ class Vial(Scaffold):
 
     def make_shell_context(self) -> dict[str, t.Any]:
         """The namespace of ``vial shell``: ``app``, ``g`` and the processors' names."""
-        rv = {"app": self, "g": g}
+        namespace: dict[str, t.Any] = dict(app=self, g=g)
         for processor in self.shell_context_processors:
-            rv.update(processor())
-        return rv
+            namespace.update(processor())
+        return namespace
 
     # -- async ------------------------------------------------------------------------
 
@@ -620,38 +662,42 @@ class Vial(Scaffold):
     ) -> cabc.Iterable[bytes]:
         """The WSGI application proper; wrap ``app.wsgi_app`` to add middleware."""
         ctx = self.request_context(environ)
-        error: BaseException | None = None
+        failure: BaseException | None = None
         try:
             try:
                 ctx.push()
                 response = self.full_dispatch_request()
-            except Exception as e:
-                error = e
-                response = self.handle_exception(e)
-            except:  # noqa: E722
-                error = sys.exc_info()[1]
+            except Exception as exc:
+                failure = exc
+                response = self.handle_exception(exc)
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: teardown sees them
+                failure = exc
                 raise
             return response(environ, start_response)
         finally:
-            if "werkzeug.debug.preserve_context" in environ:
-                environ["werkzeug.debug.preserve_context"](_cv_app.get())
-                environ["werkzeug.debug.preserve_context"](_cv_request.get())
-            if error is not None and self.should_ignore_error(error):
-                error = None
-            ctx.pop(error)
+            keep = environ.get("werkzeug.debug.preserve_context")
+            if keep is not None:  # the interactive debugger inspects the contexts later
+                keep(_cv_app.get())
+                keep(_cv_request.get())
+            if failure is not None and self.should_ignore_error(failure):
+                failure = None
+            ctx.pop(failure)
 
     def full_dispatch_request(self) -> Response:
         """Run the hooks and the view, handle user exceptions, finalize the response."""
         self._got_first_request = True
         try:
-            if request_started.receivers:
-                request_started.send(self, _async_wrapper=self.ensure_sync)
-            rv = self.preprocess_request()
-            if rv is None:
-                rv = self.dispatch_request()
-        except Exception as e:
-            rv = self.handle_user_exception(e)
-        return self.finalize_request(rv)
+            result = self._hooks_then_view()
+        except Exception as exc:
+            result = self.handle_user_exception(exc)
+        return self.finalize_request(result)
+
+    def _hooks_then_view(self) -> ft.ResponseReturnValue:
+        """Signal the start, run the ``before_request`` chain, and the view unless it answered."""
+        if request_started.receivers:
+            request_started.send(self, _async_wrapper=self.ensure_sync)
+        early = self.preprocess_request()
+        return self.dispatch_request() if early is None else early
 
     def preprocess_request(self) -> ft.ResponseReturnValue | None:
         """Run URL value preprocessors, then ``before_request`` functions (app first).
@@ -661,17 +707,13 @@ class Vial(Scaffold):
         if not (self.url_value_preprocessors or self.before_request_funcs):
             return None
         req = _cv_request.get().request
-        names = (None, *reversed(_request_blueprints(req)))
-        for name in names:
-            if name in self.url_value_preprocessors:
-                for url_func in self.url_value_preprocessors[name]:
-                    url_func(req.endpoint, req.view_args)
-        for name in names:
-            if name in self.before_request_funcs:
-                for before_func in self.before_request_funcs[name]:
-                    rv = self.ensure_sync(before_func)()
-                    if rv is not None:
-                        return rv  # type: ignore[no-any-return]
+        scopes = (None, *reversed(_request_blueprints(req)))
+        for preprocessor in _in_scopes(self.url_value_preprocessors, scopes):
+            preprocessor(req.endpoint, req.view_args)
+        for hook in _in_scopes(self.before_request_funcs, scopes):
+            answer = self.ensure_sync(hook)()
+            if answer is not None:  # a hook that returns something ends the request
+                return answer  # type: ignore[no-any-return]
         return None
 
     def dispatch_request(self) -> ft.ResponseReturnValue:
@@ -679,11 +721,11 @@ class Vial(Scaffold):
         req = _cv_request.get().request
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
-        rule: Rule = req.url_rule  # type: ignore[assignment]
-        if req.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+        matched = t.cast(Rule, req.url_rule)
+        if req.method == "OPTIONS" and getattr(matched, "provide_automatic_options", False):
             return self.make_default_options_response()
-        view_args: dict[str, t.Any] = req.view_args  # type: ignore[assignment]
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)  # type: ignore[no-any-return]
+        view = self.ensure_sync(self.view_functions[matched.endpoint])
+        return view(**(req.view_args or {}))  # type: ignore[no-any-return]
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error; in debug, explain a redirect that would drop a form body."""
@@ -702,10 +744,9 @@ class Vial(Scaffold):
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: empty, with ``Allow`` listing the URL's methods."""
         adapter = _cv_request.get().url_adapter
-        methods = adapter.allowed_methods()  # type: ignore[union-attr]
-        rv = self.response_class()
-        rv.allow.update(methods)
-        return rv
+        response = self.response_class()
+        response.allow.update(adapter.allowed_methods())  # type: ignore[union-attr]
+        return response
 
     def finalize_request(
         self, rv: ft.ResponseReturnValue | HTTPException, from_error_handler: bool = False
@@ -718,15 +759,16 @@ class Vial(Scaffold):
         try:
             response = self.process_response(response)
             if request_finished.receivers:
-                request_finished.send(
-                    self, _async_wrapper=self.ensure_sync, response=response
-                )
+                request_finished.send(self, _async_wrapper=self.ensure_sync, response=response)
         except Exception:
-            if not from_error_handler:
+            if from_error_handler:
+                # Raising would replace the error being reported; send what we have.
+                self.logger.exception(
+                    "after_request or saving the session failed for an error response;"
+                    " sending that response unprocessed"
+                )
+            else:
                 raise
-            self.logger.exception(
-                "Request finalizing failed with an error while handling an error"
-            )
         return response
 
     def _session_is_lazy(self) -> bool:
@@ -753,14 +795,13 @@ class Vial(Scaffold):
         """Run ``after_this_request`` functions, then ``after_request`` (innermost
         blueprint first, each list in reverse), then save the session."""
         ctx = _cv_request.get()
-        for func in ctx._after_request_functions:
-            response = self.ensure_sync(func)(response)
-        after = self.after_request_funcs
-        if after:
-            for name in chain(_request_blueprints(ctx.request), (None,)):
-                if name in after:
-                    for func in reversed(after[name]):
-                        response = self.ensure_sync(func)(response)
+        scopes = (*_request_blueprints(ctx.request), None)
+        hooks = chain(
+            ctx._after_request_functions,
+            _in_scopes(self.after_request_funcs, scopes, reverse=True),
+        )
+        for hook in hooks:
+            response = self.ensure_sync(hook)(response)
         sess = ctx._session
         if sess is None:
             # Not opened during the request. Our cookie interface would only act on a
@@ -778,25 +819,21 @@ class Vial(Scaffold):
 
     def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run the ``teardown_request`` functions (innermost blueprint first, reversed)."""
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        funcs = self.teardown_request_funcs
-        if funcs:
+        exc = _error_or_current(exc)
+        if self.teardown_request_funcs:
             req_ctx = _cv_request.get(None)
-            bps = _request_blueprints(req_ctx.request) if req_ctx is not None else ()
-            for name in chain(bps, (None,)):
-                if name in funcs:
-                    for func in reversed(funcs[name]):
-                        self.ensure_sync(func)(exc)
+            names = _request_blueprints(req_ctx.request) if req_ctx is not None else ()
+            scopes = (*names, None)
+            for teardown in _in_scopes(self.teardown_request_funcs, scopes, reverse=True):
+                self.ensure_sync(teardown)(exc)
         if request_tearing_down.receivers:
             request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run the ``teardown_appcontext`` functions in reverse registration order."""
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        for func in reversed(self.teardown_appcontext_funcs):
-            self.ensure_sync(func)(exc)
+        exc = _error_or_current(exc)
+        for teardown in self.teardown_appcontext_funcs[::-1]:
+            self.ensure_sync(teardown)(exc)
         if appcontext_tearing_down.receivers:
             appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
@@ -812,71 +849,45 @@ class Vial(Scaffold):
         status: t.Any = None
         headers: t.Any = None
         if type(rv) is tuple:
-            len_rv = len(rv)
-            if len_rv == 3:
-                rv, status, headers = rv
-            elif len_rv == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response tuple."
-                    " The tuple must have the form (body, status, headers),"
-                    " (body, status), or (body, headers)."
-                )
+            rv, status, headers = _split_response_tuple(rv)
         if rv is None:
             req_ctx = _cv_request.get(None)
             endpoint = req_ctx.request.endpoint if req_ctx is not None else None
             raise TypeError(
-                f"The view function for {endpoint!r} did not"
-                " return a valid response. The function either returned"
-                " None or ended without a return statement."
+                f"The view function for {endpoint!r} did not return a valid response: it"
+                " returned None, or reached its end without a return statement. Return a"
+                " body, a response object or a (body, status, headers) tuple."
             )
-        response_class = self.response_class
-        if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, cabc.Iterator):
-                rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
-                status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException) and type(rv).__call__ is HTTPException.__call__:
-                # What calling the exception as a WSGI app would give, without the detour.
-                req_ctx = _cv_request.get(None)
-                environ = req_ctx.request.environ if req_ctx is not None else None
-                rv = response_class.force_type(rv.get_response(environ))  # type: ignore[arg-type]
-            elif isinstance(rv, BaseResponse) or callable(rv):
-                try:
-                    rv = response_class.force_type(
-                        rv,  # type: ignore[arg-type]
-                        _cv_request.get().request.environ,
-                    )
-                except TypeError as e:
-                    raise TypeError(
-                        f"{e}\nThe view function did not return a valid"
-                        " response. The return type must be a string,"
-                        " dict, list, tuple with headers or status,"
-                        " Response instance, or WSGI callable, but it"
-                        f" was a {type(rv).__name__}."
-                    ).with_traceback(sys.exc_info()[2]) from None
-            else:
-                raise TypeError(
-                    "The view function did not return a valid"
-                    " response. The return type must be a string,"
-                    " dict, list, tuple with headers or status,"
-                    " Response instance, or WSGI callable, but it was a"
-                    f" {type(rv).__name__}."
-                )
-        rv = t.cast(Response, rv)
+        if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            # Built in one go: the status and headers become constructor arguments.
+            return self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
+        response = self._response_from_object(rv)
         if status is not None:
-            if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status  # type: ignore[assignment]
-            else:
-                rv.status_code = status
+            text_status = isinstance(status, (str, bytes, bytearray))
+            setattr(response, "status" if text_status else "status_code", status)
         if headers:
-            rv.headers.update(headers)
-        return rv
+            response.headers.update(headers)
+        return response
+
+    def _response_from_object(self, rv: t.Any) -> Response:
+        """Turn a non-text view value (JSON data, a response, a WSGI app) into a response."""
+        response_class = self.response_class
+        if isinstance(rv, response_class):
+            return rv
+        if isinstance(rv, (dict, list)):
+            return self.json.response(rv)  # type: ignore[no-any-return]
+        req_ctx = _cv_request.get(None)
+        environ = req_ctx.request.environ if req_ctx is not None else None
+        if isinstance(rv, HTTPException) and type(rv).__call__ is HTTPException.__call__:
+            # The response calling the exception as a WSGI app would give, built directly.
+            return response_class.force_type(rv.get_response(environ))  # type: ignore[arg-type, return-value]
+        if not (isinstance(rv, BaseResponse) or callable(rv)):
+            raise TypeError(_invalid_return_message(rv))
+        try:
+            return response_class.force_type(rv, environ)  # type: ignore[arg-type, return-value]
+        except TypeError as exc:
+            message = f"{exc}\n{_invalid_return_message(rv)}"
+            raise TypeError(message).with_traceback(sys.exc_info()[2]) from None
 
     def redirect(self, location: str, code: int = 302) -> BaseResponse:
         """A redirect response of ``response_class``; what :func:`redirect` calls."""
@@ -904,77 +915,69 @@ class Vial(Scaffold):
         :meth:`handle_url_build_error` (and ``url_build_error_handlers``).
         """
         req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
-            url_adapter = req_ctx.url_adapter
-            blueprint_name = req_ctx.request.blueprint
-            if endpoint[:1] == ".":
-                if blueprint_name is not None:
-                    endpoint = f"{blueprint_name}{endpoint}"
-                else:
-                    endpoint = endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
+        if req_ctx is None:
+            adapter = self._adapter_outside_request()
+            external = True if _external is None else _external
         else:
-            app_ctx = _cv_app.get(None)
-            if app_ctx is not None:
-                url_adapter = app_ctx.url_adapter
-            else:
-                url_adapter = self.create_url_adapter(None)
-            if url_adapter is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request"
-                    " without 'SERVER_NAME' configured. Also configure"
-                    " 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as"
-                    " needed."
-                )
-            if _external is None:
-                _external = True
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
+            adapter = req_ctx.url_adapter
+            if endpoint.startswith("."):  # relative to the current blueprint
+                current = req_ctx.request.blueprint
+                endpoint = endpoint[1:] if current is None else current + endpoint
+            # Inside a request a scheme implies an absolute URL.
+            external = (_scheme is not None) if _external is None else _external
+        if _scheme is not None and not external:
+            raise ValueError(
+                "url_for() got _scheme with _external=False; a scheme only applies to an"
+                " absolute URL, so drop _external=False or the _scheme."
+            )
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(  # type: ignore[union-attr]
-                endpoint,
-                values,
-                method=_method,
-                url_scheme=_scheme,
-                force_external=_external,
+            url = adapter.build(  # type: ignore[union-attr]
+                endpoint, values, method=_method, url_scheme=_scheme, force_external=external
             )
         except BuildError as error:
-            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=external)
             return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            rv = f"{rv}#{quote_anchor(_anchor)}"
-        return rv
+        return url if _anchor is None else f"{url}#{quote_anchor(_anchor)}"
+
+    def _adapter_outside_request(self) -> MapAdapter:
+        """The app context's adapter, or one bound to ``SERVER_NAME``; an error without either."""
+        app_ctx = _cv_app.get(None)
+        adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+        if adapter is None:
+            raise RuntimeError(
+                "url_for() outside a request builds absolute URLs, which needs"
+                " app.config['SERVER_NAME'] (plus APPLICATION_ROOT and PREFERRED_URL_SCHEME"
+                " when they differ from '/' and 'http'). Set it, or call url_for() while"
+                " handling a request (or inside app.test_request_context())."
+            )
+        return adapter  # type: ignore[no-any-return]
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` functions (app, then blueprints outward-in) fill values."""
-        funcs = self.url_default_functions
-        if not funcs:
+        if not self.url_default_functions:
             return
-        names: t.Iterable[str | None] = (None,)
-        if "." in endpoint:
-            names = chain(names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
-        for name in names:
-            if name in funcs:
-                for func in funcs[name]:
-                    func(endpoint, values)
+        blueprint, dot, _ = endpoint.rpartition(".")
+        scopes = (None, *reversed(_split_blueprint_path(blueprint))) if dot else (None,)
+        for fill in _in_scopes(self.url_default_functions, scopes):
+            fill(endpoint, values)
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, t.Any]
     ) -> str:
         """Try each of ``url_build_error_handlers``; the first non-``None`` URL wins."""
+        latest = error
         for handler in self.url_build_error_handlers:
             try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e  # the next handler sees the newest error
-            else:
-                if rv is not None:
-                    return rv
-        if error is sys.exc_info()[1]:
-            raise
-        raise error
+                url = handler(latest, endpoint, values)
+            except BuildError as exc:
+                latest = exc  # the next handler sees the newest error
+                continue
+            if url is not None:
+                return url  # type: ignore[no-any-return]
+        if latest is sys.exc_info()[1]:
+            raise  # keep the original traceback
+        raise latest
 
     # -- errors -----------------------------------------------------------------------
 
@@ -986,19 +989,14 @@ class Vial(Scaffold):
         if not spec:
             return None
         exc_class, code = self._get_exc_class_and_code(type(e))
-        names = (*blueprints, None)
-        for c in (code, None) if code is not None else (None,):
-            for name in names:
-                by_code = spec.get(name)
-                if not by_code:
-                    continue
-                handler_map = by_code.get(c)
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
+        # Handlers by status code beat handlers by class; None is the class-only table.
+        keys = [None] if code is None else [code, None]
+        for key, scope in product(keys, (*blueprints, None)):
+            by_class = (spec.get(scope) or {}).get(key)
+            if by_class:
+                found = next((by_class[k] for k in exc_class.__mro__ if k in by_class), None)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
         return None
 
     def _current_blueprints(self) -> tuple[str, ...]:
@@ -1031,12 +1029,13 @@ class Vial(Scaffold):
 
     def handle_user_exception(self, e: Exception) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception from a view or hook; re-raise it when nothing handles it."""
-        if isinstance(e, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return self.handle_http_exception(e)
+        if isinstance(e, HTTPException):
+            if isinstance(e, BadRequestKeyError) and (
+                self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+            ):
+                e.show_exception = True  # name the missing form key on the error page
+            if not self.trap_http_exception(e):
+                return self.handle_http_exception(e)
         handler = self._find_error_handler(e, self._current_blueprints())
         if handler is None:
             raise
@@ -1052,26 +1051,22 @@ class Vial(Scaffold):
         exc_info = sys.exc_info()
         if got_request_exception.receivers:
             got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        setting = self.config["PROPAGATE_EXCEPTIONS"]
+        if (self.testing or self.debug) if setting is None else setting:
             if exc_info[1] is e:
-                raise
+                raise  # keep the original traceback
             raise e
         self.log_exception(exc_info)
-        server_error: InternalServerError | ft.ResponseReturnValue
-        server_error = InternalServerError(original_exception=e)
-        handler = self._find_error_handler(server_error, self._current_blueprints())
-        if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+        wrapped = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(wrapped, self._current_blueprints())
+        result: InternalServerError | ft.ResponseReturnValue = (
+            wrapped if handler is None else self.ensure_sync(handler)(wrapped)
+        )
+        return self.finalize_request(result, from_error_handler=True)
 
     def log_exception(self, exc_info: t.Any) -> None:
         """Log an unhandled exception with the request's path and method."""
-        self.logger.error(
-            f"Exception on {request.path} [{request.method}]", exc_info=exc_info
-        )
+        self.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=exc_info)
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return true to hide an error from teardown functions."""
@@ -1094,10 +1089,9 @@ class Vial(Scaffold):
 
             if not is_running_from_reloader():
                 print(
-                    " * Ignoring a call to 'app.run()' that would block"
-                    " the current command-line run.\n"
-                    "   Only call 'app.run()' in an"
-                    " 'if __name__ == \"__main__\"' guard.",
+                    " * Ignoring a call to 'app.run()': the command line is already serving"
+                    " this app.\n   Put the call under 'if __name__ == \"__main__\":' so that"
+                    " importing the module does not start a second server.",
                     file=sys.stderr,
                 )
             return
@@ -1109,21 +1103,11 @@ class Vial(Scaffold):
                 self.debug = get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
-        server_name = self.config.get("SERVER_NAME")
-        sn_host = sn_port = None
-        if server_name:
-            sn_host, _, sn_port = server_name.partition(":")
-        if not host:
-            host = sn_host or "127.0.0.1"
-        if port or port == 0:
-            port = int(port)
-        elif sn_port:
-            port = int(sn_port)
-        else:
-            port = 5000
-        options.setdefault("use_reloader", self.debug)
-        options.setdefault("use_debugger", self.debug)
-        options.setdefault("threaded", True)
+        host, port = _server_address(host, port, self.config.get("SERVER_NAME"))
+        # Debug mode brings the reloader and the debugger unless asked otherwise.
+        options = {
+            "use_reloader": self.debug, "use_debugger": self.debug, "threaded": True, **options
+        }
         show_banner = getattr(cli, "show_server_banner", None)
         if show_banner is not None:
             show_banner(self.debug, self.name)
