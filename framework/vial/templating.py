@@ -96,7 +96,9 @@ class DispatchingJinjaLoader(BaseLoader):
             if found is None:
                 found = rv
             attempts.append((loader, srcobj, rv))
-        _explain_attempts(self.app, template, attempts)
+        from .debughelpers import explain_template_loading_attempts
+
+        explain_template_loading_attempts(self.app, template, attempts)
         if found is None:
             raise TemplateNotFound(template)
         return found
@@ -120,40 +122,6 @@ class DispatchingJinjaLoader(BaseLoader):
             if loader is not None:
                 names.update(loader.list_templates())
         return list(names)
-
-
-def _explain_attempts(
-    app: Vial,
-    template: str,
-    attempts: list[tuple[BaseLoader, Scaffold, tuple[str, str | None, t.Any] | None]],
-) -> None:
-    lines = [f"Locating template {template!r}:"]
-    matches = 0
-    for idx, (loader, srcobj, found) in enumerate(attempts, 1):
-        kind = "blueprint" if srcobj is not app else "application"
-        lines.append(f"{idx:5}: trying loader of {kind} {srcobj.name!r}")
-        lines.append(f"       class: {type(loader).__module__}.{type(loader).__name__}")
-        for attr in ("searchpath", "package_name", "package_path"):
-            if hasattr(loader, attr):
-                lines.append(f"       {attr}: {getattr(loader, attr)!r}")
-        if found is None:
-            lines.append("       -> no match")
-        else:
-            lines.append(f"       -> found ({found[1] or '<string>'!r})")
-            matches += 1
-    if matches == 0:
-        lines.append("Error: the template could not be found.")
-        lines.append(
-            "  Check the template name, the template_folder of the app and of"
-            " each blueprint, and that the blueprints are registered."
-        )
-    elif matches > 1:
-        lines.append("Warning: multiple loaders returned a match for the template.")
-        lines.append(
-            "  The first one wins; rename one of the templates or put blueprint"
-            " templates in a subfolder named after the blueprint."
-        )
-    app.logger.info("\n".join(lines))
 
 
 def _render(app: Vial, template: Template, context: dict[str, t.Any]) -> str:
