@@ -51,6 +51,12 @@ class SessionMixin(MutableMapping[str, t.Any]):
     with the ``Cookie`` header."""
 
 
+def _mark_modified(session: SecureCookieSession) -> None:
+    # Called by CallbackDict after every write.
+    session.modified = True
+    session.accessed = True
+
+
 class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     """The dict kept in the signed cookie, tracking reads and writes."""
 
@@ -61,11 +67,7 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
         self,
         initial: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None = None,
     ) -> None:
-        def on_update(self: SecureCookieSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(initial, on_update)
+        super().__init__(initial, _mark_modified)
 
     def __getitem__(self, key: str) -> t.Any:
         self.accessed = True
