@@ -191,7 +191,6 @@ def plan_sync(
     root = repo.root.resolve()
     pyproject, text = find_pyproject(repo, cwd)
     entry = manifest.parse_manifest(text).select(name)
-    fingerprint = snapshot.load_renames(entry.maps).fingerprint()
 
     plans: list[str | None]
     if refs is not None:
@@ -201,8 +200,8 @@ def plan_sync(
     first = locate_upstream(entry, root, ref=plans[0], source=source, cwd=cwd,
                             search_path=search_path)
     if (refs is None and not step and first.revision == entry.revision
-            and first.tree == entry.upstream_tree and fingerprint == entry.fingerprint
-            and first.source == entry.source):
+            and first.tree == entry.upstream_tree and first.source == entry.source
+            and _same_settings(entry)):
         return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
                         first.label, False, (), (), tuple(search_path or ()))
     if refs is None and step and first.kind == "git":
@@ -253,6 +252,17 @@ def plan_sync(
         previous = rendering.files
     return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
                     relink, tuple(targets), local, tuple(search_path or ()))
+
+
+def _same_settings(entry: Entry) -> bool:
+    """Whether rendering now would use the recorded rewrite settings.
+
+    The same graft release and the same maps give the same fingerprint, so a no-op sync
+    need not import the rewrite engine (libcst costs more than the rest of the check).
+    """
+    if entry.graft_version == __version__:
+        return True
+    return snapshot.load_renames(entry.maps).fingerprint() == entry.fingerprint
 
 
 def repo_resolve_equal(tag: str, upstream: Upstream) -> bool:
