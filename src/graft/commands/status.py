@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_BEHIND
+from ..errors import EXIT_BEHIND, UserError
 from .fork import search_path_option
 
 
@@ -26,8 +26,9 @@ def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, 
     """Show each fork (or fork NAME): source, recorded and newest upstream revision,
     a sync in progress, and your changes against the pristine snapshot.
 
-    Works in a fresh clone. Exit codes: 0 done; 1 error; 4 with --check when a fork
-    is behind its upstream.
+    Works in a fresh clone. Exit codes: 0 done; 1 error (with --check: also when a
+    source cannot be read); 2 usage error; 4 with --check when a fork is behind its
+    upstream.
     """
     from ..status import collect, render_json, render_text
 
@@ -40,6 +41,10 @@ def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, 
         behind = ", ".join(s.name for s in statuses if s.behind)
         click.echo(f"behind its upstream: {behind}", err=True)
         ctx.exit(EXIT_BEHIND)
+    unknown = [s.name for s in statuses if s.behind is None]
+    if check and unknown:
+        raise UserError(f"cannot tell whether {', '.join(unknown)} is behind: its source "
+                        "cannot be read.", hint="See `newest:` above; fix the source and retry.")
 
 
 __all__ = ["status_command"]
