@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+"""Benchmark ``graft rewrite`` on Django against libcst's RenameCommand and the libcst floor.
+
+Not part of the test suite. Run from the repository root with the project's venv::
+
+    python benchmarks/bench_rewrite.py [--jobs 2] [--cache ~/.cache/graft-bench] [--skip-renamecommand]
+
+It downloads Django's wheel once (``pip download --no-deps django``), extracts the
+``django`` package into three copies and, in the same run and with the same number of
+processes, times:
+
+* ``graft rewrite --map django=mydjango``;
+* ``python -m libcst.tool codemod rename.RenameCommand --old_name django --new_name
+  mydjango --no-format -j N`` (libcst's own rename);
+* the floor: parse and regenerate with libcst only the files that mention ``django``
+  (what any libcst-based rewrite must at least do).
+
+Then it counts the references to ``django`` each copy still holds (absolute imports,
+``django`` names, and strings that are module paths of the package), separating those
+graft reported as findings from the unreported ones. Timings include interpreter
+start-up for all three, since all three are run as commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+WORD = re.compile(rb"(?<![\w])django(?![\w])")
+MODULE_PATH = re.compile(r"django(?:\.[A-Za-z_]\w*)*\.?(?::[\w.]+)?")
+
+
+def fetch_django(cache: Path) -> Path:
+    """The Django wheel in ``cache``, downloaded with pip on first use."""
+    cache.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(cache.glob("[Dd]jango-*.whl"))
+    if not wheels:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "django", "-d", str(cache)],
+            check=True,
+        )
+        wheels = sorted(cache.glob("[Dd]jango-*.whl"))
+    return wheels[-1]
+
+
+def extract(wheel: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.startswith("django/"):
+                archive.extract(name, dest)
+    return dest / "django"
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, proc
+
+
+# -- the floor: parse + regenerate, nothing else -------------------------------------
+
+
+def _floor_one(path: str) -> int:
+    import libcst
+
+    data = Path(path).read_bytes()
+    if WORD.search(data) is None:
+        return 0
+    module = libcst.parse_module(data)
+    assert module.bytes == data
+    return 1
+
+
+def floor_main(root: Path, jobs: int) -> None:
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        parsed = sum(pool.map(_floor_one, files, chunksize=8))
+    print(json.dumps({"files": len(files), "parsed": parsed}))
+
+
+# -- leftovers --------------------------------------------------------------------------
+
+
+def leftovers(root: Path, findings: set[tuple[str, int]]) -> tuple[Counter[str], list[str]]:
+    """References to ``django`` left in a tree, by kind, ``-reported`` when graft reported the line."""
+    counts: Counter[str] = Counter()
+    examples: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root.parent).as_posix()
+        try:
+            tree = ast.parse(path.read_bytes())
+        except SyntaxError:
+            counts["unparsable-output"] += 1
+            continue
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            kind = None
+            if isinstance(node, ast.Import) and any(a.name.partition(".")[0] == "django" for a in node.names):
+                kind = "import"
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").partition(".")[0] == "django":
+                kind = "import"
+            elif isinstance(node, ast.Name) and node.id == "django":
+                kind = "name"
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if MODULE_PATH.fullmatch(node.value):
+                    kind = "string"
+            if kind is None:
+                continue
+            lines = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+            if any((rel, line) in findings for line in lines):
+                counts[kind + "-reported"] += 1
+            else:
+                counts[kind] += 1
+                if len(examples) < 10:
+                    examples.append(f"{rel}:{node.lineno}: {kind}: {ast.unparse(node)[:90]}")
+    return counts, examples
+
+
+def unreported(counts: Counter[str]) -> int:
+    return sum(v for k, v in counts.items() if not k.endswith("-reported") and k != "unparsable-output")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "graft-bench")
+    parser.add_argument("--skip-renamecommand", action="store_true", help="skip libcst's RenameCommand (about a minute)")
+    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        floor_main(args.floor, args.jobs)
+        return 0
+
+    wheel = fetch_django(args.cache)
+    work = Path(tempfile.mkdtemp(prefix="bench-rewrite-"))
+    try:
+        pristine = extract(wheel, work / "pristine")
+        copies = {name: work / name for name in ("graft", "libcst", "floor")}
+        for copy in copies.values():
+            shutil.copytree(pristine, copy / "django")
+        files = sorted(pristine.rglob("*.py"))
+        mentioning = sum(1 for p in files if WORD.search(p.read_bytes()))
+        lines = sum(p.read_bytes().count(b"\n") for p in files)
+        print(f"{wheel.name}: {len(files)} .py files, {lines} lines, {mentioning} mention 'django'; jobs={args.jobs}")
+
+        floor_time, proc = run([sys.executable, __file__, "--floor", str(copies["floor"] / "django"), "--jobs", str(args.jobs)], work)
+        if proc.returncode:
+            print(proc.stderr)
+            return 1
+        graft_time, proc = run(
+            [sys.executable, "-m", "graft", "-q", "rewrite", "django", "--map", "django=mydjango", "--format", "json", "--jobs", str(args.jobs)],
+            copies["graft"],
+        )
+        if proc.returncode:
+            print(proc.stderr)
+            return 1
+        report = json.loads(proc.stdout)
+        findings = {(Path(f["path"]).as_posix(), f["line"]) for f in report["findings"]}
+        kinds = Counter(f["kind"] for f in report["findings"])
+
+        results = [("floor (libcst parse+codegen)", floor_time, None), ("graft rewrite", graft_time, copies["graft"])]
+        if not args.skip_renamecommand:
+            libcst_time, proc = run(
+                [sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand", "--old_name", "django",
+                 "--new_name", "mydjango", "--no-format", "-j", str(args.jobs), "--hide-progress", "django"],
+                copies["libcst"],
+            )
+            if proc.returncode:
+                print("RenameCommand exited", proc.returncode, proc.stderr[-2000:])
+            results.append(("libcst RenameCommand", libcst_time, copies["libcst"]))
+
+        print(f"\n{'tool':32} {'seconds':>8} {'x floor':>8}")
+        for name, seconds, _ in results:
+            print(f"{name:32} {seconds:8.2f} {seconds / floor_time:8.2f}")
+        if not args.skip_renamecommand:
+            print(f"graft is {results[2][1] / graft_time:.1f}x faster than RenameCommand")
+
+        print(f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed, findings {dict(sorted(kinds.items()))}")
+        baseline, _ = leftovers(copies["floor"] / "django", set())
+        print(f"references before any rewrite: {dict(sorted(baseline.items()))}")
+        for name, _, tree in results[1:]:
+            assert tree is not None
+            counts, examples = leftovers(tree / "django", findings if name == "graft rewrite" else set())
+            print(f"{name}: left {dict(sorted(counts.items()))}; unreported: {unreported(counts)}")
+            for example in examples[:5]:
+                print(f"    {example}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())
