@@ -1,9 +1,9 @@
 """Blueprints: groups of routes and hooks recorded now and replayed on an app later.
 
-A blueprint records each registration as a function of a :class:`BlueprintSetupState`.
-Registering the blueprint on an app replays them with the prefix, subdomain, URL defaults
-and name of that registration, so one blueprint can be registered several times (under
-different names) and nested in other blueprints.
+A blueprint keeps a list of *deferred* functions, each taking a
+:class:`BlueprintSetupState`. Registering the blueprint on an app replays the list with the
+prefix, subdomain, URL defaults and name of that one registration. That is what lets one
+blueprint be registered several times (under different names) and be nested in another.
 """
 
 from __future__ import annotations
@@ -20,26 +20,45 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Vial
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
-T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
-)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
-T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
-)
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 _sentinel: t.Any = object()
 
+# The per-scope registries a blueprint hands over to the app on registration.
+_MERGED_REGISTRIES = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "url_default_functions",
+    "url_value_preprocessors",
+    "template_context_processors",
+)
+
+
+def _first_set(*values: t.Any) -> t.Any:
+    """The first value that is not ``None`` (registration options beat blueprint defaults)."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _join_url_prefix(outer: str | None, inner: str | None) -> str | None:
+    """Nest a URL prefix in another: ``/a/`` + ``/b`` is ``/a/b``."""
+    if outer is None or inner is None:
+        return _first_set(inner, outer)
+    return f"{outer.rstrip('/')}/{inner.lstrip('/')}"
+
+
+def _join_subdomain(inner: str | None, outer: str | None) -> str | None:
+    """Nest a subdomain in another: ``v1`` inside ``api`` is ``v1.api``."""
+    if outer is None or inner is None:
+        return _first_set(inner, outer)
+    return f"{inner}.{outer}"
+
 
 class BlueprintSetupState:
-    """One registration of a blueprint on an app, passed to the recorded functions."""
+    """One registration of a blueprint on an app, handed to each deferred function."""
 
     def __init__(
         self,
@@ -51,22 +70,24 @@ class BlueprintSetupState:
         self.app = app
         """The app the blueprint is being registered on."""
         self.blueprint = blueprint
+        """The blueprint being registered."""
         self.options = options
         """The keyword arguments given to ``register_blueprint``."""
         self.first_registration = first_registration
-        """Whether this blueprint was never registered on this app before."""
-        subdomain = self.options.get("subdomain")
-        if subdomain is None:
-            subdomain = self.blueprint.subdomain
-        self.subdomain = subdomain
-        url_prefix = self.options.get("url_prefix")
-        if url_prefix is None:
-            url_prefix = self.blueprint.url_prefix
-        self.url_prefix = url_prefix
-        self.name = self.options.get("name", blueprint.name)
-        self.name_prefix = self.options.get("name_prefix", "")
-        self.url_defaults = dict(self.blueprint.url_values_defaults)
-        self.url_defaults.update(self.options.get("url_defaults", ()))
+        """Whether this blueprint object was not yet registered on this app."""
+        self.subdomain: str | None = _first_set(options.get("subdomain"), blueprint.subdomain)
+        """The subdomain of this registration's rules."""
+        self.url_prefix: str | None = _first_set(options.get("url_prefix"), blueprint.url_prefix)
+        """The prefix of this registration's rules."""
+        self.name: str = options.get("name", blueprint.name)
+        """The name of this registration (its endpoints start with it)."""
+        self.name_prefix: str = options.get("name_prefix", "")
+        """The dotted names of the enclosing blueprints, for a nested registration."""
+        self.url_defaults: dict[str, t.Any] = {
+            **blueprint.url_values_defaults,
+            **dict(options.get("url_defaults", ())),
+        }
+        """Default view arguments of every rule of this registration."""
 
     def add_url_rule(
         self,
@@ -75,38 +96,31 @@ class BlueprintSetupState:
         view_func: ft.RouteCallable | None = None,
         **options: t.Any,
     ) -> None:
-        """Add a rule to the app with this registration's prefix, subdomain and name."""
-        if self.url_prefix is not None:
-            if rule:
-                rule = "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
-            else:
-                rule = self.url_prefix
+        """Add a rule to the app under this registration's prefix, subdomain and name."""
+        prefix = self.url_prefix
+        if prefix is not None:
+            rule = f"{prefix.rstrip('/')}/{rule.lstrip('/')}" if rule else prefix
         options.setdefault("subdomain", self.subdomain)
-        if endpoint is None:
-            endpoint = _endpoint_from_view_func(view_func)
-        defaults = self.url_defaults
-        if "defaults" in options:
-            defaults = dict(defaults, **options.pop("defaults"))
-        self.app.add_url_rule(
-            rule,
-            f"{self.name_prefix}.{self.name}.{endpoint}".lstrip("."),
-            view_func,
-            defaults=defaults,
-            **options,
-        )
+        endpoint = endpoint if endpoint is not None else _endpoint_from_view_func(view_func)
+        defaults = {**self.url_defaults, **options.pop("defaults", {})}
+        full_endpoint = ".".join(p for p in (self.name_prefix, self.name, endpoint) if p)
+        self.app.add_url_rule(rule, full_endpoint, view_func, defaults=defaults, **options)
 
 
 class Blueprint(Scaffold):
     """A set of routes, hooks, templates and static files to register on apps.
 
-    :param name: the blueprint's name, prefixed to its endpoints (``name.view``).
+    :param name: prefixed to the blueprint's endpoints (``name.view``); no dots.
     :param import_name: usually ``__name__``; locates ``root_path``.
     :param static_folder: a static folder, served at ``static_url_path`` under the prefix.
-    :param template_folder: a template folder, searched after the app's.
+    :param static_url_path: the URL of the static folder (default: its name).
+    :param template_folder: a template folder, searched after the app's own.
     :param url_prefix: prefixed to every rule.
-    :param subdomain: the subdomain its rules match.
+    :param subdomain: the subdomain of every rule.
     :param url_defaults: default view arguments for every rule.
-    :param cli_group: the command group name of its ``cli`` commands (``None``: app level).
+    :param root_path: override the folder found from ``import_name``.
+    :param cli_group: the group name of its ``cli`` commands; ``None`` adds them to the
+        app's top level.
     """
 
     _got_registered_once = False
@@ -124,33 +138,30 @@ class Blueprint(Scaffold):
         root_path: str | None = None,
         cli_group: str | None = _sentinel,
     ) -> None:
-        super().__init__(
-            import_name=import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
-        )
+        super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         if not name:
-            raise ValueError("'name' may not be empty.")
+            raise ValueError("A blueprint needs a non-empty name.")
         if "." in name:
-            raise ValueError("'name' may not contain a dot '.' character.")
+            raise ValueError(
+                f"The blueprint name {name!r} may not contain a dot '.' character:"
+                " dots separate the names of nested blueprints in endpoints."
+            )
         self.name = name
         self.url_prefix = url_prefix
         self.subdomain = subdomain
-        self.deferred_functions: list[DeferredSetupFunction] = []
         self.url_values_defaults = url_defaults or {}
         self.cli_group = cli_group
+        self.deferred_functions: list[DeferredSetupFunction] = []
+        """The functions replayed, in order, on each registration."""
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
             raise AssertionError(
-                f"The setup method '{f_name}' can no longer be called on the blueprint"
-                f" '{self.name}'. It has already been registered at least once, any"
-                " changes will not be applied consistently.\n"
-                "Make sure all imports, decorators, functions, etc. needed to set up"
-                " the blueprint are done before registering it."
+                f"'{f_name}' was called on the blueprint '{self.name}' after it was"
+                " registered on an app. Registrations are replayed when the blueprint is"
+                " registered, so later ones would not be applied. Set the blueprint up"
+                " completely before registering it."
             )
 
     @setupmethod
@@ -160,25 +171,25 @@ class Blueprint(Scaffold):
 
     @setupmethod
     def record_once(self, func: DeferredSetupFunction) -> None:
-        """Call ``func(state)`` only on the first registration on each app."""
+        """Call ``func(state)`` only on the blueprint's first registration on each app."""
 
-        def wrapper(state: BlueprintSetupState) -> None:
+        def only_first(state: BlueprintSetupState) -> None:
             if state.first_registration:
                 func(state)
 
-        self.record(update_wrapper(wrapper, func))
+        self.record(update_wrapper(only_first, func))
 
     def make_setup_state(
         self, app: Vial, options: dict[str, t.Any], first_registration: bool = False
     ) -> BlueprintSetupState:
-        """Create the state passed to the recorded functions; override to extend it."""
+        """Create the state passed to the deferred functions; override to extend it."""
         return BlueprintSetupState(self, app, options, first_registration)
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
-        """Nest a blueprint: its names and prefixes are relative to this one."""
+        """Nest a blueprint: its names, prefixes and subdomains are relative to this one."""
         if blueprint is self:
-            raise ValueError("Cannot register a blueprint on itself")
+            raise ValueError(f"The blueprint '{self.name}' cannot be nested in itself.")
         self._blueprints.append((blueprint, options))
 
     def register(self, app: Vial, options: dict[str, t.Any]) -> None:
@@ -186,23 +197,23 @@ class Blueprint(Scaffold):
 
         :param options: ``url_prefix``, ``subdomain``, ``url_defaults``, ``name`` and
             ``cli_group`` override the blueprint's own; ``name_prefix`` is set for nesting.
+        :raises ValueError: the name is taken on this app.
         """
-        name_prefix = options.get("name_prefix", "")
-        self_name = options.get("name", self.name)
-        name = f"{name_prefix}.{self_name}".lstrip(".")
-        if name in app.blueprints:
-            bp_desc = "this" if app.blueprints[name] is self else "a different"
-            existing_at = f" '{name}'" if self_name != name else ""
+        own_name = options.get("name", self.name)
+        name = ".".join(p for p in (options.get("name_prefix", ""), own_name) if p)
+        holder = app.blueprints.get(name)
+        if holder is not None:
+            which = "this blueprint" if holder is self else "another blueprint"
+            where = "" if own_name == name else f" (as '{name}')"
             raise ValueError(
-                f"The name '{self_name}' is already registered for"
-                f" {bp_desc} blueprint{existing_at}. Use 'name=' to"
-                " provide a unique name."
+                f"The name '{own_name}'{where} is already registered for {which}."
+                " Pass name='...' to register_blueprint to give this registration a"
+                " unique name."
             )
-        first_bp_registration = not any(bp is self for bp in app.blueprints.values())
-        first_name_registration = name not in app.blueprints
+        first_of_blueprint = all(bp is not self for bp in app.blueprints.values())
         app.blueprints[name] = self
         self._got_registered_once = True
-        state = self.make_setup_state(app, options, first_bp_registration)
+        state = self.make_setup_state(app, options, first_of_blueprint)
 
         if self.has_static_folder:
             state.add_url_rule(
@@ -210,72 +221,48 @@ class Blueprint(Scaffold):
                 view_func=self.send_static_file,
                 endpoint="static",
             )
-        if first_bp_registration or first_name_registration:
-            self._merge_blueprint_funcs(app, name)
+        # The name was free (checked above), so the hooks are merged under it.
+        self._merge_blueprint_funcs(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
         self._register_cli(app, name, options)
 
-        for blueprint, bp_options in self._blueprints:
-            bp_options = bp_options.copy()
-            bp_url_prefix = bp_options.get("url_prefix")
-            bp_subdomain = bp_options.get("subdomain")
-            if bp_subdomain is None:
-                bp_subdomain = blueprint.subdomain
-            if state.subdomain is not None and bp_subdomain is not None:
-                bp_options["subdomain"] = f"{bp_subdomain}.{state.subdomain}"
-            elif bp_subdomain is not None:
-                bp_options["subdomain"] = bp_subdomain
-            elif state.subdomain is not None:
-                bp_options["subdomain"] = state.subdomain
-            if bp_url_prefix is None:
-                bp_url_prefix = blueprint.url_prefix
-            if state.url_prefix is not None and bp_url_prefix is not None:
-                bp_options["url_prefix"] = (
-                    state.url_prefix.rstrip("/") + "/" + bp_url_prefix.lstrip("/")
-                )
-            elif bp_url_prefix is not None:
-                bp_options["url_prefix"] = bp_url_prefix
-            elif state.url_prefix is not None:
-                bp_options["url_prefix"] = state.url_prefix
-            bp_options["name_prefix"] = name
-            blueprint.register(app, bp_options)
+        for child, child_options in self._blueprints:
+            nested = dict(child_options)
+            nested["name_prefix"] = name
+            nested["url_prefix"] = _join_url_prefix(
+                state.url_prefix, _first_set(child_options.get("url_prefix"), child.url_prefix)
+            )
+            nested["subdomain"] = _join_subdomain(
+                _first_set(child_options.get("subdomain"), child.subdomain), state.subdomain
+            )
+            child.register(app, nested)
 
     def _register_cli(self, app: Vial, name: str, options: dict[str, t.Any]) -> None:
         if "cli" not in self.__dict__ or not self.cli.commands:
-            return  # no commands: do not import click
-        cli_resolved_group = options.get("cli_group", self.cli_group)
-        if cli_resolved_group is None:
+            return  # no commands were added: do not import click
+        group = options.get("cli_group", self.cli_group)
+        if group is None:
             app.cli.commands.update(self.cli.commands)
-        elif cli_resolved_group is _sentinel:
-            self.cli.name = name
-            app.cli.add_command(self.cli)
-        else:
-            self.cli.name = cli_resolved_group
-            app.cli.add_command(self.cli)
+            return
+        self.cli.name = name if group is _sentinel else group
+        app.cli.add_command(self.cli)
 
     def _merge_blueprint_funcs(self, app: Vial, name: str) -> None:
-        """Copy the hooks registered on this blueprint into the app under its name."""
+        """Copy what was registered on this blueprint into the app, keyed by its name."""
 
-        def extend(bp_dict: dict[t.Any, list[t.Any]], parent_dict: dict[t.Any, list[t.Any]]) -> None:
-            for key, values in bp_dict.items():
-                key = name if key is None else f"{name}.{key}"
-                parent_dict[key].extend(values)
+        def scoped(key: str | None) -> str:
+            return name if key is None else f"{name}.{key}"
 
-        for key, value in self.error_handler_spec.items():
-            key = name if key is None else f"{name}.{key}"
-            app.error_handler_spec[key] = defaultdict(
-                dict,
-                {code: dict(code_values) for code, code_values in value.items()},
+        for key, by_code in self.error_handler_spec.items():
+            app.error_handler_spec[scoped(key)] = defaultdict(
+                dict, {code: dict(handlers) for code, handlers in by_code.items()}
             )
-        for endpoint, func in self.view_functions.items():
-            app.view_functions[endpoint] = func
-        extend(self.before_request_funcs, app.before_request_funcs)
-        extend(self.after_request_funcs, app.after_request_funcs)
-        extend(self.teardown_request_funcs, app.teardown_request_funcs)
-        extend(self.url_default_functions, app.url_default_functions)
-        extend(self.url_value_preprocessors, app.url_value_preprocessors)
-        extend(self.template_context_processors, app.template_context_processors)
+        app.view_functions.update(self.view_functions)
+        for attr in _MERGED_REGISTRIES:
+            target = getattr(app, attr)
+            for key, funcs in getattr(self, attr).items():
+                target[scoped(key)].extend(funcs)
 
     @setupmethod
     def add_url_rule(
@@ -286,136 +273,125 @@ class Blueprint(Scaffold):
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
-        """Record a rule; it is added to the app, prefixed, on registration."""
+        """Record a rule; it is added to the app, prefixed and named, on registration."""
         if endpoint and "." in endpoint:
-            raise ValueError("'endpoint' may not contain a dot '.' character.")
-        if view_func and hasattr(view_func, "__name__") and "." in view_func.__name__:
-            raise ValueError("'view_func' name may not contain a dot '.' character.")
-        self.record(
-            lambda s: s.add_url_rule(
+            raise ValueError(
+                f"The endpoint {endpoint!r} may not contain a dot '.' character;"
+                " the blueprint's name is prefixed to it on registration."
+            )
+        view_name = getattr(view_func, "__name__", None)
+        if view_name and "." in view_name:
+            raise ValueError(
+                f"The view function name {view_name!r} may not contain a dot '.' character;"
+                " pass an endpoint name without dots."
+            )
+
+        def add(state: BlueprintSetupState) -> None:
+            state.add_url_rule(
                 rule,
                 endpoint,
                 view_func,
                 provide_automatic_options=provide_automatic_options,
                 **options,
             )
-        )
 
-    # -- app-wide registrations -------------------------------------------------------
+        self.record(add)
+
+    # -- registrations that apply to the whole app ------------------------------------
+
+    def _on_app(self, apply: t.Callable[[Vial], None]) -> None:
+        """Apply a registration to the app, once per app."""
+        self.record_once(lambda state: apply(state.app))
+
+    def _template_decorator(self, add: t.Callable[..., None], name: t.Any) -> t.Any:
+        if callable(name):  # used bare: @bp.app_template_filter
+            add(name)
+            return name
+
+        def decorator(f: F) -> F:
+            add(f, name=name)
+            return f
+
+        return decorator
 
     @setupmethod
     def app_template_filter(self, name: t.Any = None) -> t.Any:
-        """Register a Jinja filter on the app, as :meth:`Vial.template_filter`."""
-        if callable(name):
-            self.add_app_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        """Register a Jinja filter on the app, like :meth:`Vial.template_filter`."""
+        return self._template_decorator(self.add_app_template_filter, name)
 
     @setupmethod
-    def add_app_template_filter(self, f: ft.TemplateFilterCallable, name: str | None = None) -> None:
+    def add_app_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
         """Register a Jinja filter on the app when the blueprint is registered."""
-
-        def register_template(state: BlueprintSetupState) -> None:
-            state.app.jinja_env.filters[name or f.__name__] = f
-
-        self.record_once(register_template)
+        self._on_app(lambda app: app.add_template_filter(f, name=name))
 
     @setupmethod
     def app_template_test(self, name: t.Any = None) -> t.Any:
-        """Register a Jinja test on the app, as :meth:`Vial.template_test`."""
-        if callable(name):
-            self.add_app_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        """Register a Jinja test on the app, like :meth:`Vial.template_test`."""
+        return self._template_decorator(self.add_app_template_test, name)
 
     @setupmethod
     def add_app_template_test(self, f: ft.TemplateTestCallable, name: str | None = None) -> None:
         """Register a Jinja test on the app when the blueprint is registered."""
-
-        def register_template(state: BlueprintSetupState) -> None:
-            state.app.jinja_env.tests[name or f.__name__] = f
-
-        self.record_once(register_template)
+        self._on_app(lambda app: app.add_template_test(f, name=name))
 
     @setupmethod
     def app_template_global(self, name: t.Any = None) -> t.Any:
-        """Register a Jinja global on the app, as :meth:`Vial.template_global`."""
-        if callable(name):
-            self.add_app_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        """Register a Jinja global on the app, like :meth:`Vial.template_global`."""
+        return self._template_decorator(self.add_app_template_global, name)
 
     @setupmethod
-    def add_app_template_global(self, f: ft.TemplateGlobalCallable, name: str | None = None) -> None:
+    def add_app_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
         """Register a Jinja global on the app when the blueprint is registered."""
-
-        def register_template(state: BlueprintSetupState) -> None:
-            state.app.jinja_env.globals[name or f.__name__] = f
-
-        self.record_once(register_template)
+        self._on_app(lambda app: app.add_template_global(f, name=name))
 
     @setupmethod
-    def before_app_request(self, f: T_before_request) -> T_before_request:
+    def before_app_request(self, f: F) -> F:
         """Like :meth:`before_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.before_request_funcs.setdefault(None, []).append(f))
+        self._on_app(lambda app: app.before_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def after_app_request(self, f: T_after_request) -> T_after_request:
+    def after_app_request(self, f: F) -> F:
         """Like :meth:`after_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.after_request_funcs.setdefault(None, []).append(f))
+        self._on_app(lambda app: app.after_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def teardown_app_request(self, f: T_teardown) -> T_teardown:
+    def teardown_app_request(self, f: F) -> F:
         """Like :meth:`teardown_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.teardown_request_funcs.setdefault(None, []).append(f))
+        self._on_app(lambda app: app.teardown_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_context_processor(self, f: T_template_context_processor) -> T_template_context_processor:
-        """Like :meth:`context_processor`, for every template of the app."""
-        self.record_once(lambda s: s.app.template_context_processors.setdefault(None, []).append(f))
+    def app_context_processor(self, f: F) -> F:
+        """Like :meth:`context_processor`, for every template the app renders."""
+        self._on_app(
+            lambda app: app.template_context_processors.setdefault(None, []).append(f)
+        )
         return f
 
     @setupmethod
-    def app_errorhandler(
-        self, code: type[Exception] | int
-    ) -> t.Callable[[T_error_handler], T_error_handler]:
+    def app_errorhandler(self, code: type[Exception] | int) -> t.Callable[[F], F]:
         """Like :meth:`errorhandler`, for errors anywhere in the app."""
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            def from_blueprint(state: BlueprintSetupState) -> None:
-                state.app.errorhandler(code)(f)
-
-            self.record_once(from_blueprint)
+        def decorator(f: F) -> F:
+            self._on_app(lambda app: app.register_error_handler(code, f))
             return f
 
         return decorator
 
     @setupmethod
-    def app_url_value_preprocessor(self, f: T_url_value_preprocessor) -> T_url_value_preprocessor:
+    def app_url_value_preprocessor(self, f: F) -> F:
         """Like :meth:`url_value_preprocessor`, for every request of the app."""
-        self.record_once(lambda s: s.app.url_value_preprocessors.setdefault(None, []).append(f))
+        self._on_app(lambda app: app.url_value_preprocessors.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
+    def app_url_defaults(self, f: F) -> F:
         """Like :meth:`url_defaults`, for every URL the app builds."""
-        self.record_once(lambda s: s.app.url_default_functions.setdefault(None, []).append(f))
+        self._on_app(lambda app: app.url_default_functions.setdefault(None, []).append(f))
         return f
