@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import git, git_commit_all
+from conftest import git, git_commit_all, make_app, make_upstream
 
 from graft.cli import main
 from graft.fork import fork
@@ -32,14 +32,32 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
 @pytest.fixture
-def forked(upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """kettle v1.0 forked as teabag, with one committed edit to core.py."""
-    monkeypatch.chdir(app_repo)
-    fork(str(upstream), "teabag", ref="v1.0")
-    edit(app_repo / "teabag" / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
-    git_commit_all(app_repo, "my edit")
-    return app_repo
+def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """kettle v1.0 forked as teabag, with one committed edit to core.py.
+
+    Forked once per session and copied for each test (the fork is what takes time).
+    """
+    if "base" not in _TEMPLATE:
+        base = tmp_path_factory.mktemp("status-template")
+        fork(str(make_upstream(base)), "teabag", ref="v1.0", cwd=make_app(base))
+        edit(base / "app" / "teabag" / "core.py", "return pour(cup)",
+             "return pour(cup).upper()  # mine")
+        git_commit_all(base / "app", "my edit")
+        _TEMPLATE["base"] = base
+    for name in ("upstream", "app"):
+        shutil.copytree(_TEMPLATE["base"] / name, tmp_path / name, symlinks=True)
+    monkeypatch.chdir(tmp_path / "app")
+    return tmp_path / "app"
+
+
+@pytest.fixture
+def upstream(forked: Path) -> Path:
+    return forked.parent / "upstream"
 
 
 def test_text_block_names_source_revisions_and_changes(forked: Path, upstream: Path) -> None:
@@ -163,7 +181,7 @@ def test_several_forks_and_name_selection(forked: Path, upstream: Path) -> None:
     assert "  changes:   none (the fork is the pristine snapshot)" in result.output
 
 
-def test_refusals(app_repo: Path, forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refusals(forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = invoke(["status", "nope"])
     assert result.exit_code == 1 and "Error: no vendored package named 'nope'" in result.output
     result = invoke(["status", "--check", "--offline"])
