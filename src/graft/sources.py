@@ -317,7 +317,8 @@ def _directory(path: Path, source: str, package: str | None) -> Upstream:
     return Upstream("directory", source, package_dir.name, version, None, files)
 
 
-def _open_git(location: str) -> vcs.Repo:
+def open_git(location: str) -> vcs.Repo:
+    """The repository behind a git source: a local path, or a cached mirror of a URL."""
     if _looks_like_url(location):
         cache = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "graft") / "git"
         key = hashlib.sha1(location.encode(), usedforsecurity=False).hexdigest()[:16]
@@ -327,7 +328,7 @@ def _open_git(location: str) -> vcs.Repo:
 
 def _git(location: str, source: str, ref: str | None, package: str | None) -> Upstream:
     try:
-        repo = _open_git(location)
+        repo = open_git(location)
     except SourceError:
         raise
     except Exception as exc:
@@ -383,7 +384,7 @@ def releases_between(
     Oldest first: ``graft sync --step`` merges them one at a time.
     """
     location = source if _looks_like_url(source) else os.fspath((root / source).resolve())
-    repo = _open_git(location)
+    repo = open_git(location)
     steps: list[str] = []
     seen: set[str] = set()
     for tag in repo.tags():
@@ -399,12 +400,13 @@ def releases_between(
 def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
     """The ref a sync moves to when none is given: the recorded branch, else the newest tag."""
     location = source if _looks_like_url(source) else os.fspath((root / source).resolve())
-    repo = _open_git(location)
+    repo = open_git(location)
     if recorded_ref and recorded_ref in repo.branches():
         return recorded_ref
     tags = repo.tags()
     return tags[-1] if tags else "HEAD"
 
 
-__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "locate", "read_package_dir",
+__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "locate", "open_git",
+           "read_package_dir",
            "releases_between", "search_path_from_env"]

@@ -204,6 +204,7 @@ def plan_sync(
             and _same_settings(entry)):
         return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
                         first.label, False, (), (), tuple(search_path or ()))
+    _refuse_downgrade(repo, entry, first, root)
     if refs is None and step and first.kind == "git":
         between = sources.releases_between(first.source, root=root, since=entry.revision,
                                            until=first.revision)
@@ -252,6 +253,32 @@ def plan_sync(
         previous = rendering.files
     return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
                     relink, tuple(targets), local, tuple(search_path or ()))
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    parts = version.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def _refuse_downgrade(repo: vcs.Repo, entry: Entry, upstream: Upstream, root: Path) -> None:
+    """A sync moves forward: merging an older upstream would revert upstream's fixes."""
+    older = False
+    if upstream.kind == "git" and entry.source_kind == "git" and upstream.source == entry.source:
+        if upstream.revision != entry.revision:
+            location = upstream.source
+            if "://" not in location and not location.startswith("git@"):
+                location = os.fspath((root / location).resolve())
+            source_repo = sources.open_git(location)
+            older = source_repo.is_ancestor(upstream.revision, entry.revision)
+    else:
+        new, old = _version_key(upstream.revision), _version_key(entry.revision)
+        older = new is not None and old is not None and new < old
+    if older:
+        raise SourceError(
+            f"the sync would downgrade {entry.package} from {entry.revision[:10]} to "
+            f"{upstream.revision[:10]}.",
+            hint="Point the sync at a newer revision (--ref, --search-path), or fork again.",
+        )
 
 
 def _same_settings(entry: Entry) -> bool:

@@ -84,9 +84,11 @@ def test_clean_sync_merges_both_sides(forked: Path, upstream: Path) -> None:
     assert not (app / "teabag" / "legacy.py").exists()
     assert "from teabag.core import brew" in (app / "teabag" / "extra.py").read_text()
     assert not (app / "teabag" / "teapot.py").exists()
-    # A second sync to the same revision is a no-op.
+    # A second sync to the same revision is a no-op; going back is refused.
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 0 and "already up to date" in result.output
+    result = invoke(["sync", "--ref", "v1.0"])
+    assert result.exit_code == 1 and "would downgrade kettle" in result.output
 
 
 def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
@@ -334,3 +336,81 @@ def test_source_directory_sync(upstream: Path, app_repo: Path, tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert "minutes * 61" in (app_repo / "teabag" / "core.py").read_text()
     assert invoke(["sync"]).output.strip().endswith("already up to date with kettle 1.0.")
+
+
+def _site(root: Path, version: str, body: str) -> Path:
+    build_file_tree(root, {
+        f"tinydist-{version}.dist-info/METADATA":
+            f"Metadata-Version: 2.1\nName: tinydist\nVersion: {version}\n",
+        f"tinydist-{version}.dist-info/RECORD": "tiny/__init__.py,,\ntiny/core.py,,\n",
+        "tiny/__init__.py": "from tiny.core import value\n",
+        "tiny/core.py": body,
+    })
+    return root
+
+
+def test_distribution_upgrade_via_search_path(app_repo: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _site(tmp_path / "site1", "1.0", "import tiny\n\n\ndef value():\n    return 1\n\n\ndef other():\n    return 'a'\n")
+    new = _site(tmp_path / "site2", "1.1", "import tiny\n\n\ndef value():\n    return 2\n\n\ndef other():\n    return 'a'\n")
+    monkeypatch.chdir(app_repo)
+    fork("tinydist", "mytiny", search_path=[str(old)])
+    edit(app_repo / "mytiny" / "core.py", "return 'a'", "return 'mine'")
+    git_commit_all(app_repo, "mine")
+    result = invoke(["sync", "--search-path", str(new), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.output)
+    assert data["status"] == "merged" and data["steps"][0]["new_revision"] == "1.1"
+    assert data["steps"][0]["upstream_changes"] == [
+        {"status": "M", "path": "mytiny/core.py", "new_path": None}]
+    core = (app_repo / "mytiny" / "core.py").read_text()
+    assert "return 2" in core and "return 'mine'" in core and "import mytiny" in core
+    # Going back to 1.0 is refused.
+    result = invoke(["sync", "--search-path", str(old)])
+    assert result.exit_code == 1 and "would downgrade tiny from 1.1 to 1.0" in result.output
+    # 1.1 is no longer installed anywhere: after a squash the base cannot be rebuilt.
+    git(app_repo, "checkout", "-q", "--orphan", "squashed")
+    git(app_repo, "commit", "-q", "-m", "squashed")
+    git(app_repo, "branch", "-q", "-D", "main")
+    git(app_repo, "reflog", "expire", "--expire=now", "--all")
+    git(app_repo, "gc", "-q", "--prune=now")
+    result = invoke(["sync", "--search-path", str(new.parent / "nowhere")])
+    assert result.exit_code == 1
+    assert "no installed distribution" in result.output
+
+
+def test_move_to_another_source(forked: Path, upstream: Path, tmp_path: Path) -> None:
+    """--source: the same package from a directory instead of the git repository."""
+    app = forked
+    work = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", "--branch", "v2.0", str(upstream), str(work))
+    shutil.rmtree(work / ".git")
+    result = invoke(["sync", "--source", str(work)])
+    assert result.exit_code == 0, result.output
+    entry = manifest_at(app)
+    assert (entry.source_kind, entry.source, entry.revision, entry.ref) == \
+        ("directory", "../checkout", "2.0", None)
+    assert "minutes * 60 + 30" in (app / "teabag" / "core.py").read_text()
+
+
+def test_state_is_visible_while_stopped(forked: Path) -> None:
+    from graft import vcs
+    from graft.sync import is_sync_in_progress, read_state
+
+    app = forked
+    overlap(app)
+    repo = vcs.Repo(app)
+    assert not is_sync_in_progress(repo) and read_state(repo) is None
+    result = invoke(["sync", "--ref", "v2.0", "--format", "json"])
+    assert result.exit_code == 3
+    assert '"conflicts": [\n        "teabag/util.py"\n      ]' in result.output
+    state = read_state(repo)
+    assert is_sync_in_progress(repo) and state is not None
+    assert state["name"] == "teabag" and state["conflicts"] == ["teabag/util.py"]
+    # git's own `merge --abort` leaves graft's state stale; the next sync notices and goes on.
+    git(app, "merge", "--abort")
+    assert not is_sync_in_progress(repo)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    assert invoke(["sync", "--abort"]).exit_code == 0
