@@ -124,7 +124,7 @@ def upstream_dir(entry: Entry, root: Path) -> str:
             except UserError:
                 return package
             for candidate in (f"src/{package}", package):
-                if source_repo.resolve(f"{entry.revision}:{candidate}", "tree"):
+                if source_repo.lookup(entry.revision, candidate):
                     return candidate
     elif entry.source_kind == "directory":
         location = (root / entry.source).resolve()

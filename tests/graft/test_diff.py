@@ -1,0 +1,201 @@
+"""graft diff: the fork's changes as a patch, and renamed back so upstream can apply it.
+
+The story: upstream kettle v1.0 is forked into the app as ``teabag``; the user changes
+``brew()``, adds a helper that imports the fork by name, deletes ``teapot.py``, renames
+``legacy.py`` and adds a module. ``graft diff --upstream`` must give a patch that a
+checkout of kettle v1.0 takes with ``git apply`` and with ``patch -p1``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import typing as t
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import git, git_commit_all, make_app, make_upstream
+
+from graft.cli import main
+from graft.fork import fork
+
+
+def invoke(args: list[str]) -> t.Any:
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _template(tmp_path_factory: pytest.TempPathFactory, layout: str) -> Path:
+    if layout not in _TEMPLATES:
+        base = tmp_path_factory.mktemp(f"diff-{layout}")
+        versions: t.Any = "kettle"
+        if layout == "src":
+            top = Path(__file__).resolve().parents[2] / "fixtures" / "upstreams" / "kettle" / "v1.0"
+            versions = {"v1.0": {("src/" + p.relative_to(top).as_posix() if "kettle/" in
+                                  p.relative_to(top).as_posix() else p.relative_to(top).as_posix()):
+                                 p.read_bytes() for p in top.rglob("*") if p.is_file()}}
+        fork(str(make_upstream(base, versions)), "teabag", ref="v1.0", cwd=make_app(base))
+        _TEMPLATES[layout] = base
+    return _TEMPLATES[layout]
+
+
+@pytest.fixture(params=["flat"])
+def forked(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """kettle v1.0 forked as teabag (forked once per layout, copied for each test)."""
+    base = _template(tmp_path_factory, request.param)
+    for name in ("upstream", "app"):
+        shutil.copytree(base / name, tmp_path / name, symlinks=True)
+    monkeypatch.chdir(tmp_path / "app")
+    return tmp_path / "app"
+
+
+def make_changes(app: Path) -> None:
+    """Edit, add, delete and rename files of the fork; commit some, leave one edit uncommitted."""
+    fork_dir = app / "teabag"
+    edit(fork_dir / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
+    edit(fork_dir / "util.py", "    return result\n",
+         "    return result\n\n\ndef spill():\n    import teabag.core\n    return teabag.core.boil('x')\n")
+    (fork_dir / "teapot.py").unlink()
+    (fork_dir / "helpers.py").write_text('"""Mine."""\n\nfrom teabag.util import cup\n\n\n'
+                                         'def mug(x):\n    return cup(x)\n')
+    git(app, "mv", "teabag/legacy.py", "teabag/older.py")
+    git_commit_all(app, "my changes")
+    # Uncommitted, but tracked: part of the work tree diff, not of --committed.
+    edit(fork_dir / "__init__.py", '__version__ = "1.0"', '__version__ = "1.0+mine"')
+
+
+def test_patch_recreates_the_fork_from_the_snapshot(forked: Path, tmp_path: Path) -> None:
+    make_changes(forked)
+    result = invoke(["diff", "-o", str(tmp_path / "fork.patch")])
+    assert result.exit_code == 0, result.output
+    patch = (tmp_path / "fork.patch").read_text()
+    assert "diff --git a/teabag/core.py b/teabag/core.py" in patch
+    assert "+    return pour(cup).upper()  # mine" in patch
+    # Applied to the pristine snapshot, the patch gives the work tree's fork back.
+    snap = json.loads(invoke(["diff", "--format", "json"]).stdout)["base"]
+    pristine = tmp_path / "pristine"
+    git(tmp_path, "clone", "-q", "--no-checkout", str(forked), str(pristine))
+    git(pristine, "checkout", "-q", snap, "--", "teabag")
+    git(pristine, "apply", "--index", str(tmp_path / "fork.patch"))
+    assert files_of(pristine / "teabag") == files_of(forked / "teabag")
+
+
+def test_upstream_patch_applies_to_the_upstream_project(forked: Path, tmp_path: Path) -> None:
+    make_changes(forked)
+    result = invoke(["diff", "--upstream"])
+    assert result.exit_code == 0, result.output
+    patch = result.stdout
+    assert "teabag" not in patch
+    assert "diff --git a/kettle/core.py b/kettle/core.py" in patch
+    assert "+    import kettle.core" in patch and "+from kettle.util import cup" in patch
+    # The expected result: kettle v1.0 with the user's changes, in kettle's names.
+    checkout = tmp_path / "kettle-git"
+    git(tmp_path, "clone", "-q", "--branch", "v1.0", str(forked.parent / "upstream"), str(checkout))
+    expected = files_of(checkout)
+    expected["kettle/core.py"] = expected["kettle/core.py"].replace(
+        b"return pour(cup)", b"return pour(cup).upper()  # mine")
+    expected["kettle/util.py"] += b"\n\ndef spill():\n    import kettle.core\n    return kettle.core.boil('x')\n"
+    expected["kettle/__init__.py"] = expected["kettle/__init__.py"].replace(b'"1.0"', b'"1.0+mine"')
+    del expected["kettle/teapot.py"]
+    expected["kettle/older.py"] = expected.pop("kettle/legacy.py")
+    expected["kettle/helpers.py"] = (b'"""Mine."""\n\nfrom kettle.util import cup\n\n\n'
+                                     b"def mug(x):\n    return cup(x)\n")
+    (tmp_path / "up.patch").write_text(patch)
+    git(checkout, "apply", str(tmp_path / "up.patch"))
+    assert files_of(checkout) == expected
+    # The same patch with plain patch(1) on an exported tree (no git involved).
+    plain = tmp_path / "kettle-plain"
+    shutil.copytree(forked.parent / "upstream", plain, ignore=shutil.ignore_patterns(".git"))
+    git(forked.parent / "upstream", "checkout", "-q", "v1.0")
+    shutil.rmtree(plain)
+    shutil.copytree(forked.parent / "upstream", plain, ignore=shutil.ignore_patterns(".git"))
+    proc = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")], cwd=plain,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert files_of(plain) == expected
+
+
+def test_upstream_patch_follows_a_src_layout(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _template(tmp_path_factory, "src")
+    for name in ("upstream", "app"):
+        shutil.copytree(base / name, tmp_path / name, symlinks=True)
+    app = tmp_path / "app"
+    monkeypatch.chdir(app)
+    edit(app / "teabag" / "core.py", "import teabag.util", "import teabag.util  # mine")
+    result = invoke(["diff", "--upstream", "--committed"])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "No changes in teabag" in result.stderr
+    result = invoke(["diff", "--upstream"])
+    assert "diff --git a/src/kettle/core.py b/src/kettle/core.py" in result.stdout
+    assert "+import kettle.util  # mine" in result.stdout
+    (tmp_path / "up.patch").write_text(result.stdout)
+    checkout = tmp_path / "kettle"
+    git(tmp_path, "clone", "-q", str(tmp_path / "upstream"), str(checkout))
+    git(checkout, "apply", str(tmp_path / "up.patch"))
+    assert "import kettle.util  # mine" in (checkout / "src" / "kettle" / "core.py").read_text()
+    # An explicit directory wins.
+    result = invoke(["diff", "--upstream", "--upstream-dir", "lib/kettle", "--stat"])
+    assert result.stdout.startswith(" lib/kettle/core.py | +1 -1\n")
+
+
+def test_stat_json_and_committed(forked: Path) -> None:
+    make_changes(forked)
+    result = invoke(["diff", "--stat"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["teabag/core.py", "|", "+1", "-1"]
+    assert lines[3].split() == ["teabag/legacy.py", "=>", "teabag/older.py", "|", "+0", "-0"]
+    assert lines[-1] == " 6 file(s) changed, 14 insertion(s)(+), 7 deletion(s)(-)"
+    data = json.loads(invoke(["diff", "--format", "json", "--committed"]).stdout)
+    assert data["name"] == "teabag" and data["upstream"] is False
+    assert [(f["status"], f["path"]) for f in data["files"]] == [
+        ("M", "teabag/core.py"), ("A", "teabag/helpers.py"), ("R", "teabag/legacy.py"),
+        ("D", "teabag/teapot.py"), ("M", "teabag/util.py")]
+    assert "teabag/__init__.py" not in data["patch"]
+    data = json.loads(invoke(["diff", "--upstream", "--format", "json", "--stat"]).stdout)
+    assert data["directory"] == "kettle" and data["patch"] is None
+    assert data["files"][0]["path"] == "kettle/__init__.py"
+
+
+def test_binary_and_empty(forked: Path, tmp_path: Path) -> None:
+    result = invoke(["diff"])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "No changes in teabag against its snapshot." in result.stderr
+    (forked / "teabag" / "logo.bin").write_bytes(bytes(range(256)) * 4)
+    git_commit_all(forked, "a binary file")
+    result = invoke(["diff", "--upstream"])
+    assert "GIT binary patch" in result.stdout
+    checkout = tmp_path / "kettle"
+    git(tmp_path, "clone", "-q", "--branch", "v1.0", str(forked.parent / "upstream"), str(checkout))
+    (tmp_path / "bin.patch").write_text(result.stdout)
+    git(checkout, "apply", str(tmp_path / "bin.patch"))
+    assert (checkout / "kettle" / "logo.bin").read_bytes() == bytes(range(256)) * 4
+
+
+def test_refusals(forked: Path) -> None:
+    result = invoke(["diff", "--upstream-dir", "src/kettle"])
+    assert result.exit_code == 2
+    result = invoke(["diff", "nope"])
+    assert result.exit_code == 1 and "no vendored package named 'nope'" in result.stderr
+    (forked / "teabag" / "core.py").write_text("def broken(:\n    import teabag\n")
+    result = invoke(["diff", "--upstream"])
+    assert result.exit_code == 1
+    assert "Error: cannot rename teabag/core.py back to upstream's names" in result.stderr
+    assert invoke(["diff"]).exit_code == 0  # the plain patch needs no parsing
