@@ -121,10 +121,8 @@ def test_upstream_patch_applies_to_the_upstream_project(forked: Path, tmp_path: 
     assert files_of(checkout) == expected
     # The same patch with plain patch(1) on an exported tree (no git involved).
     plain = tmp_path / "kettle-plain"
-    shutil.copytree(forked.parent / "upstream", plain, ignore=shutil.ignore_patterns(".git"))
-    git(forked.parent / "upstream", "checkout", "-q", "v1.0")
-    shutil.rmtree(plain)
-    shutil.copytree(forked.parent / "upstream", plain, ignore=shutil.ignore_patterns(".git"))
+    git(tmp_path, "clone", "-q", "--branch", "v1.0", str(forked.parent / "upstream"), str(plain))
+    shutil.rmtree(plain / ".git")
     proc = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")], cwd=plain,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
