@@ -1,7 +1,7 @@
-"""Errors that explain common mistakes, used only in debug mode.
+"""Errors and log output that explain common mistakes; used in debug mode only.
 
-They subclass ``AssertionError`` so nothing handles them by accident: they are meant to
-surface in the debugger with a message that says what to change.
+The errors subclass ``AssertionError`` so no error handler catches them by accident: they
+are meant to reach the debugger with a message that says what to change.
 """
 
 from __future__ import annotations
@@ -10,144 +10,123 @@ import typing as t
 
 from werkzeug.routing import RequestRedirect
 
-from .globals import _cv_app
+from .globals import _cv_request
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 
 class UnexpectedUnicodeError(AssertionError, UnicodeError):
-    """Raised in places where text was expected but bytes came (or the reverse)."""
+    """Text came where bytes were expected, or the other way round."""
 
 
 class DebugFilesKeyError(KeyError, AssertionError):
-    """``request.files[key]`` missed because the form was not sent as multipart."""
+    """``request.files[key]`` failed because the form was not sent as multipart data."""
 
     def __init__(self, request: Request, key: str) -> None:
-        form_matches = request.form.getlist(key)
-        buf = [
-            f"You tried to access the file {key!r} in the request.files"
-            " dictionary but it does not exist. The mimetype for the"
-            f" request is {request.mimetype!r} instead of"
-            " 'multipart/form-data' which means that no file contents"
-            " were transmitted. To fix this error you should provide"
-            ' enctype="multipart/form-data" in your form.'
+        sent_names = request.form.getlist(key)
+        lines = [
+            f"request.files has no {key!r}: the form was sent as {request.mimetype!r},"
+            " and only 'multipart/form-data' carries file contents.",
+            'Add enctype="multipart/form-data" to the <form> element.',
         ]
-        if form_matches:
-            names = ", ".join(repr(x) for x in form_matches)
-            buf.append(
-                "\n\nThe browser instead transmitted some file names. "
-                f"This was submitted: {names}"
+        if sent_names:
+            lines.append(
+                "Without it the browser sent only the file names: "
+                + ", ".join(repr(name) for name in sent_names)
             )
-        self.msg = "".join(buf)
+        self.msg = "\n".join(lines)
 
     def __str__(self) -> str:
         return self.msg
 
 
 class FormDataRoutingRedirect(AssertionError):
-    """A redirect for a trailing slash would make the browser drop the form data."""
+    """A routing redirect would make the browser re-send the request without its body."""
 
     def __init__(self, request: Request) -> None:
-        exc = request.routing_exception
-        assert isinstance(exc, RequestRedirect)
-        buf = [
-            f"A request was sent to '{request.url}', but routing issued"
-            f" a redirect to the canonical URL '{exc.new_url}'."
-        ]
-        if f"{request.base_url}/" == exc.new_url.partition("?")[0]:
-            buf.append(
-                " The URL was defined with a trailing slash. The router"
-                " will redirect to the URL with a trailing slash if it"
-                " was accessed without one."
+        redirect = request.routing_exception
+        assert isinstance(redirect, RequestRedirect)
+        target = redirect.new_url
+        lines = [f"{request.method} {request.url} was redirected by the router to {target}."]
+        if target.partition("?")[0] == f"{request.base_url}/":
+            lines.append(
+                "The rule ends with a slash, so the URL without it redirects to the URL"
+                " with it."
             )
-        buf.append(
-            " Send requests to the canonical URL, or use 307 or 308 for"
-            " routing redirects. Otherwise, browsers will drop form"
-            " data.\n\n"
-            "This exception is only raised in debug mode."
+        lines.append(
+            f"A browser follows a {redirect.code} redirect with a GET and drops the form"
+            " data. Send the request to the canonical URL, or make routing redirects"
+            " use 307 or 308. (Raised in debug mode only.)"
         )
-        super().__init__("".join(buf))
+        super().__init__(" ".join(lines))
 
 
 def attach_enctype_error_multidict(request: Request) -> None:
-    """Make ``request.files[key]`` raise :class:`DebugFilesKeyError` instead of KeyError."""
-    oldcls = request.files.__class__
+    """Make ``request.files[key]`` explain a missing multipart encoding (debug mode)."""
+    files = request.files
+    base = type(files)
 
-    class newcls(oldcls):  # type: ignore[valid-type, misc]
-        def __getitem__(self, key: str) -> t.Any:
-            try:
-                return super().__getitem__(key)
-            except KeyError as e:
-                if key not in request.form:
-                    raise
+    def __getitem__(self: t.Any, key: str) -> t.Any:
+        try:
+            return base.__getitem__(self, key)
+        except KeyError as e:
+            if key in request.form:
                 raise DebugFilesKeyError(request, key).with_traceback(e.__traceback__) from None
+            raise
 
-    newcls.__name__ = oldcls.__name__
-    newcls.__module__ = oldcls.__module__
-    request.files.__class__ = newcls
+    explained = type(base.__name__, (base,), {"__getitem__": __getitem__, "__module__": base.__module__})
+    files.__class__ = explained
 
 
-def _dump_loader_info(loader: t.Any) -> t.Iterator[str]:
-    yield f"class: {type(loader).__module__}.{type(loader).__name__}"
-    for key, value in sorted(loader.__dict__.items()):
-        if key.startswith("_"):
+def _describe_loader(loader: t.Any) -> list[str]:
+    """The loader's class and its simple public attributes (search paths and the like)."""
+    lines = [f"class: {type(loader).__module__}.{type(loader).__name__}"]
+    for name, value in sorted(vars(loader).items()):
+        if name.startswith("_"):
             continue
-        if isinstance(value, (tuple, list)):
-            if not all(isinstance(x, str) for x in value):
-                continue
-            yield f"{key}:"
-            for item in value:
-                yield f"  - {item}"
-            continue
-        elif not isinstance(value, (str, int, float, bool)):
-            continue
-        yield f"{key}: {value!r}"
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            lines.append(f"{name}:")
+            lines.extend(f"  - {v}" for v in value)
+        elif isinstance(value, (str, int, float, bool)):
+            lines.append(f"{name}: {value!r}")
+    return lines
 
 
 def explain_template_loading_attempts(app: t.Any, template: str, attempts: t.Any) -> None:
-    """Log where a template was looked for (``EXPLAIN_TEMPLATE_LOADING``).
+    """Log where a template was searched for (``EXPLAIN_TEMPLATE_LOADING``).
 
-    ``attempts`` is a list of ``(loader, scaffold, result)``; ``result`` is ``None`` when
-    that loader did not find the template.
+    :param attempts: ``(loader, app or blueprint, result)`` triples in search order, the
+        result being ``None`` when that loader did not have the template.
     """
     from .blueprints import Blueprint
 
-    info = [f"Locating template {template!r}:"]
-    total_found = 0
-    blueprint = None
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        from .globals import _cv_request
-
-        req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
-            blueprint = req_ctx.request.blueprint
-    for idx, (loader, srcobj, triple) in enumerate(attempts):
-        if isinstance(srcobj, Blueprint):
-            src_info = f"blueprint {srcobj.name!r} ({srcobj.import_name})"
+    report = [f"Locating template {template!r}, loader by loader:"]
+    hits = 0
+    for number, (loader, owner, result) in enumerate(attempts, start=1):
+        if isinstance(owner, Blueprint):
+            source = f"blueprint {owner.name!r} (import name {owner.import_name})"
         else:
-            src_info = f"application {srcobj.import_name!r}"
-        info.append(f"{idx + 1:5}: trying loader of {src_info}")
-        for line in _dump_loader_info(loader):
-            info.append(f"       {line}")
-        if triple is None:
-            detail = "no match"
+            source = f"application {owner.import_name!r}"
+        report.append(f"  {number}. loader of {source}")
+        report.extend(f"       {line}" for line in _describe_loader(loader))
+        if result is None:
+            report.append("       => not found here")
         else:
-            detail = f"found ({triple[1] or '<string>'!r})"
-            total_found += 1
-        info.append(f"       -> {detail}")
-    seems_fishy = False
-    if total_found == 0:
-        info.append("Error: the template could not be found.")
-        seems_fishy = True
-    elif total_found > 1:
-        info.append("Warning: multiple loaders returned a match for the template.")
-        seems_fishy = True
-    if blueprint is not None and seems_fishy:
-        info.append(
-            "  The template was looked up from an endpoint that belongs"
-            f" to the blueprint {blueprint!r}."
+            hits += 1
+            report.append(f"       => found: {result[1] or '<string>'!r}")
+    if hits == 1:
+        app.logger.info("\n".join(report))
+        return
+    if hits == 0:
+        report.append("The template could not be found by any loader.")
+    else:
+        report.append(f"{hits} loaders (multiple loaders) have this template; the first wins.")
+    req_ctx = _cv_request.get(None)
+    blueprint = req_ctx.request.blueprint if req_ctx is not None else None
+    if blueprint is not None:
+        report.append(
+            f"The current endpoint belongs to the blueprint {blueprint!r}: is the template"
+            " in that blueprint's template folder?"
         )
-        info.append("  Maybe you did not place a template in the right folder?")
-    app.logger.info("\n".join(info))
+    app.logger.info("\n".join(report))

@@ -363,7 +363,7 @@ def test_form_data_routing_redirect_in_debug(app: Vial) -> None:
         exc = RequestRedirect("http://localhost/x/")
         exc.code = 301
         ctx.request.routing_exception = exc
-        with pytest.raises(FormDataRoutingRedirect, match="trailing slash"):
+        with pytest.raises(FormDataRoutingRedirect, match="The rule ends with a slash"):
             app.raise_routing_exception(ctx.request)
     app.debug = False
     with app.test_request_context("/x", method="POST") as ctx:
@@ -395,3 +395,32 @@ def test_error_handler_return_shapes(app: Vial, client) -> None:
     rv = client.get("/x")
     assert rv.json == {"missing": True}
     assert rv.headers["X-Reason"] == "gone"
+
+
+def test_files_key_error_explained_in_debug(app: Vial, client) -> None:
+    from vial.debughelpers import DebugFilesKeyError
+
+    app.debug = True
+
+    @app.route("/upload", methods=["POST"])
+    def upload():
+        return vial.request.files["file"].filename
+
+    with pytest.raises(DebugFilesKeyError, match='enctype="multipart/form-data"') as exc_info:
+        client.post("/upload", data={"file": "photo.jpg"})
+    assert "'photo.jpg'" in str(exc_info.value)
+    assert isinstance(exc_info.value, KeyError)
+
+
+def test_explain_template_loading(app: Vial, caplog, tmp_path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("x")
+    app.root_path = str(tmp_path)
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    with caplog.at_level("INFO", logger=app.logger.name), app.test_request_context():
+        vial.render_template("page.html")
+        with pytest.raises(Exception, match="missing.html"):
+            vial.render_template("missing.html")
+    assert "Locating template 'page.html'" in caplog.text
+    assert "=> found" in caplog.text
+    assert "could not be found by any loader" in caplog.text
