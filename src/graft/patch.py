@@ -86,12 +86,13 @@ def resolve_target(
 ) -> Target:
     """Decide the maps: explicit ``--map``/``--profile``, else the fork the app's manifest records.
 
-    A fork of Flask gives ``flask=<fork>``; vial, or a fork of vial, gives the flask-vial
-    profile composed with ``vial=<fork>``. An explicit profile is composed with the app's
-    vial fork too, so ``--profile flask-vial`` in an app that forked vial targets the fork.
+    A fork of Flask gives ``flask=<fork>``; a fork of vial gives the flask-vial profile
+    composed with ``vial=<fork>``; no fork at all means the app runs on the bundled vial
+    (the flask-vial profile). An explicit profile is composed with the app's vial fork too,
+    so ``--profile flask-vial`` in an app that forked vial targets the fork.
 
-    :raises UserError: no maps given and the manifest names no fork (or several, and
-        ``fork`` does not pick one).
+    :raises UserError: the manifest records several forks and ``fork`` picks none, or
+        ``fork`` names one it does not record.
     """
     forks = _recorded_forks(app_root)
     if fork is not None:
@@ -115,11 +116,8 @@ def resolve_target(
     if len(forks) > 1:
         names = ", ".join(e.name for e in forks)
         raise UserError(f"Several forks are recorded ({names}).", hint="Pick one with --target NAME.")
-    if not forks:
-        raise UserError(
-            "No maps given and pyproject.toml records no fork to target.",
-            hint="Give --map flask=NEW, --profile flask-vial, or run `graft fork` first.",
-        )
+    if not forks:  # no fork: the app runs on the vial graft ships
+        return Target(sources.BUNDLED, profile_renames(VIAL_PROFILE))
     entry = forks[0]
     if entry.package == UPSTREAM:
         renames = Renames({UPSTREAM: entry.name})

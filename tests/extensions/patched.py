@@ -4,11 +4,11 @@ Why a real app repository: ``graft patch`` vendors into a git work tree and reco
 manifest entry, exactly as a user would run it; the suites then import the patched copies
 from that tree. Two targets:
 
-- ``vial``: the app has no fork; each extension is patched with ``--profile flask-vial`` and
-  vial comes from the project's ``framework/`` directory.
-- ``fork``: the app first runs ``graft fork vial acme_web``; each extension is patched with
-  no maps at all (they come from the manifest: flask-vial composed with ``vial=acme_web``),
-  and vial itself is *not* on the path, so only the fork can serve them.
+- ``vial``: the app has no fork, so ``graft patch EXT`` targets the bundled vial (the
+  flask-vial profile); vial comes from the project's ``framework/`` directory.
+- ``fork``: the app first runs ``graft fork vial acme_web``; ``graft patch EXT`` then takes
+  its maps from the manifest (flask-vial composed with ``vial=acme_web``), and vial itself
+  is *not* on the path, so only the fork can serve the extensions.
 
 Every graft step runs as ``python -m graft`` in a subprocess of the dev venv, with the
 original extensions found through ``--search-path`` in the harness's Flask overlay.
@@ -84,17 +84,15 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
     _git("commit", "-q", "-m", "An app", cwd=root, home=home)
     path = [workdir / "site", root]
     suites.write_flask_blocker(workdir / "site")
-    maps: list[str] = []
     if target == "fork":
         graft("fork", "vial", FORK_NAME, cwd=root, home=home)
     else:
-        maps = ["--profile", "flask-vial"]
         path.append(suites.REPO_ROOT / "framework")
     overlay = suites.ensure_flask_overlay(cache)
     reports = {}
     wheels = workdir / f"wheels-{target}"
     for dist in [*suites.SUITES, *suites.HELPER_EXTENSIONS]:
-        reports[dist] = graft("patch", dist, *maps, "--search-path", str(overlay),
+        reports[dist] = graft("patch", dist, "--search-path", str(overlay),
                               "--wheel", str(wheels), cwd=root, home=home)
     return PatchedApp(target, root, tuple(path), reports, wheels)
 

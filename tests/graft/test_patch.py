@@ -96,6 +96,13 @@ def test_maps_come_from_the_fork_in_the_manifest(app: Path) -> None:
     assert "flask.testing.FlaskClient=acme_web.testing.VialClient" in entry.maps
 
 
+def test_without_a_fork_the_target_is_vial(app: Path) -> None:
+    result = invoke("patch", str(GREETING))
+    assert result.exit_code == 0, result.output
+    assert "flask_greeting now imports vial" in result.output
+    assert "from vial import Blueprint, Vial" in (app / "flask_greeting" / "__init__.py").read_text()
+
+
 def test_explicit_map_to_a_flask_fork(app: Path) -> None:
     result = invoke("patch", str(GREETING), "--map", "flask=myflask")
     assert result.exit_code == 0, result.output
@@ -165,7 +172,6 @@ def test_wheel_requires_graft_instead_of_flask(app: Path, tmp_path: Path) -> Non
     ("args", "message"),
     [
         (["no-such-extension-xyz", "--profile", "flask-vial"], "no-such-extension-xyz"),
-        ([str(GREETING)], "No maps given and pyproject.toml records no fork"),
         ([str(GREETING), "--profile", "flask-nope"], "Unknown profile 'flask-nope'"),
         ([str(GREETING), "--map", "flask"], "expected OLD=NEW"),
         (["vial", "--profile", "flask-vial"], "is a framework, not an extension"),
