@@ -13,6 +13,7 @@ import ast
 import importlib.metadata
 import inspect
 import os
+import pathlib
 import platform
 import sys
 import traceback
@@ -60,55 +61,60 @@ def find_best_app(module: ModuleType) -> Vial:
     :raises NoAppError: none, or more than one, was found.
     """
     app_class = _app_class()
-    kind = app_class.__name__
-    for attr_name in ("app", "application"):
-        app = getattr(module, attr_name, None)
+    kind, where = app_class.__name__, module.__name__
+    conventional = (getattr(module, name, None) for name in ("app", "application"))
+    found = next((obj for obj in conventional if isinstance(obj, app_class)), None)
+    if found is not None:
+        return found
+
+    instances = [value for value in vars(module).values() if isinstance(value, app_class)]
+    if len(instances) > 1:
+        raise NoAppError(
+            f"Module '{where}' holds {len(instances)} {kind} applications and none is"
+            f" called 'app'; choose one with '{where}:name'."
+        )
+    if instances:
+        return instances[0]
+
+    for factory_name in ("create_app", "make_app"):
+        factory = getattr(module, factory_name, None)
+        if not inspect.isfunction(factory):
+            continue
+        app = _call_factory(
+            factory, (), {},
+            f"The factory '{factory_name}' in module '{where}' needs arguments; give them"
+            f" in the app string, as in '{where}:{factory_name}(args)'.",
+        )
         if isinstance(app, app_class):
             return app
 
-    matches = [v for v in module.__dict__.values() if isinstance(v, app_class)]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise NoAppError(
-            f"Detected multiple {kind} applications in module '{module.__name__}'."
-            f" Use '{module.__name__}:name' to specify the correct one."
-        )
-
-    for attr_name in ("create_app", "make_app"):
-        app_factory = getattr(module, attr_name, None)
-        if inspect.isfunction(app_factory):
-            try:
-                app = app_factory()
-            except TypeError as e:
-                if not _called_with_wrong_args(app_factory):
-                    raise
-                raise NoAppError(
-                    f"Detected factory '{attr_name}' in module '{module.__name__}',"
-                    " but could not call it without arguments. Use"
-                    f" '{module.__name__}:{attr_name}(args)' to specify arguments."
-                ) from e
-            if isinstance(app, app_class):
-                return app
-
     raise NoAppError(
-        f"Failed to find {kind} application or factory in module"
-        f" '{module.__name__}'. Use '{module.__name__}:name' to specify one."
+        f"No {kind} application or factory found in module '{where}': define 'app' or"
+        f" 'create_app()' there, or name the object with '{where}:name'."
     )
+
+
+def _call_factory(
+    factory: t.Callable[..., t.Any], args: t.Sequence[t.Any], kwargs: dict[str, t.Any], complaint: str
+) -> t.Any:
+    """Call an app factory; a ``TypeError`` about its arguments becomes ``complaint``.
+
+    A ``TypeError`` raised inside the factory's body is a bug in the app and propagates.
+    """
+    try:
+        return factory(*args, **kwargs)
+    except TypeError as exc:
+        if _called_with_wrong_args(factory):
+            raise NoAppError(complaint) from exc
+        raise
 
 
 def _called_with_wrong_args(f: t.Callable[..., t.Any]) -> bool:
     """Whether the ``TypeError`` being handled came from calling ``f`` with
     the wrong arguments, rather than from inside ``f``."""
-    tb = sys.exc_info()[2]
-    try:
-        while tb is not None:
-            if tb.tb_frame.f_code is f.__code__:
-                return False  # f's body ran, so the error is its own
-            tb = tb.tb_next
-        return True
-    finally:
-        del tb
+    body = f.__code__
+    # If a frame of f's own code is in the traceback, f ran and the error is its own.
+    return all(frame.f_code is not body for frame, _ in traceback.walk_tb(sys.exc_info()[2]))
 
 
 def find_app_by_string(module: ModuleType, app_name: str) -> Vial:
@@ -119,81 +125,71 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Vial:
         it does not give an app.
     """
     app_class = _app_class()
-    try:
-        expr = ast.parse(app_name.strip(), mode="eval").body
-    except SyntaxError:
-        raise NoAppError(
-            f"Failed to parse {app_name!r} as an attribute name or function call."
-        ) from None
-
-    args: list[t.Any] = []
-    kwargs: dict[str, t.Any] = {}
-    if isinstance(expr, ast.Name):
-        name = expr.id
-    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        name = expr.func.id
-        try:
-            args = [ast.literal_eval(arg) for arg in expr.args]
-            kwargs = {
-                kw.arg: ast.literal_eval(kw.value)
-                for kw in expr.keywords
-                if kw.arg is not None
-            }
-        except ValueError:
-            raise NoAppError(
-                f"Failed to parse arguments as literal values: {app_name!r}."
-            ) from None
-    else:
-        raise NoAppError(
-            f"Failed to parse {app_name!r} as an attribute name or function call."
+    name, args, kwargs = _parse_app_expression(app_name)
+    if not hasattr(module, name):
+        raise NoAppError(f"Module {module.__name__!r} has no attribute {name!r}.")
+    target = getattr(module, name)
+    app = target
+    if inspect.isfunction(target):
+        app = _call_factory(
+            target, args, kwargs,
+            f"Calling {app_name!r} in module {module.__name__!r} failed: the factory does"
+            " not accept those arguments.",
         )
+    if not isinstance(app, app_class):
+        raise NoAppError(
+            f"'{module.__name__}:{app_name}' gave a {type(app).__name__}, not a"
+            f" {app_class.__name__} application."
+        )
+    return app
 
-    try:
-        attr = getattr(module, name)
-    except AttributeError as e:
-        raise NoAppError(f"Failed to find attribute {name!r} in {module.__name__!r}.") from e
 
-    if inspect.isfunction(attr):
-        try:
-            app = attr(*args, **kwargs)
-        except TypeError as e:
-            if not _called_with_wrong_args(attr):
-                raise
-            raise NoAppError(
-                f"The factory {app_name!r} in module {module.__name__!r} could not"
-                " be called with the specified arguments."
-            ) from e
-    else:
-        app = attr
+def _parse_app_expression(text: str) -> tuple[str, list[t.Any], dict[str, t.Any]]:
+    """Split ``name`` or ``name(literal, key=literal)`` into the name and the arguments.
 
-    if isinstance(app, app_class):
-        return app
-    raise NoAppError(
-        f"A valid {app_class.__name__} application was not obtained from"
-        f" '{module.__name__}:{app_name}'."
+    Arguments are evaluated as literals only: the string comes from the command line or
+    the environment, so it must not run code.
+    """
+    unreadable = NoAppError(
+        f"Cannot read {text!r} as an app: use a variable name ('app') or a factory"
+        " call ('create_app()', 'create_app(\"dev\")')."
     )
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise unreadable from None
+    if isinstance(node, ast.Name):
+        return node.id, [], {}
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise unreadable
+    try:
+        positional = [ast.literal_eval(item) for item in node.args]
+        named = {item.arg: ast.literal_eval(item.value) for item in node.keywords if item.arg}
+    except ValueError:
+        raise NoAppError(
+            f"The arguments in {text!r} must be Python literals (strings, numbers, lists,"
+            " dicts...): they are read without running any code."
+        ) from None
+    return node.func.id, positional, named
 
 
 def prepare_import(path: str) -> str:
     """Turn a file or package path into a module name, putting the folder
     that contains the top-level package first on ``sys.path``."""
-    path = os.path.realpath(path)
-    stem, ext = os.path.splitext(path)
-    if ext == ".py":
-        path = stem
-    if os.path.basename(path) == "__init__":
-        path = os.path.dirname(path)
-
-    parts: list[str] = []
-    while True:
-        path, name = os.path.split(path)
-        parts.append(name)
-        if not os.path.exists(os.path.join(path, "__init__.py")):
-            break
-
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
+    target = pathlib.Path(os.path.realpath(path))
+    if target.suffix == ".py":
+        target = target.with_suffix("")
+    if target.name == "__init__":
+        target = target.parent
+    # Climb while the folder is a package: the module name grows one part per level.
+    parts = [target.name]
+    folder = target.parent
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if not sys.path or sys.path[0] != str(folder):
+        sys.path.insert(0, str(folder))
+    return ".".join(parts)
 
 
 @t.overload
@@ -220,19 +216,21 @@ def locate_app(
     try:
         __import__(module_name)
     except ImportError:
+        # A traceback that goes past this frame means the module was found and its own
+        # code failed to import something: show that, it is the real problem.
         if sys.exc_info()[2].tb_next:  # type: ignore[union-attr]
             raise NoAppError(
-                f"While importing {module_name!r}, an ImportError was"
-                f" raised:\n\n{traceback.format_exc()}"
+                f"Module {module_name!r} was found, but importing it failed with this"
+                f" ImportError:\n\n{traceback.format_exc()}"
             ) from None
-        if raise_if_not_found:
-            raise NoAppError(f"Could not import {module_name!r}.") from None
-        return None
-
+        if not raise_if_not_found:
+            return None
+        raise NoAppError(
+            f"Cannot import {module_name!r}: no such module on sys.path or in the current"
+            " directory."
+        ) from None
     module = sys.modules[module_name]
-    if app_name is None:
-        return find_best_app(module)
-    return find_app_by_string(module, app_name)
+    return find_best_app(module) if app_name is None else find_app_by_string(module, app_name)
 
 
 def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> None:
@@ -305,10 +303,9 @@ class ScriptInfo:
 
         if app is None:
             raise NoAppError(
-                f"Could not locate a {_app_class().__name__} application. Use the"
-                f" '{_PACKAGE} --app' option, '{_PREFIX}_APP' environment"
-                " variable, or a 'wsgi.py' or 'app.py' file in the current"
-                " directory."
+                f"No {_app_class().__name__} application to load: name it with"
+                f" '{_PACKAGE} --app module:name' or {_PREFIX}_APP, or define it in 'wsgi.py'"
+                " or 'app.py' in the current directory."
             )
 
         if self.set_debug_flag:
@@ -334,13 +331,14 @@ def with_appcontext(f: F) -> F:
     app if no context is active (commands on ``app.cli`` get this for free)."""
 
     @click.pass_context
-    def decorator(ctx: click.Context, /, *args: t.Any, **kwargs: t.Any) -> t.Any:
+    def in_app_context(ctx: click.Context, /, *args: t.Any, **kwargs: t.Any) -> t.Any:
         if not current_app:
-            app = ctx.ensure_object(ScriptInfo).load_app()
-            ctx.with_resource(app.app_context())
+            info = ctx.ensure_object(ScriptInfo)
+            # A click resource: the context pops when the command's click context closes.
+            ctx.with_resource(info.load_app().app_context())
         return ctx.invoke(f, *args, **kwargs)
 
-    return update_wrapper(decorator, f)  # type: ignore[return-value]
+    return t.cast(F, update_wrapper(in_app_context, f))
 
 
 class AppGroup(click.Group):
@@ -352,12 +350,11 @@ class AppGroup(click.Group):
         :func:`with_appcontext`. Works with and without parentheses."""
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return self.command()(args[0])
-        wrap_for_ctx = kwargs.pop("with_appcontext", True)
+        in_context = kwargs.pop("with_appcontext", True)
+        make_command = super().command(*args, **kwargs)
 
         def decorator(f: t.Callable[..., t.Any]) -> click.Command:
-            if wrap_for_ctx:
-                f = with_appcontext(f)
-            return super(AppGroup, self).command(*args, **kwargs)(f)  # type: ignore[no-any-return]
+            return make_command(with_appcontext(f) if in_context else f)  # type: ignore[no-any-return]
 
         return decorator
 
@@ -400,9 +397,9 @@ def _set_debug(ctx: click.Context, param: click.Option, value: bool) -> bool | N
 
 _debug_option = click.Option(
     ["--debug/--no-debug"],
-    help="Set debug mode.",
-    expose_value=False,
     callback=_set_debug,
+    expose_value=False,
+    help=f"Turn debug mode on or off (sets {_PREFIX}_DEBUG for the app).",
 )
 
 
@@ -414,7 +411,7 @@ def _env_file_callback(
     except ImportError:
         if value is not None:
             raise click.BadParameter(
-                "python-dotenv must be installed to load an env file.",
+                "reading an env file needs python-dotenv: install it, or drop --env-file.",
                 ctx=ctx,
                 param=param,
             ) from None
@@ -426,6 +423,7 @@ def _env_file_callback(
 
 _env_file_option = click.Option(
     ["-e", "--env-file"],
+    callback=_env_file_callback,
     type=click.Path(exists=True, dir_okay=False),
     help=(
         f"Load environment variables from this file, taking precedence over"
@@ -433,7 +431,6 @@ _env_file_option = click.Option(
     ),
     is_eager=True,
     expose_value=False,
-    callback=_env_file_callback,
 )
 
 
@@ -457,29 +454,28 @@ class VialGroup(AppGroup):
         set_debug_flag: bool = True,
         **extra: t.Any,
     ) -> None:
-        params: list[click.Parameter] = list(extra.pop("params", None) or ())
-        params.extend((_env_file_option, _app_option, _debug_option))
+        ours = [_env_file_option, _app_option, _debug_option]
         if add_version_option:
-            params.append(version_option)
-        extra.setdefault("context_settings", {})
-        extra["context_settings"].setdefault("auto_envvar_prefix", _PREFIX)
+            ours.append(version_option)
+        params: list[click.Parameter] = [*(extra.pop("params", None) or ()), *ours]
+        # Every option can come from the environment too: VIAL_APP, VIAL_DEBUG, ...
+        extra.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", _PREFIX)
         super().__init__(params=params, **extra)
-
         self.create_app = create_app
+        """Builds the app instead of ``--app`` (for a project's own script)."""
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
-        if add_default_commands:
-            self.add_command(run_command)
-            self.add_command(shell_command)
-            self.add_command(routes_command)
-        self._loaded_plugin_commands = False
+        self._plugins_loaded = False
+        for command in (run_command, shell_command, routes_command) if add_default_commands else ():
+            self.add_command(command)
 
     def _load_plugin_commands(self) -> None:
-        if self._loaded_plugin_commands:
+        """Add commands that installed packages declare under ``vial.commands`` (once)."""
+        if self._plugins_loaded:
             return
-        for ep in importlib.metadata.entry_points(group=f"{_PACKAGE}.commands"):
-            self.add_command(ep.load(), ep.name)
-        self._loaded_plugin_commands = True
+        for entry in importlib.metadata.entry_points(group=f"{_PACKAGE}.commands"):
+            self.add_command(entry.load(), entry.name)
+        self._plugins_loaded = True
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         self._load_plugin_commands()
@@ -520,22 +516,24 @@ class VialGroup(AppGroup):
         # Lets app.run() know the CLI is already serving the app.
         os.environ[f"{_PREFIX}_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
+            # Commands reach the app through this object (see pass_script_info).
             extra["obj"] = ScriptInfo(
-                create_app=self.create_app,
-                set_debug_flag=self.set_debug_flag,
+                create_app=self.create_app, set_debug_flag=self.set_debug_flag,
                 load_dotenv_defaults=self.load_dotenv,
             )
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if (not args and self.no_args_is_help) or (
-            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
-        ):
+        if not args:
+            help_only = self.no_args_is_help
+        else:
+            help_only = len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        if help_only:
             # Help is printed before the eager options run; process the env
             # file and the app option (from env vars) now so help lists the
             # app's commands.
-            _env_file_option.handle_parse_result(ctx, {}, [])
-            _app_option.handle_parse_result(ctx, {}, [])
+            for option in (_env_file_option, _app_option):
+                option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
 
 
@@ -554,8 +552,8 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     except ImportError:
         if path or os.path.isfile(".env") or os.path.isfile(_DOTENV_FILE):
             click.secho(
-                " * Tip: There are .env files present. Install python-dotenv"
-                " to use them.",
+                f" * Tip: .env or {_DOTENV_FILE} files are ignored until python-dotenv is"
+                " installed.",
                 fg="yellow",
                 err=True,
             )
@@ -570,10 +568,10 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     if path is not None and os.path.isfile(path):
         data.update(dotenv.dotenv_values(path, encoding="utf-8"))
 
-    for key, value in data.items():
-        if key in os.environ or value is None:
-            continue
-        os.environ[key] = value
+    # The real environment wins over every file; keys without a value are skipped.
+    os.environ.update(
+        {key: value for key, value in data.items() if value is not None and key not in os.environ}
+    )
     return bool(data)
 
 
@@ -587,7 +585,7 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
     if app_import_path is not None:
         click.echo(f" * Serving {_app_class().__name__} app '{app_import_path}'")
     if debug is not None:
-        click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+        click.echo(" * Debug mode: " + ("on" if debug else "off"))
 
 
 class CertParamType(click.ParamType):
@@ -602,34 +600,39 @@ class CertParamType(click.ParamType):
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> t.Any:
-        try:
-            import ssl
-        except ImportError:
-            raise click.BadParameter(
-                'Using "--cert" requires Python to be compiled with SSL support.',
-                ctx,
-                param,
-            ) from None
+        _require_module("ssl", '"--cert" needs a Python built with the ssl module.', ctx, param)
         try:
             return self.path_type(value, param, ctx)
         except click.BadParameter:
-            value = click.STRING(value, param, ctx).lower()
-            if value == "adhoc":
-                try:
-                    import cryptography  # noqa: F401
-                except ImportError:
-                    raise click.BadParameter(
-                        "Using ad-hoc certificates requires the cryptography library.",
-                        ctx,
-                        param,
-                    ) from None
-                return value
+            # Not a file: "adhoc", or the import path of an SSLContext.
+            choice = click.STRING(value, param, ctx).lower()
+            if choice == "adhoc":
+                _require_module(
+                    "cryptography",
+                    '"--cert adhoc" makes a certificate with the cryptography package;'
+                    " install it first.",
+                    ctx,
+                    param,
+                )
+                return choice
+            import ssl
+
             from werkzeug.utils import import_string
 
-            obj = import_string(value, silent=True)
-            if isinstance(obj, ssl.SSLContext):
-                return obj
-            raise
+            context = import_string(choice, silent=True)
+            if not isinstance(context, ssl.SSLContext):
+                raise
+            return context
+
+
+def _require_module(
+    name: str, message: str, ctx: click.Context | None, param: click.Parameter | None
+) -> None:
+    """Turn a missing optional module into a usage error on the option that needs it."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        raise click.BadParameter(message, ctx, param) from None
 
 
 def _validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t.Any:
@@ -638,20 +641,22 @@ def _validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t
     import ssl
 
     cert = ctx.params.get("cert")
-    is_adhoc = cert == "adhoc"
-    is_context = isinstance(cert, ssl.SSLContext)
-    if value is not None:
-        if is_adhoc:
-            raise click.BadParameter('When "--cert" is "adhoc", "--key" is not used.', ctx, param)
-        if is_context:
-            raise click.BadParameter(
-                'When "--cert" is an SSLContext object, "--key" is not used.', ctx, param
-            )
-        if not cert:
-            raise click.BadParameter('"--cert" must also be specified.', ctx, param)
-        ctx.params["cert"] = cert, value
-    elif cert and not (is_adhoc or is_context):
-        raise click.BadParameter('Required when using "--cert".', ctx, param)
+    # With "adhoc" or an SSLContext the key is already part of the certificate.
+    self_contained = cert == "adhoc" or isinstance(cert, ssl.SSLContext)
+    if value is None:
+        if cert and not self_contained:
+            raise click.BadParameter('a certificate file from "--cert" needs its key file.', ctx, param)
+        return value
+    if self_contained:
+        raise click.BadParameter(
+            f'"--key" has no use with "--cert {cert if cert == "adhoc" else "<SSLContext>"}":'
+            " that certificate carries its own key.",
+            ctx,
+            param,
+        )
+    if not cert:
+        raise click.BadParameter('"--key" only works together with "--cert".', ctx, param)
+    ctx.params["cert"] = cert, value
     return value
 
 
@@ -670,49 +675,45 @@ class SeparatedPathType(click.Path):
 @click.option("--port", "-p", default=5000, help="The port to bind to.")
 @click.option(
     "--cert",
-    type=CertParamType(),
-    help="Specify a certificate file to use HTTPS.",
     is_eager=True,
+    type=CertParamType(),
+    help="Serve HTTPS: a certificate file, 'adhoc' for a throwaway one, or an SSLContext's import path.",
 )
 @click.option(
     "--key",
-    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
-    callback=_validate_key,
     expose_value=False,
-    help="The key file to use when specifying a certificate.",
+    callback=_validate_key,
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    help="The private key file that goes with the '--cert' file.",
 )
 @click.option(
     "--reload/--no-reload",
     default=None,
-    help="Enable or disable the reloader. By default the reloader is active if debug is enabled.",
+    help="Restart the server when code changes (default: on in debug mode).",
 )
 @click.option(
     "--debugger/--no-debugger",
     default=None,
-    help="Enable or disable the debugger. By default the debugger is active if debug is enabled.",
+    help="Show Werkzeug's interactive debugger on errors (default: on in debug mode).",
 )
 @click.option(
     "--with-threads/--without-threads",
     default=True,
-    help="Enable or disable multithreading.",
+    help="Handle each request in its own thread.",
 )
 @click.option(
     "--extra-files",
     default=None,
     type=SeparatedPathType(),
-    help=(
-        "Extra files that trigger a reload on change. Multiple paths"
-        f" are separated by {os.path.pathsep!r}."
-    ),
+    help=f"More files whose changes restart the server, separated by {os.path.pathsep!r}.",
 )
 @click.option(
     "--exclude-patterns",
     default=None,
     type=SeparatedPathType(),
     help=(
-        "Files matching these fnmatch patterns will not trigger a reload"
-        " on change. Multiple patterns are separated by"
-        f" {os.path.pathsep!r}."
+        "fnmatch patterns of files whose changes never restart the server, separated"
+        f" by {os.path.pathsep!r}."
     ),
 )
 @pass_script_info
@@ -727,13 +728,10 @@ def run_command(
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
 ) -> None:
-    """Run a local development server.
+    """Serve the app with Werkzeug's development server.
 
-    This server is for development only. It is not meant to serve production
-    traffic; use a production WSGI server for that.
-
-    The reloader and debugger are on by default if the '--debug' option is
-    given.
+    For working on the app only; production traffic needs a production WSGI
+    server. '--debug' turns on the reloader and the debugger.
     """
     from werkzeug.serving import is_running_from_reloader, run_simple
 
@@ -751,26 +749,17 @@ def run_command(
             raise err from None
 
     debug = get_debug_flag()
-    if reload is None:
-        reload = debug
-    if debugger is None:
-        debugger = debug
-
     show_server_banner(debug, info.app_import_path)
     run_simple(
-        host,
-        port,
-        app,
-        use_reloader=reload,
-        use_debugger=debugger,
-        threaded=with_threads,
-        ssl_context=cert,
-        extra_files=extra_files,
-        exclude_patterns=exclude_patterns,
+        host, port, app, ssl_context=cert, threaded=with_threads,
+        use_reloader=debug if reload is None else reload,
+        use_debugger=debug if debugger is None else debugger,
+        extra_files=extra_files, exclude_patterns=exclude_patterns,
     )
 
 
-run_command.params.insert(0, _debug_option)
+# "vial run --debug" works as well as "vial --debug run".
+run_command.params[:0] = [_debug_option]
 
 
 @click.command("shell", short_help="Run a shell in the app context.")
@@ -780,20 +769,21 @@ def shell_command() -> None:
     with the names from the app's shell context processors imported."""
     import code
 
-    banner = (
-        f"Python {sys.version} on {sys.platform}\n"
-        f"App: {current_app.import_name}\n"
-        f"Instance: {current_app.instance_path}"
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    banner = "\n".join(
+        (
+            f"Python {sys.version} on {sys.platform}",
+            f"App: {app.import_name}",
+            f"Instance: {app.instance_path}",
+        )
     )
-    ctx: dict[str, t.Any] = {}
-
+    namespace: dict[str, t.Any] = {}
     # Honour PYTHONSTARTUP as the plain interpreter does.
     startup = os.environ.get("PYTHONSTARTUP")
     if startup and os.path.isfile(startup):
-        with open(startup) as f:
-            exec(compile(f.read(), startup, "exec"), ctx)
-
-    ctx.update(current_app.make_shell_context())
+        source = pathlib.Path(startup).read_text()
+        exec(compile(source, startup, "exec"), namespace)
+    namespace.update(app.make_shell_context())
 
     # Tab completion and history, as in the default interactive interpreter.
     interactive_hook = getattr(sys, "__interactivehook__", None)
@@ -804,70 +794,59 @@ def shell_command() -> None:
         except ImportError:
             pass
         else:
-            readline.set_completer(Completer(ctx).complete)
+            readline.set_completer(Completer(namespace).complete)
         interactive_hook()
 
-    code.interact(banner=banner, local=ctx)
+    code.interact(banner=banner, local=namespace)
 
 
 @click.command("routes", short_help="Show the routes for the app.")
 @click.option(
     "--sort",
     "-s",
-    type=click.Choice(("endpoint", "methods", "domain", "rule", "match")),
     default="endpoint",
-    help=(
-        "Method to sort routes by. 'match' is the order that the app will match"
-        " routes when dispatching a request."
-    ),
+    type=click.Choice(("endpoint", "methods", "domain", "rule", "match")),
+    help="The column to sort by; 'match' keeps the order in which requests are matched.",
 )
-@click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
+@click.option("--all-methods", is_flag=True, help="List HEAD and OPTIONS too.")
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
-    """Show all registered routes with endpoints and methods."""
-    rules = list(current_app.url_map.iter_rules())
+    """List the app's URL rules with their endpoints and methods."""
+    url_map = current_app.url_map
+    rules = list(url_map.iter_rules())
     if not rules:
         click.echo("No routes were registered.")
         return
+    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
 
-    ignored_methods = set() if all_methods else {"HEAD", "OPTIONS"}
-    host_matching = current_app.url_map.host_matching
-    has_domain = any(rule.host if host_matching else rule.subdomain for rule in rules)
-    rows = []
-    for rule in rules:
-        row = [rule.endpoint, ", ".join(sorted((rule.methods or set()) - ignored_methods))]
-        if has_domain:
-            row.append((rule.host if host_matching else rule.subdomain) or "")
-        row.append(rule.rule)
-        rows.append(row)
+    def domain(rule: t.Any) -> str:
+        return (rule.host if url_map.host_matching else rule.subdomain) or ""
 
-    headers = ["Endpoint", "Methods"]
-    sorts = ["endpoint", "methods"]
-    if has_domain:
-        headers.append("Host" if host_matching else "Subdomain")
-        sorts.append("domain")
-    headers.append("Rule")
-    sorts.append("rule")
-
-    if sort in sorts:  # "match" keeps the url map's order
-        rows.sort(key=itemgetter(sorts.index(sort)))
-
-    rows.insert(0, headers)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
-    rows.insert(1, ["-" * w for w in widths])
-    template = "  ".join(f"{{{i}:<{w}}}" for i, w in enumerate(widths))
-    for row in rows:
-        click.echo(template.format(*row))
+    # Column key -> (title, cell function); the domain column only when some rule has one.
+    columns: dict[str, tuple[str, t.Callable[[t.Any], str]]] = {
+        "endpoint": ("Endpoint", lambda rule: rule.endpoint),
+        "methods": ("Methods", lambda rule: ", ".join(sorted((rule.methods or set()) - hidden))),
+    }
+    if any(map(domain, rules)):
+        columns["domain"] = ("Host" if url_map.host_matching else "Subdomain", domain)
+    columns["rule"] = ("Rule", lambda rule: rule.rule)
+    table = [[cell(rule) for _, cell in columns.values()] for rule in rules]
+    if sort in columns:  # "match" keeps the url map's order
+        table.sort(key=itemgetter(list(columns).index(sort)))
+    table.insert(0, [title for title, _ in columns.values()])
+    widths = [max(map(len, column)) for column in zip(*table)]
+    table.insert(1, ["-" * width for width in widths])
+    for row in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
 
 
 cli = VialGroup(
     name=_PACKAGE,
     help=f"""\
-A general utility script for {_PACKAGE} applications.
+Run and manage {_PACKAGE} applications.
 
-An application to load must be given with the '--app' option, the
-'{_PREFIX}_APP' environment variable, or with a 'wsgi.py' or 'app.py' file
-in the current directory.
+Name the app with '--app module:name' or {_PREFIX}_APP, or define it in
+'wsgi.py' or 'app.py' in the current directory.
 """,
 )
 

@@ -93,7 +93,7 @@ def test_find_best_app_factory() -> None:
 
 
 def test_find_best_app_multiple_instances() -> None:
-    with pytest.raises(NoAppError, match=r"multiple Vial applications in module 'm'.*'m:name'"):
+    with pytest.raises(NoAppError, match=r"Module 'm' holds 2 Vial applications.*'m:name'"):
         find_best_app(module("m", a=Vial("a"), b=Vial("b")))
 
 
@@ -101,7 +101,7 @@ def test_find_best_app_factory_needing_args() -> None:
     def create_app(config: str) -> Vial:
         return Vial(config)
 
-    with pytest.raises(NoAppError, match=r"factory 'create_app'.*'m:create_app\(args\)'"):
+    with pytest.raises(NoAppError, match=r"factory 'create_app'.*needs arguments.*'m:create_app\(args\)'"):
         find_best_app(module("m", create_app=create_app))
 
 
@@ -114,7 +114,7 @@ def test_find_best_app_factory_with_inner_type_error() -> None:
 
 
 def test_find_best_app_nothing() -> None:
-    with pytest.raises(NoAppError, match=r"Failed to find Vial application or factory in module 'm'"):
+    with pytest.raises(NoAppError, match=r"No Vial application or factory found in module 'm'"):
         find_best_app(module("m", create_app=lambda: "not an app", x=1))
 
 
@@ -135,13 +135,13 @@ def test_find_app_by_string_variants(in_apps: Path) -> None:
 @pytest.mark.parametrize(
     ("expr", "message"),
     [
-        ("create_named(os.getcwd())", "Failed to parse arguments as literal values"),
-        ("create_app(", "Failed to parse 'create_app\\(' as an attribute name or function call"),
-        ("factory.create_app", "as an attribute name or function call"),
-        ("missing", "Failed to find attribute 'missing' in 'factory'"),
-        ("create_named()", "The factory 'create_named\\(\\)' in module 'factory' could not be called"),
-        ("not_an_app", "A valid Vial application was not obtained from 'factory:not_an_app'"),
-        ("notapp", "A valid Vial application was not obtained"),
+        ("create_named(os.getcwd())", "must be Python literals"),
+        ("create_app(", "Cannot read 'create_app\\(' as an app"),
+        ("factory.create_app", "use a variable name"),
+        ("missing", "Module 'factory' has no attribute 'missing'"),
+        ("create_named()", "Calling 'create_named\\(\\)' in module 'factory' failed"),
+        ("not_an_app", "'factory:not_an_app' gave a .*, not a Vial application"),
+        ("notapp", "not a Vial application"),
     ],
 )
 def test_find_app_by_string_errors(in_apps: Path, expr: str, message: str) -> None:
@@ -208,11 +208,11 @@ def test_locate_app(in_apps: Path, module_name: str, app_name: str | None, expec
 @pytest.mark.parametrize(
     ("module_name", "app_name", "message"),
     [
-        ("notamodule", None, "Could not import 'notamodule'"),
-        ("no_app", None, "Failed to find Vial application or factory in module 'no_app'"),
-        ("multiple", None, "multiple Vial applications"),
-        ("factory_args", None, "could not call it without arguments"),
-        ("cliapp.app", "notanapp", "Failed to find attribute 'notanapp'"),
+        ("notamodule", None, "Cannot import 'notamodule'"),
+        ("no_app", None, "No Vial application or factory found in module 'no_app'"),
+        ("multiple", None, "holds 2 Vial applications"),
+        ("factory_args", None, "needs arguments"),
+        ("cliapp.app", "notanapp", "has no attribute 'notanapp'"),
     ],
 )
 def test_locate_app_errors(in_apps: Path, module_name: str, app_name: str | None, message: str) -> None:
@@ -226,7 +226,7 @@ def test_locate_app_reports_import_errors_inside_the_module(in_apps: Path) -> No
     with pytest.raises(NoAppError) as info:
         locate_app("import_error", None)
     message = info.value.format_message()
-    assert "While importing 'import_error', an ImportError was raised" in message
+    assert "Module 'import_error' was found, but importing it failed" in message
     assert "vial_tests_module_that_does_not_exist" in message
     assert "Traceback" in message
 
@@ -282,8 +282,8 @@ def test_script_info_without_any_app(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(NoAppError) as info:
         ScriptInfo().load_app()
     message = info.value.format_message()
-    assert "Could not locate a Vial application" in message
-    assert "'vial --app' option, 'VIAL_APP' environment variable" in message
+    assert "No Vial application to load" in message
+    assert "'vial --app module:name' or VIAL_APP" in message
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False), (None, False)])
@@ -400,7 +400,7 @@ def test_unknown_command_without_app_explains(tmp_path: Path, runner: CliRunner,
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["missing"])
     assert result.exit_code == 2
-    assert "Error: Could not locate a Vial application" in result.output
+    assert "Error: No Vial application to load" in result.output
     assert "No such command 'missing'" in result.output
 
 
@@ -408,7 +408,7 @@ def test_help_shows_app_loading_error(tmp_path: Path, runner: CliRunner, monkeyp
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["--app", "nowhere_at_all", "--help"])
     assert result.exit_code == 0
-    assert "Could not import 'nowhere_at_all'" in result.output
+    assert "Cannot import 'nowhere_at_all'" in result.output
     assert "  routes" in result.output
 
 
@@ -673,7 +673,7 @@ def test_run_rejects_key_without_cert(runner: CliRunner, tmp_path: Path) -> None
     key.write_text("")
     result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run", "--key", str(key)])
     assert result.exit_code == 2
-    assert '"--cert" must also be specified' in result.output
+    assert '"--key" only works together with "--cert"' in result.output
 
 
 def test_run_rejects_cert_without_key(runner: CliRunner, tmp_path: Path) -> None:
@@ -681,14 +681,14 @@ def test_run_rejects_cert_without_key(runner: CliRunner, tmp_path: Path) -> None
     cert.write_text("")
     result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run", "--cert", str(cert)])
     assert result.exit_code == 2
-    assert "Required when using" in result.output
+    assert 'a certificate file from "--cert" needs its key file' in result.output
 
 
 def test_run_reports_missing_app(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["run"])
     assert result.exit_code == 2
-    assert "Could not locate a Vial application" in result.output
+    assert "No Vial application to load" in result.output
 
 
 def _free_port() -> int:
@@ -784,7 +784,7 @@ def test_cert_param_accepts_ssl_context_import_path(runner: CliRunner, tmp_path:
         ["run", "--cert", "vial_test_ssl_ctx.ctx", "--key", str(key)],
     )
     assert result.exit_code == 2
-    assert "SSLContext object" in result.output
+    assert '"--cert <SSLContext>": that certificate carries its own key' in result.output
 
 
 def test_server_banner(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -830,7 +830,7 @@ def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_pat
     try:
         import cryptography  # noqa: F401
     except ImportError:
-        with pytest.raises(click.BadParameter, match="requires the cryptography library"):
+        with pytest.raises(click.BadParameter, match="makes a certificate with the cryptography package"):
             CertParamType().convert("adhoc", None, None)
         return
     assert CertParamType().convert("adhoc", None, None) == "adhoc"
@@ -839,4 +839,4 @@ def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_pat
     result = runner.invoke(
         VialGroup(create_app=lambda: Vial("x")), ["run", "--cert", "adhoc", "--key", str(key)]
     )
-    assert '"--key" is not used' in result.output
+    assert '"--key" has no use with "--cert adhoc"' in result.output
