@@ -20,7 +20,17 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .edit import Edits, make_dotted, rebuild_dotted
-from .scopes import Analysis, Binding, ImportRecord, NameUse, Scope, dotted_name, iter_imports
+from .scopes import (
+    Analysis,
+    Binding,
+    ImportRecord,
+    NameUse,
+    Scope,
+    alias_local,
+    dotted_name,
+    is_relevant_import,
+    iter_imports,
+)
 
 if t.TYPE_CHECKING:
     from .names import Renames
@@ -50,30 +60,28 @@ def interest_names(module: cst.Module, renames: Renames) -> frozenset[str]:
     """Local names bound by imports of renamed modules, their new names, and star-provided symbols."""
     roots = renames.roots
     names: set[str] = set()
-    from .scopes import is_relevant_import
-
     for node in iter_imports(module):
         if not is_relevant_import(node, roots):
             continue
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name) or ""
-                if alias.asname is not None:
-                    names.add(alias.asname.name.value)  # type: ignore[union-attr]
-                else:
-                    names.add(full.partition(".")[0])
+                names.add(alias_local(alias))
+                if alias.asname is None:
                     names.add(renames.rename(full).partition(".")[0])
-        elif isinstance(node.names, cst.ImportStar):
-            module_name = dotted_name(node.module) or ""  # type: ignore[arg-type]
+            continue
+        module_name = dotted_name(node.module) if node.module is not None else None
+        if module_name is None:
+            continue
+        if isinstance(node.names, cst.ImportStar):
             for _, old, new in _star_symbols(module_name, renames):
                 names.add(old)
                 names.add(new)
-        else:
-            module_name = dotted_name(node.module) or ""  # type: ignore[arg-type]
-            for alias in node.names:
-                name = alias.name.value  # type: ignore[union-attr]
-                names.add(alias.asname.name.value if alias.asname else name)  # type: ignore[union-attr]
-                names.add(renames.rename(f"{module_name}.{name}").rpartition(".")[2])
+            continue
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            names.add(alias_local(alias))
+            names.add(renames.rename(f"{module_name}.{name}").rpartition(".")[2])
     return frozenset(names)
 
 
@@ -106,14 +114,15 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
                 full = dotted_name(alias.name) or ""
                 new = renames.rename(full)
                 if alias.asname is not None:
-                    local = alias.asname.name.value  # type: ignore[union-attr]
+                    local = alias_local(alias)
                     effects.append(Effect(local, full, new, local, record.scope.binding_scope(local), record, i, new))
                 else:
                     root, new_root = full.partition(".")[0], new.partition(".")[0]
                     alias_new = new if "." not in full else None
                     effects.append(Effect(root, root, new_root, new_root, record.scope.binding_scope(root), record, i, alias_new))
             continue
-        module = dotted_name(node.module) or ""  # type: ignore[arg-type]
+        module = dotted_name(node.module) if node.module is not None else ""
+        module = module or ""
         if isinstance(node.names, cst.ImportStar):
             for key, symbol, new_symbol in _star_symbols(module, renames):
                 bindings = record.scope.bindings.setdefault(symbol, [])
@@ -123,10 +132,10 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
                 effects.append(Effect(symbol, key, renames.rename(key), new_symbol, record.scope, None, -1))
             continue
         for i, alias in enumerate(node.names):
-            name = alias.name.value  # type: ignore[union-attr]
+            name = dotted_name(alias.name) or ""
             old = f"{module}.{name}"
             new = renames.rename(old)
-            local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
+            local = alias_local(alias)
             new_local = local if alias.asname is not None else new.rpartition(".")[2]
             effects.append(Effect(local, old, new, new_local, record.scope.binding_scope(local), record, i, new))
     return effects
@@ -154,7 +163,7 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
             if all(e.alias_new is not None for e in group):
                 for effect in group:
                     effect.new_local = local
-                    effect.new = effect.alias_new  # type: ignore[assignment]
+                    effect.new = t.cast(str, effect.alias_new)
                 new_local = local
                 anchor = group[0].record.node if group[0].record is not None else None
                 if anchor is not None and any(e.aliased for e in group):
@@ -216,11 +225,12 @@ def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Rename
                 aliases[effect.alias_index] = alias.with_changes(**changes)
         edits.replace(node, node.with_changes(names=tuple(aliases)), record.path)
         return
-    module = dotted_name(node.module) or ""  # type: ignore[arg-type]
+    assert node.module is not None  # relevant imports are absolute
+    module = dotted_name(node.module) or ""
     new_module = renames.rename(module)
     if isinstance(node.names, cst.ImportStar):
         if new_module != module:
-            new_node = node.with_changes(module=rebuild_dotted(node.module, module.split("."), new_module.split(".")))  # type: ignore[arg-type]
+            new_node = node.with_changes(module=rebuild_dotted(node.module, module.split("."), new_module.split(".")))
             edits.replace(node, new_node, record.path)
         return
     groups: dict[str, list[cst.ImportAlias]] = {}
@@ -228,7 +238,7 @@ def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Rename
         alias = node.names[effect.alias_index]
         target_module, _, name = effect.new.rpartition(".")
         changes = {}
-        if name != alias.name.value:  # type: ignore[union-attr]
+        if name != dotted_name(alias.name):
             changes["name"] = alias.name.with_changes(value=name)
         if alias.asname is None and effect.aliased:
             changes["asname"] = cst.AsName(name=cst.Name(effect.local))
@@ -237,7 +247,7 @@ def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Rename
         target_module, aliases = next(iter(groups.items()))
         changes = {"names": tuple(aliases)}
         if target_module != module:
-            changes["module"] = rebuild_dotted(node.module, module.split("."), target_module.split("."))  # type: ignore[arg-type]
+            changes["module"] = rebuild_dotted(node.module, module.split("."), target_module.split("."))
         edits.replace(node, node.with_changes(**changes), record.path)
         return
     edits.replace(node, _split(node, groups), record.path)
@@ -250,7 +260,7 @@ def _split(node: cst.ImportFrom, groups: dict[str, list[cst.ImportAlias]]) -> li
     for target_module, aliases in groups.items():
         aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         if not target_module:
-            statements.append(cst.Import(names=[a.with_changes(name=cst.Name(a.name.value)) for a in aliases]))  # type: ignore[union-attr]
+            statements.append(cst.Import(names=aliases))
             continue
         module_node = make_dotted(target_module.split("."))
         if not statements:
@@ -300,8 +310,8 @@ def _rewrite_chain(
             break
         nodes.append(parent)
         depth -= 1
-    attrs = [n.attr.value for n in nodes[1:]]  # type: ignore[attr-defined]
-    spellings = set()
+    attrs = [t.cast(cst.Attribute, n).attr.value for n in nodes[1:]]
+    spellings: set[tuple[str, ...]] = set()
     for old, new in meanings:
         qualified = ".".join([old, *attrs])
         renamed = renames.rename(qualified)

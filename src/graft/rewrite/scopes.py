@@ -47,6 +47,13 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+def alias_local(alias: cst.ImportAlias) -> str:
+    """The name an import alias binds: its ``as`` name, else the first part of its path."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return (dotted_name(alias.name) or "").partition(".")[0]
+
+
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, None for anything else."""
     parts: list[str] = []
@@ -347,14 +354,14 @@ class Analysis:
         self.visit(node.item)
         if node.asname is not None:
             self._stack.append(node.asname)
-            self._target(node.asname.name, "other")  # type: ignore[arg-type]
+            self._target(node.asname.name, "other")
             self._stack.pop()
 
     def _visit_except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         self._visit_opt(node.type)
         if node.name is not None:
             self._stack.append(node.name)
-            self._target(node.name.name, "other")  # type: ignore[arg-type]
+            self._target(node.name.name, "other")
             self._stack.pop()
         self.visit(node.body)
 
@@ -452,7 +459,7 @@ class Analysis:
         self._scope = outer
 
     def _visit_comprehension(self, node: cst.BaseComp) -> None:
-        comp_for: cst.CompFor = node.for_in  # type: ignore[attr-defined]
+        comp_for: cst.CompFor = node.for_in
         self._stack.append(comp_for)
         self.visit(comp_for.iter)  # the first iterable runs in the enclosing scope
         outer = self._enter("comprehension")
@@ -493,7 +500,7 @@ class Analysis:
             for i, alias in enumerate(node.names):
                 full = dotted_name(alias.name) or ""
                 if alias.asname is not None:
-                    local = alias.asname.name.value  # type: ignore[union-attr]
+                    local = alias_local(alias)
                     self.local_imports.setdefault(local, full)
                 else:
                     local = full.partition(".")[0]
@@ -505,8 +512,8 @@ class Analysis:
             return
         module = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module else "")
         for i, alias in enumerate(node.names):
-            name = alias.name.value  # type: ignore[union-attr]
-            local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
+            name = dotted_name(alias.name) or ""
+            local = alias_local(alias)
             self.local_imports.setdefault(local, f"{module}.{name}")
             binding = Binding("import", node, index, i) if relevant else Binding("other", node)
             self._bind(local, binding)
@@ -542,6 +549,7 @@ __all__ = [
     "Path",
     "Scope",
     "StringUse",
+    "alias_local",
     "child_fields",
     "dotted_name",
     "is_relevant_import",

@@ -107,7 +107,10 @@ def _rewrite_module(
         return None, ()
     new_module = edits.apply(module)
     anchors = [edits.current(node) for node, _, _ in edits.findings]
-    text, lines = generate(new_module, anchors)
+    if anchors:
+        text, lines = generate(new_module, anchors)
+    else:
+        text, lines = new_module.code, {}
     findings = sorted(
         {
             Finding(path, lines.get(id(anchor), 0), kind, message)

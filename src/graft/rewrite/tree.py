@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .options import RewriteOptions
-from .result import FileResult, Finding, TreeResult
+from .result import FileResult, Finding, Status, TreeResult
 from .source import rewrite_source
 
 if t.TYPE_CHECKING:
@@ -125,7 +125,7 @@ def rewrite_tree(
     return TreeResult(ordered, written=write)
 
 
-Outcome = tuple[str, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
+Outcome = tuple[Status, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
 
 _WORKER_STATE: tuple[Renames, RewriteOptions] | None = None
 
