@@ -275,3 +275,31 @@ def test_metadata_lookups_and_version_reads() -> None:
     assert [(f.line, f.kind) for f in found] == [(3, "distribution"), (4, "distribution"),
                                                  (7, "distribution")]
     assert [f.line for f in find_version_reads(code, "x.py", ["flask"])] == [8]
+
+
+@pytest.fixture
+def installed_greeting(tmp_path: Path) -> Path:
+    """The unpatched sample extension pip-installed into a site directory (a --search-path)."""
+    import email.parser
+
+    from graft.wheel import build_wheel, install_wheel
+
+    metadata = email.parser.Parser().parsestr((GREETING / "PKG-INFO").read_text())
+    wheel = build_wheel(GREETING / "src", ["flask_greeting"], tmp_path / "dist", name="flask-greeting",
+                        version="1.2.0", requires=["Flask>=2.2", "itsdangerous"], metadata=metadata,
+                        entry_points="[flask.commands]\ngreet = flask_greeting.cli:greet\n")
+    site = tmp_path / "site"
+    install_wheel(wheel, target=site)
+    return site
+
+
+@pytest.mark.parametrize("spec", ["flask-greeting", "flask_greeting", "Flask_Greeting"])
+def test_patch_installed_distribution(app: Path, installed_greeting: Path, spec: str) -> None:
+    result = invoke("patch", spec, "--search-path", str(installed_greeting), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["source_kind"], report["dist"], report["version"]) == \
+        ("distribution", "flask-greeting", "1.2.0")
+    kinds = {f["kind"] for f in report["human"]}
+    assert {"distribution", "file", "metadata", "entry-point"} <= kinds
+    assert "from vial import" in (app / "flask_greeting" / "__init__.py").read_text()
