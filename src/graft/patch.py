@@ -339,7 +339,8 @@ def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, rename
     for group in groups:
         if group.partition(".")[0] in roots:
             found.append(Finding(f"{info.dist} entry_points.txt", 0, "entry-point",
-                                 f"registers in the [{group}] entry-point group of the old framework"))
+                                 f"registers in the [{group}] entry-point group of the old framework; "
+                                 f"a --wheel registers it in [{renames.rename(group)}] instead"))
     return found
 
 
@@ -502,8 +503,25 @@ def build_patched_wheel(
     package_dir = root / entry.path
     path = build_wheel(package_dir.parent, [package_dir.name], out_dir, name=info.dist,
                        version=local_version(info.version, target.name), requires=requires,
-                       metadata=info.metadata, entry_points=info.entry_points)
+                       metadata=info.metadata,
+                       entry_points=rename_entry_point_groups(info.entry_points, target.renames))
     return path, changed
+
+
+def rename_entry_point_groups(text: str | None, renames: Renames) -> str | None:
+    """``[flask.commands]`` -> ``[vial.commands]``: the patched wheel plugs into the target.
+
+    The target's CLI reads its own group (derived from its package name), so a plugin the
+    extension registered with Flask would be invisible; the objects it names are the
+    extension's own and keep their names.
+    """
+    if text is None:
+        return None
+
+    def group(match: re.Match[str]) -> str:
+        return f"[{renames.rename(match.group(1))}]"
+
+    return re.sub(r"^\[([\w.]+)\]", group, text, flags=re.MULTILINE)
 
 
 def patch(

@@ -303,3 +303,16 @@ def test_patch_installed_distribution(app: Path, installed_greeting: Path, spec:
     kinds = {f["kind"] for f in report["human"]}
     assert {"distribution", "file", "metadata", "entry-point"} <= kinds
     assert "from vial import" in (app / "flask_greeting" / "__init__.py").read_text()
+
+
+def test_wheel_moves_entry_points_to_the_target_group(app: Path, installed_greeting: Path,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "wheels"
+    result = invoke("patch", "flask-greeting", "--search-path", str(installed_greeting),
+                    "--wheel", str(out))
+    assert result.exit_code == 0, result.output
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read("flask_greeting-1.2.0+vial.dist-info/entry_points.txt").decode()
+    assert entry_points == "[vial.commands]\ngreet = flask_greeting.cli:greet\n"
+    assert "registers it in [vial.commands] instead" in result.output
