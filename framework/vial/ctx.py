@@ -1,8 +1,8 @@
-"""Application and request contexts, stored in context variables.
+"""Application and request contexts, held in context variables.
 
 A context is pushed for the duration of a request (or a CLI command, or a test) and binds
-the proxies in :mod:`.globals`. Each push stores a :class:`contextvars.Token`, so pushes
-nest, and threads, greenlets and asyncio tasks each see their own contexts.
+the proxies of :mod:`.globals`. Each push keeps the :class:`contextvars.Token` it got, so
+pushes nest, and every thread, greenlet and asyncio task sees its own contexts.
 
 The session is opened lazily: the first read of ``RequestContext.session`` (or of the
 ``session`` proxy) opens it. A request that never touches the session pays nothing for it,
@@ -23,75 +23,74 @@ from .globals import _cv_app, _cv_request
 from .signals import appcontext_popped, appcontext_pushed
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from _typeshed.wsgi import WSGIEnvironment
     from types import TracebackType
+
+    from _typeshed.wsgi import WSGIEnvironment
 
     from .app import Vial
     from .sessions import SessionMixin
     from .wrappers import Request
 
-# A sentinel meaning "take the exception from sys.exc_info()".
-_sentinel = object()
+# "No argument given": take the exception being handled from sys.exc_info().
+_sentinel: t.Any = object()
+
+
+def _current_error(exc: BaseException | None) -> BaseException | None:
+    return sys.exc_info()[1] if exc is _sentinel else exc
 
 
 class _AppCtxGlobals:
-    """The ``g`` namespace: per-app-context storage for anything a request needs.
+    """The ``g`` namespace: storage that lives as long as the app context.
 
-    It behaves like an object (attributes) and a bit like a dict (``get``, ``pop``,
-    ``setdefault``, ``in``, iteration over names).
+    Use it like an object (``g.user = ...``); ``get``, ``pop``, ``setdefault``, ``in``
+    and iteration over the names work as on a dict.
     """
 
     def __getattr__(self, name: str) -> t.Any:
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        self.__dict__[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Only called for names that are not set.
+        raise AttributeError(name)
 
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
-        """Return an attribute, or ``default`` when it is not set."""
-        return self.__dict__.get(name, default)
+        """The value of ``name``, or ``default`` when it is not set."""
+        return vars(self).get(name, default)
 
     def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
-        """Remove an attribute and return it; ``KeyError`` if absent and no default."""
+        """Remove ``name`` and return its value; ``KeyError`` if unset and no default."""
+        values = vars(self)
         if default is _sentinel:
-            return self.__dict__.pop(name)
-        return self.__dict__.pop(name, default)
+            return values.pop(name)
+        return values.pop(name, default)
 
     def setdefault(self, name: str, default: t.Any = None) -> t.Any:
-        """Return an attribute, setting it to ``default`` first when absent."""
-        return self.__dict__.setdefault(name, default)
+        """The value of ``name``, set to ``default`` first if it is not set."""
+        return vars(self).setdefault(name, default)
 
     def __contains__(self, item: str) -> bool:
-        return item in self.__dict__
+        return item in vars(self)
 
     def __iter__(self) -> t.Iterator[str]:
-        return iter(self.__dict__)
+        return iter(vars(self))
 
     def __repr__(self) -> str:
-        ctx = _cv_app.get(None)
-        if ctx is not None:
-            return f"<{type(self).__name__} of '{ctx.app.name}'>"
-        return object.__repr__(self)
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            return object.__repr__(self)
+        return f"<{type(self).__name__} of '{app_ctx.app.name}'>"
+
+
+def _active_request_context(helper: str) -> RequestContext:
+    req_ctx = _cv_request.get(None)
+    if req_ctx is None:
+        raise RuntimeError(
+            f"'{helper}' needs an active request context: call it from a view function or"
+            " a request hook, or inside 'with app.test_request_context():'."
+        )
+    return req_ctx
 
 
 def after_this_request(f: ft.AfterRequestCallable[t.Any]) -> ft.AfterRequestCallable[t.Any]:
-    """Run ``f(response)`` after this request only, before the app's ``after_request``."""
-    ctx = _cv_request.get(None)
-    if ctx is None:
-        raise RuntimeError(
-            "'after_this_request' can only be used when a request"
-            " context is active, such as in a view function."
-        )
-    ctx._after_request_functions.append(f)
+    """Run ``f(response)`` after this request only, before the ``after_request`` hooks."""
+    _active_request_context("after_this_request")._after_request_functions.append(f)
     return f
 
 
@@ -99,33 +98,26 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
 def copy_current_request_context(f: F) -> F:
-    """Wrap ``f`` so it runs inside a copy of the current request context.
+    """Wrap ``f`` to run inside a copy of the current request context.
 
-    Useful for work handed to a thread or greenlet that outlives nothing of the request but
-    still needs ``request`` and ``session``.
+    For work handed to a thread or greenlet that still needs ``request`` and ``session``.
     """
-    ctx = _cv_request.get(None)
-    if ctx is None:
-        raise RuntimeError(
-            "'copy_current_request_context' can only be used when a"
-            " request context is active, such as in a view function."
-        )
-    ctx = ctx.copy()
+    copied = _active_request_context("copy_current_request_context").copy()
 
-    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        with ctx:
-            return ctx.app.ensure_sync(f)(*args, **kwargs)
+    def run_in_copy(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
 
-    return update_wrapper(wrapper, f)  # type: ignore[return-value]
+    return update_wrapper(run_in_copy, f)  # type: ignore[return-value]
 
 
 def has_request_context() -> bool:
-    """Whether a request context is pushed (``request`` and ``session`` are usable)."""
+    """Whether a request context is pushed, so ``request`` and ``session`` work."""
     return _cv_request.get(None) is not None
 
 
 def has_app_context() -> bool:
-    """Whether an app context is pushed (``current_app`` and ``g`` are usable)."""
+    """Whether an app context is pushed, so ``current_app`` and ``g`` work."""
     return _cv_app.get(None) is not None
 
 
@@ -138,26 +130,27 @@ class AppContext:
         """Builds URLs when no request is active (needs ``SERVER_NAME``), else ``None``."""
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         """The ``g`` namespace of this context."""
-        self._cv_tokens: list[t.Any] = []
+        self._tokens: list[t.Any] = []
 
     def push(self) -> None:
-        """Bind this context to the current thread, greenlet or task."""
-        self._cv_tokens.append(_cv_app.set(self))
+        """Make this the current app context in this thread, greenlet or task."""
+        self._tokens.append(_cv_app.set(self))
         if appcontext_pushed.receivers:
             appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
-        """Unbind this context, running the teardown functions on the last pop."""
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Undo one push; the last one first runs the ``teardown_appcontext`` functions."""
         try:
-            if len(self._cv_tokens) == 1:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                self.app.do_teardown_appcontext(exc)
+            if len(self._tokens) == 1:
+                self.app.do_teardown_appcontext(_current_error(exc))
         finally:
-            ctx = _cv_app.get()
-            _cv_app.reset(self._cv_tokens.pop())
-        if ctx is not self:
-            raise AssertionError(f"Popped wrong app context. ({ctx!r} instead of {self!r})")
+            current = _cv_app.get()
+            _cv_app.reset(self._tokens.pop())
+        if current is not self:
+            raise AssertionError(
+                f"Contexts must be popped in reverse push order: popping {self!r},"
+                f" but the current app context is {current!r}."
+            )
         if appcontext_popped.receivers:
             appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
@@ -166,10 +159,7 @@ class AppContext:
         return self
 
     def __exit__(
-        self,
-        exc_type: type | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.pop(exc_value)
 
@@ -177,11 +167,19 @@ class AppContext:
         return f"<{type(self).__name__} {self.app.name!r}>"
 
 
+def _new_request(app: Vial, environ: WSGIEnvironment) -> Request:
+    """The app's request object for an environ, parsing JSON with the app's provider."""
+    req = app.request_class(environ)
+    req.json_module = app.json
+    return req
+
+
 class RequestContext:
     """The request-level state: the request, its URL adapter, the session, flashes.
 
-    Pushing it also pushes an app context when none for this app is active, and matches the
-    URL (a routing failure is stored in ``request.routing_exception`` and raised at dispatch).
+    Pushing it pushes an app context too when none for this app is current, then matches
+    the URL; a routing failure is kept in ``request.routing_exception`` and raised when the
+    request is dispatched.
     """
 
     def __init__(
@@ -193,31 +191,27 @@ class RequestContext:
     ) -> None:
         self.app = app
         if request is None:
-            request = app.request_class(environ)
-            request.json_module = app.json
+            request = _new_request(app, environ)
         self.request: Request = request
-        self.url_adapter = None
         try:
             self.url_adapter = app.create_url_adapter(request)
-        except HTTPException as e:  # an untrusted Host, for example
+        except HTTPException as e:  # an untrusted Host, say: answered at dispatch
+            self.url_adapter = None
             request.routing_exception = e
         self.flashes: list[tuple[str, str]] | None = None
+        """The flashed messages, once ``get_flashed_messages`` took them from the session."""
         self._session = session
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
-        self._cv_tokens: list[tuple[t.Any, AppContext | None]] = []
+        self._pushes: list[tuple[t.Any, AppContext | None]] = []
 
     @property
     def session(self) -> SessionMixin:
         """The session, opened through ``app.session_interface`` on first use."""
-        s = self._session
-        if s is None:
-            app = self.app
-            interface = app.session_interface
-            s = interface.open_session(app, self.request)
-            if s is None:
-                s = interface.make_null_session(app)
-            self._session = s
-        return s
+        if self._session is None:
+            interface = self.app.session_interface
+            opened = interface.open_session(self.app, self.request)
+            self._session = opened if opened is not None else interface.make_null_session(self.app)
+        return self._session
 
     @session.setter
     def session(self, value: SessionMixin | None) -> None:
@@ -225,61 +219,61 @@ class RequestContext:
 
     @property
     def session_opened(self) -> bool:
-        """Whether the session has been opened (read) during this request."""
+        """Whether the session has been opened during this request."""
         return self._session is not None
 
     def copy(self) -> RequestContext:
-        """A new context for the same request and session, for use in another thread."""
-        return self.__class__(
+        """Another context for the same request and session (for another thread)."""
+        return type(self)(
             self.app, environ=self.request.environ, request=self.request, session=self.session
         )
 
     def match_request(self) -> None:
-        """Match the URL; store the rule and arguments, or the routing exception."""
+        """Match the URL: set ``url_rule`` and ``view_args``, or ``routing_exception``."""
+        request = self.request
         try:
-            result = self.url_adapter.match(return_rule=True)  # type: ignore[union-attr]
+            request.url_rule, request.view_args = self.url_adapter.match(  # type: ignore[union-attr]
+                return_rule=True
+            )
         except HTTPException as e:
-            self.request.routing_exception = e
-        else:
-            self.request.url_rule, self.request.view_args = result
+            request.routing_exception = e
 
     def push(self) -> None:
-        """Bind this context (and an app context if needed), then match the URL."""
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
+        """Make this the current request context (with an app context), then match the URL."""
+        app_ctx: AppContext | None = None
+        current_app_ctx = _cv_app.get(None)
+        if current_app_ctx is None or current_app_ctx.app is not self.app:
             app_ctx = self.app.app_context()
             app_ctx.push()
-        else:
-            app_ctx = None
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        self._pushes.append((_cv_request.set(self), app_ctx))
         if self._session is None and not self.app._session_is_lazy():
-            # A custom session interface may rely on being opened at push time.
-            self.session  # noqa: B018
+            self.session  # noqa: B018  (a custom interface may expect to open at push)
         if self.url_adapter is not None:
             self.match_request()
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
-        """Unbind this context; the last pop runs teardown and closes the request."""
-        clear_request = len(self._cv_tokens) == 1
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Undo one push; the last one runs teardown and closes the request's files."""
+        last = len(self._pushes) == 1
         try:
-            if clear_request:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
+            if last:
+                exc = _current_error(exc)
                 self.app.do_teardown_request(exc)
-                request_close = getattr(self.request, "close", None)
-                if request_close is not None:
-                    request_close()
+                close = getattr(self.request, "close", None)
+                if close is not None:
+                    close()
         finally:
-            ctx = _cv_request.get()
-            token, app_ctx = self._cv_tokens.pop()
+            current = _cv_request.get()
+            token, app_ctx = self._pushes.pop()
             _cv_request.reset(token)
-            if clear_request:
-                ctx.request.environ["werkzeug.request"] = None
+            if last:
+                # Break the environ -> request reference cycle.
+                current.request.environ["werkzeug.request"] = None
             if app_ctx is not None:
                 app_ctx.pop(exc)
-            if ctx is not self:
+            if current is not self:
                 raise AssertionError(
-                    f"Popped wrong request context. ({ctx!r} instead of {self!r})"
+                    f"Contexts must be popped in reverse push order: popping {self!r},"
+                    f" but the current request context is {current!r}."
                 )
 
     def __enter__(self) -> RequestContext:
@@ -287,15 +281,10 @@ class RequestContext:
         return self
 
     def __exit__(
-        self,
-        exc_type: type | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.pop(exc_value)
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} {self.request.url!r}"
-            f" [{self.request.method}] of {self.app.name}>"
-        )
+        req = self.request
+        return f"<{type(self).__name__} {req.url!r} [{req.method}] of {self.app.name}>"
