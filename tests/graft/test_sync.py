@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_file_tree, git, git_commit_all, snapshot_state
+from conftest import build_file_tree, git, git_commit_all, make_app, make_upstream, snapshot_state
 
 from graft import snapshot
 from graft.cli import main
@@ -37,17 +37,33 @@ def manifest_at(app: Path, rev: str = "HEAD") -> t.Any:
     return parse_manifest(git(app, "show", f"{rev}:pyproject.toml")).select("teabag")
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
 @pytest.fixture
-def forked(upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The app with kettle v1.0 forked as teabag, and edits that do not overlap v2.0's."""
-    monkeypatch.chdir(app_repo)
-    fork(str(upstream), "teabag", ref="v1.0")
-    fork_dir = app_repo / "teabag"
-    edit(fork_dir / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
-    edit(fork_dir / "old_name.py", '"is a small package"', '"is a tiny package"  # mine')
-    (fork_dir / "teapot.py").unlink()
-    git_commit_all(app_repo, "my edits to the fork")
-    return app_repo
+def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app with kettle v1.0 forked as teabag, and edits that do not overlap v2.0's.
+
+    Built once per session and copied (upstream and app side by side) for each test.
+    """
+    if "base" not in _TEMPLATE:
+        base = tmp_path_factory.mktemp("sync-template")
+        upstream = make_upstream(base)
+        app = make_app(base)
+        with monkeypatch.context() as m:
+            m.chdir(app)
+            fork(str(upstream), "teabag", ref="v1.0")
+        fork_dir = app / "teabag"
+        edit(fork_dir / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
+        edit(fork_dir / "old_name.py", '"is a small package"', '"is a tiny package"  # mine')
+        (fork_dir / "teapot.py").unlink()
+        git_commit_all(app, "my edits to the fork")
+        _TEMPLATE["base"] = base
+    for name in ("upstream", "app"):
+        shutil.copytree(_TEMPLATE["base"] / name, tmp_path / name, symlinks=True)
+    monkeypatch.chdir(tmp_path / "app")
+    return tmp_path / "app"
 
 
 def overlap(app: Path) -> None:
@@ -56,8 +72,9 @@ def overlap(app: Path) -> None:
     git_commit_all(app, "my overlapping edit")
 
 
-def test_clean_sync_merges_both_sides(forked: Path, upstream: Path) -> None:
+def test_clean_sync_merges_both_sides(forked: Path) -> None:
     app = forked
+    upstream = app.parent / "upstream"
     before = git(app, "rev-parse", "HEAD").strip()
     old = manifest_at(app)
     result = invoke(["sync", "--ref", "v2.0"])
@@ -159,8 +176,9 @@ def test_rerere_reuses_a_resolution(forked: Path) -> None:
     assert path.read_bytes() == resolved
 
 
-def test_step_merges_release_by_release(forked: Path, upstream: Path) -> None:
+def test_step_merges_release_by_release(forked: Path) -> None:
     app = forked
+    upstream = app.parent / "upstream"
     start = git(app, "rev-parse", "HEAD").strip()
     result = invoke(["sync", "--step", "--ref", "v3.0"])
     assert result.exit_code == 0, result.output
@@ -381,9 +399,10 @@ def test_distribution_upgrade_via_search_path(app_repo: Path, tmp_path: Path,
     assert "no installed distribution" in result.output
 
 
-def test_move_to_another_source(forked: Path, upstream: Path, tmp_path: Path) -> None:
+def test_move_to_another_source(forked: Path, tmp_path: Path) -> None:
     """--source: the same package from a directory instead of the git repository."""
     app = forked
+    upstream = app.parent / "upstream"
     work = tmp_path / "checkout"
     git(tmp_path, "clone", "-q", "--branch", "v2.0", str(upstream), str(work))
     shutil.rmtree(work / ".git")
