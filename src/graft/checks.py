@@ -165,7 +165,7 @@ def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) 
 def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None
                        ) -> tuple[list[Problem], list[str]]:
     """Re-run the rewrite (no cache) on the recorded revision and compare with the record."""
-    from .sync import recorded_upstream
+    from .sync import entry_label, recorded_upstream
 
     problems: list[Problem] = []
     if repo.has_object(entry.snapshot):
@@ -186,7 +186,7 @@ def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str
     if rendering.tree != entry.snapshot_tree:
         problems.append(Problem(
             "irreproducible", entry.name,
-            f"re-running the rewrite on {upstream.label} gives tree {rendering.tree}, not the "
+            f"re-running the rewrite on {entry_label(entry)} gives tree {rendering.tree}, not the "
             f"recorded {entry.snapshot_tree}; the next sync cannot rebuild its base if the "
             "snapshot commit is lost (rewrite engine or settings changed)."))
     return problems, []
