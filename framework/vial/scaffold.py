@@ -12,7 +12,7 @@ import pathlib
 import sys
 import typing as t
 from collections import defaultdict
-from functools import cached_property, update_wrapper
+from functools import cached_property, wraps
 
 from werkzeug.exceptions import HTTPException, default_exceptions
 
@@ -44,17 +44,20 @@ _sentinel = object()
 
 def setupmethod(f: F) -> F:
     """Mark a registration method: calling it too late is an error, not a silent no-op."""
-    f_name = f.__name__
+    method_name = f.__name__
 
-    def wrapper_func(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        self._check_setup_finished(f_name)
+    @wraps(f)
+    def guarded(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        self._check_setup_finished(method_name)
         return f(self, *args, **kwargs)
 
-    return t.cast(F, update_wrapper(wrapper_func, f))
+    return t.cast(F, guarded)
 
 
 def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
-    assert view_func is not None, "expected view func if endpoint is not provided."
+    """A rule added without an endpoint is named after its view function."""
+    if view_func is None:
+        raise AssertionError("add_url_rule() needs an endpoint= name when there is no view function.")
     return view_func.__name__
 
 
@@ -68,24 +71,23 @@ def _get_exc_class_and_code(
             exc_class = default_exceptions[exc_class_or_code]
         except KeyError:
             raise ValueError(
-                f"'{exc_class_or_code}' is not a recognized HTTP error code. Use a"
-                " subclass of HTTPException with that code instead."
+                f"{exc_class_or_code} is not an HTTP error code Werkzeug knows; for a custom"
+                " code, subclass HTTPException with that code and register the class."
             ) from None
     else:
         exc_class = exc_class_or_code
     if isinstance(exc_class, Exception):
         raise TypeError(
-            f"{exc_class!r} is an instance, not a class. Handlers can only be"
-            " registered for Exception classes or HTTP error codes."
+            f"{exc_class!r} is an exception object; register the handler for its class"
+            f" ({type(exc_class).__name__}) or for an HTTP status code."
         )
     if not issubclass(exc_class, Exception):
         raise ValueError(
-            f"'{exc_class.__name__}' is not a subclass of Exception. Handlers can only"
-            " be registered for Exception classes or HTTP error codes."
+            f"{exc_class.__name__!r} is not an exception class; error handlers take an"
+            " Exception subclass or an HTTP status code."
         )
-    if issubclass(exc_class, HTTPException):
-        return exc_class, exc_class.code
-    return exc_class, None
+    code = exc_class.code if issubclass(exc_class, HTTPException) else None
+    return exc_class, code
 
 
 class Scaffold:
@@ -114,9 +116,9 @@ class Scaffold:
         self.root_path = root_path
         """The folder that relative static, template and resource paths start from."""
         self.view_functions: dict[str, ft.RouteCallable] = {}
+        # scope (blueprint name, None for the app) -> status code or None -> class -> handler
         self.error_handler_spec: dict[
-            ft.AppOrBlueprintKey,
-            dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]],
+            ft.AppOrBlueprintKey, dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]]
         ] = defaultdict(lambda: defaultdict(dict))
         self.before_request_funcs: dict[
             ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]
@@ -133,15 +135,15 @@ class Scaffold:
         self.url_value_preprocessors: dict[
             ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
         ] = defaultdict(list)
-        self.url_default_functions: dict[
-            ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]
-        ] = defaultdict(list)
+        self.url_default_functions: dict[ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]]
+        self.url_default_functions = defaultdict(list)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
 
     def _check_setup_finished(self, f_name: str) -> None:
-        raise NotImplementedError
+        """Raise when registering is no longer allowed; the app and blueprints decide when."""
+        raise NotImplementedError(f"{type(self).__name__} does not say when setup ends")
 
     @cached_property
     def cli(self) -> AppGroup:
@@ -155,15 +157,13 @@ class Scaffold:
     @property
     def static_folder(self) -> str | None:
         """The absolute path of the static folder, or ``None``."""
-        if self._static_folder is not None:
-            return os.path.join(self.root_path, self._static_folder)
-        return None
+        folder = self._static_folder
+        return None if folder is None else os.path.join(self.root_path, folder)
 
     @static_folder.setter
     def static_folder(self, value: str | os.PathLike[str] | None) -> None:
-        if value is not None:
-            value = os.fspath(value).rstrip(r"\/")
-        self._static_folder = value
+        # Trailing separators would make the default URL path end in "/".
+        self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
 
     @property
     def has_static_folder(self) -> bool:
@@ -173,18 +173,15 @@ class Scaffold:
     @property
     def static_url_path(self) -> str | None:
         """The URL prefix of the static route; defaults to the folder's name."""
-        if self._static_url_path is not None:
-            return self._static_url_path
-        if self.static_folder is not None:
-            basename = os.path.basename(self.static_folder)
-            return f"/{basename}".rstrip("/")
-        return None
+        explicit = self._static_url_path
+        if explicit is not None:
+            return explicit
+        folder = self.static_folder
+        return None if folder is None else ("/" + os.path.basename(folder)).rstrip("/")
 
     @static_url_path.setter
     def static_url_path(self, value: str | None) -> None:
-        if value is not None:
-            value = value.rstrip("/")
-        self._static_url_path = value
+        self._static_url_path = None if value is None else value.rstrip("/")
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """The ``max_age`` for a sent file: ``SEND_FILE_MAX_AGE_DEFAULT`` (None = no cache time).
@@ -202,12 +199,13 @@ class Scaffold:
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the static route: a file from ``static_folder``, never outside it."""
-        if not self.has_static_folder:
-            raise RuntimeError("'static_folder' must be set to serve static_files.")
-        max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(
-            t.cast(str, self.static_folder), filename, max_age=max_age
-        )
+        folder = self.static_folder
+        if folder is None:
+            raise RuntimeError(
+                f"{self!r} has no static folder to serve files from; pass static_folder="
+                " when creating it."
+            )
+        return send_from_directory(folder, filename, max_age=self.get_send_file_max_age(filename))
 
     @cached_property
     def jinja_loader(self) -> BaseLoader | None:
@@ -220,19 +218,23 @@ class Scaffold:
 
     def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> t.IO[t.Any]:
         """Open a file relative to ``root_path`` for reading."""
-        if mode not in {"r", "rt", "rb"}:
-            raise ValueError("Resources can only be opened for reading.")
-        path = os.path.join(self.root_path, resource)
-        if mode == "rb":
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
+        if mode not in ("r", "rt", "rb"):
+            raise ValueError(
+                f"open_resource() opens files for reading only ('r', 'rt' or 'rb'), not {mode!r};"
+                " write files in the instance folder with open_instance_resource()."
+            )
+        text_encoding = None if mode == "rb" else encoding
+        return open(os.path.join(self.root_path, resource), mode, encoding=text_encoding)
 
     # -- routes -----------------------------------------------------------------------
 
     def _method_route(self, method: str, rule: str, options: dict[str, t.Any]) -> t.Callable[[T_route], T_route]:
         if "methods" in options:
-            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
-        return self.route(rule, methods=[method], **options)
+            raise TypeError(
+                f"{method.lower()}() fixes the method to {method}; use route(rule, methods=[...])"
+                " to choose the methods yourself."
+            )
+        return self.route(rule, **options, methods=[method])
 
     @setupmethod
     def get(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
@@ -364,32 +366,32 @@ def _path_is_relative_to(path: pathlib.PurePath, base: str) -> bool:
 
 def _find_package_path(import_name: str) -> str:
     """The folder that contains the module, or the folder that contains the package."""
-    root_mod_name, _, _ = import_name.partition(".")
-    try:
-        import importlib.util
+    import importlib.util
 
-        root_spec = importlib.util.find_spec(root_mod_name)
-        if root_spec is None:
-            raise ValueError("not found")
-    except (ImportError, ValueError):
+    top_level = import_name.split(".", 1)[0]
+    try:
+        spec = importlib.util.find_spec(top_level)
+    except (ImportError, ValueError):  # ValueError: in sys.modules without a spec
+        spec = None
+    if spec is None:  # not importable (an interactive session): use where we are
         return os.getcwd()
-    if root_spec.submodule_search_locations:
-        if root_spec.origin is None or root_spec.origin == "namespace":
-            package_spec = importlib.util.find_spec(import_name)
-            if package_spec is not None and package_spec.submodule_search_locations:
-                package_path = pathlib.Path(
-                    os.path.commonpath(package_spec.submodule_search_locations)
-                )
-                search_location = next(
-                    location
-                    for location in root_spec.submodule_search_locations
-                    if _path_is_relative_to(package_path, location)
-                )
-            else:
-                search_location = root_spec.submodule_search_locations[0]
-            return os.path.dirname(search_location)
-        return os.path.dirname(os.path.dirname(root_spec.origin))
-    return os.path.dirname(root_spec.origin)  # type: ignore[type-var,return-value]
+    folders = spec.submodule_search_locations
+    if not folders:  # a plain module
+        return os.path.dirname(spec.origin)  # type: ignore[type-var,return-value]
+    if spec.origin not in (None, "namespace"):  # a regular package: origin is its __init__
+        return os.path.dirname(os.path.dirname(spec.origin))
+    return os.path.dirname(_namespace_folder(import_name, list(folders)))
+
+
+def _namespace_folder(import_name: str, folders: list[str]) -> str:
+    """Which of a namespace package's folders holds the imported subpackage."""
+    import importlib.util
+
+    inner = importlib.util.find_spec(import_name)
+    if inner is None or not inner.submodule_search_locations:
+        return folders[0]
+    inner_path = pathlib.Path(os.path.commonpath(inner.submodule_search_locations))
+    return next(folder for folder in folders if _path_is_relative_to(inner_path, folder))
 
 
 def find_package(import_name: str) -> tuple[str | None, str]:

@@ -214,7 +214,7 @@ def test_open_resource(app: Vial, tmp_path: Path) -> None:
         assert f.read() == b"data"
     with app.open_resource("data.txt", "r", encoding="utf-8") as f:
         assert f.read() == "data"
-    with pytest.raises(ValueError, match="only be opened for reading"):
+    with pytest.raises(ValueError, match="opens files for reading only"):
         app.open_resource("data.txt", "w")
 
 

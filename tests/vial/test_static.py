@@ -101,7 +101,7 @@ def test_no_static_folder(tmp_path: Path) -> None:
     assert not app.has_static_folder
     assert "static" not in app.view_functions
     with app.test_request_context():
-        with pytest.raises(RuntimeError, match="'static_folder' must be set"):
+        with pytest.raises(RuntimeError, match="has no static folder"):
             app.send_static_file("x")
 
 
