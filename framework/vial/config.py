@@ -1,7 +1,7 @@
 """Configuration: a dict with loaders for objects, files, mappings and the environment.
 
-Plain data loading that knows nothing about requests. Only uppercase keys are config keys,
-so a module or class can hold helpers next to its settings.
+Plain data loading that knows nothing about requests. Only UPPERCASE keys are settings,
+so a module or class can keep helpers and imports next to its settings.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import types
 import typing as t
 
 from werkzeug.utils import import_string
@@ -23,13 +22,14 @@ T = t.TypeVar("T")
 # variables (VIAL_SECRET_KEY for vial).
 ENV_PREFIX = __name__.rpartition(".")[0].rpartition(".")[2].upper()
 
+# errno values that ``silent=True`` turns into "no such file, nothing loaded".
+_MISSING_FILE = frozenset({errno.ENOENT, errno.EISDIR, errno.ENOTDIR})
+
 
 class ConfigAttribute(t.Generic[T]):
-    """Forward an attribute of the app to one of its config keys."""
+    """An app attribute that reads and writes one config key (``app.testing``...)."""
 
-    def __init__(
-        self, name: str, get_converter: t.Callable[[t.Any], T] | None = None
-    ) -> None:
+    def __init__(self, name: str, get_converter: t.Callable[[t.Any], T] | None = None) -> None:
         self.__name__ = name
         self.get_converter = get_converter
 
@@ -42,98 +42,97 @@ class ConfigAttribute(t.Generic[T]):
     def __get__(self, obj: Vial | None, owner: type[Vial] | None = None) -> T | ConfigAttribute[T]:
         if obj is None:
             return self
-        rv = obj.config[self.__name__]
-        if self.get_converter is not None:
-            rv = self.get_converter(rv)
-        return rv  # type: ignore[no-any-return]
+        value = obj.config[self.__name__]
+        convert = self.get_converter
+        return value if convert is None else convert(value)
 
     def __set__(self, obj: Vial, value: t.Any) -> None:
         obj.config[self.__name__] = value
 
 
-class Config(dict):  # type: ignore[type-arg]
-    """A dict of settings that can be filled from several kinds of sources.
+def _explain_unreadable(error: OSError) -> OSError:
+    error.strerror = f"Unable to load configuration file ({error.strerror})"
+    return error
 
-    :param root_path: relative file names given to the ``from_*`` loaders are resolved
-        against this folder (the app's root path or its instance path).
-    :param defaults: initial values.
+
+class Config(dict):  # type: ignore[type-arg]
+    """A dict of settings that the ``from_*`` methods fill from several kinds of sources.
+
+    :param root_path: relative file names given to the loaders start from this folder
+        (the app's root path, or its instance path with ``instance_relative_config``).
+    :param defaults: the initial settings.
     """
 
     def __init__(
-        self,
-        root_path: str | os.PathLike[str],
-        defaults: dict[str, t.Any] | None = None,
+        self, root_path: str | os.PathLike[str], defaults: dict[str, t.Any] | None = None
     ) -> None:
         super().__init__(defaults or {})
         self.root_path = root_path
 
+    def _path(self, filename: str | os.PathLike[str]) -> str:
+        return os.path.join(self.root_path, filename)
+
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
-        """Load the Python file named by an environment variable, see :meth:`from_pyfile`."""
-        rv = os.environ.get(variable_name)
-        if not rv:
-            if silent:
-                return False
-            raise RuntimeError(
-                f"The environment variable {variable_name!r} is not set"
-                " and as such configuration could not be loaded. Set"
-                " this variable and make it point to a configuration"
-                " file"
-            )
-        return self.from_pyfile(rv, silent=silent)
+        """Load the Python file an environment variable names, as :meth:`from_pyfile`.
+
+        :raises RuntimeError: the variable is unset or empty (unless ``silent``).
+        """
+        path = os.environ.get(variable_name)
+        if path:
+            return self.from_pyfile(path, silent=silent)
+        if silent:
+            return False
+        raise RuntimeError(
+            f"Cannot load the configuration: the environment variable {variable_name!r}"
+            " is not set. Set it to the path of a Python configuration file."
+        )
 
     def from_prefixed_env(
         self, prefix: str = ENV_PREFIX, *, loads: t.Callable[[str], t.Any] = json.loads
     ) -> bool:
-        """Load every ``PREFIX_*`` environment variable, values parsed with ``loads``.
+        """Load every ``PREFIX_*`` environment variable, parsing values with ``loads``.
 
-        Values that ``loads`` cannot parse stay strings. A double underscore descends into
-        nested dicts: ``VIAL_DB__HOST`` sets ``config["DB"]["HOST"]``.
+        A value ``loads`` cannot parse stays a string, so ``VIAL_NAME=ann`` works as well
+        as ``VIAL_PORT=8000``. Double underscores go into nested dicts:
+        ``VIAL_DB__HOST`` sets ``config["DB"]["HOST"]``. Variables are applied in sorted
+        order.
         """
-        prefix = f"{prefix}_"
-        for key in sorted(os.environ):
-            if not key.startswith(prefix):
-                continue
-            value: t.Any = os.environ[key]
-            key = key.removeprefix(prefix)
+        start = f"{prefix}_"
+        for env_key in sorted(k for k in os.environ if k.startswith(start)):
+            raw = os.environ[env_key]
             try:
-                value = loads(value)
+                value: t.Any = loads(raw)
             except Exception:
-                pass  # not parseable: keep the string
-            if "__" not in key:
-                self[key] = value
-                continue
-            current: dict[str, t.Any] = self
-            *parts, tail = key.split("__")
-            for part in parts:
-                if part not in current:
-                    current[part] = {}
-                current = current[part]
-            current[tail] = value
+                value = raw
+            *parents, leaf = env_key[len(start) :].split("__")
+            target: dict[str, t.Any] = self
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = value
         return True
 
     def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
-        """Execute a Python file and load its uppercase names, as :meth:`from_object`."""
-        filename = os.path.join(self.root_path, filename)
-        d = types.ModuleType("config")
-        d.__file__ = filename
+        """Run a Python file and load its UPPERCASE names, as :meth:`from_object`.
+
+        :param silent: return ``False`` instead of raising when the file is missing.
+        """
+        path = self._path(filename)
         try:
-            with open(filename, mode="rb") as config_file:
-                exec(compile(config_file.read(), filename, "exec"), d.__dict__)
+            with open(path, "rb") as source_file:
+                source = source_file.read()
         except OSError as e:
-            if silent and e.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+            if silent and e.errno in _MISSING_FILE:
                 return False
-            e.strerror = f"Unable to load configuration file ({e.strerror})"
-            raise
-        self.from_object(d)
+            raise _explain_unreadable(e) from None
+        namespace: dict[str, t.Any] = {"__file__": path, "__name__": "config"}
+        exec(compile(source, path, "exec"), namespace)
+        self.from_mapping({k: v for k, v in namespace.items() if k.isupper()})
         return True
 
     def from_object(self, obj: object | str) -> None:
-        """Load the uppercase attributes of an object, or of the object an import string names."""
-        if isinstance(obj, str):
-            obj = import_string(obj)
-        for key in dir(obj):
-            if key.isupper():
-                self[key] = getattr(obj, key)
+        """Load the UPPERCASE attributes of a class, module or object (or an import path)."""
+        source = import_string(obj) if isinstance(obj, str) else obj
+        self.update({name: getattr(source, name) for name in dir(source) if name.isupper()})
 
     def from_file(
         self,
@@ -142,48 +141,39 @@ class Config(dict):  # type: ignore[type-arg]
         silent: bool = False,
         text: bool = True,
     ) -> bool:
-        """Load a file with ``load`` (``json.load``, ``tomllib.load`` with ``text=False``...)."""
-        filename = os.path.join(self.root_path, filename)
+        """Load a data file with ``load``: ``json.load``, or ``tomllib.load`` with ``text=False``."""
         try:
-            with open(filename, "r" if text else "rb") as f:
-                obj = load(f)
+            with open(self._path(filename), "r" if text else "rb") as data_file:
+                data = load(data_file)
         except OSError as e:
-            if silent and e.errno in (errno.ENOENT, errno.EISDIR):
+            if silent and e.errno in _MISSING_FILE:
                 return False
-            e.strerror = f"Unable to load configuration file ({e.strerror})"
-            raise
-        return self.from_mapping(obj)
+            raise _explain_unreadable(e) from None
+        return self.from_mapping(data)
 
     def from_mapping(
         self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any
     ) -> bool:
-        """Load the uppercase keys of a mapping and of the keyword arguments."""
-        mappings: dict[str, t.Any] = {}
-        if mapping is not None:
-            mappings.update(mapping)
-        mappings.update(kwargs)
-        for key, value in mappings.items():
-            if key.isupper():
-                self[key] = value
+        """Load the UPPERCASE keys of a mapping (or of pairs) and of the keyword arguments."""
+        merged = dict(mapping or {}, **kwargs)
+        self.update({k: v for k, v in merged.items() if k.isupper()})
         return True
 
     def get_namespace(
         self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
     ) -> dict[str, t.Any]:
-        """Return the keys that start with ``namespace`` as a new dict.
+        """The settings whose keys start with ``namespace``, as a new dict.
 
-        ``get_namespace("IMAGE_STORE_")`` turns ``IMAGE_STORE_TYPE`` into ``type``; pass
-        ``lowercase=False`` or ``trim_namespace=False`` to keep the keys as they are.
+        ``get_namespace("IMAGE_STORE_")`` gives ``{"type": ...}`` for
+        ``IMAGE_STORE_TYPE``; ``lowercase=False`` and ``trim_namespace=False`` keep keys as
+        they are.
         """
-        rv = {}
-        for k, v in self.items():
-            if not k.startswith(namespace):
-                continue
-            key = k[len(namespace) :] if trim_namespace else k
-            if lowercase:
-                key = key.lower()
-            rv[key] = v
-        return rv
+        found = {}
+        for key, value in self.items():
+            if key.startswith(namespace):
+                name = key[len(namespace) :] if trim_namespace else key
+                found[name.lower() if lowercase else name] = value
+        return found
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+        return f"<{type(self).__name__} {super().__repr__()}>"
