@@ -7,6 +7,7 @@ helpers (Flask-Login's test client does exactly that).
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import typing as t
 from contextlib import ExitStack, contextmanager
@@ -23,12 +24,15 @@ from .cli import ScriptInfo
 from .sessions import SessionMixin
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.test import TestResponse
 
     from .app import Vial
 
 __all__ = ["EnvironBuilder", "VialClient", "VialCliRunner"]
+
+# The WSGI environ key through which the app hands its contexts to the client
+# at the end of a request (see Vial.wsgi_app); a Werkzeug convention.
+_PRESERVE_KEY = "werkzeug.debug.preserve_context"
 
 
 class EnvironBuilder(werkzeug.test.EnvironBuilder):
@@ -73,14 +77,10 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         return self.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
 
 
-_werkzeug_version = ""
-
-
-def _get_werkzeug_version() -> str:
-    global _werkzeug_version
-    if not _werkzeug_version:
-        _werkzeug_version = importlib.metadata.version("werkzeug")
-    return _werkzeug_version
+@functools.lru_cache(maxsize=None)
+def _user_agent() -> str:
+    # What a real Werkzeug client would announce; looked up once per process.
+    return "Werkzeug/" + importlib.metadata.version("werkzeug")
 
 
 class VialClient(Client):
@@ -96,15 +96,17 @@ class VialClient(Client):
 
     application: Vial
 
+    preserve_context: bool
+    """Whether a ``with client:`` block is active."""
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        self.environ_base = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": _user_agent()}
         self.preserve_context = False
-        self._new_contexts: list[t.ContextManager[t.Any]] = []
-        self._context_stack = ExitStack()
-        self.environ_base = {
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"Werkzeug/{_get_werkzeug_version()}",
-        }
+        # Contexts the app reported for the latest request, and those the
+        # client currently holds pushed for the `with` block.
+        self._reported_contexts: list[t.ContextManager[t.Any]] = []
+        self._held_contexts = ExitStack()
 
     @contextmanager
     def session_transaction(self, *args: t.Any, **kwargs: t.Any) -> t.Iterator[SessionMixin]:
@@ -117,43 +119,61 @@ class VialClient(Client):
         :raises TypeError: the client was created with ``use_cookies=False``.
         :raises RuntimeError: the session interface opened no session.
         """
-        if self._cookies is None:
+        if self._cookies is None:  # Werkzeug's cookie jar; None with use_cookies=False
             raise TypeError(
-                "Cookies are disabled. Create a client with 'use_cookies=True'."
+                "Cookies are disabled for this client, so it has no session."
+                " Create it with use_cookies=True."
             )
         app = self.application
-        ctx = app.test_request_context(*args, **kwargs)
-        self._add_cookies_to_wsgi(ctx.request.environ)
         interface = app.session_interface
-        with ctx:
-            sess = interface.open_session(app, ctx.request)
-        if sess is None:
+        fake = app.test_request_context(*args, **kwargs)
+        req = fake.request
+        self._add_cookies_to_wsgi(req.environ)
+
+        with fake:
+            opened = interface.open_session(app, req)
+        if opened is None:
             raise RuntimeError(
                 "Session backend did not open a session. Check the app's"
                 " secret key and session interface."
             )
-        yield sess
-        if interface.is_null_session(sess):
+
+        yield opened
+
+        if interface.is_null_session(opened):
             return
-        resp = app.response_class()
-        with ctx:
-            interface.save_session(app, sess, resp)
-        self._update_cookies_from_response(
-            ctx.request.host.partition(":")[0],
-            ctx.request.path,
-            resp.headers.getlist("Set-Cookie"),
-        )
+        carrier = app.response_class()
+        with fake:
+            interface.save_session(app, opened, carrier)
+        server_name = req.host.split(":", 1)[0]
+        set_cookie_values = carrier.headers.getlist("Set-Cookie")
+        self._update_cookies_from_response(server_name, req.path, set_cookie_values)
 
-    def _copy_environ(self, other: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        out = {**self.environ_base, **other}
+    def _environ_with_base(self, overrides: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """The client's base environ updated with ``overrides``; inside a
+        ``with`` block, plus the hook through which the app reports contexts."""
+        environ = dict(self.environ_base)
+        environ.update(overrides)
         if self.preserve_context:
-            out["werkzeug.debug.preserve_context"] = self._new_contexts.append
-        return out
+            environ[_PRESERVE_KEY] = self._reported_contexts.append
+        return environ
 
-    def _request_from_builder_args(
-        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
-    ) -> BaseRequest:
-        kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base") or {})
+    def _make_request(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> BaseRequest:
+        first = args[0] if args else None
+        if isinstance(first, werkzeug.test.EnvironBuilder):
+            builder = copy(first)
+            builder.environ_base = self._environ_with_base(builder.environ_base or {})
+            return builder.get_request()
+        if isinstance(first, dict):
+            from_environ = EnvironBuilder.from_environ(
+                first, app=self.application, environ_base=self._environ_with_base({})
+            )
+            return from_environ.get_request()
+        if isinstance(first, BaseRequest):
+            duplicate = copy(first)
+            duplicate.environ = self._environ_with_base(first.environ)
+            return duplicate
+        kwargs["environ_base"] = self._environ_with_base(kwargs.get("environ_base") or {})
         builder = EnvironBuilder(self.application, *args, **kwargs)
         try:
             return builder.get_request()
@@ -170,39 +190,24 @@ class VialClient(Client):
         """Make a request; see :meth:`werkzeug.test.Client.open`. Positional
         arguments build the request with :class:`EnvironBuilder`, using the
         app's server name and root."""
-        request: BaseRequest | None = None
-        if args:
-            arg = args[0]
-            if isinstance(arg, werkzeug.test.EnvironBuilder):
-                builder = copy(arg)
-                builder.environ_base = self._copy_environ(builder.environ_base or {})
-                request = builder.get_request()
-            elif isinstance(arg, dict):
-                request = EnvironBuilder.from_environ(
-                    arg, app=self.application, environ_base=self._copy_environ({})
-                ).get_request()
-            elif isinstance(arg, BaseRequest):
-                request = copy(arg)
-                request.environ = self._copy_environ(request.environ)
-        if request is None:
-            request = self._request_from_builder_args(args, kwargs)
-
-        # Contexts kept from the previous request end when a new one starts.
-        self._context_stack.close()
-        response = super().open(
-            request, buffered=buffered, follow_redirects=follow_redirects
-        )
+        request = self._make_request(args, kwargs)
+        # A new request ends the contexts kept from the previous one.
+        self._held_contexts.close()
+        response = super().open(request, buffered=buffered, follow_redirects=follow_redirects)
         response.json_module = self.application.json  # type: ignore[assignment]
-        # Re-push the contexts of the last request (the final redirect target)
-        # for `with client:`.
-        # Pushed in the order the app reported them: app context first.
-        while self._new_contexts:
-            self._context_stack.enter_context(self._new_contexts.pop(0))
+        # Push what the app reported, in the order it reported (app context
+        # first), so the last request's contexts stay active in `with client:`.
+        reported, self._reported_contexts[:] = list(self._reported_contexts), []
+        for context in reported:
+            self._held_contexts.enter_context(context)
         return response
 
     def __enter__(self) -> VialClient:
         if self.preserve_context:
-            raise RuntimeError("Cannot nest client invocations")
+            raise RuntimeError(
+                "Cannot nest client invocations: this client is already in a"
+                " 'with' block."
+            )
         self.preserve_context = True
         return self
 
@@ -213,7 +218,7 @@ class VialClient(Client):
         tb: TracebackType | None,
     ) -> None:
         self.preserve_context = False
-        self._context_stack.close()
+        self._held_contexts.close()
 
 
 class VialCliRunner(CliRunner):
@@ -231,8 +236,6 @@ class VialCliRunner(CliRunner):
         The app is passed as the ``ScriptInfo`` object, so commands find it
         without ``--app``; pass ``obj=`` to override.
         """
-        if cli is None:
-            cli = self.app.cli
-        if "obj" not in kwargs:
-            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
-        return super().invoke(cli, args, **kwargs)
+        app = self.app
+        kwargs.setdefault("obj", ScriptInfo(create_app=lambda: app))
+        return super().invoke(app.cli if cli is None else cli, args, **kwargs)
