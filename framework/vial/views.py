@@ -1,4 +1,4 @@
-"""Class-based views: :class:`View` and the per-method dispatching :class:`MethodView`."""
+"""Class-based views: :class:`View` and the method-dispatching :class:`MethodView`."""
 
 from __future__ import annotations
 
@@ -7,20 +7,18 @@ import typing as t
 from . import typing as ft
 from .globals import current_app, request
 
-F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-
 http_method_funcs = frozenset(
     ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
 )
 
 
 class View:
-    """Subclass and implement :meth:`dispatch_request`; register ``as_view(name)``.
+    """Subclass, implement :meth:`dispatch_request`, and register ``as_view(name)``.
 
-    Class attributes configure the generated view: ``methods``,
-    ``provide_automatic_options``, ``decorators`` (applied in order, innermost first) and
-    ``init_every_request`` (false: one instance serves every request, so keep no request
-    state on ``self``).
+    Class attributes shape the generated view function: ``methods``,
+    ``provide_automatic_options``, ``decorators`` (applied in list order, so the first is
+    innermost) and ``init_every_request`` (when false, one instance serves every request,
+    so it must keep no per-request state on ``self``).
     """
 
     methods: t.ClassVar[t.Collection[str] | None] = None
@@ -29,71 +27,69 @@ class View:
     init_every_request: t.ClassVar[bool] = True
 
     def dispatch_request(self) -> ft.ResponseReturnValue:
-        """The view body: gets the URL's arguments as keyword arguments."""
+        """The body of the view; the URL's arguments come as keyword arguments."""
         raise NotImplementedError()
 
     @classmethod
     def as_view(
         cls, name: str, *class_args: t.Any, **class_kwargs: t.Any
     ) -> ft.RouteCallable:
-        """A view function that instantiates the class (per request or once) and dispatches.
+        """A view function that builds an instance (per request, or once) and dispatches.
 
-        The function carries ``view_class``, ``methods`` and ``provide_automatic_options``
-        for :meth:`Vial.add_url_rule`.
+        The function carries ``view_class``, ``methods`` and ``provide_automatic_options``,
+        which :meth:`Vial.add_url_rule` reads.
         """
-        if cls.init_every_request:
+        shared = None if cls.init_every_request else cls(*class_args, **class_kwargs)
 
-            def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                self = view.view_class(  # type: ignore[attr-defined]
-                    *class_args, **class_kwargs
-                )
-                return current_app.ensure_sync(self.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
+        def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
+            instance = shared
+            if instance is None:
+                instance = view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
+            return current_app.ensure_sync(instance.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
 
-        else:
-            self = cls(*class_args, **class_kwargs)
-
-            def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                return current_app.ensure_sync(self.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
-
-        if cls.decorators:
-            view.__name__ = name
-            view.__module__ = cls.__module__
-            for decorator in cls.decorators:
-                view = decorator(view)
-
-        # Set after decorating, so decorators that copy attributes do not hide them.
+        # view_class is read at call time, so decorators that wrap the function still
+        # reach the class through the innermost function.
         view.view_class = cls  # type: ignore[attr-defined]
-        view.__name__ = name
-        view.__doc__ = cls.__doc__
-        view.__module__ = cls.__module__
-        view.methods = cls.methods  # type: ignore[attr-defined]
-        view.provide_automatic_options = cls.provide_automatic_options  # type: ignore[attr-defined]
-        return view
+        wrapped: t.Any = view
+        if cls.decorators:
+            _describe(wrapped, cls, name)
+            for decorate in cls.decorators:
+                wrapped = decorate(wrapped)
+        _describe(wrapped, cls, name)
+        wrapped.view_class = cls
+        wrapped.methods = cls.methods
+        wrapped.provide_automatic_options = cls.provide_automatic_options
+        return wrapped  # type: ignore[no-any-return]
+
+
+def _describe(func: t.Any, cls: type, name: str) -> None:
+    """Name a generated view after the endpoint and document it with the class."""
+    func.__name__ = name
+    func.__qualname__ = name
+    func.__doc__ = cls.__doc__
+    func.__module__ = cls.__module__
 
 
 class MethodView(View):
     """Dispatch to the method named after the HTTP method (``get``, ``post``...).
 
-    ``methods`` is filled from the methods the class (and its bases) define; HEAD falls
+    ``methods`` is filled in from the handlers the class and its bases define; HEAD falls
     back to ``get``.
     """
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "methods" not in cls.__dict__:
-            methods = set()
-            for base in cls.__bases__:
-                if getattr(base, "methods", None):
-                    methods.update(base.methods)  # type: ignore[attr-defined]
-            for key in http_method_funcs:
-                if hasattr(cls, key):
-                    methods.add(key.upper())
-            if methods:
-                cls.methods = methods
+        if "methods" in cls.__dict__:
+            return  # set explicitly on this class
+        inherited = {m for base in cls.__bases__ for m in (getattr(base, "methods", None) or ())}
+        handled = {name.upper() for name in http_method_funcs if hasattr(cls, name)}
+        if inherited or handled:
+            cls.methods = inherited | handled
 
     def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
-        meth = getattr(self, request.method.lower(), None)
-        if meth is None and request.method == "HEAD":
-            meth = getattr(self, "get", None)
-        assert meth is not None, f"Unimplemented method {request.method!r}"
-        return current_app.ensure_sync(meth)(**kwargs)  # type: ignore[no-any-return]
+        method = request.method
+        handler = getattr(self, method.lower(), None)
+        if handler is None and method == "HEAD":
+            handler = getattr(self, "get", None)
+        assert handler is not None, f"Unimplemented method {method!r}"
+        return current_app.ensure_sync(handler)(**kwargs)  # type: ignore[no-any-return]
