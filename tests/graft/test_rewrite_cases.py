@@ -308,6 +308,31 @@ def test_symbol_map_keeps_an_as_alias_and_follows_attribute_chains() -> None:
     )
 
 
+def test_symbol_map_reaches_string_annotations_of_the_bound_name() -> None:
+    """13 + 18: ``"Flask"`` as an annotation names the imported class, so it follows it."""
+    assert_rewrite(
+        """
+        from flask import Flask
+        def create() -> "Flask":
+            ...
+        def other(x: "t.List[Flask]", y: "FlaskLike") -> None:
+            ...
+        app = t.cast("Flask", make())
+        log("Flask")
+        """,
+        """
+        from vial import Vial
+        def create() -> "Vial":
+            ...
+        def other(x: "t.List[Vial]", y: "FlaskLike") -> None:
+            ...
+        app = t.cast("Vial", make())
+        log("Flask")
+        """,
+        SYMBOLS,
+    )
+
+
 def test_symbol_map_through_a_star_import() -> None:
     """13 with ``from flask import *``: the star provides the renamed class."""
     assert_rewrite(

@@ -103,6 +103,10 @@ def plan_imports(analysis: Analysis, renames: Renames, edits: Edits) -> None:
     for record in analysis.imports:
         _rewrite_import(record, [e for e in effects if e.record is record], renames, edits)
     _rewrite_uses(analysis, decisions, renames, edits)
+    module_id = id(analysis.module_scope)
+    for (scope_id, local), decision in decisions.items():
+        if scope_id == module_id and decision is not None and decision[0] != local:
+            analysis.renamed_locals[local] = decision[0]
 
 
 def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]:

@@ -222,6 +222,8 @@ class Analysis:
         self.local_imports: dict[str, str] = {}
         """Local name -> qualified name for every ``import``/``from`` in the file, so that
         ``import_module(...)`` can be recognised whatever it was imported as."""
+        self.renamed_locals: dict[str, str] = {}
+        """Module-level names the import pass renamed (``Flask`` -> ``Vial``), for string annotations."""
         self._root_bytes = tuple(roots)
         self._stack: list[cst.CSTNode] = []
         self._scope = self.module_scope
@@ -522,8 +524,20 @@ class Analysis:
         return any(root in text for root in self._root_bytes)
 
     def _visit_string(self, node: cst.SimpleString) -> None:
-        if self._mentions_root(node.value):
+        value = node.value
+        if self._mentions_root(value):
             self.strings.append(StringUse(node, self._path()))
+        elif any(name in value for name in self.interest) and self._maybe_annotation():
+            # "Flask" in an annotation names what ``from flask import Flask`` bound.
+            self.strings.append(StringUse(node, self._path()))
+
+    def _maybe_annotation(self) -> bool:
+        for ancestor in reversed(self._stack[:-1]):
+            if isinstance(ancestor, (cst.Annotation, cst.Arg)):
+                return True
+            if not isinstance(ancestor, (cst.Subscript, cst.SubscriptElement, cst.Index, cst.BinaryOperation, cst.Tuple, cst.Element, cst.List, cst.ConcatenatedString)):
+                return False
+        return False
 
     def _visit_fstring(self, node: cst.FormattedString) -> None:
         for part in node.parts:

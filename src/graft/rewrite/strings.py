@@ -107,8 +107,10 @@ def _plan_string(use: StringUse, renames: Renames, options: RewriteOptions, anal
             if new_body != body:
                 edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
         return
-    if context == "annotation":
-        new_body = _substitute(body, renames)
+    if context in ("annotation", "type-argument"):
+        # Forward references are evaluated in the module's namespace, so they follow
+        # both module paths and the names the imports bound (``"Flask"`` -> ``"Vial"``).
+        new_body = _substitute(body, renames, analysis.renamed_locals)
         if new_body != body:
             edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
         return
@@ -151,11 +153,25 @@ def _plan_fstring(use: StringUse, roots: frozenset[str], analysis: Analysis, edi
         edits.report(node, "string", "an f-string builds what looks like a module path; left unchanged")
 
 
-def _substitute(text: str, renames: Renames) -> str:
-    """Rename every dotted name under a renamed root inside free text (annotations, docstrings)."""
-    roots = "|".join(map(re.escape, sorted(renames.roots)))
-    pattern = re.compile(rf"(?<![\w.])(?:{roots})(?:\.{_IDENT})*(?![\w])")
-    return pattern.sub(lambda m: renames.rename(m.group(0)), text)
+def _substitute(text: str, renames: Renames, locals_: t.Mapping[str, str] | None = None) -> str:
+    """Rename dotted names under a renamed root inside free text (annotations, docstrings).
+
+    With ``locals_`` (in string annotations) a bare name the import pass renamed, such
+    as ``"Flask"`` after ``from flask import Flask`` became ``from vial import Vial``,
+    is renamed too, since the annotation is evaluated in the module's namespace.
+    """
+    names = set(renames.roots) | set(locals_ or ())
+    alternatives = "|".join(map(re.escape, sorted(names)))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternatives})(?:\.{_IDENT})*(?![\w])")
+
+    def replace(match: re.Match[str]) -> str:
+        dotted = match.group(0)
+        head, dot, rest = dotted.partition(".")
+        if locals_ and head in locals_ and head not in renames.roots:
+            return locals_[head] + dot + rest
+        return renames.rename(dotted)
+
+    return pattern.sub(replace, text)
 
 
 def _resolve(dotted: str | None, analysis: Analysis) -> str:
@@ -170,8 +186,9 @@ def _resolve(dotted: str | None, analysis: Analysis) -> str:
 
 
 def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
-    """What a string at ``path`` is used as: ``module``, ``annotation``, ``entry-point``,
-    ``distribution``, ``docstring``, ``dynamic`` or ``unknown``."""
+    """What a string at ``path`` is used as: ``module``, ``annotation``, ``type-argument``
+    (``cast``/``TypeVar(bound=)``), ``entry-point``, ``distribution``, ``docstring``,
+    ``dynamic`` or ``unknown``."""
     if not path:
         return "unknown"
     parent = path[-1]
@@ -265,7 +282,7 @@ def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
         if isinstance(func, cst.Attribute) and _is_identity(func.value):
             return "module"
     if last in _ANNOTATION_ARGS and at(_ANNOTATION_ARGS[last]):
-        return "annotation"
+        return "type-argument"
     return "unknown"
 
 
