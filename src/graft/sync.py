@@ -383,7 +383,7 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
         "base": base, "message": message, "entry": entry.to_table(), "pyproject": plan.pyproject,
         "old_label": old_label, "label": label, "old_revision": plan.entry.revision,
         "remaining": remaining, "search_path": list(plan.search_path),
-        "regenerated": regenerated, "relinked": relinked,
+        "regenerated": regenerated, "relinked": relinked, "merge_from": repo.head(),
     }
     _write_state(repo, state)
     snapshot.checkpoint("state")
@@ -435,21 +435,13 @@ def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncRep
     entry = manifest.Entry.from_table(state["name"], state["entry"])
     if repo.merge_head() != state["snapshot"]:
         _clear_state(repo)
-        raise UserError(f"the merge of {state['label']} is no longer in progress "
-                        "(finished or aborted with git directly).",
-                        hint="Run `graft sync` to start again.")
-    left = sorted(repo.unmerged())
-    if left:
-        raise UserError(f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
-                        hint="Resolve them, `git add` them, then run `graft sync --continue`.")
-    marked = [p for p in state.get("conflicts", ()) if (repo.root / p).is_file()
-              and any(m in (repo.root / p).read_bytes() for m in MARKERS)]
-    if marked:
-        raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
-                        hint="Remove them, `git add` the files, then run `graft sync --continue`.")
-    _record(repo, state["pyproject"], entry)
-    commit = repo.commit_merge(state["message"])
-    _clear_state(repo)
+        head = repo.head()
+        if head is None or state["snapshot"] not in repo.parents(head)[1:]:
+            raise UserError(f"the merge of {state['label']} is no longer in progress "
+                            "(aborted with git directly).", hint="Run `graft sync` to start again.")
+        commit = head  # concluded with `git commit`: the staged manifest went with it
+    else:
+        commit = _conclude(repo, state, entry)
     changes = tuple(repo.diff_trees(state["base"], state["snapshot"]))
     steps = [SyncStep(state["old_revision"], entry.revision, state["label"], "merged",
                       upstream_changes=changes, kept_deleted=tuple(state.get("kept_deleted", ())),
@@ -464,10 +456,32 @@ def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncRep
     return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
 
 
+def _conclude(repo: vcs.Repo, state: t.Mapping[str, t.Any], entry: Entry) -> str:
+    """Commit the resolved merge, refusing while conflicts or markers remain."""
+    left = sorted(repo.unmerged())
+    if left:
+        raise UserError(f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
+                        hint="Resolve them, `git add` them, then run `graft sync --continue`.")
+    marked = [p for p in state.get("conflicts", ()) if (repo.root / p).is_file()
+              and any(m in (repo.root / p).read_bytes() for m in MARKERS)]
+    if marked:
+        raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
+                        hint="Remove them, `git add` the files, then run `graft sync --continue`.")
+    _record(repo, state["pyproject"], entry)
+    commit = repo.commit_merge(state["message"])
+    _clear_state(repo)
+    return commit
+
+
 def abort_sync(*, cwd: Path | None = None) -> SyncReport:
     """Give up a sync stopped on conflicts: back to exactly the state before it began."""
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
     state = _require_state(repo)
+    stopped = repo.merge_head() == state["snapshot"]
+    if not stopped and repo.head() not in (state["pre_head"], state.get("merge_from")):
+        _clear_state(repo)  # never throw away commits made after the merge was concluded
+        raise UserError(f"the merge of {state['label']} was already concluded; nothing to abort.",
+                        hint="Undo it with git (revert or reset) if you need to.")
     rollback(repo, state["pre_head"], state.get("branch"))
     return SyncReport(state["name"], "abort")
 

@@ -160,6 +160,10 @@ class Repo:
         status, out, _ = self.run("rev-parse", "--verify", "-q", f"{rev}^{{{kind}}}", check=False)
         return out.strip() if status == 0 else None
 
+    def parents(self, commit: str) -> list[str]:
+        """The parents of ``commit``, first parent first."""
+        return self.out("rev-list", "--parents", "-n", "1", commit).split()[1:]
+
     def has_object(self, sha: str) -> bool:
         """Whether the object database holds ``sha``."""
         return self.run("cat-file", "-e", sha, check=False)[0] == 0

@@ -433,3 +433,33 @@ def test_state_is_visible_while_stopped(forked: Path) -> None:
     assert not is_sync_in_progress(repo)
     assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
     assert invoke(["sync", "--abort"]).exit_code == 0
+
+
+def test_merge_concluded_with_git_commit(forked: Path) -> None:
+    """Finishing with plain `git commit` records the base too; --abort then refuses to undo it."""
+    app = forked
+    overlap(app)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    (app / "teabag" / "util.py").write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+    git(app, "commit", "-q", "--no-edit")
+    assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
+    build_file_tree(app, {"later.txt": "x\n"})
+    git_commit_all(app, "later work")
+    before = snapshot_state(app)
+    result = invoke(["sync", "--abort"])
+    assert result.exit_code == 1 and "already concluded" in result.output
+    assert snapshot_state(app) == before
+    assert "already up to date" in invoke(["sync", "--ref", "v2.0"]).output
+
+
+def test_step_continue_after_git_commit(forked: Path) -> None:
+    app = forked
+    overlap(app)
+    assert invoke(["sync", "--step", "--ref", "v3.0"]).exit_code == 3
+    (app / "teabag" / "util.py").write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+    git(app, "commit", "-q", "--no-edit")
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 0, result.output
+    assert manifest_at(app).ref == "v3.0"
