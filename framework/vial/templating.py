@@ -71,71 +71,74 @@ class DispatchingJinjaLoader(BaseLoader):
     def __init__(self, app: Vial) -> None:
         self.app = app
 
+    def _owned_loaders(self) -> list[tuple[Scaffold, BaseLoader]]:
+        """``(owner, loader)`` for the app and every blueprint that has a
+        template folder, in lookup order."""
+        owners: list[Scaffold] = [self.app, *self.app.iter_blueprints()]
+        pairs = [(owner, owner.jinja_loader) for owner in owners]
+        return [(owner, found) for owner, found in pairs if found is not None]
+
     def get_source(
         self, environment: BaseEnvironment, template: str
     ) -> tuple[str, str | None, t.Callable[[], bool] | None]:
-        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
-            return self._get_source_explained(environment, template)
-        for _, loader in self._iter_loaders(template):
+        explain = self.app.config["EXPLAIN_TEMPLATE_LOADING"]
+        attempts: list[tuple[BaseLoader, Scaffold, t.Any]] = []
+        first = None
+        for owner, candidate in self._owned_loaders():
             try:
-                return loader.get_source(environment, template)
+                source = candidate.get_source(environment, template)
             except TemplateNotFound:
+                source = None
+            if not explain:
+                if source is not None:
+                    return source
                 continue
-        raise TemplateNotFound(template)
+            # Explaining: keep trying, so duplicates show up in the report.
+            attempts.append((candidate, owner, source))
+            if first is None:
+                first = source
+        if explain:
+            from .debughelpers import explain_template_loading_attempts
 
-    def _get_source_explained(
-        self, environment: BaseEnvironment, template: str
-    ) -> tuple[str, str | None, t.Callable[[], bool] | None]:
-        attempts = []
-        found = None
-        for srcobj, loader in self._iter_loaders(template):
-            try:
-                rv = loader.get_source(environment, template)
-            except TemplateNotFound:
-                rv = None
-            if found is None:
-                found = rv
-            attempts.append((loader, srcobj, rv))
-        from .debughelpers import explain_template_loading_attempts
-
-        explain_template_loading_attempts(self.app, template, attempts)
-        if found is None:
+            explain_template_loading_attempts(self.app, template, attempts)
+        if first is None:
             raise TemplateNotFound(template)
-        return found
-
-    def _iter_loaders(self, template: str) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
-        loader = self.app.jinja_loader
-        if loader is not None:
-            yield self.app, loader
-        for blueprint in self.app.iter_blueprints():
-            loader = blueprint.jinja_loader
-            if loader is not None:
-                yield blueprint, loader
+        return first
 
     def list_templates(self) -> list[str]:
-        names: set[str] = set()
-        loader = self.app.jinja_loader
-        if loader is not None:
-            names.update(loader.list_templates())
-        for blueprint in self.app.iter_blueprints():
-            loader = blueprint.jinja_loader
-            if loader is not None:
-                names.update(loader.list_templates())
-        return list(names)
+        names = {
+            name for _, candidate in self._owned_loaders() for name in candidate.list_templates()
+        }
+        return sorted(names)
+
+
+def _notify(signal: t.Any, app: Vial, template: Template, context: dict[str, t.Any]) -> None:
+    # Checking receivers first keeps unused signals free on the request path.
+    if signal.receivers:
+        signal.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
 
 
 def _render(app: Vial, template: Template, context: dict[str, t.Any]) -> str:
     app.update_template_context(context)
-    if before_render_template.receivers:
-        before_render_template.send(
-            app, _async_wrapper=app.ensure_sync, template=template, context=context
-        )
-    rv = template.render(context)
-    if template_rendered.receivers:
-        template_rendered.send(
-            app, _async_wrapper=app.ensure_sync, template=template, context=context
-        )
-    return rv
+    _notify(before_render_template, app, template, context)
+    html = template.render(context)
+    _notify(template_rendered, app, template, context)
+    return html
+
+
+def _current_app() -> Vial:
+    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+def _named(app: Vial, name_or_list: str | Template | list[str | Template]) -> Template:
+    return app.jinja_env.get_or_select_template(name_or_list)  # type: ignore[no-any-return]
+
+
+def _from_string(app: Vial, source: str) -> Template:
+    env = app.jinja_env
+    if isinstance(env, Environment):
+        return env._template_from_string(source)
+    return env.from_string(source)  # type: ignore[no-any-return]
 
 
 def render_template(
@@ -148,46 +151,31 @@ def render_template(
     Context processors add their values under the names the caller did not
     pass. Needs an app context.
     """
-    app: Vial = current_app._get_current_object()  # type: ignore[attr-defined]
-    template = app.jinja_env.get_or_select_template(template_name_or_list)
-    return _render(app, template, context)
+    app = _current_app()
+    return _render(app, _named(app, template_name_or_list), context)
 
 
 def render_template_string(source: str, **context: t.Any) -> str:
     """Render template source text with ``context``; always autoescaped."""
-    app: Vial = current_app._get_current_object()  # type: ignore[attr-defined]
-    template = _from_string(app, source)
-    return _render(app, template, context)
-
-
-def _from_string(app: Vial, source: str) -> Template:
-    env = app.jinja_env
-    if isinstance(env, Environment):
-        return env._template_from_string(source)
-    return env.from_string(source)
+    app = _current_app()
+    return _render(app, _from_string(app, source), context)
 
 
 def _stream(app: Vial, template: Template, context: dict[str, t.Any]) -> t.Iterator[str]:
     app.update_template_context(context)
-    if before_render_template.receivers:
-        before_render_template.send(
-            app, _async_wrapper=app.ensure_sync, template=template, context=context
-        )
+    _notify(before_render_template, app, template, context)
 
-    def generate() -> t.Iterator[str]:
-        yield from template.generate(context)
-        if template_rendered.receivers:
-            template_rendered.send(
-                app, _async_wrapper=app.ensure_sync, template=template, context=context
-            )
+    def chunks() -> t.Iterator[str]:
+        for piece in template.generate(context):
+            yield piece
+        _notify(template_rendered, app, template, context)
 
-    rv = generate()
-    if request:
-        # Keep the request context alive while the response body streams.
-        from .helpers import stream_with_context
+    if not request:
+        return chunks()
+    # Keep the request context alive while the response body streams.
+    from .helpers import stream_with_context
 
-        rv = stream_with_context(rv)
-    return rv
+    return stream_with_context(chunks())  # type: ignore[no-any-return]
 
 
 def stream_template(
@@ -197,13 +185,11 @@ def stream_template(
     """Like :func:`render_template`, but yield the output in pieces, for a
     streaming response. Inside a request the request context stays available
     until the stream ends."""
-    app: Vial = current_app._get_current_object()  # type: ignore[attr-defined]
-    template = app.jinja_env.get_or_select_template(template_name_or_list)
-    return _stream(app, template, context)
+    app = _current_app()
+    return _stream(app, _named(app, template_name_or_list), context)
 
 
 def stream_template_string(source: str, **context: t.Any) -> t.Iterator[str]:
     """Like :func:`render_template_string`, streamed (see :func:`stream_template`)."""
-    app: Vial = current_app._get_current_object()  # type: ignore[attr-defined]
-    template = _from_string(app, source)
-    return _stream(app, template, context)
+    app = _current_app()
+    return _stream(app, _from_string(app, source), context)
