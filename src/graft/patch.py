@@ -524,6 +524,16 @@ def rename_entry_point_groups(text: str | None, renames: Renames) -> str | None:
     return re.sub(r"^\[([\w.]+)\]", group, text, flags=re.MULTILINE)
 
 
+def _check_wheel_dir(path: Path) -> None:
+    """Refuse an unusable ``--wheel`` directory before anything is committed."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise UserError(f"Cannot write wheels to {path}: {existing} is not a writable directory.",
+                        hint="Give another --wheel OUTDIR.")
+
+
 def patch(
     spec: str,
     *,
@@ -537,6 +547,8 @@ def patch(
     Options are those of :func:`plan_patch`. Nothing is written on ``dry_run``; a wheel is
     built only after the patch is committed (it is built from the committed copy).
     """
+    if wheel_dir is not None:
+        _check_wheel_dir(wheel_dir)
     plan, target, info, extra = plan_patch(spec, **options)
     human = _merge_findings(plan.rendering.findings, extra)
     if dry_run:

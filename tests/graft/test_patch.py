@@ -316,3 +316,13 @@ def test_wheel_moves_entry_points_to_the_target_group(app: Path, installed_greet
         entry_points = archive.read("flask_greeting-1.2.0+vial.dist-info/entry_points.txt").decode()
     assert entry_points == "[vial.commands]\ngreet = flask_greeting.cli:greet\n"
     assert "registers it in [vial.commands] instead" in result.output
+
+
+def test_unusable_wheel_dir_is_refused_before_committing(app: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    before = snapshot_state(app)
+    result = CliRunner().invoke(main, ["patch", str(GREETING), "--wheel", str(blocker / "out")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot write wheels to")
+    assert snapshot_state(app) == before
