@@ -6,28 +6,28 @@ Each non-JSON value is wrapped in a one-key object whose key is a tag such as
 ``" t"``; the leading space keeps the tags out of the way of real keys.
 
 Extensions register their own types by subclassing :class:`JSONTag` and calling
-:meth:`TaggedJSONSerializer.register`::
+:meth:`TaggedJSONSerializer.register`, for example to keep ``Decimal`` exact::
 
-    class TagOrderedDict(JSONTag):
-        __slots__ = ("serializer",)
-        key = " od"
+    class TagDecimal(JSONTag):
+        __slots__ = ()
+        key = " dec"
 
         def check(self, value):
-            return isinstance(value, OrderedDict)
+            return isinstance(value, Decimal)
 
         def to_json(self, value):
-            return [[k, self.serializer.tag(v)] for k, v in value.items()]
+            return str(value)
 
         def to_python(self, value):
-            return OrderedDict(value)
+            return Decimal(value)
 
-    app.session_interface.serializer.register(TagOrderedDict, index=0)
+    app.session_interface.serializer.register(TagDecimal)
 """
 
 from __future__ import annotations
 
+import base64
 import typing as t
-from base64 import b64decode, b64encode
 from datetime import datetime
 from uuid import UUID
 
@@ -70,6 +70,16 @@ class JSONTag:
         return {self.key: self.to_json(value)}
 
 
+class _InstanceTag(JSONTag):
+    """A tag for the instances of one type (``kind``)."""
+
+    __slots__ = ()
+    kind: t.ClassVar[type | tuple[type, ...]] = ()
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, self.kind)
+
+
 class TagDict(JSONTag):
     """A one-key dict whose key looks like a tag.
 
@@ -81,82 +91,71 @@ class TagDict(JSONTag):
     key = " di"
 
     def check(self, value: t.Any) -> bool:
-        return (
-            isinstance(value, dict)
-            and len(value) == 1
-            and next(iter(value)) in self.serializer.tags
-        )
+        if not isinstance(value, dict) or len(value) != 1:
+            return False
+        (only_key,) = value
+        return only_key in self.serializer.tags
 
     def to_json(self, value: t.Any) -> t.Any:
-        (key, item), = value.items()
-        return {f"{key}__": self.serializer.tag(item)}
+        ((inner_key, inner_value),) = value.items()
+        return {inner_key + "__": self.serializer.tag(inner_value)}
 
     def to_python(self, value: t.Any) -> t.Any:
-        (key, item), = value.items()
-        return {key[:-2]: item}
+        ((escaped_key, inner_value),) = value.items()
+        return {escaped_key.removesuffix("__"): inner_value}
 
 
-class PassDict(JSONTag):
+class PassDict(_InstanceTag):
     """Any other dict: keep it, tag its values."""
 
     __slots__ = ()
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, dict)
+    kind = dict
 
     def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return {k: tag(v) for k, v in value.items()}
+        convert = self.serializer.tag
+        return {name: convert(item) for name, item in value.items()}
 
     tag = to_json  # type: ignore[assignment]
 
 
-class TagTuple(JSONTag):
+class TagTuple(_InstanceTag):
     """Tuples come back as tuples, not lists."""
 
     __slots__ = ()
     key = " t"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, tuple)
+    kind = tuple
 
     def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
+        return list(map(self.serializer.tag, value))
 
     def to_python(self, value: t.Any) -> t.Any:
         return tuple(value)
 
 
-class PassList(JSONTag):
+class PassList(_InstanceTag):
     """Lists stay lists; their items are tagged."""
 
     __slots__ = ()
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, list)
+    kind = list
 
     def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
+        return list(map(self.serializer.tag, value))
 
     tag = to_json  # type: ignore[assignment]
 
 
-class TagBytes(JSONTag):
+class TagBytes(_InstanceTag):
     """Bytes as base64 text."""
 
     __slots__ = ()
     key = " b"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, bytes)
+    kind = bytes
 
     def to_json(self, value: t.Any) -> t.Any:
-        return b64encode(value).decode("ascii")
+        return base64.b64encode(value).decode("ascii")
 
     def to_python(self, value: t.Any) -> t.Any:
-        return b64decode(value)
+        return base64.b64decode(value)
 
 
 class TagMarkup(JSONTag):
@@ -169,39 +168,37 @@ class TagMarkup(JSONTag):
     key = " m"
 
     def check(self, value: t.Any) -> bool:
-        return callable(getattr(value, "__html__", None))
+        html = getattr(value, "__html__", None)
+        return callable(html)
 
     def to_json(self, value: t.Any) -> t.Any:
-        return str(value.__html__())
+        html: str = value.__html__()
+        return str(html)
 
     def to_python(self, value: t.Any) -> t.Any:
         return Markup(value)
 
 
-class TagUUID(JSONTag):
+class TagUUID(_InstanceTag):
     """UUIDs as their 32-digit hex form."""
 
     __slots__ = ()
     key = " u"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, UUID)
+    kind = UUID
 
     def to_json(self, value: t.Any) -> t.Any:
         return value.hex
 
     def to_python(self, value: t.Any) -> t.Any:
-        return UUID(value)
+        return UUID(hex=value)
 
 
-class TagDateTime(JSONTag):
+class TagDateTime(_InstanceTag):
     """Datetimes as HTTP dates (whole seconds, UTC)."""
 
     __slots__ = ()
     key = " d"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, datetime)
+    kind = datetime
 
     def to_json(self, value: t.Any) -> t.Any:
         return http_date(value)
@@ -236,7 +233,9 @@ class TaggedJSONSerializer:
 
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
+        """Tags by key, for loading."""
         self.order: list[JSONTag] = []
+        """Tags in the order :meth:`tag` tries them."""
         self._only_default_tags = True
         for tag_class in self.default_tags:
             self.register(tag_class)
@@ -253,16 +252,15 @@ class TaggedJSONSerializer:
         """
         if tag_class not in TaggedJSONSerializer.default_tags:
             self._only_default_tags = False
-        tag = tag_class(self)
-        key = tag.key
-        if key:
-            if not force and key in self.tags:
-                raise KeyError(f"Tag '{key}' is already registered.")
-            self.tags[key] = tag
-        if index is None:
-            self.order.append(tag)
-        else:
-            self.order.insert(index, tag)
+        new_tag = tag_class(self)
+        if new_tag.key:
+            if new_tag.key in self.tags and not force:
+                raise KeyError(
+                    f"Tag {new_tag.key!r} is already registered;"
+                    " pass force=True to replace it."
+                )
+            self.tags[new_tag.key] = new_tag
+        self.order.insert(len(self.order) if index is None else index, new_tag)
 
     def tag(self, value: t.Any) -> t.Any:
         """Convert ``value`` with the first tag that accepts it."""
@@ -270,29 +268,24 @@ class TaggedJSONSerializer:
         # no default tag claims them, so skip the tag checks for them.
         if value.__class__ in _JSON_SCALARS and self._only_default_tags:
             return value
-        for tag in self.order:
-            if tag.check(value):
-                return tag.tag(value)
-        return value
+        claimed = next((rule for rule in self.order if rule.check(value)), None)
+        return value if claimed is None else claimed.tag(value)
 
     def untag(self, value: dict[str, t.Any]) -> t.Any:
         """Undo one tag object; other dicts are returned unchanged."""
-        if len(value) != 1:
-            return value
-        key = next(iter(value))
-        tag = self.tags.get(key)
-        if tag is None:
-            return value
-        return tag.to_python(value[key])
+        if len(value) == 1:
+            ((key, payload),) = value.items()
+            rule = self.tags.get(key)
+            if rule is not None:
+                return rule.to_python(payload)
+        return value
 
     def _untag_scan(self, value: t.Any) -> t.Any:
-        # Inner values first, so a tag's to_python sees Python values.
-        if isinstance(value, dict):
-            scan = self._untag_scan
-            return self.untag({k: scan(v) for k, v in value.items()})
+        # Depth first, so a tag's to_python receives already rebuilt values.
         if isinstance(value, list):
-            scan = self._untag_scan
-            return [scan(item) for item in value]
+            return [self._untag_scan(item) for item in value]
+        if isinstance(value, dict):
+            return self.untag({key: self._untag_scan(item) for key, item in value.items()})
         return value
 
     def dumps(self, value: t.Any) -> str:
