@@ -26,7 +26,9 @@ def _finding_dict(finding: t.Any) -> t.Any:
     to_dict = getattr(finding, "to_dict", None)
     if callable(to_dict):
         return to_dict()
-    return dataclasses.asdict(finding) if dataclasses.is_dataclass(finding) else str(finding)
+    if dataclasses.is_dataclass(finding) and not isinstance(finding, type):
+        return dataclasses.asdict(finding)
+    return str(finding)
 
 
 @dataclass(frozen=True)

@@ -338,8 +338,8 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
         raise SourceError(f"unknown ref {ref or 'HEAD'!r} in git source {source}.",
                           hint=f"Known tags: {', '.join(repo.tags()[-5:]) or 'none'}.")
     everything = repo.ls_tree(commit)
-    package = _git_package(everything, package, source)
-    prefix = "" if package[1] == "" else package[1] + "/"
+    import_name, directory = _git_package(everything, package, source)
+    prefix = "" if directory == "" else directory + "/"
     files: dict[str, bytes] = {}
     for path, sha in everything.items():
         if not path.startswith(prefix):
@@ -353,7 +353,7 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     if prefix:
         _add_licences(files, sorted((p, repo.read_blob(s)) for p, s in everything.items()
                                     if "/" not in p and LICENCE_RE.match(p)))
-    return Upstream("git", source, package[0], commit, ref, files)
+    return Upstream("git", source, import_name, commit, ref, files)
 
 
 def _git_package(everything: t.Mapping[str, str], package: str | None, source: str) -> tuple[str, str]:

@@ -482,8 +482,8 @@ def diff_stats(repo: Repo, old: str, new: str | None = None, prefix: str | None 
             path, new_path, i = names[i + 1], names[i + 2], i + 3
         else:
             path, new_path, i = names[i + 1], None, i + 2
-        added, removed = lines.get(new_path or path, (None, None))
-        stats.append(FileStat(status, path, new_path, added, removed))
+        plus, minus = lines.get(new_path or path, (None, None))
+        stats.append(FileStat(status, path, new_path, plus, minus))
     return stats
 
 
