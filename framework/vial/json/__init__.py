@@ -16,40 +16,46 @@ from .provider import _default
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..wrappers import Response
+    from .provider import JSONProvider
+
+
+def _app_provider() -> JSONProvider | None:
+    # The context variable rather than the proxy: the session serializer goes
+    # through here on every request that reads or writes the session.
+    app_context = _cv_app.get(None)
+    return None if app_context is None else app_context.app.json
 
 
 def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     """Serialize ``obj`` to a JSON string with the app's provider, if any."""
-    # The context variable directly, not the proxy: the session serializer
-    # calls this on every request that writes the session.
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        return ctx.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
-    kwargs.setdefault("default", _default)
-    return _json.dumps(obj, **kwargs)
+    provider = _app_provider()
+    if provider is not None:
+        return provider.dumps(obj, **kwargs)
+    return _json.dumps(obj, **{"default": _default, **kwargs})
 
 
 def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
     """Serialize ``obj`` into the text file ``fp``."""
-    if current_app:
-        current_app.json.dump(obj, fp, **kwargs)
-    else:
-        kwargs.setdefault("default", _default)
-        _json.dump(obj, fp, **kwargs)
+    provider = _app_provider()
+    if provider is not None:
+        provider.dump(obj, fp, **kwargs)
+        return
+    _json.dump(obj, fp, **{"default": _default, **kwargs})
 
 
 def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     """Deserialize JSON text or bytes with the app's provider, if any."""
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        return ctx.app.json.loads(s, **kwargs)
+    provider = _app_provider()
+    if provider is not None:
+        return provider.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
 
 def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
     """Deserialize JSON read from the file ``fp``."""
-    if current_app:
-        return current_app.json.load(fp, **kwargs)
+    provider = _app_provider()
+    if provider is not None:
+        return provider.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
 
 
@@ -62,4 +68,5 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
 
     :raises RuntimeError: no app context is active.
     """
+    # The proxy, so that without an app context the error says how to fix it.
     return current_app.json.response(*args, **kwargs)  # type: ignore[no-any-return]

@@ -47,18 +47,24 @@ class JSONProvider:
 
     def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
         """Deserialize JSON read from the file ``fp``."""
-        return self.loads(fp.read(), **kwargs)
+        content = fp.read()
+        return self.loads(content, **kwargs)
 
     def _prepare_response_obj(
         self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
     ) -> t.Any:
-        if args and kwargs:
-            raise TypeError("app.json.response() takes either args or kwargs, not both")
-        if not args and not kwargs:
-            return None
+        # The name is kept for custom providers that call it from response().
+        if kwargs:
+            if args:
+                raise TypeError(
+                    "app.json.response() accepts positional or keyword arguments,"
+                    " not both (it takes either args or kwargs)."
+                )
+            return kwargs
+        # One value is sent as itself, several as an array, none as null.
         if len(args) == 1:
             return args[0]
-        return args or kwargs
+        return args if args else None
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """Build a JSON response from one value, several values (a list) or
@@ -85,7 +91,8 @@ def _default(o: t.Any) -> t.Any:
     html = getattr(o, "__html__", None)
     if html is not None:
         return str(html())
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+    kind = type(o).__name__
+    raise TypeError(f"Object of type {kind} is not JSON serializable")
 
 
 class DefaultJSONProvider(JSONProvider):
@@ -115,10 +122,13 @@ class DefaultJSONProvider(JSONProvider):
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize with this provider's settings as defaults for ``kwargs``."""
-        kwargs.setdefault("default", self.default)
-        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
-        kwargs.setdefault("sort_keys", self.sort_keys)
-        return json.dumps(obj, **kwargs)
+        options = {
+            "default": self.default,
+            "ensure_ascii": self.ensure_ascii,
+            "sort_keys": self.sort_keys,
+            **kwargs,
+        }
+        return json.dumps(obj, **options)
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """Deserialize with :func:`json.loads`."""
