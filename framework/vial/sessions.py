@@ -236,33 +236,30 @@ class SecureCookieSessionInterface(SessionInterface):
     ) -> URLSafeTimedSerializer:
         # itsdangerous signs with the last key and verifies with all of them.
         keys: list[str | bytes] = [*(fallbacks or ()), secret_key]
+        signing = dict(key_derivation=self.key_derivation, digest_method=self.digest_method)
         return _serializer_class()(
-            keys,
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
+            keys, salt=self.salt, serializer=self.serializer, signer_kwargs=signing
         )
 
     def open_session(self, app: Vial, request: Request) -> SecureCookieSession | None:
         """Verify and load the cookie; a missing, tampered or expired cookie
         gives a new empty session."""
-        s = self.get_signing_serializer(app)
-        if s is None:
+        verifier = self.get_signing_serializer(app)
+        if verifier is None:
             return None
-        val = request.cookies.get(self.get_cookie_name(app))
-        if not val:
-            return self.session_class()
-        from itsdangerous import BadSignature
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        contents = None
+        if cookie:
+            from itsdangerous import BadSignature
 
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data = s.loads(val, max_age=max_age)
-        except BadSignature:
-            return self.session_class()
-        return self.session_class(data)
+            # Cookies older than the permanent lifetime are refused, whatever
+            # Expires the browser was given.
+            oldest = app.permanent_session_lifetime.total_seconds()
+            try:
+                contents = verifier.loads(cookie, max_age=int(oldest))
+            except BadSignature:  # also SignatureExpired
+                contents = None
+        return self.session_class(contents)
 
     def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
         """Write, refresh or delete the cookie as the session requires.
