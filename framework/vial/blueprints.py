@@ -154,15 +154,17 @@ class Blueprint(Scaffold):
         self.deferred_functions: list[DeferredSetupFunction] = []
         """The functions replayed, in order, on each registration."""
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
+        """Nested blueprints and their registration options."""
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_registered_once:
-            raise AssertionError(
-                f"'{f_name}' was called on the blueprint '{self.name}' after it was"
-                " registered on an app. Registrations are replayed when the blueprint is"
-                " registered, so later ones would not be applied. Set the blueprint up"
-                " completely before registering it."
-            )
+        if not self._got_registered_once:
+            return
+        raise AssertionError(
+            f"'{f_name}' was called on the blueprint '{self.name}' after it was"
+            " registered on an app. Registrations are replayed when the blueprint is"
+            " registered, so later ones would not be applied. Set the blueprint up"
+            " completely before registering it."
+        )
 
     @setupmethod
     def record(self, func: DeferredSetupFunction) -> None:

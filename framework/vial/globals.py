@@ -20,39 +20,34 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 _package = __name__.rpartition(".")[0]
 
-_no_app_msg = """\
-Working outside of application context.
+# The first sentences are the well-known ones people search for.
+_no_app_msg = (
+    "Working outside of application context. "
+    "No application context is active, and this needs one (current_app, g, url_for"
+    " without a request...). Push one with 'with app.app_context():', for example"
+    " around code run from a script, a thread or a test."
+)
+_no_req_msg = (
+    "Working outside of request context. "
+    "No request context is active, and this needs one (request, session, flash...)."
+    " Such code belongs in a view function or a request hook; in tests, wrap it in"
+    " 'with app.test_request_context():'."
+)
 
-This typically means that you attempted to use functionality that needed
-the current application. To solve this, set up an application context
-with app.app_context(). See the documentation for more information.\
-"""
 _cv_app: ContextVar[AppContext] = ContextVar(f"{_package}.app_ctx")
-app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_app, unbound_message=_no_app_msg
-)
-current_app: Vial = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "app", unbound_message=_no_app_msg
-)
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "g", unbound_message=_no_app_msg
-)
-
-_no_req_msg = """\
-Working outside of request context.
-
-This typically means that you attempted to use functionality that needed
-an active HTTP request. To solve this, use app.test_request_context() in
-tests, or make sure the code runs inside a view function or a request
-hook. See the documentation for more information.\
-"""
 _cv_request: ContextVar[RequestContext] = ContextVar(f"{_package}.request_ctx")
-request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_request, unbound_message=_no_req_msg
-)
-request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "request", unbound_message=_no_req_msg
-)
-session: SessionMixin = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "session", unbound_message=_no_req_msg
-)
+
+
+def _proxy(var: ContextVar[t.Any], attribute: str | None, message: str) -> t.Any:
+    if attribute is None:
+        return LocalProxy(var, unbound_message=message)
+    return LocalProxy(var, attribute, unbound_message=message)
+
+
+app_ctx: AppContext = _proxy(_cv_app, None, _no_app_msg)
+current_app: Vial = _proxy(_cv_app, "app", _no_app_msg)
+g: _AppCtxGlobals = _proxy(_cv_app, "g", _no_app_msg)
+
+request_ctx: RequestContext = _proxy(_cv_request, None, _no_req_msg)
+request: Request = _proxy(_cv_request, "request", _no_req_msg)
+session: SessionMixin = _proxy(_cv_request, "session", _no_req_msg)

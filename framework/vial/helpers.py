@@ -61,8 +61,8 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
         ctx = _cv_request.get(None)
         if ctx is None:
             raise RuntimeError(
-                "'stream_with_context' can only be used when a request"
-                " context is active, such as in a view function."
+                "'stream_with_context' needs an active request context: call it from a"
+                " view function while building the response."
             )
         with ctx:
             # The first ``next`` below runs up to here, so the context is pushed (nested)
@@ -103,14 +103,8 @@ def url_for(
     **values: t.Any,
 ) -> str:
     """Build a URL for an endpoint; see :meth:`Vial.url_for`."""
-    return current_app.url_for(
-        endpoint,
-        _anchor=_anchor,
-        _method=_method,
-        _scheme=_scheme,
-        _external=_external,
-        **values,
-    )
+    options = {"_anchor": _anchor, "_method": _method, "_scheme": _scheme, "_external": _external}
+    return current_app.url_for(endpoint, **options, **values)
 
 
 def redirect(
@@ -142,9 +136,8 @@ def flash(message: str, category: str = "message") -> None:
     :param category: any string; ``"message"``, ``"error"``, ``"info"`` and ``"warning"``
         are the conventional ones.
     """
-    flashes = session.get("_flashes", [])
-    flashes.append((category, message))
-    session["_flashes"] = flashes
+    # Reassign the list so the session sees a change and is saved.
+    session["_flashes"] = [*session.get("_flashes", ()), (category, message)]
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if message_flashed.receivers:
         message_flashed.send(
@@ -160,10 +153,12 @@ def get_flashed_messages(
     :param with_categories: return ``(category, message)`` pairs instead of messages.
     :param category_filter: keep only these categories.
     """
-    flashes = request_ctx.flashes
-    if flashes is None:
-        flashes = session.pop("_flashes") if "_flashes" in session else []
-        request_ctx.flashes = flashes
+    req_ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    if req_ctx.flashes is None:
+        # Taken out of the session once; later calls in this request reuse the list.
+        # "in" first: reading an absent key must not mark the session modified.
+        req_ctx.flashes = list(session.pop("_flashes") if "_flashes" in session else ())
+    flashes = req_ctx.flashes
     if category_filter:
         flashes = [f for f in flashes if f[0] in category_filter]
     if not with_categories:
@@ -199,18 +194,16 @@ def send_file(
     A relative path is resolved against the app's root path. Never pass a path taken from
     the user: use :func:`send_from_directory` for that.
     """
-    return werkzeug.utils.send_file(  # type: ignore[return-value]
-        **_prepare_send_file_kwargs(
-            path_or_file=path_or_file,
-            mimetype=mimetype,
-            as_attachment=as_attachment,
-            download_name=download_name,
-            conditional=conditional,
-            etag=etag,
-            last_modified=last_modified,
-            max_age=max_age,
-        )
-    )
+    options = {
+        "mimetype": mimetype,
+        "as_attachment": as_attachment,
+        "download_name": download_name,
+        "conditional": conditional,
+        "etag": etag,
+        "last_modified": last_modified,
+        "max_age": max_age,
+    }
+    return werkzeug.utils.send_file(path_or_file, **_prepare_send_file_kwargs(**options))  # type: ignore[return-value]
 
 
 def send_from_directory(
@@ -231,32 +224,35 @@ def send_from_directory(
 def get_root_path(import_name: str) -> str:
     """The folder of a module or package, the base of ``static`` and ``templates``.
 
-    Falls back to the working directory for ``__main__`` without a file (an interactive
-    shell), and raises when an import hook gives no file name (a namespace package).
+    Falls back to the working directory when the module cannot be found (``__main__`` in
+    an interactive shell), and raises when its loader knows no file (a namespace package).
     """
-    mod = sys.modules.get(import_name)
-    if mod is not None and getattr(mod, "__file__", None) is not None:
-        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[arg-type,type-var]
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None)
+    if filename is None:
+        filename = _module_filename(import_name)
+        if filename is None:
+            return os.getcwd()
+    return os.path.dirname(os.path.abspath(filename))
+
+
+def _module_filename(import_name: str) -> str | None:
+    """The file of a module that may not be imported yet, or ``None`` if it is not found."""
     try:
         spec = importlib.util.find_spec(import_name)
-        if spec is None:
-            raise ValueError
     except (ImportError, ValueError):
-        loader = None
-    else:
-        loader = spec.loader
-    if loader is None:
-        return os.getcwd()
-    if hasattr(loader, "get_filename"):
-        filepath = loader.get_filename(import_name)
-    else:
-        __import__(import_name)
-        filepath = getattr(sys.modules[import_name], "__file__", None)
-        if filepath is None:
-            raise RuntimeError(
-                f"No root path can be found for the provided module {import_name!r}. This"
-                " can happen because the module came from an import hook that does not"
-                " provide file name information or because it's a namespace package."
-                " In this case the root path needs to be explicitly provided."
-            )
-    return os.path.dirname(os.path.abspath(filepath))
+        return None
+    if spec is None or spec.loader is None:
+        return None
+    get_filename = getattr(spec.loader, "get_filename", None)
+    if get_filename is not None:
+        return get_filename(import_name)  # type: ignore[no-any-return]
+    module = importlib.import_module(import_name)
+    filename = getattr(module, "__file__", None)
+    if filename is None:
+        raise RuntimeError(
+            f"Cannot find the folder of {import_name!r}: its loader gives no file name"
+            " (a namespace package, or a module from an import hook). Pass root_path"
+            " explicitly."
+        )
+    return filename  # type: ignore[no-any-return]

@@ -24,14 +24,20 @@ __all__ = [
 ]
 
 _signals = Namespace()
+_signal = _signals.signal
 
-template_rendered = _signals.signal("template-rendered")
-before_render_template = _signals.signal("before-render-template")
-request_started = _signals.signal("request-started")
-request_finished = _signals.signal("request-finished")
-request_tearing_down = _signals.signal("request-tearing-down")
-got_request_exception = _signals.signal("got-request-exception")
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-appcontext_pushed = _signals.signal("appcontext-pushed")
-appcontext_popped = _signals.signal("appcontext-popped")
-message_flashed = _signals.signal("message-flashed")
+# Request lifecycle, in the order they are sent.
+request_started = _signal("request-started")
+request_finished = _signal("request-finished")
+request_tearing_down = _signal("request-tearing-down")
+got_request_exception = _signal("got-request-exception")
+
+# App contexts (also pushed for every request).
+appcontext_pushed = _signal("appcontext-pushed")
+appcontext_tearing_down = _signal("appcontext-tearing-down")
+appcontext_popped = _signal("appcontext-popped")
+
+# Templates and flashed messages.
+before_render_template = _signal("before-render-template")
+template_rendered = _signal("template-rendered")
+message_flashed = _signal("message-flashed")

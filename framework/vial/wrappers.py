@@ -44,9 +44,8 @@ class Request(RequestBase):
     #: The exception matching raised, re-raised at dispatch (404, 405, redirects...).
     routing_exception: HTTPException | None = None
 
-    _max_content_length: int | None = None
-    _max_form_memory_size: int | None = None
-    _max_form_parts: int | None = None
+    # Limits set on this request; None means "ask the app's config".
+    _max_content_length = _max_form_memory_size = _max_form_parts = None
 
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]
@@ -100,10 +99,8 @@ class Request(RequestBase):
     @property
     def blueprint(self) -> str | None:
         """The registered name of the blueprint the endpoint belongs to (dotted when nested)."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
+        name, dot, _ = (self.endpoint or "").rpartition(".")
+        return name if dot else None
 
     @property
     def blueprints(self) -> list[str]:
