@@ -135,9 +135,12 @@ def recorded_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] 
     upstream = sources.locate(entry.source, root=root, ref=ref, package=entry.package,
                               search_path=search_path, kind=entry.source_kind)
     if upstream.tree != entry.upstream_tree:
+        found = (f"its files differ from those recorded (digest {upstream.tree[:10]}, "
+                 f"recorded {entry.upstream_tree[:10]})" if upstream.revision == entry.revision
+                 else f"found {upstream.label}")
         raise SourceError(
             f"{entry.source} no longer provides {entry.package} {entry.revision} as recorded "
-            f"(found {upstream.label}).",
+            f"({found}).",
             hint="Install or check out the recorded revision (or pass --search-path) and retry.",
         )
     return upstream

@@ -241,12 +241,14 @@ def test_dry_run_renders_the_plan(forked: Path) -> None:
     app = forked
     overlap(app)
     before = snapshot_state(app)
+    objects = git(app, "count-objects", "-v")
     result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge kettle v2.0" in result.output
     assert "upstream added: teabag/extra.py" in result.output
     assert "    teabag/util.py" in result.output  # changed on both sides
     assert snapshot_state(app) == before
+    assert git(app, "count-objects", "-v") == objects  # not even loose objects
     plan = plan_sync(cwd=app, ref="v2.0")
     assert [t_.entry.ref for t_ in plan.targets] == ["v2.0"] and not plan.relink
 
@@ -463,3 +465,24 @@ def test_step_continue_after_git_commit(forked: Path) -> None:
     result = invoke(["sync", "--continue"])
     assert result.exit_code == 0, result.output
     assert manifest_at(app).ref == "v3.0"
+
+
+def test_base_that_cannot_be_rebuilt_is_refused(upstream: Path, app_repo: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A squashed history, a pruned snapshot, and a directory source that moved on."""
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", "--branch", "v1.0", str(upstream), str(work))
+    shutil.rmtree(work / ".git")
+    monkeypatch.chdir(app_repo)
+    fork(str(work), "teabag")
+    git(app_repo, "checkout", "-q", "--orphan", "squashed")
+    git(app_repo, "commit", "-q", "-m", "squashed")
+    git(app_repo, "branch", "-q", "-D", "main")
+    git(app_repo, "reflog", "expire", "--expire=now", "--all")
+    git(app_repo, "gc", "-q", "--prune=now")
+    edit(work / "kettle" / "core.py", "return minutes * 60", "return minutes * 61")
+    before = snapshot_state(app_repo)
+    result = invoke(["sync"])
+    assert result.exit_code == 1
+    assert "its files differ from those recorded" in result.output
+    assert snapshot_state(app_repo) == before
