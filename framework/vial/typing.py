@@ -10,7 +10,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import Headers  # noqa: F401
     from werkzeug.sansio.response import Response  # noqa: F401
 
-# The possible types that are directly convertible or are a Response object.
+# What a view may return as the body: a response, text, JSON data or a stream of chunks.
 ResponseValue = t.Union[
     "Response",
     str,
@@ -23,17 +23,18 @@ ResponseValue = t.Union[
     cabc.AsyncIterable[bytes],
 ]
 
-# The possible types of an individual HTTP header.
+# One header's value: a string, or several values for a repeated header.
 HeaderValue = t.Union[str, t.List[str], t.Tuple[str, ...]]
 
-# The possible types for an HTTP header collection.
+# Headers in a view's return tuple: a Headers object, a mapping or (name, value) pairs.
 HeadersValue = t.Union[
     "Headers",
     t.Mapping[str, HeaderValue],
     t.Sequence[t.Tuple[str, HeaderValue]],
 ]
 
-# The possible types returned by a view.
+# Everything a view may return: a body alone, a tuple with status and/or headers, or a
+# WSGI application to call.
 ResponseReturnValue = t.Union[
     ResponseValue,
     t.Tuple[ResponseValue, HeadersValue],
@@ -45,28 +46,23 @@ ResponseReturnValue = t.Union[
 ResponseClass = t.TypeVar("ResponseClass", bound="Response")
 
 AppOrBlueprintKey = t.Optional[str]  # None means the app itself.
-AfterRequestCallable = t.Union[
-    t.Callable[[ResponseClass], ResponseClass],
-    t.Callable[[ResponseClass], t.Awaitable[ResponseClass]],
-]
-BeforeFirstRequestCallable = t.Union[
-    t.Callable[[], None], t.Callable[[], t.Awaitable[None]]
-]
-BeforeRequestCallable = t.Union[
-    t.Callable[[], t.Optional[ResponseReturnValue]],
-    t.Callable[[], t.Awaitable[t.Optional[ResponseReturnValue]]],
-]
+
+_T = t.TypeVar("_T")
+_SyncOrAsync = t.Union[_T, t.Awaitable[_T]]
+"""A callback's result: the value itself, or an awaitable of it from an ``async def``.
+
+Views, hooks and error handlers may all be coroutine functions (``app.ensure_sync`` runs
+them), so each callback type below returns ``_SyncOrAsync[...]`` of its value.
+"""
+
+AfterRequestCallable = t.Callable[[ResponseClass], _SyncOrAsync[ResponseClass]]
+BeforeFirstRequestCallable = t.Callable[[], _SyncOrAsync[None]]
+BeforeRequestCallable = t.Callable[[], _SyncOrAsync[t.Optional[ResponseReturnValue]]]
 ShellContextProcessorCallable = t.Callable[[], t.Dict[str, t.Any]]
-TeardownCallable = t.Union[
-    t.Callable[[t.Optional[BaseException]], None],
-    t.Callable[[t.Optional[BaseException]], t.Awaitable[None]],
-]
-TemplateContextProcessorCallable = t.Union[
-    t.Callable[[], t.Dict[str, t.Any]],
-    t.Callable[[], t.Awaitable[t.Dict[str, t.Any]]],
-]
-TemplateFilterCallable = t.Callable[..., t.Any]
-TemplateGlobalCallable = t.Callable[..., t.Any]
+TeardownCallable = t.Callable[[t.Optional[BaseException]], _SyncOrAsync[None]]
+TemplateContextProcessorCallable = t.Callable[[], _SyncOrAsync[t.Dict[str, t.Any]]]
+# Jinja calls filters, globals and tests synchronously with what the template passes.
+TemplateFilterCallable = TemplateGlobalCallable = t.Callable[..., t.Any]
 TemplateTestCallable = t.Callable[..., bool]
 URLDefaultCallable = t.Callable[[str, t.Dict[str, t.Any]], None]
 URLValuePreprocessorCallable = t.Callable[
@@ -74,12 +70,6 @@ URLValuePreprocessorCallable = t.Callable[
 ]
 
 # Error handlers take the exception; the bound is loose so handlers for a subclass type-check.
-ErrorHandlerCallable = t.Union[
-    t.Callable[[t.Any], ResponseReturnValue],
-    t.Callable[[t.Any], t.Awaitable[ResponseReturnValue]],
-]
+ErrorHandlerCallable = t.Callable[[t.Any], _SyncOrAsync[ResponseReturnValue]]
 
-RouteCallable = t.Union[
-    t.Callable[..., ResponseReturnValue],
-    t.Callable[..., t.Awaitable[ResponseReturnValue]],
-]
+RouteCallable = t.Callable[..., _SyncOrAsync[ResponseReturnValue]]
