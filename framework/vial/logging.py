@@ -1,7 +1,7 @@
 """The app's logger: named after the app, with a handler that writes to ``wsgi.errors``.
 
-Configure logging (``logging.dictConfig``) before the app's ``logger`` is first used and
-the default handler is not added.
+Configure logging (``logging.config.dictConfig``) before ``app.logger`` is first used and
+the default handler is left out.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 
 def _errors_stream() -> t.TextIO:
-    ctx = _cv_request.get(None)
-    if ctx is not None:
-        return ctx.request.environ["wsgi.errors"]  # type: ignore[no-any-return]
-    return sys.stderr
+    req_ctx = _cv_request.get(None)
+    if req_ctx is None:
+        return sys.stderr
+    return req_ctx.request.environ["wsgi.errors"]  # type: ignore[no-any-return]
 
 
 wsgi_errors_stream: t.TextIO = LocalProxy(_errors_stream)  # type: ignore[assignment]
@@ -30,30 +30,29 @@ wsgi_errors_stream: t.TextIO = LocalProxy(_errors_stream)  # type: ignore[assign
 
 
 def has_level_handler(logger: logging.Logger) -> bool:
-    """Whether some handler up the hierarchy would emit records at the logger's level."""
+    """Whether a handler up the logger's hierarchy would emit its records."""
     level = logger.getEffectiveLevel()
-    current: logging.Logger | None = logger
-    while current:
-        if any(handler.level <= level for handler in current.handlers):
+    node: logging.Logger | None = logger
+    while node is not None:
+        if any(h.level <= level for h in node.handlers):
             return True
-        if not current.propagate:
-            break
-        current = current.parent
+        node = node.parent if node.propagate else None
     return False
 
 
+# The documented default: "[time] LEVEL in module: message".
+_FORMAT = "[%(asctime)s] %(levelname)s" + " in %(module)s: %(message)s"
+
 default_handler = logging.StreamHandler(wsgi_errors_stream)
 """Added to the app's logger when nothing else would show its records."""
-default_handler.setFormatter(
-    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
-)
+default_handler.setFormatter(logging.Formatter(_FORMAT))
 
 
 def create_logger(app: Vial) -> logging.Logger:
-    """Get the logger named after the app; in debug mode lower it to DEBUG if unset."""
-    logger = logging.getLogger(app.name)
-    if app.debug and not logger.level:
-        logger.setLevel(logging.DEBUG)
-    if not has_level_handler(logger):
-        logger.addHandler(default_handler)
-    return logger
+    """The logger named after the app; in debug mode it logs DEBUG unless a level is set."""
+    app_logger = logging.getLogger(app.name)
+    if app.debug and app_logger.level == logging.NOTSET:
+        app_logger.setLevel(logging.DEBUG)
+    if not has_level_handler(app_logger):
+        app_logger.addHandler(default_handler)
+    return app_logger
