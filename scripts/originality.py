@@ -1,0 +1,192 @@
+"""Find text in vial's source that stands verbatim in the installed Flask's source.
+
+vial must be our own implementation of Flask's documented API. Public signatures have to
+match (same names and parameters), so signature lines are never counted; neither are lines
+any implementation must contain (imports, short statements, Flask's documented config
+defaults). What is counted:
+
+* a *run*: three or more consecutive non-trivial lines of a vial file that also stand
+  consecutively in one Flask file (copied bodies);
+* a *text* line: a comment, docstring or string literal line longer than 50 characters that
+  is identical to a Flask line (copied messages, docstrings and comments).
+
+``python scripts/originality.py [DIR] [--all]`` prints ``file:line: kind: text`` for each
+finding (``--all`` also lists every single identical line of 30+ characters, the old, noisy
+view) and exits 1 when there are findings. ``tests/vial/test_originality.py`` runs the same
+scan.
+"""
+
+from __future__ import annotations
+
+import io
+import pathlib
+import re
+import sys
+import tokenize
+import typing as t
+from dataclasses import dataclass
+
+RUN_LENGTH = 3
+"""How many consecutive shared non-trivial lines make a run."""
+
+TEXT_LENGTH = 50
+"""Comments, docstrings and messages longer than this must not be shared."""
+
+SHORT = 20
+"""Statements shorter than this (``return rv``, ``else:``, ``raise``) are too common to count."""
+
+SIGNATURE = re.compile(
+    r"^(def |async def |class |T_|[A-Za-z_]+ = t\.TypeVar|self, |\)|@|[a-z_]+: [^=]*[,)]?$"
+    r"|\*\*?[a-z_]+: .*,$|[a-z_]+: .* = .*,$|\"T_[a-z_]+\", bound=|[a-z_]+: [^=]+, [a-z_]+: )"
+)
+"""Signature lines: the public API fixes them (def/class lines, parameters, decorators)."""
+
+TRIVIAL = re.compile(
+    r"^(from \S+ import |import |if t\.TYPE_CHECKING|[\])}]+[,:]?"
+    r"|\"[A-Z_]+\": [^,]*,$"  # a documented config default in the default_config table
+    r"|__all__|\"\"\"$|'''$|#\s*(type|noqa|pragma)\b)"
+)
+"""Lines any implementation of the same API contains."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One shared line: where it is in vial, and why it counts."""
+
+    path: pathlib.Path
+    line: int
+    kind: str  # "run" or "text"
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.kind}: {self.text}"
+
+
+def _normalise(line: str) -> str:
+    """Compare code modulo indentation and inner spacing."""
+    return " ".join(line.split())
+
+
+def is_trivial(text: str) -> bool:
+    """True for a normalised line that cannot show copying on its own."""
+    return len(text) < SHORT or bool(SIGNATURE.match(text) or TRIVIAL.match(text))
+
+
+def text_lines(source: str) -> set[int]:
+    """Numbers of the lines that hold comments or string literals (docstrings, messages)."""
+    found: set[int] = set()
+    lines = source.splitlines()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            first, last = token.start[0], token.end[0]
+            if token.type == tokenize.COMMENT and lines[first - 1].lstrip().startswith("#"):
+                found.add(first)  # a comment line, not a trailing "# type: ignore"
+            elif token.type == tokenize.STRING:
+                # Every line a multi-line string spans; a one-line string only when it
+                # opens the line (a message continuation) or is long enough to be prose.
+                if last > first or lines[first - 1].lstrip()[:3].lstrip("rbfRBF")[:1] in "\"'":
+                    found.update(range(first, last + 1))
+                elif len(token.string) > 40:
+                    found.add(first)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _significant(source: str) -> list[tuple[int, str]]:
+    """The non-trivial lines of a file, numbered, in order."""
+    rows = []
+    for number, line in enumerate(source.splitlines(), 1):
+        text = _normalise(line)
+        if text and not is_trivial(text):
+            rows.append((number, text))
+    return rows
+
+
+@dataclass
+class Reference:
+    """What the scan compares against: every line and every run of one source tree."""
+
+    lines: set[str]
+    runs: set[tuple[str, ...]]
+
+    @classmethod
+    def from_tree(cls, root: pathlib.Path) -> Reference:
+        lines: set[str] = set()
+        runs: set[tuple[str, ...]] = set()
+        for path in sorted(root.rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            lines.update(_normalise(line) for line in source.splitlines())
+            texts = [text for _, text in _significant(source)]
+            runs.update(
+                tuple(texts[i : i + RUN_LENGTH]) for i in range(len(texts) - RUN_LENGTH + 1)
+            )
+        return cls(lines, runs)
+
+
+def flask_root() -> pathlib.Path:
+    """The installed Flask package (a test dependency; vial never imports it)."""
+    import flask
+
+    return pathlib.Path(flask.__file__).parent
+
+
+def scan_source(path: pathlib.Path, source: str, reference: Reference) -> list[Finding]:
+    """The runs and the text lines of one vial file that Flask's source also has."""
+    flagged: dict[int, Finding] = {}
+    rows = _significant(source)
+    for i in range(len(rows) - RUN_LENGTH + 1):
+        window = rows[i : i + RUN_LENGTH]
+        if tuple(text for _, text in window) in reference.runs:
+            for number, text in window:
+                flagged.setdefault(number, Finding(path, number, "run", text))
+    strings = text_lines(source)
+    for number, line in enumerate(source.splitlines(), 1):
+        text = _normalise(line)
+        if (
+            number in strings
+            and len(text) > TEXT_LENGTH
+            and not SIGNATURE.match(text)
+            and text in reference.lines
+        ):
+            flagged.setdefault(number, Finding(path, number, "text", text))
+    return [flagged[number] for number in sorted(flagged)]
+
+
+def scan_tree(package_dir: pathlib.Path, reference: Reference | None = None) -> list[Finding]:
+    """Scan every module of a package against Flask (or another reference)."""
+    reference = reference or Reference.from_tree(flask_root())
+    findings: list[Finding] = []
+    for path in sorted(package_dir.rglob("*.py")):
+        findings.extend(scan_source(path, path.read_text(encoding="utf-8"), reference))
+    return findings
+
+
+def identical_lines(package_dir: pathlib.Path, minimum: int = 30) -> t.Iterator[Finding]:
+    """Every single line shared with Flask (signatures excluded): the noisy, broad view."""
+    known = Reference.from_tree(flask_root()).lines
+    for path in sorted(package_dir.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            text = _normalise(line)
+            if len(text) >= minimum and text in known and not SIGNATURE.match(text):
+                yield Finding(path, number, "line", text)
+
+
+def main(argv: list[str]) -> int:
+    broad = "--all" in argv
+    args = [arg for arg in argv if arg != "--all"]
+    target = pathlib.Path(args[0] if args else "framework/vial")
+    findings = list(identical_lines(target)) if broad else scan_tree(target)
+    for finding in findings:
+        print(finding)
+    counts: dict[pathlib.Path, int] = {}
+    for finding in findings:
+        counts[finding.path] = counts.get(finding.path, 0) + 1
+    for path, count in sorted(counts.items(), key=lambda item: -item[1]):
+        print(f"{count:5} {path}", file=sys.stderr)
+    print(f"{len(findings)} findings", file=sys.stderr)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
