@@ -486,3 +486,17 @@ def test_base_that_cannot_be_rebuilt_is_refused(upstream: Path, app_repo: Path, 
     assert result.exit_code == 1
     assert "its files differ from those recorded" in result.output
     assert snapshot_state(app_repo) == before
+
+
+def test_unchanged_upstream_files_are_not_rewritten_again(forked: Path, tmp_path: Path) -> None:
+    app = forked
+    assert sync(ref="v2.0", cwd=app).status == "merged"
+    # v3.0 changes __init__.py and core.py only: the other files reuse earlier rewrites.
+    plan = plan_sync(cwd=app, ref="v3.0")
+    assert plan.targets[0].rendering.rewritten == 2
+    # A fresh clone has no cache: it rewrites every file naming kettle, to the same tree.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(app), str(clone))
+    cold = plan_sync(cwd=clone, ref="v3.0")
+    assert cold.targets[0].rendering.rewritten > 2
+    assert cold.targets[0].rendering.tree == plan.targets[0].rendering.tree
