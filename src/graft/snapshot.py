@@ -157,6 +157,7 @@ def render(
                 if rel not in files and not any(x.startswith(rel + ":") for x in failures):
                     files[rel] = raw_ids[rel]  # the rewriter passed over it
                     pending[raw_ids[rel]] = todo[rel]
+                    learned[_key(raw_ids[rel], rel)] = raw_ids[rel]
             if failures:
                 raise RewriteError(
                     f"cannot rewrite {len(failures)} file(s) of {upstream.label}: {failures[0]}",
