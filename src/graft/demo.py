@@ -115,19 +115,19 @@ class Story:
 
     def step(self, title: str) -> None:
         self.number += 1
-        self._out("")
-        self._out(f"{self.number}. {title}", fg="cyan", bold=True)
+        self.say("")
+        self.say(f"{self.number}. {title}", fg="cyan", bold=True)
 
     def ok(self, text: str) -> None:
-        self._out(f"   ✓ {text}", fg="green")
+        self.say(f"   ✓ {text}", fg="green")
 
     def info(self, text: str) -> None:
-        self._out(f"     {text}")
+        self.say(f"     {text}")
 
     def note(self, text: str) -> None:
-        self._out(f"     {text}", dim=True)
+        self.say(f"     {text}", dim=True)
 
-    def _out(self, text: str, **style: t.Any) -> None:
+    def say(self, text: str, **style: t.Any) -> None:
         if self.echo:
             click.secho(text, **style)
 
@@ -289,6 +289,8 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     check_target(root)
     story = Story(echo)
     result = DemoResult(root)
+    story.say("graft demo: fork vial into an app, patch an extension, serve requests, "
+               "then merge a new upstream release into the changed fork.", bold=True)
 
     story.step(f"Create a demo app: a git repository in {directory}")
     root.mkdir(parents=True, exist_ok=True)
@@ -354,8 +356,8 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     story.ok(f"{FORK_NAME}.__version__ == {result.second.version!r}; "
              f"your {LOCAL_MARK.split(' =')[0]} == {result.second.local!r}")
 
-    story._out("")
-    story._out("Done. Look around:", bold=True)
+    story.say("")
+    story.say("Done. Look around:", bold=True)
     story.info(f"cd {directory} && git log --oneline --graph --all")
     story.info("graft --help        the commands; docs/tutorial.md walks through each one")
     return result
