@@ -390,6 +390,8 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     }
     _write_state(repo, state)
     snapshot.checkpoint("state")
+    if repo.out("config", "--get", "rerere.enabled", check=False).strip() != "true":
+        repo.set_config("rerere.enabled", "true")  # so a plain `git commit` records resolutions
     repo.merge(snap, message)
     snapshot.checkpoint("merged")
     _record(repo, plan.pyproject, entry)

@@ -209,6 +209,7 @@ def test_sync_in_a_fresh_clone(forked: Path, tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 0, result.output
     assert "reconnected" not in result.output and "rebuilt" not in result.output
     assert "pour(cup).upper()  # mine" in (clone / "teabag" / "core.py").read_text()
+    assert git(clone, "config", "rerere.enabled").strip() == "true"  # config is not cloned
 
 
 @pytest.mark.parametrize("prune", [False, True], ids=["unreachable", "pruned"])
