@@ -345,7 +345,7 @@ class AppGroup(click.Group):
     """A click group whose commands run in the app context by default; pass
     ``with_appcontext=False`` to a command to opt out."""
 
-    def command(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # type: ignore[override]
+    def command(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         """Like :meth:`click.Group.command`, wrapping the callback with
         :func:`with_appcontext`. Works with and without parentheses."""
         if len(args) == 1 and callable(args[0]) and not kwargs:
@@ -358,7 +358,7 @@ class AppGroup(click.Group):
 
         return decorator
 
-    def group(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # type: ignore[override]
+    def group(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         """Like :meth:`click.Group.group`, making an :class:`AppGroup`."""
         kwargs.setdefault("cls", AppGroup)
         return super().group(*args, **kwargs)
@@ -388,7 +388,7 @@ _app_option = click.Option(
 def _set_debug(ctx: click.Context, param: click.Option, value: bool) -> bool | None:
     # Only an explicit flag or env var sets the variable; the default must
     # not override what the app configured itself.
-    source = ctx.get_parameter_source(param.name)  # type: ignore[arg-type]
+    source = ctx.get_parameter_source(param.name)
     if source is None or source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
         return None
     os.environ[f"{_PREFIX}_DEBUG"] = "1" if value else "0"
@@ -588,7 +588,13 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
         click.echo(" * Debug mode: " + ("on" if debug else "off"))
 
 
-class CertParamType(click.ParamType):
+if t.TYPE_CHECKING:  # pragma: no cover
+    _ParamTypeBase = click.ParamType[t.Any]
+else:  # click before 8.2 has no type parameter
+    _ParamTypeBase = click.ParamType
+
+
+class CertParamType(_ParamTypeBase):
     """``--cert``: a certificate file, ``adhoc``, or an import path to an
     ``ssl.SSLContext``."""
 

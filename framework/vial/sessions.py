@@ -93,7 +93,7 @@ class NullSession(SecureCookieSession):
             " config key) to something unique and secret."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
     del _fail
 
 
@@ -235,7 +235,7 @@ class SecureCookieSessionInterface(SessionInterface):
         self, secret_key: str | bytes, fallbacks: t.Iterable[str | bytes] | None
     ) -> URLSafeTimedSerializer:
         # itsdangerous signs with the last key and verifies with all of them.
-        keys: list[str | bytes] = [*(fallbacks or ()), secret_key]
+        keys: list[t.Any] = [*(fallbacks or ()), secret_key]
         signing = dict(key_derivation=self.key_derivation, digest_method=self.digest_method)
         return _serializer_class()(
             keys, salt=self.salt, serializer=self.serializer, signer_kwargs=signing
@@ -335,7 +335,7 @@ def _serializer_class() -> type[URLSafeTimedSerializer]:
     if _SERIALIZER_CLASS is not None:
         return _SERIALIZER_CLASS
 
-    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+    from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
 
     class KeyCachingSigner(TimestampSigner):
         def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
@@ -352,15 +352,15 @@ def _serializer_class() -> type[URLSafeTimedSerializer]:
     class SignerCachingSerializer(URLSafeTimedSerializer):
         default_signer = KeyCachingSigner
 
-        def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
-            cache: dict[t.Any, TimestampSigner] = self.__dict__.setdefault("_signers", {})
+        def make_signer(self, salt: str | bytes | None = None) -> Signer:
+            cache: dict[t.Any, Signer] = self.__dict__.setdefault("_signers", {})
             try:
                 return cache[salt]
             except KeyError:
                 pass
             if len(cache) >= _PER_OBJECT_CACHE_SIZE:
                 cache.clear()
-            signer = cache[salt] = super().make_signer(salt)  # type: ignore[assignment]
+            signer = cache[salt] = super().make_signer(salt)
             return signer
 
     _SERIALIZER_CLASS = SignerCachingSerializer

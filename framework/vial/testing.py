@@ -74,7 +74,7 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
 
     def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``json=`` data with the app's provider."""
-        return self.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
+        return self.app.json.dumps(obj, **kwargs)
 
 
 @functools.lru_cache(maxsize=None)
@@ -152,7 +152,7 @@ class VialClient(Client):
     def _environ_with_base(self, overrides: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """The client's base environ updated with ``overrides``; inside a
         ``with`` block, plus the hook through which the app reports contexts."""
-        environ = dict(self.environ_base)
+        environ: dict[str, t.Any] = dict(self.environ_base)
         environ.update(overrides)
         if self.preserve_context:
             environ[_PRESERVE_KEY] = self._reported_contexts.append

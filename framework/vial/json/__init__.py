@@ -69,4 +69,4 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     :raises RuntimeError: no app context is active.
     """
     # The proxy, so that without an app context the error says how to fix it.
-    return current_app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    return current_app.json.response(*args, **kwargs)

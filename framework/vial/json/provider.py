@@ -17,9 +17,8 @@ from datetime import date
 from werkzeug.http import http_date
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from werkzeug.sansio.response import Response
-
     from ..app import Vial
+    from ..wrappers import Response
 
 
 class JSONProvider:
@@ -31,7 +30,7 @@ class JSONProvider:
 
     def __init__(self, app: Vial) -> None:
         # A proxy, so the provider does not keep its app alive.
-        self._app: Vial = weakref.proxy(app)
+        self._app: Vial = t.cast("Vial", weakref.proxy(app))
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``obj`` to a JSON string."""
@@ -103,7 +102,7 @@ class DefaultJSONProvider(JSONProvider):
     its HTML text. Set the attributes below on the class or on ``app.json``.
     """
 
-    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)  # type: ignore[assignment]
+    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
     """Called for values ``json`` cannot serialize; raise ``TypeError`` to refuse."""
 
     ensure_ascii = True

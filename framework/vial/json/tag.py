@@ -115,7 +115,7 @@ class PassDict(_InstanceTag):
         convert = self.serializer.tag
         return {name: convert(item) for name, item in value.items()}
 
-    tag = to_json  # type: ignore[assignment]
+    tag = to_json
 
 
 class TagTuple(_InstanceTag):
@@ -141,7 +141,7 @@ class PassList(_InstanceTag):
     def to_json(self, value: t.Any) -> t.Any:
         return list(map(self.serializer.tag, value))
 
-    tag = to_json  # type: ignore[assignment]
+    tag = to_json
 
 
 class TagBytes(_InstanceTag):
