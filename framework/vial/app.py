@@ -795,13 +795,14 @@ class Vial(Scaffold):
         """Run ``after_this_request`` functions, then ``after_request`` (innermost
         blueprint first, each list in reverse), then save the session."""
         ctx = _cv_request.get()
-        scopes = (*_request_blueprints(ctx.request), None)
-        hooks = chain(
-            ctx._after_request_functions,
-            _in_scopes(self.after_request_funcs, scopes, reverse=True),
-        )
-        for hook in hooks:
-            response = self.ensure_sync(hook)(response)
+        if ctx._after_request_functions or self.after_request_funcs:
+            scopes = (*_request_blueprints(ctx.request), None)
+            hooks = chain(
+                ctx._after_request_functions,
+                _in_scopes(self.after_request_funcs, scopes, reverse=True),
+            )
+            for hook in hooks:
+                response = self.ensure_sync(hook)(response)
         sess = ctx._session
         if sess is None:
             # Not opened during the request. Our cookie interface would only act on a
