@@ -31,6 +31,7 @@ def no_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_demo_tells_the_whole_cycle(tmp_path: Path, no_identity: None) -> None:
+    (tmp_path / "demo-app").mkdir()  # an empty DIR is fine; the default DIR is ./demo-app
     proc = subprocess.run([sys.executable, "-m", "graft", "demo"], cwd=tmp_path,
                           capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
@@ -66,20 +67,6 @@ def test_demo_tells_the_whole_cycle(tmp_path: Path, no_identity: None) -> None:
     assert "# keep this comment: graft must not touch it" in manifest
     # A fresh machine's git had no identity: the demo gave its repository one.
     assert git(app, "config", "user.name").strip() == "graft demo"
-
-
-def test_demo_accepts_an_empty_existing_dir(tmp_path: Path) -> None:
-    from graft.demo import run_demo
-
-    target = tmp_path / "empty"
-    target.mkdir()
-    result = run_demo(target, echo=False)
-    assert result.sync_status == "merged"
-    assert result.first is not None and result.second is not None
-    assert result.first.loaded("vial") == [] and result.first.loaded("flask") == []
-    assert "acme_web.health" in result.second.modules
-    assert [status for _, status, _ in result.first.responses] == [200, 200, 200]
-    assert len(result.merge_commit) == 40
 
 
 @pytest.mark.parametrize("kind", ["non-empty dir", "file"])
