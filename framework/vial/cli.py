@@ -24,7 +24,7 @@ from operator import itemgetter
 import click
 from click.core import ParameterSource
 
-from .globals import current_app
+from .globals import _cv_app, current_app
 from .helpers import get_debug_flag, get_load_dotenv
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -286,32 +286,33 @@ class ScriptInfo:
 
         :raises NoAppError: it cannot be found.
         """
-        if self._loaded_app is not None:
-            return self._loaded_app
+        if self._loaded_app is None:
+            found = self._find_app()
+            if self.set_debug_flag:
+                found.debug = get_debug_flag()
+            self._loaded_app = found
+        return self._loaded_app
 
-        app: Vial | None = None
+    def _find_app(self) -> Vial:
+        made: Vial | None = None
         if self.create_app is not None:
-            app = self.create_app()
+            made = self.create_app()
         elif self.app_import_path:
             path, name = _split_import_path(self.app_import_path)
-            app = locate_app(prepare_import(path), name)
+            made = locate_app(prepare_import(path), name)
         else:
-            for path in ("wsgi.py", "app.py"):
-                app = locate_app(prepare_import(path), None, raise_if_not_found=False)
-                if app is not None:
+            for default_file in ("wsgi.py", "app.py"):
+                module_name = prepare_import(default_file)
+                made = locate_app(module_name, None, raise_if_not_found=False)
+                if made is not None:
                     break
-
-        if app is None:
+        if made is None:
             raise NoAppError(
                 f"No {_app_class().__name__} application to load: name it with"
                 f" '{_PACKAGE} --app module:name' or {_PREFIX}_APP, or define it in 'wsgi.py'"
                 " or 'app.py' in the current directory."
             )
-
-        if self.set_debug_flag:
-            app.debug = get_debug_flag()
-        self._loaded_app = app
-        return app
+        return made
 
 
 def _split_import_path(import_path: str) -> tuple[str, str | None]:
@@ -479,32 +480,35 @@ class VialGroup(AppGroup):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         self._load_plugin_commands()
-        rv = super().get_command(ctx, name)
-        if rv is not None:
-            return rv
-        info = ctx.ensure_object(ScriptInfo)
+        own = super().get_command(ctx, name)
+        if own is not None:
+            return own
         try:
-            app = info.load_app()
-        except NoAppError as e:
-            click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppError as problem:
+            _print_error(f"Error: {problem.format_message()}")
             return None
-        # The app's commands may need its context while they are looked up.
-        if not current_app or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        active = _cv_app.get(None)
+        if active is None or active.app is not app:
+            # The app's commands may need its context while click resolves them.
             ctx.with_resource(app.app_context())
-        return app.cli.get_command(ctx, name)  # type: ignore[no-any-return]
+        found: click.Command | None = app.cli.get_command(ctx, name)
+        return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
-        rv = set(super().list_commands(ctx))
-        info = ctx.ensure_object(ScriptInfo)
-        # Help must still work when the app cannot be loaded: show why.
+        names = set(super().list_commands(ctx))
+        # Help must still work when the app cannot be loaded: say why it is
+        # missing, then list the built-in commands.
         try:
-            rv.update(info.load_app().cli.list_commands(ctx))
-        except NoAppError as e:
-            click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppError as problem:
+            _print_error(f"Error: {problem.format_message()}")
         except Exception:
-            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
-        return sorted(rv)
+            _print_error(traceback.format_exc())
+        else:
+            names.update(app.cli.list_commands(ctx))
+        return sorted(names)
 
     def make_context(
         self,
@@ -580,12 +584,18 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
     reloader's child process)."""
     from werkzeug.serving import is_running_from_reloader
 
-    if is_running_from_reloader():
-        return
+    lines = []
     if app_import_path is not None:
-        click.echo(f" * Serving {_app_class().__name__} app '{app_import_path}'")
+        lines.append(f" * Serving {_app_class().__name__} app '{app_import_path}'")
     if debug is not None:
-        click.echo(" * Debug mode: " + ("on" if debug else "off"))
+        lines.append(" * Debug mode: " + ("on" if debug else "off"))
+    if not is_running_from_reloader():  # the parent process printed it already
+        for line in lines:
+            click.echo(line)
+
+
+def _print_error(text: str) -> None:
+    click.secho(text + "\n", err=True, fg="red")
 
 
 if t.TYPE_CHECKING:  # pragma: no cover
