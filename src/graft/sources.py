@@ -37,6 +37,9 @@ LICENCE_RE = re.compile(r"^(licen[cs]e|copying|notice|authors)([.-].*)?$", re.IG
 SEARCH_PATH_ENV = "GRAFT_SEARCH_PATH"
 """Extra directories (``os.pathsep``-separated) searched for distributions before sys.path."""
 CACHE_ENV = "GRAFT_CACHE_DIR"
+MODULE_INIT = "__init__.py"
+"""Where a single-module upstream (``flask_httpauth.py``) goes: the vendored package's init,
+so ``import flask_httpauth`` behaves the same (the layout ``graft patch`` vendors)."""
 
 
 @dataclass(frozen=True)
@@ -201,13 +204,26 @@ def _find_package(top: Path, package: str | None, what: str) -> Path:
     raise SourceError(f"several packages in {what} ({names}).", hint="Choose one with --package.")
 
 
+def _find_module(top: Path, package: str | None) -> Path | None:
+    """A single-module project (``src/OLD.py`` or ``OLD.py``) when no package directory exists."""
+    if package is None:
+        return None
+    for candidate in (top / "src" / package, top / package):
+        if candidate.is_dir():
+            return None
+    for candidate in (top / "src" / f"{package}.py", top / f"{package}.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
     if project_root is not None and (project_root / "pyproject.toml").is_file():
         match = re.search(r'(?m)^version\s*=\s*"([^"]+)"',
                           (project_root / "pyproject.toml").read_text("utf-8", "replace"))
         if match:
             return match.group(1)
-    init = package_dir / "__init__.py"
+    init = package_dir if package_dir.suffix == ".py" else package_dir / "__init__.py"
     if init.is_file():
         try:
             tree = ast.parse(init.read_bytes())
@@ -296,10 +312,14 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
             licences.append((name.rsplit("/", 1)[-1], Path(str(dist.locate_file(record))).read_bytes()))
     if not files:
         located = Path(str(dist.locate_file(package)))
-        if not located.is_dir():
+        module = Path(str(dist.locate_file(f"{package}.py")))
+        if located.is_dir():
+            files = read_package_dir(located)
+        elif module.is_file():
+            files = {MODULE_INIT: module.read_bytes()}
+        else:
             raise SourceError(f"distribution {dist_name} has no package {package!r}.",
                               hint="Check --package.")
-        files = read_package_dir(located)
     _add_licences(files, sorted(licences))
     return Upstream("distribution", dist_name, package, dist.version, None, files)
 
@@ -307,14 +327,21 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
 def _directory(path: Path, source: str, package: str | None) -> Upstream:
     if not path.is_dir():
         raise SourceError(f"source directory {source} does not exist.")
-    package_dir = _find_package(path, package, f"directory {source}")
-    project_root = None if package_dir == path else path
-    files = read_package_dir(package_dir)
+    module = _find_module(path, package)
+    project_root: Path | None
+    if module is not None:
+        package_dir, project_root = module, path
+        files = {MODULE_INIT: module.read_bytes()}
+    else:
+        package_dir = _find_package(path, package, f"directory {source}")
+        project_root = None if package_dir == path else path
+        files = read_package_dir(package_dir)
     if project_root is not None:
         _add_licences(files, sorted((p.name, p.read_bytes()) for p in project_root.iterdir()
                                     if p.is_file() and LICENCE_RE.match(p.name)))
     version = _version_of(package_dir, project_root) or "unversioned"
-    return Upstream("directory", source, package_dir.name, version, None, files)
+    name = package_dir.stem if module is not None else package_dir.name
+    return Upstream("directory", source, name, version, None, files)
 
 
 def open_git(location: str) -> vcs.Repo:
@@ -341,6 +368,9 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     import_name, directory = _git_package(everything, package, source)
     prefix = "" if directory == "" else directory + "/"
     files: dict[str, bytes] = {}
+    if directory.endswith(".py"):  # a single-module project: the module becomes the package
+        files[MODULE_INIT] = repo.read_blob(everything[directory])
+        prefix = "/"  # nothing else is under it; licences are still added below
     for path, sha in everything.items():
         if not path.startswith(prefix):
             continue
@@ -362,6 +392,9 @@ def _git_package(everything: t.Mapping[str, str], package: str | None, source: s
     if package is not None:
         for candidate in (f"src/{package}", package):
             if candidate in dirs or any(p.startswith(candidate + "/") for p in everything):
+                return package, candidate
+        for candidate in (f"src/{package}.py", f"{package}.py"):
+            if candidate in everything:
                 return package, candidate
         raise SourceError(f"no package {package!r} in git source {source}.", hint="Check --package.")
     found = sorted({d for d in dirs if d.count("/") == 0 or (d.startswith("src/") and d.count("/") == 1)}

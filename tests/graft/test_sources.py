@@ -85,3 +85,26 @@ def test_distribution_by_import_name_and_search_path(tmp_path: Path,
     assert sources.locate("Some-Dist", root=tmp_path).package == "somemod"
     with pytest.raises(SourceError, match="no package 'other'"):
         sources.locate("Some-Dist", root=tmp_path, package="other")
+
+
+def test_single_module_projects_become_a_package_init(tmp_path: Path) -> None:
+    """The layout `graft patch` vendors one-module extensions in, so sync finds them again."""
+    project = tmp_path / "proj"
+    build_file_tree(project, {"pyproject.toml": '[project]\nname = "onemod"\nversion = "0.4"\n',
+                              "src/onemod.py": "import flask\n", "LICENSE": "MIT\n"})
+    up = sources.locate(str(project), root=tmp_path, package="onemod")
+    assert (up.kind, up.package, up.revision) == ("directory", "onemod", "0.4")
+    assert up.files == {"__init__.py": b"import flask\n", "LICENSE": b"MIT\n"}
+    git(project, "init", "-q")
+    git_commit_all(project)
+    up = sources.locate(str(project), root=tmp_path, package="onemod")
+    assert up.kind == "git" and up.files == {"__init__.py": b"import flask\n", "LICENSE": b"MIT\n"}
+    site = tmp_path / "site"
+    build_file_tree(site, {
+        "onemod-0.4.dist-info/METADATA": "Metadata-Version: 2.1\nName: onemod\nVersion: 0.4\n",
+        "onemod-0.4.dist-info/RECORD": "onemod.py,,\n",
+        "onemod-0.4.dist-info/top_level.txt": "onemod\n",
+        "onemod.py": "import flask\n",
+    })
+    up = sources.locate("onemod", root=tmp_path, search_path=[str(site)])
+    assert (up.kind, up.package, up.files) == ("distribution", "onemod", {"__init__.py": b"import flask\n"})
