@@ -223,20 +223,23 @@ class Vial(Scaffold):
     :param root_path: override the folder found from ``import_name``.
     """
 
+    # Config keys that read like attributes (app.testing, app.secret_key, ...).
+    testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta  # type: ignore[arg-type]
+    )
+
+    # Swappable parts: a subclass (or an extension, on one app) replaces any of them.
     request_class: type[Request] = Request
     response_class: type[Response] = Response
+    config_class = Config
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    app_ctx_globals_class = _AppCtxGlobals
     aborter_class = Aborter
     jinja_environment: type[t.Any] = _LazyClassAttribute(  # type: ignore[assignment]
         ".templating", "Environment"
     )
-    app_ctx_globals_class = _AppCtxGlobals
-    config_class = Config
-    testing = ConfigAttribute[bool]("TESTING")
-    secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
-    permanent_session_lifetime = ConfigAttribute[timedelta](
-        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta  # type: ignore[arg-type]
-    )
-    json_provider_class: type[JSONProvider] = DefaultJSONProvider
     jinja_options: dict[str, t.Any] = {}
     url_rule_class = Rule
     url_map_class = Map
@@ -305,20 +308,21 @@ class Vial(Scaffold):
         self.instance_path = instance_path or self.auto_find_instance_path()
         """The folder for files that belong to this deployment, not to the code."""
         self.config = self.make_config(instance_relative_config)
-        self.aborter = self.make_aborter()
-        self.json: JSONProvider = self.json_provider_class(self)
-        """The JSON provider: ``jsonify``, ``request.get_json`` and sessions use it."""
-        self.url_build_error_handlers: list[
-            t.Callable[[Exception, str, dict[str, t.Any]], str]
-        ] = []
-        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
-        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
-        self.blueprints: dict[str, Blueprint] = {}
-        """Registered blueprints by their (dotted, for nested ones) registered name."""
-        self.extensions: dict[str, t.Any] = {}
-        """Where extensions keep their per-app state."""
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
+        self.json: JSONProvider = self.json_provider_class(self)
+        """The JSON provider: ``jsonify``, ``request.get_json`` and sessions use it."""
+        self.aborter = self.make_aborter()
+
+        # Registries that only the app has (the per-scope ones come from Scaffold).
+        self.blueprints: dict[str, Blueprint] = {}
+        """Registered blueprints by their (dotted, for nested ones) registered name."""
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        self.url_build_error_handlers: list[t.Callable[[Exception, str, dict[str, t.Any]], str]]
+        self.url_build_error_handlers = []
+        self.extensions: dict[str, t.Any] = {}
+        """Where extensions keep their per-app state."""
         self._got_first_request = False
         self._session_lazy_cache: tuple[t.Any, bool] | None = None
         self.template_context_processors[None].append(_default_template_ctx_processor)
@@ -1031,9 +1035,8 @@ class Vial(Scaffold):
     def handle_user_exception(self, e: Exception) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception from a view or hook; re-raise it when nothing handles it."""
         if isinstance(e, HTTPException):
-            if isinstance(e, BadRequestKeyError) and (
-                self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-            ):
+            explain = self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+            if explain and isinstance(e, BadRequestKeyError):
                 e.show_exception = True  # name the missing form key on the error page
             if not self.trap_http_exception(e):
                 return self.handle_http_exception(e)
@@ -1098,12 +1101,15 @@ class Vial(Scaffold):
             return
         from . import cli
 
+        from_env: bool | None = None
         if get_load_dotenv(load_dotenv):
             cli.load_dotenv()
+            # A debug variable (perhaps from a .env file) counts unless the call overrides it.
             if f"{env_prefix}_DEBUG" in os.environ:
-                self.debug = get_debug_flag()
-        if debug is not None:
-            self.debug = bool(debug)
+                from_env = get_debug_flag()
+        wanted = from_env if debug is None else debug
+        if wanted is not None:
+            self.debug = bool(wanted)
         host, port = _server_address(host, port, self.config.get("SERVER_NAME"))
         # Debug mode brings the reloader and the debugger unless asked otherwise.
         options = {
