@@ -235,3 +235,14 @@ def test_quiet_fork_prints_nothing(tmp_path: Path) -> None:
     result = invoke(["-q", "fork", "vial", "acme_web"], cwd=app)
     assert result.exit_code == 0
     assert result.stdout == ""
+
+
+def test_shell_completion_as_documented() -> None:
+    """docs/cli.md tells users to eval `_GRAFT_COMPLETE=bash_source graft`; it must work."""
+    assert "_GRAFT_COMPLETE=bash_source graft" in (ROOT / "docs" / "cli.md").read_text("utf-8")
+    script = CliRunner().invoke(main, [], prog_name="graft",
+                                env={"_GRAFT_COMPLETE": "bash_source"})
+    assert script.exit_code == 0 and "_graft_completion()" in script.output
+    words = CliRunner().invoke(main, [], prog_name="graft", env={
+        "_GRAFT_COMPLETE": "bash_complete", "COMP_WORDS": "graft sy", "COMP_CWORD": "1"})
+    assert words.output.split() == ["plain,sync"]
