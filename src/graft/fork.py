@@ -30,6 +30,7 @@ from .report import ForkReport
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .snapshot import Rendering
+    from .sources import Upstream
 
 PYPROJECT = "pyproject.toml"
 
@@ -126,6 +127,7 @@ def plan_vendor(
     force: bool = False,
     search_path: t.Sequence[str] | None = None,
     progress: bool = False,
+    upstream: Upstream | None = None,
 ) -> ForkPlan:
     """Plan vendoring package OLD from ``source`` as import name ``name``; writes nothing.
 
@@ -134,6 +136,9 @@ def plan_vendor(
     :param maps: extra rewrite maps (``flask=myflask``) on top of the implied one.
     :param force: allow NAME to shadow a standard-library or installed module
         (a ``patch`` shadows the installed extension on purpose and never needs it).
+    :param upstream: an upstream already read (``source``, ``ref``, ``package`` and
+        ``search_path`` are then ignored); :func:`graft.sync.locate_upstream` must find
+        the same files again from the recorded source for syncs to work.
     :raises UserError: one of its subclasses, before anything was written.
     """
     cwd = (cwd or Path.cwd()).resolve()
@@ -154,8 +159,9 @@ def plan_vendor(
     for other in recorded.entries:
         if prefix.startswith(other.path + "/") or other.path.startswith(prefix + "/"):
             raise UserError(f"{prefix} overlaps {other.name} at {other.path}.")
-    upstream = sources.locate(source or sources.BUNDLED, root=repo.root.resolve(), cwd=cwd,
-                              ref=ref, package=package, search_path=search_path)
+    if upstream is None:
+        upstream = sources.locate(source or sources.BUNDLED, root=repo.root.resolve(), cwd=cwd,
+                                  ref=ref, package=package, search_path=search_path)
     if kind == "fork" and upstream.package == name:
         raise InvalidNameError(f"NEW_NAME {name!r} is the upstream's own name.",
                                hint="A fork needs a new import name (e.g. acme_web).")
