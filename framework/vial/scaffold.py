@@ -22,6 +22,11 @@ from .helpers import get_root_path, send_from_directory
 if t.TYPE_CHECKING:  # pragma: no cover
     from jinja2 import BaseLoader
 
+    _HandlersByCode = dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]]
+    _AfterRequest = ft.AfterRequestCallable[t.Any]
+    _ContextProcessor = ft.TemplateContextProcessorCallable
+    _URLPreprocessor = ft.URLValuePreprocessorCallable
+
     from .cli import AppGroup
     from .wrappers import Response
 
@@ -40,6 +45,16 @@ T_url_value_preprocessor = t.TypeVar(
 T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
 
 _sentinel = object()
+
+_HOOK_REGISTRIES = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "template_context_processors",
+    "url_value_preprocessors",
+    "url_default_functions",
+)
+"""Per-scope lists of functions, each starting as ``defaultdict(list)``."""
 
 
 def setupmethod(f: F) -> F:
@@ -65,17 +80,15 @@ def _get_exc_class_and_code(
     exc_class_or_code: type[Exception] | int,
 ) -> tuple[type[Exception], int | None]:
     """Normalise an error handler key to ``(exception class, HTTP code or None)``."""
-    exc_class: type[Exception]
-    if isinstance(exc_class_or_code, int):
-        try:
-            exc_class = default_exceptions[exc_class_or_code]
-        except KeyError:
+    key = exc_class_or_code
+    if isinstance(key, int):
+        if key not in default_exceptions:
             raise ValueError(
-                f"{exc_class_or_code} is not an HTTP error code Werkzeug knows; for a custom"
+                f"{key} is not an HTTP error code Werkzeug knows; for a custom"
                 " code, subclass HTTPException with that code and register the class."
-            ) from None
-    else:
-        exc_class = exc_class_or_code
+            )
+        key = default_exceptions[key]
+    exc_class = t.cast("type[Exception]", key)
     if isinstance(exc_class, Exception):
         raise TypeError(
             f"{exc_class!r} is an exception object; register the handler for its class"
@@ -111,32 +124,22 @@ class Scaffold:
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         """The template folder, relative to ``root_path``, or ``None``."""
-        if root_path is None:
-            root_path = get_root_path(self.import_name)
-        self.root_path = root_path
+        self.root_path = get_root_path(import_name) if root_path is None else root_path
         """The folder that relative static, template and resource paths start from."""
         self.view_functions: dict[str, ft.RouteCallable] = {}
-        # scope (blueprint name, None for the app) -> status code or None -> class -> handler
-        self.error_handler_spec: dict[
-            ft.AppOrBlueprintKey, dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]]
-        ] = defaultdict(lambda: defaultdict(dict))
-        self.before_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]
-        ] = defaultdict(list)
-        self.after_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.AfterRequestCallable[t.Any]]
-        ] = defaultdict(list)
-        self.teardown_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.TeardownCallable]
-        ] = defaultdict(list)
-        self.template_context_processors: dict[
-            ft.AppOrBlueprintKey, list[ft.TemplateContextProcessorCallable]
-        ] = defaultdict(list)
-        self.url_value_preprocessors: dict[
-            ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
-        ] = defaultdict(list)
+
+        # The registries below are keyed by scope: a blueprint's name, or None for the app.
+        self.error_handler_spec: dict[ft.AppOrBlueprintKey, _HandlersByCode]
+        """scope -> HTTP status code (None for handlers by class) -> exception class -> handler"""
+        self.error_handler_spec = defaultdict(lambda: defaultdict(dict))
+        self.before_request_funcs: dict[ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]]
+        self.after_request_funcs: dict[ft.AppOrBlueprintKey, list[_AfterRequest]]
+        self.teardown_request_funcs: dict[ft.AppOrBlueprintKey, list[ft.TeardownCallable]]
+        self.template_context_processors: dict[ft.AppOrBlueprintKey, list[_ContextProcessor]]
+        self.url_value_preprocessors: dict[ft.AppOrBlueprintKey, list[_URLPreprocessor]]
         self.url_default_functions: dict[ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]]
-        self.url_default_functions = defaultdict(list)
+        for registry in _HOOK_REGISTRIES:
+            setattr(self, registry, defaultdict(list))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -400,16 +403,17 @@ def find_package(import_name: str) -> tuple[str | None, str]:
     An installed package (under ``sys.prefix``) keeps its instance folder in
     ``PREFIX/var/NAME-instance``; a package used from a source tree keeps it next to it.
     """
-    package_path = _find_package_path(import_name)
-    py_prefix = os.path.abspath(sys.prefix)
-    if _path_is_relative_to(pathlib.PurePath(package_path), py_prefix):
-        return py_prefix, package_path
-    site_parent, site_folder = os.path.split(package_path)
-    if site_folder.lower() == "site-packages":
-        parent, folder = os.path.split(site_parent)
-        if folder.lower() == "lib":
-            return parent, package_path
-        if os.path.basename(parent).lower() == "lib":
-            return os.path.dirname(parent), package_path
-        return site_parent, package_path
-    return None, package_path
+    package_dir = _find_package_path(import_name)
+    prefix = os.path.abspath(sys.prefix)
+    if _path_is_relative_to(pathlib.PurePath(package_dir), prefix):
+        return prefix, package_dir
+    # Installed outside sys.prefix (--user, --target): PREFIX/lib[/pythonX.Y]/site-packages.
+    where = pathlib.PurePath(package_dir)
+    if where.name.lower() != "site-packages":
+        return None, package_dir  # a source checkout
+    lib_or_version = where.parent
+    if lib_or_version.name.lower() == "lib":
+        return str(lib_or_version.parent), package_dir
+    if lib_or_version.parent.name.lower() == "lib":
+        return str(lib_or_version.parent.parent), package_dir
+    return str(lib_or_version), package_dir
