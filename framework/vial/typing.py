@@ -12,15 +12,9 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 # What a view may return as the body: a response, text, JSON data or a stream of chunks.
 ResponseValue = t.Union[
-    "Response",
-    str,
-    bytes,
-    t.List[t.Any],
-    t.Mapping[str, t.Any],
-    t.Iterator[str],
-    t.Iterator[bytes],
-    cabc.AsyncIterable[str],
-    cabc.AsyncIterable[bytes],
+    str, bytes, "Response",
+    t.Mapping[str, t.Any], t.List[t.Any],  # sent as JSON
+    t.Iterator[str], t.Iterator[bytes], cabc.AsyncIterable[str], cabc.AsyncIterable[bytes],
 ]
 
 # One header's value: a string, or several values for a repeated header.
