@@ -294,3 +294,10 @@ def test_make_upstream_tags_every_version(tmp_path: Path) -> None:
     repo = make_upstream(tmp_path)
     assert git(repo, "tag", "--list").split() == ["v1.0", "v2.0", "v3.0"]
     assert git_commit_all(repo, "noop")
+
+
+def test_source_defaults_to_the_bundled_vial(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(app_repo)
+    result = invoke(["fork", "acme_web", "--dry-run"])
+    assert result.exit_code == 0 and result.output.startswith("Would fork vial ")
+    assert invoke(["fork", "a", "b", "c"]).exit_code == 2

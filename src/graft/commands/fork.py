@@ -14,14 +14,14 @@ from ..sources import SEARCH_PATH_ENV
 def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
     """``--search-path DIR`` (repeatable): where distribution sources are looked up first."""
     return click.option(
-        "--search-path", "search_path", multiple=True, type=click.Path(file_okay=False),
+        "--search-path", "search_path", multiple=True, metavar="DIR",
+        type=click.Path(file_okay=False),
         help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
     )(function)
 
 
 @click.command("fork")
-@click.argument("source", required=False, default="vial")
-@click.argument("new_name")
+@click.argument("names", nargs=-1, required=True, metavar="[SOURCE] NEW_NAME")
 @click.option("--path", "path", metavar="DIR", help="Where the fork goes (default: ./NEW_NAME).")
 @click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to fork.")
 @click.option("--package", metavar="OLD", help="The package to take, when the source has several.")
@@ -35,8 +35,7 @@ def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
 @click.pass_context
 def fork_command(
     ctx: click.Context,
-    source: str,
-    new_name: str,
+    names: tuple[str, ...],
     path: str | None,
     ref: str | None,
     package: str | None,
@@ -56,6 +55,9 @@ def fork_command(
     """
     from ..fork import fork
 
+    if len(names) > 2:
+        raise click.UsageError("expected [SOURCE] NEW_NAME.")
+    source, new_name = (None, names[0]) if len(names) == 1 else names
     quiet = bool((ctx.obj or {}).get("quiet"))
     report = fork(
         source, new_name, dry_run=dry_run, cwd=Path.cwd(), path=path, ref=ref, package=package,
