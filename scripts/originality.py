@@ -44,9 +44,15 @@ SIGNATURE = re.compile(
 TRIVIAL = re.compile(
     r"^(from \S+ import |import |if t\.TYPE_CHECKING|[\])}]+[,:]?"
     r"|\"[A-Z_]+\": [^,]*,$"  # a documented config default in the default_config table
+    r"|[a-z][a-z_]*: [^=]+ = .+$"  # a public annotated attribute and its documented default
+    r"|self\.[a-z_]+ = ([a-z_]+|True|False|None|\[\]|\{\})$"  # storing an argument
+    r"|return app\.config\[\"[A-Z_]+\"\]$|raise NotImplementedError"
     r"|__all__|\"\"\"$|'''$|#\s*(type|noqa|pragma)\b)"
 )
 """Lines any implementation of the same API contains."""
+
+BOUNDARY = re.compile(r"^(def |async def |class |@)")
+"""A run never spans two definitions: parallel one-line methods are the API, not a copy."""
 
 
 @dataclass(frozen=True)
@@ -72,35 +78,62 @@ def is_trivial(text: str) -> bool:
     return len(text) < SHORT or bool(SIGNATURE.match(text) or TRIVIAL.match(text))
 
 
-def text_lines(source: str) -> set[int]:
-    """Numbers of the lines that hold comments or string literals (docstrings, messages)."""
-    found: set[int] = set()
+def _scan_tokens(source: str) -> tuple[set[int], dict[int, int]]:
+    """Prose line numbers, and the column where each line's trailing comment starts."""
+    prose: set[int] = set()
+    trailing: dict[int, int] = {}
     lines = source.splitlines()
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             first, last = token.start[0], token.end[0]
-            if token.type == tokenize.COMMENT and lines[first - 1].lstrip().startswith("#"):
-                found.add(first)  # a comment line, not a trailing "# type: ignore"
+            if token.type == tokenize.COMMENT:
+                if lines[first - 1].lstrip().startswith("#"):
+                    prose.add(first)  # a comment line
+                else:
+                    trailing[first] = token.start[1]  # "# type: ignore" after code
             elif token.type == tokenize.STRING:
                 # Every line a multi-line string spans; a one-line string only when it
                 # opens the line (a message continuation) or is long enough to be prose.
                 if last > first or lines[first - 1].lstrip()[:3].lstrip("rbfRBF")[:1] in "\"'":
-                    found.update(range(first, last + 1))
+                    prose.update(range(first, last + 1))
                 elif len(token.string) > 40:
-                    found.add(first)
+                    prose.add(first)
     except (tokenize.TokenError, SyntaxError):
         pass
-    return found
+    return prose, trailing
 
 
-def _significant(source: str) -> list[tuple[int, str]]:
-    """The non-trivial lines of a file, numbered, in order."""
+def text_lines(source: str) -> set[int]:
+    """Numbers of the lines that hold comments or string literals (docstrings, messages)."""
+    return _scan_tokens(source)[0]
+
+
+def _significant(source: str) -> list[tuple[int, str | None]]:
+    """The non-trivial code lines of a file, numbered, in order.
+
+    Prose (comment lines, docstrings, messages) is left out: the text rule checks it line
+    by line, and keeping it here would let a deleted or added comment break a copied run.
+    Trailing comments are cut off, so a ``# type: ignore`` neither hides nor makes a match.
+    """
+    prose, trailing = _scan_tokens(source)
     rows = []
     for number, line in enumerate(source.splitlines(), 1):
-        text = _normalise(line)
-        if text and not is_trivial(text):
+        if number in prose:
+            continue
+        text = _normalise(line[: trailing.get(number, len(line))])
+        if BOUNDARY.match(text):
+            rows.append((number, None))
+        elif text and not is_trivial(text):
             rows.append((number, text))
     return rows
+
+
+def _runs(rows: list[tuple[int, str | None]]) -> t.Iterator[list[tuple[int, str]]]:
+    """Every window of RUN_LENGTH consecutive rows inside one definition."""
+    for i in range(len(rows) - RUN_LENGTH + 1):
+        window = rows[i : i + RUN_LENGTH]
+        if all(text is not None for _, text in window):
+            yield window  # type: ignore[misc]
 
 
 @dataclass
@@ -117,9 +150,8 @@ class Reference:
         for path in sorted(root.rglob("*.py")):
             source = path.read_text(encoding="utf-8")
             lines.update(_normalise(line) for line in source.splitlines())
-            texts = [text for _, text in _significant(source)]
             runs.update(
-                tuple(texts[i : i + RUN_LENGTH]) for i in range(len(texts) - RUN_LENGTH + 1)
+                tuple(text for _, text in window) for window in _runs(_significant(source))
             )
         return cls(lines, runs)
 
@@ -134,9 +166,7 @@ def flask_root() -> pathlib.Path:
 def scan_source(path: pathlib.Path, source: str, reference: Reference) -> list[Finding]:
     """The runs and the text lines of one vial file that Flask's source also has."""
     flagged: dict[int, Finding] = {}
-    rows = _significant(source)
-    for i in range(len(rows) - RUN_LENGTH + 1):
-        window = rows[i : i + RUN_LENGTH]
+    for window in _runs(_significant(source)):
         if tuple(text for _, text in window) in reference.runs:
             for number, text in window:
                 flagged.setdefault(number, Finding(path, number, "run", text))
