@@ -286,7 +286,7 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     from .sync import sync
 
     root = directory.resolve()
-    check_target(root)
+    check_target(directory)
     story = Story(echo)
     result = DemoResult(root)
     story.say("graft demo: fork vial into an app, patch an extension, serve requests, "

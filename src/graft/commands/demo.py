@@ -10,18 +10,19 @@ import click
 @click.command("demo")
 @click.argument("directory", required=False, default="demo-app",
                 type=click.Path(path_type=Path))
-def demo_command(directory: Path) -> None:
+@click.pass_context
+def demo_command(ctx: click.Context, directory: Path) -> None:
     """Run the whole graft cycle on a demo app created in DIR (default: ./demo-app).
 
     Creates a git repository with a small app, forks the bundled vial into it as
     acme_web, patches a sample Flask extension to acme_web, serves requests with
     vial and flask unimportable, then merges a simulated new vial release into
     the locally changed fork. Needs only Python and git; DIR must be missing or
-    empty.
+    empty. With `graft -q demo`, only errors are printed.
     """
     from ..demo import run_demo
 
-    run_demo(directory)
+    run_demo(directory, echo=not (ctx.obj or {}).get("quiet"))
 
 
 __all__ = ["demo_command"]
