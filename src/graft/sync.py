@@ -200,7 +200,8 @@ def plan_sync(
         plans = list(refs)
     else:
         plans = [ref]
-    first = locate_upstream(entry, root, ref=plans[0], source=source, cwd=cwd,
+    requested = plans[0]
+    first = locate_upstream(entry, root, ref=requested, source=source, cwd=cwd,
                             search_path=search_path)
     if (refs is None and not step and first.revision == entry.revision
             and first.tree == entry.upstream_tree and first.source == entry.source
@@ -240,10 +241,10 @@ def plan_sync(
     previous = base_files
     current = entry
     for i, target_ref in enumerate(plans):
-        reuse = target_ref == plans[0] and (first.ref or first.revision) == (target_ref or first.ref
-                                                                            or first.revision)
-        upstream = first if i == 0 and reuse else locate_upstream(entry, root, ref=target_ref, source=source,
-                                                        cwd=cwd, search_path=search_path)
+        same = (i == 0 and target_ref == requested) or (
+            first.ref is not None and target_ref == first.ref)
+        upstream = first if same else locate_upstream(entry, root, ref=target_ref, source=source,
+                                                      cwd=cwd, search_path=search_path)
         rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo, progress=progress)
         if rendering.tree == current.snapshot_tree and upstream.revision == current.revision:
             continue
