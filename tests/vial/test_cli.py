@@ -840,3 +840,12 @@ def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_pat
         VialGroup(create_app=lambda: Vial("x")), ["run", "--cert", "adhoc", "--key", str(key)]
     )
     assert '"--key" has no use with "--cert adhoc"' in result.output
+
+
+def test_run_options_come_from_prefixed_env(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    # VIAL_RUN_PORT feeds `vial run --port`, as FLASK_RUN_PORT does for flask.
+    monkeypatch.setenv("VIAL_RUN_PORT", "not-a-port")
+    result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output
+    assert "not-a-port" in result.output
