@@ -43,16 +43,19 @@ class Environment(BaseEnvironment):
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
         self.app = app
-        self._string_templates: LRUCache | None = None
+        self._string_templates: tuple[Environment, LRUCache] | None = None
 
     def _template_from_string(self, source: str) -> Template:
         # ``from_string`` compiles every time; the source text is a fine cache
         # key because template globals and filters are looked up at render time.
         if self.cache is None:
             return self.from_string(source)
-        cache = self._string_templates
-        if cache is None:
-            cache = self._string_templates = LRUCache(_STRING_CACHE_SIZE)
+        held = self._string_templates
+        # overlay() copies attributes: an overlay must not reuse the templates
+        # compiled for its parent, whose settings may differ.
+        if held is None or held[0] is not self:
+            held = self._string_templates = (self, LRUCache(_STRING_CACHE_SIZE))
+        cache = held[1]
         template = cache.get(source)
         if template is None:
             template = cache[source] = self.from_string(source)

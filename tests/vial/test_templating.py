@@ -436,3 +436,15 @@ def test_explain_template_loading(root: Path, caplog: pytest.LogCaptureFixture) 
     assert "blueprint 'a'" in messages[0] and "blueprint 'b'" in messages[0]
     assert "multiple loaders" in messages[0]
     assert "could not be found" in messages[1]
+
+
+def test_overlay_environment_compiles_its_own_string_templates(app: Vial) -> None:
+    with app.app_context():
+        assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
+        parent = app.jinja_env
+        app.jinja_env = parent.overlay(autoescape=False)  # type: ignore[method-assign]
+        try:
+            assert render_template_string("{{ v }}", v="<b>") == "<b>"
+        finally:
+            app.jinja_env = parent  # type: ignore[method-assign]
+        assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
