@@ -5,7 +5,8 @@ whose parent is the previous snapshot; that commit is merged into the user's
 branch, so git's merge base is the previous pristine snapshot and the merge is a
 true three-way merge (old upstream renamed, new upstream renamed, your fork).
 The manifest moves in the merge commit itself. Conflicts are git's own; the
-state needed by ``--continue`` and ``--abort`` is kept in ``.git/graft/``.
+state needed by ``--continue`` and ``--abort`` is kept in ``.git/graft/``
+(:mod:`graft.resume`).
 
 :func:`plan_sync` computes a :class:`SyncPlan` and writes nothing; :func:`apply`
 performs it. Any error or interruption during :func:`apply` puts the repository
@@ -14,7 +15,6 @@ back exactly as it was; a conflict leaves git's ordinary merge state.
 
 from __future__ import annotations
 
-import json
 import os
 import typing as t
 from dataclasses import dataclass
@@ -24,14 +24,23 @@ from . import __version__, manifest, snapshot, sources, vcs
 from .errors import SourceError, UserError, VcsError
 from .fork import find_pyproject, open_clean_repo, snapshot_message
 from .report import SyncReport, SyncStep
+from .resume import (
+    abort_sync,
+    clear_state,
+    continue_sync,
+    is_sync_in_progress,
+    read_state,
+    record_manifest,
+    rollback,
+    state_path,
+    write_state,
+)
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .snapshot import Rendering
     from .sources import Upstream
 
-STATE = "graft/sync.json"
-MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 
 
 @dataclass(frozen=True)
@@ -68,41 +77,6 @@ class SyncPlan:
     @property
     def is_up_to_date(self) -> bool:
         return not self.targets
-
-
-# -- state kept between `graft sync` and `--continue` / `--abort` ---------------
-
-
-def state_path(repo: vcs.Repo) -> Path:
-    return repo.git_dir / STATE
-
-
-def read_state(repo: vcs.Repo) -> dict[str, t.Any] | None:
-    """The in-progress sync recorded in ``.git/graft/``, if any (for ``graft status``)."""
-    try:
-        return t.cast("dict[str, t.Any]", json.loads(state_path(repo).read_text("utf-8")))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_state(repo: vcs.Repo, state: t.Mapping[str, t.Any]) -> None:
-    path = state_path(repo)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), "utf-8")
-    os.replace(tmp, path)
-
-
-def _clear_state(repo: vcs.Repo) -> None:
-    try:
-        state_path(repo).unlink()
-    except FileNotFoundError:
-        pass
-
-
-def is_sync_in_progress(repo: vcs.Repo) -> bool:
-    state = read_state(repo)
-    return state is not None and repo.merge_head() == state.get("snapshot")
 
 
 # -- planning ---------------------------------------------------------------------
@@ -186,7 +160,7 @@ def plan_sync(
         if repo.merge_head() == state.get("snapshot"):
             raise UserError(f"a sync of {state['name']} is in progress.",
                             hint="Run `graft sync --continue` or `graft sync --abort`.")
-        _clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
+        clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
     repo = open_clean_repo(cwd)
     head = repo.head()
     if head is None:
@@ -313,14 +287,6 @@ def _merge_message(entry: Entry, old_label: str, new_label: str, snap: str, base
     )
 
 
-def _record(repo: vcs.Repo, pyproject: str, entry: Entry) -> None:
-    """Write the entry into the work tree's pyproject.toml and stage it (part of the merge)."""
-    path = repo.root / pyproject
-    text = path.read_bytes().decode("utf-8") if path.exists() else ""
-    path.write_bytes(manifest.set_entry(text, entry).encode("utf-8"))
-    repo.stage([pyproject])
-
-
 def apply(plan: SyncPlan) -> SyncReport:
     """Perform the plan: one merge commit per target, stopping at the first conflict.
 
@@ -389,13 +355,13 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
         "remaining": remaining, "search_path": list(plan.search_path),
         "regenerated": regenerated, "relinked": relinked, "merge_from": repo.head(),
     }
-    _write_state(repo, state)
+    write_state(repo, state)
     snapshot.checkpoint("state")
     if repo.out("config", "--get", "rerere.enabled", check=False).strip() != "true":
         repo.set_config("rerere.enabled", "true")  # so a plain `git commit` records resolutions
     repo.merge(snap, message)
     snapshot.checkpoint("merged")
-    _record(repo, plan.pyproject, entry)
+    record_manifest(repo, plan.pyproject, entry)
     unmerged = repo.unmerged()
     kept = sorted(p for p, stages in unmerged.items() if 2 not in stages and 3 in stages)
     repo.unstage_deleted(kept)
@@ -407,89 +373,12 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
                   kept_deleted=tuple(kept), snapshot=snap, regenerated=regenerated,
                   relinked=relinked)
     if conflicts:
-        _write_state(repo, {**state, "conflicts": list(conflicts), "kept_deleted": kept})
+        write_state(repo, {**state, "conflicts": list(conflicts), "kept_deleted": kept})
         return SyncStep(status="conflicts", conflicts=conflicts, **common)  # type: ignore[arg-type]
     commit = repo.commit_merge(message)
     snapshot.checkpoint("committed")
-    _clear_state(repo)
+    clear_state(repo)
     return SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
-
-
-def rollback(repo: vcs.Repo, head: str, branch: str | None) -> None:
-    """Undo a merge in progress and any commit made since ``head``; forget the state."""
-    if repo.merge_head() is not None:
-        repo.merge_abort()
-    if repo.head() != head:
-        repo.restore(head, branch)
-    _clear_state(repo)
-
-
-# -- --continue and --abort ---------------------------------------------------------
-
-
-def _require_state(repo: vcs.Repo) -> dict[str, t.Any]:
-    state = read_state(repo)
-    if state is None:
-        raise UserError("no graft sync is in progress.", hint="Run `graft sync` to start one.")
-    return state
-
-
-def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncReport:
-    """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
-    repo = vcs.Repo((cwd or Path.cwd()).resolve())
-    state = _require_state(repo)
-    entry = manifest.Entry.from_table(state["name"], state["entry"])
-    if repo.merge_head() != state["snapshot"]:
-        _clear_state(repo)
-        head = repo.head()
-        if head is None or state["snapshot"] not in repo.parents(head)[1:]:
-            raise UserError(f"the merge of {state['label']} is no longer in progress "
-                            "(aborted with git directly).", hint="Run `graft sync` to start again.")
-        commit = head  # concluded with `git commit`: the staged manifest went with it
-    else:
-        commit = _conclude(repo, state, entry)
-    changes = tuple(repo.diff_trees(state["base"], state["snapshot"]))
-    steps = [SyncStep(state["old_revision"], entry.revision, state["label"], "merged",
-                      upstream_changes=changes, kept_deleted=tuple(state.get("kept_deleted", ())),
-                      snapshot=state["snapshot"], commit=commit)]
-    findings: tuple[t.Any, ...] = ()
-    if state.get("remaining"):
-        plan = plan_sync(entry.name, cwd=repo.root, refs=state["remaining"],
-                         search_path=state.get("search_path") or None, progress=progress)
-        more = apply(plan)
-        steps.extend(s for s in more.steps if s.status != "up-to-date")
-        findings = more.findings
-    return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
-
-
-def _conclude(repo: vcs.Repo, state: t.Mapping[str, t.Any], entry: Entry) -> str:
-    """Commit the resolved merge, refusing while conflicts or markers remain."""
-    left = sorted(repo.unmerged())
-    if left:
-        raise UserError(f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
-                        hint="Resolve them, `git add` them, then run `graft sync --continue`.")
-    marked = [p for p in state.get("conflicts", ()) if (repo.root / p).is_file()
-              and any(m in (repo.root / p).read_bytes() for m in MARKERS)]
-    if marked:
-        raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
-                        hint="Remove them, `git add` the files, then run `graft sync --continue`.")
-    _record(repo, state["pyproject"], entry)
-    commit = repo.commit_merge(state["message"])
-    _clear_state(repo)
-    return commit
-
-
-def abort_sync(*, cwd: Path | None = None) -> SyncReport:
-    """Give up a sync stopped on conflicts: back to exactly the state before it began."""
-    repo = vcs.Repo((cwd or Path.cwd()).resolve())
-    state = _require_state(repo)
-    stopped = repo.merge_head() == state["snapshot"]
-    if not stopped and repo.head() not in (state["pre_head"], state.get("merge_from")):
-        _clear_state(repo)  # never throw away commits made after the merge was concluded
-        raise UserError(f"the merge of {state['label']} was already concluded; nothing to abort.",
-                        hint="Undo it with git (revert or reset) if you need to.")
-    rollback(repo, state["pre_head"], state.get("branch"))
-    return SyncReport(state["name"], "abort")
 
 
 def sync(name: str | None = None, *, dry_run: bool = False, **options: t.Any) -> SyncReport:
