@@ -637,3 +637,117 @@ def test_parity_with_flask(tmp_path: Path, config: dict, subdomain_matching: boo
             results.append((rv.status, headers, rv.get_data()))
             rv.close()
         assert results[1] == results[0], (method, path, kwargs)
+
+
+# -- less travelled paths -------------------------------------------------------------
+
+
+def test_bare_template_decorators(app: Vial) -> None:
+    @app.template_test
+    def small(n):
+        return n < 3
+
+    @app.template_global
+    def greeting():
+        return "hi"
+
+    with app.app_context():
+        assert vial.render_template_string("{{ 1 is small }} {{ greeting() }}") == "True hi"
+
+
+def test_base_exception_reaches_teardown_and_propagates(app: Vial, client) -> None:
+    class Stop(BaseException):
+        pass
+
+    seen = []
+    app.teardown_request(lambda exc: seen.append(type(exc).__name__))
+
+    @app.route("/")
+    def index():
+        raise Stop()
+
+    with pytest.raises(Stop):
+        client.get("/")
+    assert seen == ["Stop"]
+
+
+def test_should_ignore_error_hides_it_from_teardown(client) -> None:
+    class Quiet(Vial):
+        def should_ignore_error(self, error):
+            return isinstance(error, LookupError)
+
+    app = Quiet(__name__)
+    app.testing = False
+    seen = []
+    app.teardown_request(lambda exc: seen.append(exc))
+    app.add_url_rule("/", "i", lambda: {}["missing"])
+    assert app.test_client().get("/").status_code == 500
+    assert seen == [None]
+
+
+def test_failure_while_finalizing_an_error_response_is_logged(app: Vial, caplog) -> None:
+    app.testing = False
+
+    @app.after_request
+    def broken(response):
+        if response.status_code == 500:
+            raise RuntimeError("after_request broke")
+        return response
+
+    app.add_url_rule("/", "i", lambda: 1 / 0)
+    rv = app.test_client().get("/")
+    assert rv.status_code == 500
+    assert "after_request broke" in caplog.text
+
+
+def test_wsgi_callable_with_wrong_signature(app: Vial, client) -> None:
+    app.add_url_rule("/", "i", lambda: (lambda: None))
+    with pytest.raises(TypeError, match="did not return a valid response"):
+        client.get("/")
+
+
+def test_handle_exception_called_directly_reraises(app: Vial) -> None:
+    with app.test_request_context():
+        with pytest.raises(ValueError, match="direct"):
+            app.handle_exception(ValueError("direct"))
+
+
+def test_run_reads_debug_from_dotenv(app: Vial, monkeypatch, tmp_path: Path) -> None:
+    pytest.importorskip("dotenv")
+    import werkzeug.serving
+
+    calls = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **kw: calls.append(kw))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("VIAL_DEBUG=1\n")
+    app.run()
+    assert app.debug is True
+    assert calls[0]["use_reloader"] is True
+    monkeypatch.delenv("VIAL_DEBUG", raising=False)
+
+
+def test_non_ascii_paths_and_hosts(app: Vial, client) -> None:
+    app.add_url_rule("/café/<name>", "cafe", lambda name: name)
+    app.add_url_rule("/host", "host", lambda: vial.url_for("host", _external=True))
+    assert client.get("/caf%C3%A9/cr%C3%A8me").data == "crème".encode()
+    host = client.get("/host", headers={"Host": "BIG.Test:8080"}).data
+    assert host == b"http://big.test:8080/host"  # lower-cased, port kept, as Werkzeug binds
+    assert client.get("/host", headers={"Host": "xn--bcher-kva.test"}).data == (
+        b"http://xn--bcher-kva.test/host"
+    )
+    # a label longer than 63 characters cannot be IDNA-encoded: a 400, not a crash
+    assert client.get("/host", headers={"Host": "a" * 64 + ".test"}).status_code == 400
+
+
+def test_find_package_for_installed_and_namespace_packages(tmp_path: Path, monkeypatch) -> None:
+    from vial.scaffold import find_package
+
+    prefix, path = find_package("werkzeug")
+    assert prefix == os.path.abspath(sys.prefix)
+    assert path.endswith("site-packages")
+
+    (tmp_path / "ns_outer" / "inner").mkdir(parents=True)
+    (tmp_path / "ns_outer" / "inner" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert find_package("ns_outer.inner") == (None, str(tmp_path))
+    assert find_package("no_such_top_level_pkg") == (None, os.getcwd())
