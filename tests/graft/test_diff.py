@@ -38,31 +38,36 @@ def files_of(directory: Path) -> dict[str, bytes]:
 
 
 _TEMPLATES: dict[str, Path] = {}
+KETTLE_V1 = Path(__file__).resolve().parents[2] / "fixtures" / "upstreams" / "kettle" / "v1.0"
 
 
 def _template(tmp_path_factory: pytest.TempPathFactory, layout: str) -> Path:
+    """kettle v1.0 forked as teabag, once per session and upstream layout (flat or src/)."""
     if layout not in _TEMPLATES:
         base = tmp_path_factory.mktemp(f"diff-{layout}")
         versions: t.Any = "kettle"
         if layout == "src":
-            top = Path(__file__).resolve().parents[2] / "fixtures" / "upstreams" / "kettle" / "v1.0"
-            versions = {"v1.0": {("src/" + p.relative_to(top).as_posix() if "kettle/" in
-                                  p.relative_to(top).as_posix() else p.relative_to(top).as_posix()):
-                                 p.read_bytes() for p in top.rglob("*") if p.is_file()}}
+            files = {p.relative_to(KETTLE_V1).as_posix(): p.read_bytes()
+                     for p in KETTLE_V1.rglob("*") if p.is_file()}
+            versions = {"v1.0": {("src/" + rel if rel.startswith("kettle/") else rel): data
+                                 for rel, data in files.items()}}
         fork(str(make_upstream(base, versions)), "teabag", ref="v1.0", cwd=make_app(base))
         _TEMPLATES[layout] = base
     return _TEMPLATES[layout]
 
 
-@pytest.fixture(params=["flat"])
-def forked(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
-    """kettle v1.0 forked as teabag (forked once per layout, copied for each test)."""
-    base = _template(tmp_path_factory, request.param)
+def copy_template(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("upstream", "app"):
         shutil.copytree(base / name, tmp_path / name, symlinks=True)
     monkeypatch.chdir(tmp_path / "app")
     return tmp_path / "app"
+
+
+@pytest.fixture
+def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the flat-layout template: the app and the upstream next to it."""
+    return copy_template(_template(tmp_path_factory, "flat"), tmp_path, monkeypatch)
 
 
 def make_changes(app: Path) -> None:
@@ -131,11 +136,7 @@ def test_upstream_patch_applies_to_the_upstream_project(forked: Path, tmp_path: 
 
 def test_upstream_patch_follows_a_src_layout(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    base = _template(tmp_path_factory, "src")
-    for name in ("upstream", "app"):
-        shutil.copytree(base / name, tmp_path / name, symlinks=True)
-    app = tmp_path / "app"
-    monkeypatch.chdir(app)
+    app = copy_template(_template(tmp_path_factory, "src"), tmp_path, monkeypatch)
     edit(app / "teabag" / "core.py", "import teabag.util", "import teabag.util  # mine")
     result = invoke(["diff", "--upstream", "--committed"])
     assert result.exit_code == 0 and result.stdout == ""
