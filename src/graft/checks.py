@@ -122,16 +122,19 @@ def _is_marker(line: bytes, marker: bytes) -> bool:
 
 
 def old_roots(entries: t.Sequence[Entry]) -> dict[str, str]:
-    """The top-level names the vendored packages replace, and by which entry.
+    """The top-level names the vendored packages replace, and the name replacing each.
 
-    ``{"kettle": "teabag"}`` for ``kettle=teabag``; names that are entries themselves
-    (an extension patched under its own name) are not old names.
+    ``{"kettle": "teabag"}`` for ``kettle=teabag``; an extension patched under its own
+    name with ``flask=acme_web`` gives ``{"flask": "acme_web"}``. Names that are
+    entries themselves are not old names.
     """
     names = {entry.name for entry in entries}
     roots: dict[str, str] = {}
     for entry in entries:
-        for root in sorted(snapshot.load_renames(entry.maps).roots - names):
-            roots.setdefault(root, entry.name)
+        renames = snapshot.load_renames(entry.maps)
+        for root in sorted(renames.roots - names):
+            new = renames.rename(root)
+            roots.setdefault(root, new.partition(".")[0] if new != root else entry.name)
     return roots
 
 

@@ -191,3 +191,6 @@ def test_app_and_old_roots_from_the_manifest() -> None:
     assert app_from_pyproject(text) == "shop:create_app()"
     assert app_from_pyproject("[tool.graft]\n") is None and app_from_pyproject("not toml [") is None
     assert old_roots(parse_manifest(text).entries) == {"kettle": "teabag", "spout": "teabag"}
+    patched = text.replace("[tool.graft.packages.teabag]", "[tool.graft.packages.flask_login]").replace(
+        'maps = ["kettle=teabag", "spout=teabag.spout"]', 'maps = ["flask=acme_web", "flask.json.x=z"]')
+    assert old_roots(parse_manifest(patched).entries) == {"flask": "acme_web"}
