@@ -197,7 +197,12 @@ def read_wheel_metadata(path: Path) -> email.message.Message:
 
 
 def install_wheel(path: Path, *, python: str | None = None, target: Path | None = None) -> None:
-    """Install the wheel with pip, without dependencies (they are the app's to provide).
+    """Install one wheel with pip, without dependencies; see :func:`install_wheels`."""
+    install_wheels([path], python=python, target=target)
+
+
+def install_wheels(paths: t.Sequence[Path], *, python: str | None = None, target: Path | None = None) -> None:
+    """Install wheels with one pip run, without dependencies (they are the app's to provide).
 
     ``--no-deps`` because the target framework is often not a PyPI distribution (vial ships
     inside graft's, a fork inside the app itself); the metadata still declares it.
@@ -208,7 +213,8 @@ def install_wheel(path: Path, *, python: str | None = None, target: Path | None 
     command += ["--force-reinstall", "--disable-pip-version-check"]
     if target is not None:
         command += ["--target", str(target)]
-    proc = subprocess.run([*command, str(path)], capture_output=True, text=True, check=False)
+    proc = subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"]
-        raise UserError(f"pip could not install {path.name}: {lines[-1]}")
+        names = ", ".join(p.name for p in paths)
+        raise UserError(f"pip could not install {names}: {lines[-1]}")

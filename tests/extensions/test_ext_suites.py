@@ -113,7 +113,7 @@ def test_suites_pass_from_the_patched_wheels(
     patched_app: patched.PatchedApp, extension_cache: Path, suite_python: Path, tmp_path: Path
 ) -> None:
     """The environment path: the wheels installed with pip, no app tree on the path at all."""
-    from graft.wheel import install_wheel, read_wheel_metadata
+    from graft.wheel import install_wheels, read_wheel_metadata
 
     wheels = sorted(patched_app.wheels.glob("*.whl"))
     assert len(wheels) == len(suites.SUITES) + len(suites.HELPER_EXTENSIONS)
@@ -126,7 +126,7 @@ def test_suites_pass_from_the_patched_wheels(
         assert f"+{target.replace('_', '.')}-" in wheel.name
         if target == "vial":
             assert "graft" in requires, (wheel.name, requires)
-        install_wheel(wheel, target=site)
+    install_wheels(wheels, target=site)
     if patched_app.target == "fork":  # the app ships its fork; stand in for the app's install
         (site / patched.FORK_NAME).symlink_to(patched_app.root / patched.FORK_NAME)
     path = [p for p in patched_app.path if p != patched_app.root] + [site]
