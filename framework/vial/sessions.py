@@ -88,9 +88,9 @@ class NullSession(SecureCookieSession):
 
     def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise RuntimeError(
-            "The session is unavailable because no secret key was set. Set the"
-            " secret_key on the application (app.secret_key or the SECRET_KEY"
-            " config key) to something unique and secret."
+            "The session cannot be changed: the app has no secret key to sign its cookie"
+            " with. Set app.secret_key (the SECRET_KEY config key) to a long random value"
+            " and keep it out of version control."
         )
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail

@@ -297,7 +297,7 @@ def test_without_secret_key_session_is_null_and_read_only() -> None:
     app.testing = True
     client = app.test_client()
     assert client.get("/read").data == b"None"
-    with pytest.raises(RuntimeError, match="no secret key was set.*SECRET_KEY"):
+    with pytest.raises(RuntimeError, match="has no secret key.*SECRET_KEY"):
         client.get("/write")
 
 
