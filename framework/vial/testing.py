@@ -56,7 +56,10 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         **kwargs: t.Any,
     ) -> None:
         if base_url is not None and (subdomain or url_scheme):
-            raise AssertionError('Cannot pass "subdomain" or "url_scheme" with "base_url".')
+            raise AssertionError(
+                '"base_url" already holds the scheme and host: pass it, or "subdomain" and'
+                ' "url_scheme", not both.'
+            )
         self.app = app
         if base_url is None:
             host = app.config.get("SERVER_NAME") or "localhost"
@@ -134,8 +137,8 @@ class VialClient(Client):
             opened = interface.open_session(app, req)
         if opened is None:
             raise RuntimeError(
-                "Session backend did not open a session. Check the app's"
-                " secret key and session interface."
+                "session_transaction() got no session from the app's session interface:"
+                " set a secret key, or make the interface's open_session return one."
             )
 
         yield opened
