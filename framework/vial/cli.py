@@ -778,7 +778,7 @@ def run_command(
 run_command.params[:0] = [_debug_option]
 
 
-@click.command("shell", short_help="Run a shell in the app context.")
+@click.command("shell", short_help="Open a Python shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
     """Run an interactive Python shell in the context of the application,
