@@ -59,6 +59,21 @@ def build_app(module: t.Any, app_class: t.Any, template_folder: str) -> t.Any:
     return app
 
 
+def build_bare_werkzeug() -> t.Any:
+    """The floor for any framework on Werkzeug: Request, Map.match and Response only."""
+    from werkzeug.routing import Map, Rule
+    from werkzeug.wrappers import Request, Response
+
+    url_map = Map([Rule("/", endpoint="hello")])
+
+    def app(environ: t.Any, start_response: t.Any) -> t.Any:
+        request = Request(environ)
+        url_map.bind_to_environ(request.environ).match()
+        return Response("Hello, World!", mimetype="text/html")(environ, start_response)
+
+    return app
+
+
 def _start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> t.Any:
     return None
 
@@ -147,15 +162,17 @@ def main(argv: list[str] | None = None) -> int:
             for fw, app in apps.items()
             for route, path in ROUTES.items()
         }
+        callers["werkzeug", "hello"] = make_caller(build_bare_werkzeug(), "/")
         for call in callers.values():  # warm up: template compilation, caches
             for _ in range(50):
                 call()
         best: dict[tuple[str, str], float] = {key: 0.0 for key in callers}
         for _ in range(args.rounds):
             for route in ROUTES:
-                for fw in ("vial", "flask"):
-                    rps = measure(callers[fw, route], args.seconds)
-                    best[fw, route] = max(best[fw, route], rps)
+                for fw in ("vial", "flask", "werkzeug"):
+                    if (fw, route) in callers:
+                        rps = measure(callers[fw, route], args.seconds)
+                        best[fw, route] = max(best[fw, route], rps)
 
     print(f"{'route':<10} {'vial req/s':>11} {'Flask req/s':>12} {'ratio':>6} {'target':>7}")
     ok = True
@@ -167,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         ok &= ratio >= target
         print(f"{route:<10} {v:>11,.0f} {f_:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x {mark}")
 
+    floor = best["werkzeug", "hello"]
+    print(
+        f"(bare Werkzeug hello: {floor:,.0f} req/s = {floor / best['flask', 'hello']:.2f}x Flask;"
+        f" vial hello is {best['vial', 'hello'] / floor:.0%} of that floor)"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t_vial = import_time("vial", args.import_runs)
