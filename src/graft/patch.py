@@ -49,6 +49,7 @@ UPSTREAM = "flask"
 VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""
 
+
 def profile_renames(name: str) -> Renames:
     """The maps of a built-in profile (``flask-vial``), owned by the rewrite engine.
 
@@ -72,7 +73,7 @@ class Target:
     name: str
     """Import name of the target framework (``vial``, ``acme_web``)."""
     renames: Renames
-    """What is rewritten in the extension (never the extension's own name, unless ``--as``)."""
+    """What is rewritten in the extension (never the extension's own name: it keeps it)."""
     fork: str | None = None
     """The manifest entry of the fork targeted, when the maps came from the manifest."""
 
@@ -295,8 +296,9 @@ def find_version_reads(code: str, path: str, roots: t.Iterable[str]) -> list[Fin
     """Reads of ``flask.__version__``: after the rewrite they read the target's own version."""
     names = "|".join(map(re.escape, sorted(roots)))
     pattern = re.compile(rf"(?<![\w.])(?:{names})\.__version__\b")
-    return [Finding(path, n, "version", "reads the framework's __version__; after the patch it is "
-                    "the target's version, not a Flask version")
+    return [Finding(path, n, "version", "reads the framework's __version__, which after the patch "
+                    "is the target's own version, not a Flask version (vial names the Flask API "
+                    "level it follows in __flask_version__)")
             for n, line in enumerate(code.splitlines(), 1) if pattern.search(line)]
 
 
