@@ -301,3 +301,23 @@ def test_source_defaults_to_the_bundled_vial(app_repo: Path, monkeypatch: pytest
     result = invoke(["fork", "acme_web", "--dry-run"])
     assert result.exit_code == 0 and result.output.startswith("Would fork vial ")
     assert invoke(["fork", "a", "b", "c"]).exit_code == 2
+
+
+def test_nested_path_and_project_in_a_subdirectory(upstream: Path, app_repo: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A monorepo: the app (and its pyproject.toml) lives in a subdirectory."""
+    build_file_tree(app_repo, {"services/web/pyproject.toml": '[project]\nname = "web"\n'})
+    git_commit_all(app_repo, "a second project")
+    web = app_repo / "services" / "web"
+    monkeypatch.chdir(web)
+    report = fork(str(upstream), "teabag", ref="v1.0", path="src/teabag")
+    assert report.path == "services/web/src/teabag" and report.pyproject == "services/web/pyproject.toml"
+    assert (web / "src" / "teabag" / "core.py").exists()
+    entry = parse_manifest((web / "pyproject.toml").read_text()).select(None)
+    assert entry.source == "../upstream"  # relative to the repository root
+    assert "tool.graft" not in (app_repo / "pyproject.toml").read_text()
+    assert git(app_repo, "ls-tree", "--name-only", report.snapshot or "").split() == ["services"]
+    from graft.sync import sync
+
+    assert sync(cwd=web, ref="v2.0").status == "merged"
+    assert (web / "src" / "teabag" / "extra.py").exists()
