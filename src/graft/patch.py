@@ -420,7 +420,9 @@ def plan_patch(
         upstream = sources.locate(spec, root=root, cwd=cwd, ref=ref, package=package,
                                   search_path=search_path)
     except SourceError:
-        single = locate_single_module(spec, cwd=cwd, search_path=search_path)
+        # The fork machinery reads package directories only; a one-module extension is
+        # read here. Not at a git ref: that would need the module's blob at the ref.
+        single = None if ref else locate_single_module(spec, cwd=cwd, search_path=search_path)
         if single is None:
             raise
         upstream = single
