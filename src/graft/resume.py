@@ -17,6 +17,7 @@ from pathlib import Path
 from . import manifest, vcs
 from .errors import UserError
 from .report import SyncReport, SyncStep
+from .snapshot import checkpoint
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -128,7 +129,9 @@ def _conclude(repo: vcs.Repo, state: t.Mapping[str, t.Any], entry: Entry) -> str
         raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
                         hint="Remove them, `git add` the files, then run `graft sync --continue`.")
     record_manifest(repo, state["pyproject"], entry)
+    checkpoint("continue-recorded")
     commit = repo.commit_merge(state["message"])
+    checkpoint("continue-committed")
     clear_state(repo)
     return commit
 

@@ -501,3 +501,35 @@ def test_unchanged_upstream_files_are_not_rewritten_again(forked: Path, tmp_path
     cold = plan_sync(cwd=clone, ref="v3.0")
     assert cold.targets[0].rendering.rewritten > 2
     assert cold.targets[0].rendering.tree == plan.targets[0].rendering.tree
+
+
+@pytest.mark.parametrize("step", ["continue-recorded", "continue-committed"])
+def test_interrupted_continue_can_be_resumed_or_aborted(step: str, forked: Path) -> None:
+    app = forked
+    overlap(app)
+    before = snapshot_state(app)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    (app / "teabag" / "util.py").write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+
+    def hook(reached: str) -> None:
+        if reached == step:
+            raise KeyboardInterrupt
+
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            continue_sync(cwd=app)
+    finally:
+        snapshot.set_checkpoint_hook(None)
+    if step == "continue-recorded":
+        # Still git's merge state: --abort goes back to before the sync.
+        assert "teabag/util.py" in git(app, "diff", "--cached", "--name-only")
+        assert invoke(["sync", "--abort"]).exit_code == 0
+        assert snapshot_state(app) == before
+    else:
+        # The merge commit exists: --continue notices and finishes the bookkeeping.
+        result = invoke(["sync", "--continue"])
+        assert result.exit_code == 0, result.output
+        assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
+        assert not (app / ".git" / "graft" / "sync.json").exists()
