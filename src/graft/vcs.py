@@ -360,7 +360,15 @@ class Repo:
             return True
         if self.merge_head() is not None and self.unmerged():
             return False
-        detail = (err or out).strip().splitlines()
+        text = err or out
+        if "would be overwritten by merge" in text:
+            paths = [line.strip() for line in text.splitlines() if line.startswith("\t")]
+            kind = "untracked" if "untracked working tree" in text else "changed"
+            raise VcsError(
+                f"git merge failed: {kind} files are in the way of upstream's: {', '.join(paths)}.",
+                hint="Move them away (or commit them) and retry; nothing was changed.",
+            )
+        detail = text.strip().splitlines()
         raise VcsError(f"git merge failed: {detail[-1] if detail else status}")
 
     def merge_abort(self) -> None:

@@ -286,7 +286,9 @@ def test_untracked_file_in_the_way_refuses_and_changes_nothing(forked: Path) -> 
     build_file_tree(app, {"teabag/extra.py": "# my own extra\n"})
     before = snapshot_state(app)
     result = invoke(["sync", "--ref", "v2.0"])
-    assert result.exit_code == 1 and "Error: git merge failed" in result.output
+    assert result.exit_code == 1
+    assert "Error: git merge failed: untracked files are in the way of upstream's: " \
+        "teabag/extra.py." in result.output
     assert snapshot_state(app) == before
 
 
