@@ -75,6 +75,9 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return value
 
 
+_BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Requests whose redirect loses nothing when the client repeats them as GET."""
+
 _AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
 """Template file endings rendered with autoescaping (markup formats)."""
 
@@ -103,7 +106,7 @@ def _error_or_current(exc: BaseException | None) -> BaseException | None:
 def _rule_methods(methods: t.Any, view_func: t.Any) -> set[str]:
     """The upper-cased methods of a new rule: given, else the view's, else GET only."""
     if methods is None:
-        methods = getattr(view_func, "methods", None) or ("GET",)
+        methods = getattr(view_func, "methods", None) or ["GET"]
     if isinstance(methods, str):
         raise TypeError(
             f"Allowed methods must be a list of strings such as ['GET', 'POST'], not the"
@@ -734,16 +737,18 @@ class Vial(Scaffold):
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error; in debug, explain a redirect that would drop a form body."""
         exc = request.routing_exception
-        if (
-            not self.debug
-            or not isinstance(exc, RequestRedirect)
-            or exc.code in {307, 308}
-            or request.method in {"GET", "HEAD", "OPTIONS"}
-        ):
-            raise exc  # type: ignore[misc]
-        from .debughelpers import FormDataRoutingRedirect
+        # A 301/302 makes the browser repeat a POST as a GET, silently losing its body;
+        # 307/308 keep the method, and bodiless methods lose nothing.
+        loses_body = (
+            isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in _BODILESS_METHODS
+        )
+        if self.debug and loses_body:
+            from .debughelpers import FormDataRoutingRedirect
 
-        raise FormDataRoutingRedirect(request)
+            raise FormDataRoutingRedirect(request)
+        raise exc  # type: ignore[misc]
 
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: empty, with ``Allow`` listing the URL's methods."""
@@ -1012,14 +1017,12 @@ class Vial(Scaffold):
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like any error (for debugging)."""
-        if self.config["TRAP_HTTP_EXCEPTIONS"]:
-            return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
-            return True
-        if trap_bad_request:
-            return isinstance(e, BadRequest)
-        return False
+        trap_all = self.config["TRAP_HTTP_EXCEPTIONS"]
+        trap_bad = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad is None:
+            # Unset: in debug mode a missing form key is a bug worth a traceback.
+            return bool(trap_all) or (bool(self.debug) and isinstance(e, BadRequestKeyError))
+        return bool(trap_all) or (bool(trap_bad) and isinstance(e, BadRequest))
 
     def handle_http_exception(self, e: HTTPException) -> HTTPException | ft.ResponseReturnValue:
         """Use a registered handler for an HTTP error, or the error as its own response."""
