@@ -31,16 +31,23 @@ _ENV_PREFIX = __name__.rpartition(".")[0].rpartition(".")[2].upper()
 
 def get_debug_flag() -> bool:
     """Whether debug mode is requested by the ``VIAL_DEBUG`` environment variable."""
-    val = os.environ.get(f"{_ENV_PREFIX}_DEBUG")
-    return bool(val and val.lower() not in {"0", "false", "no"})
+    value = os.environ.get(f"{_ENV_PREFIX}_DEBUG", "")
+    return value != "" and not _means_no(value)
+
+
+def _means_no(value: str) -> bool:
+    """Environment switches read "0", "false" and "no" (any case) as off."""
+    return value.lower() in _OFF_WORDS
+
+
+_OFF_WORDS = frozenset({"0", "false", "no"})
 
 
 def get_load_dotenv(default: bool = True) -> bool:
     """Whether to load ``.env`` files; ``VIAL_SKIP_DOTENV`` turns it off."""
-    val = os.environ.get(f"{_ENV_PREFIX}_SKIP_DOTENV")
-    if not val:
-        return default
-    return val.lower() in ("0", "false", "no")
+    skip = os.environ.get(f"{_ENV_PREFIX}_SKIP_DOTENV")
+    # Only an explicit "don't skip" turns loading back on over a False default.
+    return _means_no(skip) if skip else default
 
 
 def stream_with_context(generator_or_function: t.Any) -> t.Any:
@@ -161,9 +168,7 @@ def get_flashed_messages(
     flashes = req_ctx.flashes
     if category_filter:
         flashes = [f for f in flashes if f[0] in category_filter]
-    if not with_categories:
-        return [x[1] for x in flashes]
-    return flashes
+    return flashes if with_categories else [message for _, message in flashes]
 
 
 def _prepare_send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
