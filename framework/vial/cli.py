@@ -215,10 +215,11 @@ def locate_app(
     """
     try:
         __import__(module_name)
-    except ImportError:
+    except ImportError as exc:
         # A traceback that goes past this frame means the module was found and its own
         # code failed to import something: show that, it is the real problem.
-        if sys.exc_info()[2].tb_next:  # type: ignore[union-attr]
+        trace = exc.__traceback__
+        if trace is not None and trace.tb_next is not None:
             raise NoAppError(
                 f"Module {module_name!r} was found, but importing it failed with this"
                 f" ImportError:\n\n{traceback.format_exc()}"
