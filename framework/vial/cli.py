@@ -428,8 +428,8 @@ _env_file_option = click.Option(
     callback=_env_file_callback,
     type=click.Path(exists=True, dir_okay=False),
     help=(
-        f"Load environment variables from this file, taking precedence over"
-        f" '.env' and '{_DOTENV_FILE}'. Needs python-dotenv."
+        f"A dotenv file whose variables override those of '.env' and '{_DOTENV_FILE}'"
+        " (needs python-dotenv)."
     ),
     is_eager=True,
     expose_value=False,
@@ -782,8 +782,10 @@ run_command.params[:0] = [_debug_option]
 @click.command("shell", short_help="Open a Python shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
-    """Run an interactive Python shell in the context of the application,
-    with the names from the app's shell context processors imported."""
+    """Start Python's interactive console with the app context pushed.
+
+    ``app``, ``g`` and every name the shell context processors return are predefined,
+    so models and helpers are at hand without imports."""
     import code
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
