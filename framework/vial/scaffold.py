@@ -119,7 +119,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        """The name of the package or module this object belongs to."""
+        """Where the app or blueprint is defined (usually its ``__name__``); finds ``root_path``."""
         self.static_folder = static_folder  # type: ignore[assignment]
         self.static_url_path = static_url_path
         self.template_folder = template_folder
