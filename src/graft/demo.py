@@ -27,8 +27,12 @@ from pathlib import Path
 
 import click
 
-from . import vcs
 from .errors import ToolError, UserError
+
+if t.TYPE_CHECKING:
+    # Imported lazily below: GitPython fails at import time when git is missing, and the
+    # demo should say so in one line instead.
+    from . import vcs
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 APP_FIXTURE = FIXTURES / "apps" / "acme"
@@ -137,6 +141,8 @@ class Story:
 
 def _init_repo(root: Path) -> vcs.Repo:
     """``git init`` with a local identity when the machine has none (a fresh machine)."""
+    from . import vcs
+
     try:
         subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q", os.fspath(root)],
                        check=True, capture_output=True, text=True)
@@ -162,13 +168,18 @@ def _commit(repo: vcs.Repo, message: str) -> str:
 
 
 def check_target(directory: Path) -> None:
-    """Refuse anything but a missing or empty directory: the demo never overwrites."""
+    """Refuse, before writing anything: a DIR in use, no git, or a checkout without fixtures.
+
+    The demo never overwrites, and a half-made demo directory would block the next try.
+    """
     if directory.is_file() or directory.is_symlink():
         raise UserError(f"{directory} exists and is not a directory.",
                         hint="Choose another DIR, e.g. `graft demo demo-app2`.")
     if directory.is_dir() and any(directory.iterdir()):
         raise UserError(f"{directory} exists and is not empty.",
                         hint="Choose another DIR, or remove it first.")
+    if shutil.which("git") is None:
+        raise UserError("git is not installed (or not on PATH).", hint="Install git and retry.")
     for needed in (APP_FIXTURE, EXTENSION_FIXTURE):
         if not needed.is_dir():
             raise UserError(f"the demo fixture {needed} is missing.",
@@ -221,8 +232,8 @@ def serve(root: Path, paths: t.Sequence[str]) -> Served:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ToolError(f"the demo app failed to serve: {tail}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Served([tuple(r) for r in data["responses"]], data["modules"],  # type: ignore[misc]
-                  data["version"], data["local"])
+    responses = [(str(path), int(status), str(body)) for path, status, body in data["responses"]]
+    return Served(responses, data["modules"], data["version"], data["local"])
 
 
 def change_fork(root: Path) -> None:
@@ -281,12 +292,12 @@ def _show_served(story: Story, served: Served) -> None:
 
 def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     """Run the whole cycle in ``directory`` (missing or empty), printing the story if ``echo``."""
+    check_target(directory)
     from .fork import fork
     from .patch import patch
     from .sync import sync
 
     root = directory.resolve()
-    check_target(directory)
     story = Story(echo)
     result = DemoResult(root)
     story.say("graft demo: fork vial into an app, patch an extension, serve requests, "
