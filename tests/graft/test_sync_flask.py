@@ -24,8 +24,10 @@ OLD = "3.0.3"
 
 
 @pytest.fixture(scope="session")
-def flask_303(request: pytest.FixtureRequest) -> Path:
-    target = Path(request.config.cache.mkdir(f"flask-{OLD}"))
+def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    target = Path(cache.mkdir(f"flask-{OLD}")) if cache is not None \
+        else tmp_path_factory.mktemp(f"flask-{OLD}")
     if not (target / "flask" / "__init__.py").exists():
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
