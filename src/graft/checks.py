@@ -245,7 +245,7 @@ def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | N
     :raises UserError: not a git work tree, or no (such) entry in the manifest.
     """
     from .status import load_manifest
-    from .sync import read_state
+    from .resume import read_state
 
     cwd = (cwd or Path.cwd()).resolve()
     repo = vcs.Repo(cwd)

@@ -134,7 +134,7 @@ def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
     revision; the recorded state is still HEAD's until the merge is committed.
     """
     from .fork import find_pyproject
-    from .sync import is_sync_in_progress
+    from .resume import is_sync_in_progress
 
     rel, text = find_pyproject(repo, cwd)
     if is_sync_in_progress(repo):
@@ -175,7 +175,7 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
            committed: bool = False, newest: bool = True) -> Facts:
     """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
     from .snapshot import load_renames
-    from .sync import read_state
+    from .resume import read_state
 
     root = repo.root.resolve()
     values: dict[str, t.Any] = {"entry": entry, "sync_state": read_state(repo)}
