@@ -335,7 +335,7 @@ def apply(plan: SyncPlan) -> SyncReport:
     except BaseException:
         rollback(repo, plan.head, plan.branch)
         raise
-    return SyncReport(entry.name, "sync", tuple(steps), findings=tuple(findings))
+    return SyncReport(entry.name, "sync", tuple(steps), findings=_unique(findings))
 
 
 def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_label: str,
@@ -351,7 +351,8 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     state = {
         "name": entry.name, "pre_head": plan.head, "branch": plan.branch, "snapshot": snap,
         "base": base, "message": message, "entry": entry.to_table(), "pyproject": plan.pyproject,
-        "old_label": old_label, "label": label, "old_revision": plan.entry.revision,
+        "old_label": old_label, "label": label,
+        "old_revision": plan.targets[index - 1].entry.revision if index else plan.entry.revision,
         "remaining": remaining, "search_path": list(plan.search_path),
         "regenerated": regenerated, "relinked": relinked, "merge_from": repo.head(),
     }
@@ -367,7 +368,7 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     repo.unstage_deleted(kept)
     conflicts = tuple(sorted(p for p in unmerged if p not in kept))
     snapshot.checkpoint("recorded")
-    common = dict(old_revision=state["old_revision"] if index == 0 else old_label,
+    common = dict(old_revision=state["old_revision"],
                   new_revision=entry.revision, upstream=label, upstream_changes=changes,
                   local_changes=plan.local_changes if index == 0 else (),
                   kept_deleted=tuple(kept), snapshot=snap, regenerated=regenerated,
@@ -406,8 +407,13 @@ def render_plan(plan: SyncPlan) -> SyncReport:
             relinked=plan.relink and i == 0,
         ))
         old = target.entry.revision
-    findings = tuple(f for target in plan.targets for f in target.rendering.findings)
+    findings = _unique(f for target in plan.targets for f in target.rendering.findings)
     return SyncReport(entry.name, "sync", tuple(steps), True, findings)
+
+
+def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:
+    """Findings once each: a file rendered for several releases reports the same string."""
+    return tuple(dict.fromkeys(findings))
 
 
 __all__ = ["SyncPlan", "Target", "abort_sync", "apply", "continue_sync", "entry_label",
