@@ -222,8 +222,15 @@ def set_entry(text: str, entry: Entry) -> str:
         node.add(entry.name, table)
     rendered = tomlkit.dumps(doc)
     if text and not text.endswith("\n"):
+        return _line_endings(text, rendered)
+    return _line_endings(text, rendered if rendered.endswith("\n") else rendered + "\n")
+
+
+def _line_endings(original: str, rendered: str) -> str:
+    """Keep a file's CRLF line endings: tomlkit writes new lines with LF."""
+    if "\r\n" not in original:
         return rendered
-    return rendered if rendered.endswith("\n") else rendered + "\n"
+    return rendered.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def remove_entry(text: str, name: str) -> str:
@@ -234,7 +241,7 @@ def remove_entry(text: str, name: str) -> str:
         node = node.get(key) if isinstance(node, t.Mapping) else None
     if isinstance(node, Table) and name in node:
         del node[name]
-    return tomlkit.dumps(doc)
+    return _line_endings(text, tomlkit.dumps(doc))
 
 
 __all__ = ["KINDS", "SOURCE_KINDS", "Entry", "Manifest", "manifest_error", "parse_manifest", "remove_entry", "set_entry"]

@@ -89,3 +89,10 @@ def test_invalid_values() -> None:
         parse_manifest(text)
     with pytest.raises(ManifestError, match="not valid TOML"):
         parse_manifest("[tool\n")
+
+
+def test_crlf_files_keep_crlf() -> None:
+    text = set_entry(USER_TEXT.replace("\n", "\r\n"), ENTRY)
+    assert text.startswith(USER_TEXT.replace("\n", "\r\n"))
+    assert "\n" not in text.replace("\r\n", "")
+    assert parse_manifest(text).select(None) == ENTRY
