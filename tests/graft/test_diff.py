@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import git, git_commit_all, make_app, make_upstream
+from test_sync_flask import flask_303  # noqa: F401  (the session fixture)
 
 from graft.cli import main
 from graft.fork import fork
@@ -198,3 +199,51 @@ def test_refusals(forked: Path) -> None:
     assert result.exit_code == 1
     assert "Error: cannot rename teabag/core.py back to upstream's names" in result.stderr
     assert invoke(["diff"]).exit_code == 0  # the plain patch needs no parsing
+
+
+@pytest.mark.slow
+def test_flask_fork_patch_goes_back_to_flask(flask_303: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real thing: Flask 3.0.3 forked as myflask; a change to the fork, sent upstream.
+
+    The patch renamed back must apply to Flask 3.0.3's own files, in flask's names;
+    status and check see the installed Flask 3.1 as newer, and the app loads no flask.
+    """
+    app = make_app(tmp_path, "acme_flask")
+    monkeypatch.chdir(app)
+    search = ["--search-path", str(flask_303)]
+    assert invoke(["fork", "flask", "myflask", *search]).exit_code == 0
+    helpers = app / "myflask" / "helpers.py"
+    edit(helpers, "def get_debug_flag() -> bool:",
+         "def get_debug_flag() -> bool:  # acme: reviewed\n    from myflask.globals import current_app  # noqa")
+    git_commit_all(app, "acme: review get_debug_flag")
+    result = invoke(["diff", "--upstream", *search])
+    assert result.exit_code == 0, result.output
+    assert "+    from flask.globals import current_app  # noqa" in result.stdout
+    assert "myflask" not in result.stdout
+    # Applied to the files of the Flask 3.0.3 distribution (package directory flask/).
+    upstream = tmp_path / "flask-3.0.3"
+    shutil.copytree(flask_303 / "flask", upstream / "flask",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "up.patch").write_text(result.stdout)
+    proc = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")], cwd=upstream,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    patched = (upstream / "flask" / "helpers.py").read_text()
+    assert "def get_debug_flag() -> bool:  # acme: reviewed\n    from flask.globals" in patched
+    original = (flask_303 / "flask" / "helpers.py").read_text()
+    assert patched.replace("  # acme: reviewed\n    from flask.globals import current_app  # noqa",
+                           "") == original
+    # status: recorded 3.0.3, the installed 3.1 is newer; check: behind only, no flask loaded.
+    # (Without --search-path: with it, Flask 3.0.3 there is what the source offers first.)
+    (data,) = json.loads(invoke(["status", "--format", "json"]).stdout)["forks"]
+    assert data["revision"] == "3.0.3" and data["behind"] is True
+    assert data["newest_revision"].startswith("3.1")
+    assert [f["path"] for f in data["local_changes"]["files"]] == ["myflask/helpers.py"]
+    result = invoke(["check", "--app", "app"])
+    assert result.exit_code == 4, result.output
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("myflask: behind: flask 3.1")
+    assert "note: myflask: snapshot not verified: Flask no longer provides flask 3.0.3" in result.stderr
+    result = invoke(["check", "--app", "app", "--skip", "behind", *search])
+    assert result.exit_code == 0, result.output
