@@ -30,6 +30,34 @@ def _config(key: str) -> t.Any:
 _missing: t.Any = object()
 
 
+class _RequestLimit:
+    """A size limit of one request: its own value if set, else the app's config key.
+
+    Outside an app context Werkzeug's class default applies. Assigning sets the value for
+    this request only (say, a larger ``max_content_length`` in one upload view).
+    """
+
+    def __init__(self, config_key: str, doc: str) -> None:
+        self.config_key = config_key
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.werkzeug_default = getattr(RequestBase, name)
+        self.storage = f"_{name}_override"
+
+    def __get__(self, request: t.Any, owner: type | None = None) -> t.Any:
+        if request is None:
+            return self
+        own = request.__dict__.get(self.storage)
+        if own is not None:
+            return own
+        configured = _config(self.config_key)
+        return self.werkzeug_default if configured is _missing else configured
+
+    def __set__(self, request: t.Any, value: int | None) -> None:
+        request.__dict__[self.storage] = value
+
+
 class Request(RequestBase):
     """The request object used by default; ``request`` points to it during a request."""
 
@@ -44,57 +72,21 @@ class Request(RequestBase):
     #: The exception matching raised, re-raised at dispatch (404, 405, redirects...).
     routing_exception: HTTPException | None = None
 
-    # Limits set on this request; None means "ask the app's config".
-    _max_content_length = _max_form_memory_size = _max_form_parts = None
-
-    @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
-        """The largest body accepted; ``MAX_CONTENT_LENGTH`` unless set on the request."""
-        if self._max_content_length is not None:
-            return self._max_content_length
-        value = _config("MAX_CONTENT_LENGTH")
-        if value is _missing:
-            return super().max_content_length
-        return value  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
-        """The largest non-file form field; ``MAX_FORM_MEMORY_SIZE`` unless set here."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        value = _config("MAX_FORM_MEMORY_SIZE")
-        if value is _missing:
-            return super().max_form_memory_size
-        return value  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property
-    def max_form_parts(self) -> int | None:  # type: ignore[override]
-        """The most multipart parts parsed; ``MAX_FORM_PARTS`` unless set here."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        value = _config("MAX_FORM_PARTS")
-        if value is _missing:
-            return super().max_form_parts
-        return value  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
+    max_content_length = _RequestLimit(  # type: ignore[assignment]
+        "MAX_CONTENT_LENGTH", "The largest body accepted (``MAX_CONTENT_LENGTH``)."
+    )
+    max_form_memory_size = _RequestLimit(  # type: ignore[assignment]
+        "MAX_FORM_MEMORY_SIZE", "The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."
+    )
+    max_form_parts = _RequestLimit(  # type: ignore[assignment]
+        "MAX_FORM_PARTS", "The most multipart parts parsed (``MAX_FORM_PARTS``)."
+    )
 
     @property
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, ``None`` if matching failed."""
-        if self.url_rule is not None:
-            return self.url_rule.endpoint  # type: ignore[no-any-return]
-        return None
+        rule = self.url_rule
+        return None if rule is None else rule.endpoint  # type: ignore[no-any-return]
 
     @property
     def blueprint(self) -> str | None:
@@ -127,13 +119,12 @@ class Request(RequestBase):
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         """Raise a 400; the parser's message is shown only in debug mode."""
-        try:
+        ctx = _cv_app.get(None)
+        if e is None or (ctx is not None and ctx.app.debug):
+            # Not JSON at all (Werkzeug answers 415), or debugging: the 400 names the error.
             return super().on_json_loading_failed(e)
-        except BadRequest as ebr:
-            ctx = _cv_app.get(None)
-            if ctx is not None and ctx.app.debug:
-                raise
-            raise BadRequest() from ebr
+        # Otherwise a plain 400: the parser's message may echo the client's data.
+        raise BadRequest() from e
 
 
 _split_cache: dict[str, tuple[str, ...]] = {}
