@@ -159,6 +159,13 @@ def _upstream_path(path: str, entry: Entry, directory: str) -> str:
     return f"{directory.strip('/')}/{rel}" if directory.strip("/") else rel
 
 
+def upstream_stats(entry: Entry, changes: LocalChanges, directory: str) -> list[vcs.FileStat]:
+    """The changed files at upstream's paths (line counts as in the fork: renaming keeps lines)."""
+    return [vcs.FileStat(s.status, _upstream_path(s.path, entry, directory),
+                         None if s.new_path is None else _upstream_path(s.new_path, entry, directory),
+                         s.added, s.removed) for s in changes.files]
+
+
 def upstream_sides(repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *,
                    committed: bool = False) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """Both sides of every changed file, renamed back and placed at upstream's paths."""
@@ -195,4 +202,5 @@ def upstream_patch(repo: vcs.Repo, entry: Entry, changes: LocalChanges, director
 
 
 __all__ = ["Base", "LocalChanges", "file_dict", "fork_patch", "local_changes", "pristine_base",
-           "rename_back", "reverse_renames", "upstream_dir", "upstream_patch", "upstream_sides"]
+           "rename_back", "reverse_renames", "upstream_dir", "upstream_patch", "upstream_sides",
+           "upstream_stats"]

@@ -76,17 +76,7 @@ def diff_command(ctx: click.Context, name: str | None, upstream: bool, upstream_
         directory = upstream_dir if upstream_dir is not None else changes.upstream_dir(entry, repo.root)
         patch = changes.upstream_patch(repo, entry, local, directory, committed=committed) \
             if local.files else ""
-        prefix = entry.path + "/"
-        top = directory.strip("/")
-
-        def moved(path: str | None) -> str | None:
-            if path is None:
-                return None
-            rel = path[len(prefix):] if path.startswith(prefix) else path
-            return f"{top}/{rel}" if top else rel
-
-        stats = [vcs.FileStat(s.status, t.cast(str, moved(s.path)), moved(s.new_path),
-                              s.added, s.removed) for s in local.files]
+        stats = changes.upstream_stats(entry, local, directory)
     else:
         patch = changes.fork_patch(repo, entry, base, committed=committed) if local.files else ""
     quiet = bool((ctx.obj or {}).get("quiet"))
