@@ -93,8 +93,11 @@ class NullSession(SecureCookieSession):
             " and keep it out of version control."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
-    del _fail
+
+# Every way of changing the dict explains the missing secret key instead.
+for _mutator in ("__setitem__", "__delitem__", "clear", "pop", "popitem", "update", "setdefault"):
+    setattr(NullSession, _mutator, NullSession._fail)
+del _mutator
 
 
 class SessionInterface:
