@@ -7,9 +7,8 @@ import typing as t
 from . import typing as ft
 from .globals import current_app, request
 
-http_method_funcs = frozenset(
-    ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
-)
+http_method_funcs = frozenset({"delete", "get", "head", "options", "patch", "post", "put", "trace"})
+"""Lower-case HTTP methods a :class:`MethodView` may implement as methods of those names."""
 
 
 class View:
