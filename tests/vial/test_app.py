@@ -751,3 +751,15 @@ def test_find_package_for_installed_and_namespace_packages(tmp_path: Path, monke
     monkeypatch.syspath_prepend(str(tmp_path))
     assert find_package("ns_outer.inner") == (None, str(tmp_path))
     assert find_package("no_such_top_level_pkg") == (None, os.getcwd())
+
+
+def test_sansio_module_names(app: Vial) -> None:
+    """Code importing Flask 3's ``flask.sansio`` modules finds the same classes here."""
+    from vial.sansio.app import App
+    from vial.sansio.blueprints import Blueprint, BlueprintSetupState
+    from vial.sansio.scaffold import Scaffold, T_route, setupmethod
+
+    assert isinstance(app, App) and isinstance(app, Scaffold)
+    assert Blueprint is vial.Blueprint
+    assert BlueprintSetupState.__name__ == "BlueprintSetupState"
+    assert callable(setupmethod) and T_route.__name__ == "T_route"
