@@ -8,7 +8,9 @@ defaults). What is counted:
 * a *run*: three or more consecutive non-trivial lines of a vial file that also stand
   consecutively in one Flask file (copied bodies);
 * a *text* line: a comment, docstring or string literal line longer than 50 characters that
-  is identical to a Flask line (copied messages, docstrings and comments).
+  is identical to a Flask line (copied messages, docstrings and comments);
+* a *sentence*: a sentence longer than 50 characters of a string or a comment block that
+  Flask's strings or comments also hold, however the two are wrapped into lines.
 
 ``python scripts/originality.py [DIR] [--all]`` prints ``file:line: kind: text`` for each
 finding (``--all`` also lists every single identical line of 30+ characters, the old, noisy
@@ -18,13 +20,14 @@ scan.
 
 from __future__ import annotations
 
+import ast
 import io
 import pathlib
 import re
 import sys
 import tokenize
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RUN_LENGTH = 3
 """How many consecutive shared non-trivial lines make a run."""
@@ -142,18 +145,59 @@ class Reference:
 
     lines: set[str]
     runs: set[tuple[str, ...]]
+    sentences: set[str] = field(default_factory=set)
 
     @classmethod
     def from_tree(cls, root: pathlib.Path) -> Reference:
         lines: set[str] = set()
         runs: set[tuple[str, ...]] = set()
+        sentences: set[str] = set()
         for path in sorted(root.rglob("*.py")):
             source = path.read_text(encoding="utf-8")
             lines.update(_normalise(line) for line in source.splitlines())
             runs.update(
                 tuple(text for _, text in window) for window in _runs(_significant(source))
             )
-        return cls(lines, runs)
+            sentences.update(sentence for _, sentence in prose_sentences(source))
+        return cls(lines, runs, sentences)
+
+
+def prose_sentences(source: str) -> t.Iterator[tuple[int, str]]:
+    """Sentences longer than TEXT_LENGTH of a file's strings and comment blocks, numbered.
+
+    Whole strings (implicitly concatenated parts joined, f-string fields as ``{}``) and
+    runs of comment lines are split into sentences, so copied prose is found however it
+    is wrapped. "Flask" and "vial" both read as FRAMEWORK, so renaming the framework in a
+    sentence is no way around it either.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    texts: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts.append((node.lineno, node.value))
+        elif isinstance(node, ast.JoinedStr):
+            parts = (v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            texts.append((node.lineno, "".join(map(str, parts))))
+    block: list[str] = []
+    for number, line in enumerate([*source.splitlines(), ""], 1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            block.append(stripped.lstrip("#"))
+        elif block:
+            texts.append((number - len(block), " ".join(block)))
+            block = []
+    for number, text in texts:
+        text = _FRAMEWORK_NAME.sub("FRAMEWORK", " ".join(text.split()))
+        for sentence in _SENTENCE_END.split(text):
+            if len(sentence) > TEXT_LENGTH:
+                yield number, sentence
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FRAMEWORK_NAME = re.compile("flask|vial", re.IGNORECASE)
 
 
 def flask_root() -> pathlib.Path:
@@ -170,6 +214,9 @@ def scan_source(path: pathlib.Path, source: str, reference: Reference) -> list[F
         if tuple(text for _, text in window) in reference.runs:
             for number, text in window:
                 flagged.setdefault(number, Finding(path, number, "run", text))
+    for number, sentence in prose_sentences(source):
+        if sentence in reference.sentences:
+            flagged.setdefault(number, Finding(path, number, "sentence", sentence))
     strings = text_lines(source)
     for number, line in enumerate(source.splitlines(), 1):
         text = _normalise(line)

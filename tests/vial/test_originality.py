@@ -5,7 +5,7 @@ with file and line). It compares vial's source with the installed Flask, which i
 test dependency: signatures, imports, short statements and Flask's documented config
 defaults may match, because the public API fixes them; runs of three or more consecutive
 non-trivial lines, and identical comments, docstrings or messages longer than 50
-characters, may not. The other tests prove the scan can fail and is not noisy.
+characters (line by line, or sentence by sentence however they are wrapped), may not. The other tests prove the scan can fail and is not noisy.
 """
 
 from __future__ import annotations
@@ -79,6 +79,21 @@ def test_a_copied_docstring_or_comment_line_is_found(flask_reference: t.Any) -> 
     source = f'def ours():\n    {prose}\n    return 1\n'
     findings = scanner.scan_source(pathlib.Path("fake.py"), source, flask_reference)
     assert [(f.line, f.kind) for f in findings] == [(2, "text")]
+
+
+def test_a_copied_message_is_found_however_it_is_wrapped(flask_reference: t.Any) -> None:
+    """Flask's words with other line breaks, and "vial" for "Flask", are still Flask's words."""
+    sentence = next(
+        s for s in sorted(flask_reference.sentences) if s.count(" ") > 10 and "FRAMEWORK" in s
+    )
+    words = sentence.replace("FRAMEWORK", "Vial").split()
+    half = len(words) // 2
+    source = (
+        "def ours():\n    raise RuntimeError(\n"
+        f"        {' '.join(words[:half])!r}\n        {' ' + ' '.join(words[half:])!r}\n    )\n"
+    )
+    findings = scanner.scan_source(pathlib.Path("fake.py"), source, flask_reference)
+    assert [(f.line, f.kind) for f in findings] == [(3, "sentence")], source
 
 
 def test_api_lines_alone_are_not_findings(flask_reference: t.Any) -> None:
