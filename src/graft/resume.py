@@ -56,8 +56,9 @@ def clear_state(repo: vcs.Repo) -> None:
 
 
 def is_sync_in_progress(repo: vcs.Repo) -> bool:
+    """Whether a sync stopped (on conflicts, or killed mid-way) and awaits --continue/--abort."""
     state = read_state(repo)
-    return state is not None and repo.merge_head() == state.get("snapshot")
+    return state is not None and repo.merge_head() == state.get("snapshot")  # None: killed early
 
 
 def record_manifest(repo: vcs.Repo, pyproject: str, entry: Entry) -> None:
@@ -91,6 +92,9 @@ def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncRep
     """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
     state = _require_state(repo)
+    if state.get("snapshot") is None:
+        raise UserError("the sync was interrupted before its merge started.",
+                        hint="Run `graft sync --abort`, then `graft sync` again.")
     entry = manifest.Entry.from_table(state["name"], state["entry"])
     if repo.merge_head() != state["snapshot"]:
         clear_state(repo)
@@ -140,7 +144,7 @@ def abort_sync(*, cwd: Path | None = None) -> SyncReport:
     """Give up a sync stopped on conflicts: back to exactly the state before it began."""
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
     state = _require_state(repo)
-    stopped = repo.merge_head() == state["snapshot"]
+    stopped = state["snapshot"] is not None and repo.merge_head() == state["snapshot"]
     if not stopped and repo.head() not in (state["pre_head"], state.get("merge_from")):
         clear_state(repo)  # never throw away commits made after the merge was concluded
         raise UserError(f"the merge of {state['label']} was already concluded; nothing to abort.",

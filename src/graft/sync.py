@@ -319,6 +319,9 @@ def apply(plan: SyncPlan) -> SyncReport:
                 "(squash or rebase); this commit changes no file and makes it the merge base "
                 "again.\n",
             )
+            # Remembered first, so that --abort can take the commit back if we are killed.
+            write_state(repo, {"name": entry.name, "pre_head": plan.head, "branch": plan.branch,
+                               "snapshot": None, "label": plan.base_label, "merge_from": link})
             repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
             snapshot.checkpoint("relinked")
         old_label = plan.base_label

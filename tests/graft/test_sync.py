@@ -535,3 +535,48 @@ def test_interrupted_continue_can_be_resumed_or_aborted(step: str, forked: Path)
         assert result.exit_code == 0, result.output
         assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
         assert not (app / ".git" / "graft" / "sync.json").exists()
+
+
+KILL = """
+import os, sys
+from pathlib import Path
+from graft import snapshot
+from graft.sync import sync
+
+def hook(step):
+    if step == sys.argv[1]:
+        os._exit(9)  # no cleanup at all, like kill -9
+
+snapshot.set_checkpoint_hook(hook)
+sync(cwd=Path.cwd(), ref="v2.0")
+"""
+
+
+@pytest.mark.parametrize(
+    ("squash", "step"),
+    [(False, "state"), (False, "recorded"), (False, "committed"), (True, "relinked")],
+)
+def test_killed_sync_is_undone_by_abort(squash: bool, step: str, forked: Path) -> None:
+    """A killed process: the repository is as it was, or `graft sync --abort` makes it so."""
+    import subprocess
+    import sys
+
+    app = forked
+    if squash:
+        git(app, "checkout", "-q", "--orphan", "squashed")
+        git(app, "commit", "-q", "-m", "squashed")
+    build_file_tree(app, {"teabag/notes.md": "mine\n"})
+    before = snapshot_state(app)
+    proc = subprocess.run([sys.executable, "-c", KILL, step], cwd=app, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 9, proc.stderr
+    if step == "committed":
+        # The merge commit was made: the sync is complete but for forgetting its state.
+        assert manifest_at(app).ref == "v2.0"
+        assert invoke(["sync", "--ref", "v2.0"]).exit_code == 0
+        return
+    if snapshot_state(app) != before:
+        result = invoke(["sync", "--abort"])
+        assert result.exit_code == 0, result.output
+    assert snapshot_state(app) == before
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 0
