@@ -183,6 +183,23 @@ class _LazyClassAttribute:
         return value
 
 
+def _static_view(app: Vial) -> t.Callable[..., Response]:
+    """The view of the app's static route.
+
+    It reaches the app through a weak reference: the URL map belongs to the app, and a
+    strong one from its own rule would keep every app alive until the cycle collector ran.
+    """
+    app_ref = weakref.ref(app)
+
+    def serve_static(**values: t.Any) -> Response:
+        owner = app_ref()
+        if owner is None:  # pragma: no cover - only reachable through a leaked URL map
+            raise RuntimeError("the app of this static route no longer exists")
+        return owner.send_static_file(**values)
+
+    return serve_static
+
+
 def _default_template_ctx_processor() -> dict[str, t.Any]:
     """Put ``g``, ``request`` and ``session`` in every template's context.
 
@@ -336,13 +353,11 @@ class Vial(Scaffold):
                     "static_host must be given together with host_matching=True (the static"
                     " route needs a host to match), and left out otherwise."
                 )
-            # A weak reference, so the route does not keep the app alive.
-            self_ref = weakref.ref(self)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+                view_func=_static_view(self),
             )
 
     # -- configuration ----------------------------------------------------------------
