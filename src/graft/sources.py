@@ -288,7 +288,7 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
     if package is None:
         tops = sorted(n for n in _top_level(dist) if not n.startswith("_") and n.isidentifier())
         normal = re.sub(r"[-_.]+", "_", dist_name).lower()
-        if normal in tops:
+        if normal in tops or (not tops and not search_path and _import_location(normal)):
             package = normal
         elif len(tops) == 1:
             package = tops[0]
@@ -313,15 +313,29 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
     if not files:
         located = Path(str(dist.locate_file(package)))
         module = Path(str(dist.locate_file(f"{package}.py")))
+        editable = _import_location(package) if not search_path else None
         if located.is_dir():
             files = read_package_dir(located)
         elif module.is_file():
             files = {MODULE_INIT: module.read_bytes()}
+        elif editable is not None:  # an editable install: RECORD lists a .pth, not the files
+            files = read_package_dir(editable)
         else:
             raise SourceError(f"distribution {dist_name} has no package {package!r}.",
                               hint="Check --package.")
     _add_licences(files, sorted(licences))
     return Upstream("distribution", dist_name, package, dist.version, None, files)
+
+
+def _import_location(package: str) -> Path | None:
+    """The directory ``import package`` would load, without importing it."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _directory(path: Path, source: str, package: str | None) -> Upstream:

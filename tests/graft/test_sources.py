@@ -108,3 +108,10 @@ def test_single_module_projects_become_a_package_init(tmp_path: Path) -> None:
     })
     up = sources.locate("onemod", root=tmp_path, search_path=[str(site)])
     assert (up.kind, up.package, up.files) == ("distribution", "onemod", {"__init__.py": b"import flask\n"})
+
+
+def test_editable_distribution_is_read_from_its_import_location(tmp_path: Path) -> None:
+    """graft itself is installed editable here: its RECORD lists a .pth, not the files."""
+    up = sources.locate("graft", root=tmp_path)
+    assert (up.kind, up.package) == ("distribution", "graft")
+    assert "sync.py" in up.files and "rewrite/names.py" in up.files
