@@ -50,6 +50,12 @@ VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""
 
 
+VIAL_EXTRAS: tuple[str, ...] = ("flask.__version__=vial.__flask_version__",)
+"""Maps graft patch adds to the flask-vial profile: extensions that branch on
+``flask.__version__`` mean the Flask API level, which vial names ``__flask_version__``
+(VIAL_GAPS.md #1); ``vial.__version__`` is vial's own release."""
+
+
 def profile_renames(name: str) -> Renames:
     """The maps of a built-in profile (``flask-vial``), owned by the rewrite engine.
 
@@ -58,7 +64,11 @@ def profile_renames(name: str) -> Renames:
     if name not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise UserError(f"Unknown profile {name!r}.", hint=f"Known profiles: {known}.")
-    return PROFILES[name]
+    renames = PROFILES[name]
+    if name == VIAL_PROFILE:
+        extras = Renames.parse(VIAL_EXTRAS)
+        renames = Renames({**extras.mapping, **renames.mapping})  # the profile's own entries win
+    return renames
 
 
 def compose(renames: Renames, then: Renames) -> Renames:
@@ -293,7 +303,9 @@ def find_metadata_lookups(code: str, path: str, dists: t.Iterable[str]) -> list[
 
 
 def find_version_reads(code: str, path: str, roots: t.Iterable[str]) -> list[Finding]:
-    """Reads of ``flask.__version__``: after the rewrite they read the target's own version."""
+    """Reads of ``flask.__version__`` left as they are: they read the target's own version."""
+    if not roots:
+        return []
     names = "|".join(map(re.escape, sorted(roots)))
     pattern = re.compile(rf"(?<![\w.])(?:{names})\.__version__\b")
     return [Finding(path, n, "version", "reads the framework's __version__, which after the patch "
@@ -316,6 +328,7 @@ def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, rename
     metadata), ``__version__`` reads, and ``Requires-Dist`` on the old framework.
     """
     roots = sorted(renames.roots)
+    version_mapped = renames.rename(f"{UPSTREAM}.__version__").endswith(".__flask_version__")
     old_dists = [*roots, info.dist, upstream.source if upstream.kind == "distribution" else info.dist]
     found: list[Finding] = []
     for rel, data in sorted(upstream.files.items()):
@@ -326,7 +339,7 @@ def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, rename
             continue
         if rel.endswith((".py", ".pyi")):
             found += find_metadata_lookups(text, where, old_dists)
-            found += find_version_reads(text, where, roots)
+            found += find_version_reads(text, where, [r for r in roots if not version_mapped])
             continue
         lines = mentions(text, roots)
         found += [Finding(where, n, "file", f"a non-Python file mentions {' or '.join(roots)}; "

@@ -326,3 +326,18 @@ def test_unusable_wheel_dir_is_refused_before_committing(app: Path, tmp_path: Pa
     assert result.exit_code == 1
     assert result.output.startswith("Error: Cannot write wheels to")
     assert snapshot_state(app) == before
+
+
+def test_flask_version_reads_become_the_api_level(app: Path, tmp_path: Path) -> None:
+    """``flask.__version__`` means the Flask API level: vial's is ``__flask_version__``."""
+    ext = tmp_path / "flask-versioned"
+    (ext / "flask_versioned").mkdir(parents=True)
+    (ext / "flask_versioned" / "__init__.py").write_text(
+        "from __future__ import annotations\n\nimport flask\n\n"
+        "NEW_FLASK = flask.__version__.split('.')[0] >= '2'\n"
+    )
+    result = invoke("patch", str(ext), "--format", "json")
+    assert result.exit_code == 0, result.output
+    code = (app / "flask_versioned" / "__init__.py").read_text()
+    assert "NEW_FLASK = vial.__flask_version__.split('.')[0] >= '2'" in code
+    assert not [f for f in json.loads(result.output)["human"] if f["kind"] == "version"]
