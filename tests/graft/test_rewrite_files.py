@@ -74,7 +74,7 @@ def _tree(root: Path, files: dict[str, str | bytes]) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):
-            content = textwrap.dedent(content).encode()
+            content = textwrap.dedent(content).removeprefix("\n").encode()
         path.write_bytes(content)
 
 
@@ -182,3 +182,42 @@ def test_rewritten_package_loads_no_module_of_the_old_name(tmp_path: Path) -> No
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['oldpkg']"  # only the None placeholder we put there
+
+
+def test_unknown_strings_rename_known_modules_of_the_tree(tmp_path: Path) -> None:
+    """Opt-in: settings-style strings that name a module (or a module's attribute) of the tree."""
+    _tree(
+        tmp_path / "oldpkg",
+        {
+            "__init__.py": "",
+            "backends/__init__.py": "",
+            "backends/db.py": "class Store: ...\n",
+            "settings.py": """
+                SESSION_ENGINE = "oldpkg.backends.db"
+                STORE = "oldpkg.backends.db.Store"
+                LOGGER = "oldpkg.server"
+                DOMAIN = "oldpkg"
+                """,
+        },
+    )
+    renames = Renames.parse(["oldpkg=newpkg"])
+    default = rewrite_tree([tmp_path], renames, write=False)
+    assert [(Path(f.path).name, f.line, f.kind) for f in default.findings] == [
+        ("settings.py", 1, "string"), ("settings.py", 2, "string"), ("settings.py", 3, "string"), ("settings.py", 4, "string"),
+    ]
+    tree = rewrite_tree([tmp_path], renames, options=RewriteOptions(unknown_strings="rename-known"))
+    assert (tmp_path / "oldpkg" / "settings.py").read_text() == (
+        'SESSION_ENGINE = "newpkg.backends.db"\n'
+        'STORE = "newpkg.backends.db.Store"\n'
+        'LOGGER = "oldpkg.server"\n'
+        'DOMAIN = "oldpkg"\n'
+    )
+    assert [(f.line, f.kind) for f in tree.findings] == [(3, "string"), (4, "string")]
+
+
+def test_module_names_climb_packages(tmp_path: Path) -> None:
+    from graft.rewrite.tree import module_names
+
+    _tree(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/m.py": "", "script.py": ""})
+    files = [tmp_path / p for p in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/m.py", "script.py")]
+    assert module_names(files) == {"pkg", "pkg.sub", "pkg.sub.m", "script"}

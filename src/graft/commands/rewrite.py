@@ -38,6 +38,14 @@ def _renames(maps: t.Sequence[str], profile: str | None) -> Renames:
 @click.option("--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing.")
 @click.option("--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests.")
 @click.option("--entry-points", type=click.Choice(["report", "rename", "keep"]), default="report", show_default=True, help="What to do with entry-point group names such as 'OLD.commands'.")
+@click.option(
+    "--unknown-strings",
+    type=click.Choice(["report", "keep", "rename-known"]),
+    default="report",
+    show_default=True,
+    help="Module-path strings in positions graft cannot classify (settings, registries): "
+    "report them, keep them quietly, or rename those that name a module of the rewritten tree.",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores for big trees).")
 @click.pass_context
 def rewrite_command(
@@ -52,6 +60,7 @@ def rewrite_command(
     skip_unparsable: bool,
     docstrings: bool,
     entry_points: t.Literal["report", "rename", "keep"],
+    unknown_strings: t.Literal["report", "keep", "rename-known"],
     jobs: int | None,
 ) -> None:
     """Rename an import name in the Python files under PATH..., byte for byte.
@@ -66,7 +75,12 @@ def rewrite_command(
     quiet = bool(obj.get("quiet", False))
     verbose = int(obj.get("verbose", 0))
     renames = _renames(maps, profile)
-    options = RewriteOptions(docstrings=docstrings, entry_points=entry_points, skip_unparsable=skip_unparsable)
+    options = RewriteOptions(
+        docstrings=docstrings,
+        entry_points=entry_points,
+        unknown_strings=unknown_strings,
+        skip_unparsable=skip_unparsable,
+    )
     mode = "check" if check else "dry-run" if dry_run else "write"
     progress = not quiet and sys.stderr.isatty()
     tree = rewrite_tree(list(paths), renames, write=mode == "write", jobs=jobs, progress=progress, options=options)

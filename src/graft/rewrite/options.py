@@ -15,7 +15,7 @@ ENGINE_VERSION = "1"
 
 EntryPointPolicy = t.Literal["report", "rename", "keep"]
 DistributionPolicy = t.Literal["report", "keep"]
-StringPolicy = t.Literal["report", "keep"]
+StringPolicy = t.Literal["report", "keep", "rename-known"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,11 @@ class RewriteOptions:
     unknown_strings: StringPolicy = "report"
     """Strings that are module paths of the package but stand where the rewriter cannot
     tell what they are used for (a settings list, a dict value) are left alone;
-    ``report`` lists them so nothing is silent."""
+    ``report`` lists them so nothing is silent. ``rename-known`` renames those that
+    name a module of the tree being rewritten, or an attribute of one
+    (``"django.contrib.sessions.backends.db"``, ``"pkg.models.User"``), with at least
+    two parts, and reports the rest: right for settings and registries, wrong for
+    salts and serialized names that must stay stable (case 34)."""
     skip_unparsable: bool = False
     """A file libcst cannot parse counts as skipped instead of failed."""
 
@@ -42,8 +46,8 @@ class RewriteOptions:
             raise ValueError(f"entry_points must be report, rename or keep, not {self.entry_points!r}")
         if self.distributions not in ("report", "keep"):
             raise ValueError(f"distributions must be report or keep, not {self.distributions!r}")
-        if self.unknown_strings not in ("report", "keep"):
-            raise ValueError(f"unknown_strings must be report or keep, not {self.unknown_strings!r}")
+        if self.unknown_strings not in ("report", "keep", "rename-known"):
+            raise ValueError(f"unknown_strings must be report, keep or rename-known, not {self.unknown_strings!r}")
 
     def to_dict(self) -> dict[str, t.Any]:
         """A JSON-ready form, stable across runs (for the manifest and the fingerprint)."""

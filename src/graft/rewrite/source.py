@@ -35,6 +35,7 @@ def rewrite_source(
     *,
     path: str = "<string>",
     options: RewriteOptions | None = None,
+    known_modules: t.AbstractSet[str] = frozenset(),
 ) -> RewriteResult[CodeT]:
     """Rename the import names of ``renames`` in one module's source.
 
@@ -44,6 +45,9 @@ def rewrite_source(
     is returned as is without parsing. Code libcst cannot parse gives a ``failed``
     result whose ``error`` names ``path:line`` (or, with ``skip_unparsable``, an
     ``unchanged`` result with an ``unparsable`` finding). This function does not raise.
+
+    ``known_modules`` lists the dotted names of the modules being rewritten (the tree
+    walker fills it in); only ``unknown_strings="rename-known"`` looks at it.
     """
     opts = options if options is not None else RewriteOptions()
     if not renames.mentions(code):
@@ -56,7 +60,7 @@ def rewrite_source(
     except (RecursionError, ValueError, SyntaxError) as exc:
         return _unparsable(code, path, 0, f"cannot parse: {exc}", opts)
     try:
-        new_module, findings = _rewrite_module(module, renames, opts, path)
+        new_module, findings = _rewrite_module(module, renames, opts, path, known_modules)
     except Exception as exc:  # a bug in the rewriter must not abort a whole tree
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return RewriteResult("failed", code, path, error=f"{path}: internal rewriter error: {detail}", parsed=True)
@@ -96,13 +100,13 @@ def _unparsable(code: CodeT, path: str, line: int, message: str, options: Rewrit
 
 
 def _rewrite_module(
-    module: cst.Module, renames: Renames, options: RewriteOptions, path: str
+    module: cst.Module, renames: Renames, options: RewriteOptions, path: str, known_modules: t.AbstractSet[str]
 ) -> tuple[tuple[str, dict[int, int]] | None, tuple[Finding, ...]]:
     """The new code (None when nothing changed) and the findings with their lines."""
     analysis = Analysis(module, renames.roots, interest_names(module, renames))
     edits = Edits()
     plan_imports(analysis, renames, edits)
-    plan_strings(analysis, renames, options, edits)
+    plan_strings(analysis, renames, options, edits, known_modules)
     if not edits and not edits.findings:
         return None, ()
     new_module = edits.apply(module)

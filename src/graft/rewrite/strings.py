@@ -67,8 +67,18 @@ _DISTRIBUTION_FUNCS = frozenset(
 _IDENTITY_ATTRS = frozenset({"__name__", "__module__", "__package__"})
 
 
-def plan_strings(analysis: Analysis, renames: Renames, options: RewriteOptions, edits: Edits) -> None:
-    """Rename or report every string in ``analysis`` that names a renamed module."""
+def plan_strings(
+    analysis: Analysis,
+    renames: Renames,
+    options: RewriteOptions,
+    edits: Edits,
+    known_modules: t.AbstractSet[str] = frozenset(),
+) -> None:
+    """Rename or report every string in ``analysis`` that names a renamed module.
+
+    ``known_modules`` (dotted names of the modules being rewritten) serves the
+    ``unknown_strings="rename-known"`` policy.
+    """
     roots = renames.roots
     explained: set[int] = set()
     for use in analysis.strings:
@@ -76,7 +86,7 @@ def plan_strings(analysis: Analysis, renames: Renames, options: RewriteOptions, 
         if isinstance(use.node, cst.FormattedString):
             _plan_fstring(use, roots, analysis, edits)
         else:
-            _plan_string(use, renames, options, analysis, edits)
+            _plan_string(use, renames, options, analysis, edits, known_modules)
         if any(kind == "dynamic-import" for _, kind, _ in edits.findings[before:]):
             explained.update(id(node) for node in use.path)
     for call in analysis.calls:
@@ -93,7 +103,23 @@ def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
     return opening, node.value[len(opening) : len(node.value) - len(quote)], quote
 
 
-def _plan_string(use: StringUse, renames: Renames, options: RewriteOptions, analysis: Analysis, edits: Edits) -> None:
+def _is_known(dotted: str, dot: str, attr: str, known_modules: t.AbstractSet[str]) -> bool:
+    """A ``pkg.mod`` or ``pkg.mod.Attr`` string naming a module of the rewritten tree."""
+    if dot or attr or "." not in dotted:
+        return False
+    parent = dotted.rpartition(".")[0]
+    # "pkg.server" is more often a logger or a key than an attribute of the package.
+    return dotted in known_modules or ("." in parent and parent in known_modules)
+
+
+def _plan_string(
+    use: StringUse,
+    renames: Renames,
+    options: RewriteOptions,
+    analysis: Analysis,
+    edits: Edits,
+    known_modules: t.AbstractSet[str] = frozenset(),
+) -> None:
     node = use.node
     assert isinstance(node, cst.SimpleString)
     parts = _split_literal(node)
@@ -136,7 +162,9 @@ def _plan_string(use: StringUse, renames: Renames, options: RewriteOptions, anal
             edits.report(node, "distribution", f"distribution name {shown} kept: the fork is not installed under that name; answer with the version it was forked from")
     elif context == "dynamic":
         edits.report(node, "dynamic-import", f"{shown} is part of a computed module name; check it by hand")
-    elif options.unknown_strings == "report":
+    elif options.unknown_strings == "rename-known" and _is_known(dotted, dot, attr, known_modules):
+        edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
+    elif options.unknown_strings != "keep":
         edits.report(node, "string", f"{shown} looks like a module path but is not used as one here; left unchanged")
 
 

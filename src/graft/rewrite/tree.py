@@ -112,7 +112,8 @@ def rewrite_tree(
             results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames))
         else:
             work.append((str(path), data))
-    for path_text, data, outcome in _run(work, renames, opts, jobs, progress):
+    known = module_names(files) if opts.unknown_strings == "rename-known" else frozenset()
+    for path_text, data, outcome in _run(work, renames, opts, known, jobs, progress):
         path = Path(path_text)
         status, new, findings, error = outcome
         if status == "changed":
@@ -127,12 +128,12 @@ def rewrite_tree(
 
 Outcome = tuple[Status, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
 
-_WORKER_STATE: tuple[Renames, RewriteOptions] | None = None
+_WORKER_STATE: tuple[Renames, RewriteOptions, frozenset[str]] | None = None
 
 
-def _init_worker(renames: Renames, options: RewriteOptions) -> None:
+def _init_worker(renames: Renames, options: RewriteOptions, known: frozenset[str]) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = (renames, options)
+    _WORKER_STATE = (renames, options, known)
 
 
 def _rewrite_item(item: tuple[str, bytes]) -> Outcome:
@@ -140,15 +141,20 @@ def _rewrite_item(item: tuple[str, bytes]) -> Outcome:
     return _rewrite_one(item, *_WORKER_STATE)
 
 
-def _rewrite_one(item: tuple[str, bytes], renames: Renames, options: RewriteOptions) -> Outcome:
+def _rewrite_one(item: tuple[str, bytes], renames: Renames, options: RewriteOptions, known: frozenset[str]) -> Outcome:
     path, data = item
-    result = rewrite_source(data, renames, path=path, options=options)
+    result = rewrite_source(data, renames, path=path, options=options, known_modules=known)
     new = result.code if result.status == "changed" else None
     return result.status, new, result.findings, result.error
 
 
 def _run(
-    work: list[tuple[str, bytes]], renames: Renames, options: RewriteOptions, jobs: int | None, progress: bool
+    work: list[tuple[str, bytes]],
+    renames: Renames,
+    options: RewriteOptions,
+    known: frozenset[str],
+    jobs: int | None,
+    progress: bool,
 ) -> t.Iterator[tuple[str, bytes, Outcome]]:
     count = len(work)
     if jobs is None:
@@ -156,7 +162,7 @@ def _run(
     jobs = max(1, min(jobs, count))
     show = _Progress(count) if progress and count else None
     if jobs == 1:
-        outcomes: t.Iterable[Outcome] = (_rewrite_one(item, renames, options) for item in work)
+        outcomes: t.Iterable[Outcome] = (_rewrite_one(item, renames, options, known) for item in work)
         for item, outcome in zip(work, outcomes):
             if show:
                 show.step()
@@ -165,7 +171,7 @@ def _run(
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
         context = multiprocessing.get_context(method)
         chunk = max(1, count // (jobs * 8))
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options)) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options, known)) as pool:
             for item, outcome in zip(work, pool.map(_rewrite_item, work, chunksize=chunk)):
                 if show:
                     show.step()
@@ -192,6 +198,22 @@ class _Progress:
         sys.stderr.flush()
 
 
+def module_names(files: t.Iterable[Path]) -> frozenset[str]:
+    """Dotted module names of the Python files, found by climbing ``__init__.py`` packages."""
+    names = set()
+    for path in files:
+        if path.suffix not in PYTHON_SUFFIXES:
+            continue
+        parts = [] if path.stem == "__init__" else [path.stem]
+        directory = path.parent
+        while (directory / "__init__.py").exists() or (directory / "__init__.pyi").exists():
+            parts.insert(0, directory.name)
+            directory = directory.parent
+        if parts:
+            names.add(".".join(parts))
+    return frozenset(names)
+
+
 def _text_findings(path: Path, data: bytes, renames: Renames) -> tuple[Finding, ...]:
     findings = []
     for number, line in enumerate(data.splitlines(), start=1):
@@ -209,4 +231,4 @@ def _compiled(path: Path, renames: Renames) -> FileResult:
     return FileResult(path, "unchanged", (finding,))
 
 
-__all__ = ["iter_files", "rewrite_tree"]
+__all__ = ["iter_files", "module_names", "rewrite_tree"]
