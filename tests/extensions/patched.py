@@ -51,7 +51,7 @@ class PatchedApp:
     """The wheels ``graft patch --wheel`` built, one per extension."""
 
 
-def _env(home: Path) -> dict[str, str]:
+def git_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTEST", "GRAFT_"))}
     env.update(_GIT_ENV)
     env["HOME"] = str(home)  # an isolated global gitconfig
@@ -60,7 +60,7 @@ def _env(home: Path) -> dict[str, str]:
 
 def graft(*args: str, cwd: Path, home: Path) -> str:
     """Run ``python -m graft ARGS`` like a user would; raise with its output when it fails."""
-    proc = subprocess.run([sys.executable, "-m", "graft", *args], cwd=cwd, env=_env(home),
+    proc = subprocess.run([sys.executable, "-m", "graft", *args], cwd=cwd, env=git_env(home),
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"graft {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
@@ -68,7 +68,7 @@ def graft(*args: str, cwd: Path, home: Path) -> str:
 
 
 def _git(*args: str, cwd: Path, home: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, env=_env(home), check=True, capture_output=True)
+    subprocess.run(["git", *args], cwd=cwd, env=git_env(home), check=True, capture_output=True)
 
 
 def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:

@@ -343,3 +343,14 @@ def run_target(target: str, suite: Suite, cache: Path, workdir: Path) -> SuiteRe
     import patched  # the vial and fork runs need graft; the baseline does not
 
     return patched.run_on_target(target, suite, cache, workdir)
+
+
+def ensure_overlay(cache: Path, requirements: list[str]) -> Path:
+    """Any set of distributions installed without dependencies into a cached target dir."""
+    target = cache / f"overlay-{_key(*requirements)}"
+    if (target / ".complete").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    _pip("install", "--quiet", "--no-deps", "--target", str(target), *requirements)
+    (target / ".complete").write_text("\n".join(requirements) + "\n")
+    return target
