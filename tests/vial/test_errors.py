@@ -424,3 +424,80 @@ def test_explain_template_loading(app: Vial, caplog, tmp_path) -> None:
     assert "Locating template 'page.html'" in caplog.text
     assert "=> found" in caplog.text
     assert "could not be found by any loader" in caplog.text
+
+
+# -- parity: handler precedence across the app and nested blueprints matches Flask 3.1 --
+
+
+class _Base(Exception):
+    pass
+
+
+class _Child(_Base):
+    pass
+
+
+class _ForbiddenChild(Forbidden):
+    pass
+
+
+def _precedence_app(mod, cls):
+    app = cls("precedence", static_folder=None)
+    app.config.update(SECRET_KEY="k", PROPAGATE_EXCEPTIONS=False)
+    app.logger.disabled = True
+    bp = mod.Blueprint("bp", "precedence", url_prefix="/bp")
+    inner = mod.Blueprint("inner", "precedence", url_prefix="/in")
+    app.register_error_handler(_Base, lambda e: ("app base", 500))
+    app.register_error_handler(HTTPException, lambda e: (f"app http {e.code}", e.code))
+    app.register_error_handler(403, lambda e: ("app 403", 403))
+    bp.register_error_handler(_Child, lambda e: ("bp child", 500))
+    bp.register_error_handler(HTTPException, lambda e: (f"bp http {e.code}", e.code))
+    inner.register_error_handler(_ForbiddenChild, lambda e: ("inner forbidden child", 403))
+
+    def make_view(kind):
+        def view():
+            if kind == "base":
+                raise _Base()
+            if kind == "child":
+                raise _Child()
+            if kind == "forbidden_child":
+                raise _ForbiddenChild()
+            if kind == "key":
+                return mod.request.args["nope"]
+            if kind == "type":
+                raise TypeError()
+            mod.abort(int(kind))
+
+        view.__name__ = f"view_{kind}"
+        return view
+
+    for kind in ("base", "child", "forbidden_child", "403", "404", "key", "type"):
+        for scaffold in (app, bp, inner):
+            scaffold.add_url_rule(f"/{kind}", view_func=make_view(kind))
+    bp.register_blueprint(inner)
+    app.register_blueprint(bp)
+    return app
+
+
+def test_error_handler_precedence_matches_flask() -> None:
+    import warnings
+
+    flask = pytest.importorskip("flask")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        apps = [_precedence_app(flask, flask.Flask), _precedence_app(vial, Vial)]
+    kinds = ("base", "child", "forbidden_child", "403", "404", "key", "type", "missing")
+    for prefix in ("", "/bp", "/bp/in"):
+        for kind in kinds:
+            for method in ("GET", "HEAD", "POST"):
+                results = []
+                for precedence_app in apps:
+                    rv = precedence_app.test_client().open(f"{prefix}/{kind}", method=method)
+                    results.append((rv.status, sorted(rv.headers), rv.get_data()))
+                assert results[1] == results[0], (method, prefix, kind)
+    # and the expected winners, spelled out for a few cases
+    client = apps[1].test_client()
+    assert client.get("/bp/in/child").data == b"bp child"
+    assert client.get("/bp/in/forbidden_child").data == b"inner forbidden child"
+    assert client.get("/bp/forbidden_child").data == b"bp http 403"
+    assert client.get("/forbidden_child").data == b"app 403"
