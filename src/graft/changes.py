@@ -34,6 +34,9 @@ class Base:
     """The snapshot commit, or the tree of a rebuilt snapshot."""
     rebuilt: bool = False
     """The snapshot commit was gone (squash and gc): rebuilt from the recorded revision."""
+    merging: str | None = None
+    """While a sync of the fork is stopped on conflicts: the label of the upstream being
+    merged, whose snapshot is then the base (it is the base once the merge is done)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class LocalChanges:
         return {
             "base": self.base.treeish,
             "rebuilt": self.base.rebuilt,
+            "merging": self.base.merging,
             "files": [file_dict(f) for f in self.files],
             "lines_added": self.added,
             "lines_removed": self.removed,
@@ -90,6 +94,20 @@ def pristine_base(repo: vcs.Repo, entry: Entry, *,
             hint="Restore the snapshot commit (e.g. from a clone that has it), or fork again.",
         )
     return Base(snapshot.store(repo, rendering), rebuilt=True)
+
+
+def current_base(repo: vcs.Repo, entry: Entry, *,
+                 search_path: t.Sequence[str] | None = None) -> Base:
+    """The base to measure changes against now: the snapshot being merged during a stopped
+    sync of this fork (what your changes are relative to once it is done), else
+    :func:`pristine_base`."""
+    from .resume import read_state
+
+    state = read_state(repo)
+    if (state is not None and state.get("name") == entry.name
+            and repo.merge_head() == state.get("snapshot")):
+        return Base(str(state["snapshot"]), merging=str(state.get("label")))
+    return pristine_base(repo, entry, search_path=search_path)
 
 
 def local_changes(repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = False
@@ -201,6 +219,6 @@ def upstream_patch(repo: vcs.Repo, entry: Entry, changes: LocalChanges, director
     return vcs.diff_contents(repo, old, new)
 
 
-__all__ = ["Base", "LocalChanges", "file_dict", "fork_patch", "local_changes", "pristine_base",
-           "rename_back", "reverse_renames", "upstream_dir", "upstream_patch", "upstream_sides",
-           "upstream_stats"]
+__all__ = ["Base", "LocalChanges", "current_base", "file_dict", "fork_patch", "local_changes",
+           "pristine_base", "rename_back", "reverse_renames", "upstream_dir", "upstream_patch",
+           "upstream_sides", "upstream_stats"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import manifest, vcs
-from .changes import LocalChanges, local_changes, pristine_base
+from .changes import LocalChanges, current_base, local_changes
 from .errors import UserError
 
 if t.TYPE_CHECKING:
@@ -108,6 +108,9 @@ def fork_status(facts: Facts) -> ForkStatus:
                      "the next sync reconnects it.")
     if facts.local is not None and facts.local.base.rebuilt:
         notes.append("the snapshot commit was missing: rebuilt it from the recorded revision.")
+    if facts.local is not None and facts.local.base.merging:
+        notes.append(f"changes are counted against the snapshot of {facts.local.base.merging}, "
+                     "which the stopped sync is merging.")
     return ForkStatus(
         name=entry.name, kind=entry.kind, package=entry.package, path=entry.path,
         source=entry.source, source_kind=entry.source_kind, ref=entry.ref,
@@ -193,7 +196,7 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
     if repo.has_object(entry.snapshot) and head is not None:
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
     try:
-        base = pristine_base(repo, entry, search_path=search_path)
+        base = current_base(repo, entry, search_path=search_path)
         values["local"] = local_changes(repo, entry, base, committed=committed)
     except UserError as exc:
         values["local_error"] = exc.format_message()
@@ -236,6 +239,8 @@ def render_text(statuses: t.Sequence[ForkStatus]) -> str:
         lines.append(f"  recorded:  {status.label}")
         if status.newest_error is not None:
             lines.append(f"  newest:    unknown: {status.newest_error}")
+        elif status.newest_label is None:
+            lines.append("  newest:    not looked up (--offline)")
         elif status.behind:
             lines.append(f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`")
         else:

@@ -131,6 +131,11 @@ def test_sync_in_progress_shows_target_and_conflicts(forked: Path) -> None:
     assert data["ref"] == "v1.0" and data["sync_in_progress"] is True
     assert data["conflicts"] == ["teabag/util.py"] and data["sync_target"].startswith("kettle v2.0")
     assert data["newest_revision"] is None and data["behind"] is None
+    # Changes are counted against the snapshot being merged: what stays yours once it is done.
+    assert data["local_changes"]["merging"].startswith("kettle v2.0")
+    assert data["local_changes"]["base"] == git(forked, "rev-parse", "MERGE_HEAD").strip()
+    assert "core.py" in str(data["local_changes"]["files"])
+    assert "  newest:    not looked up (--offline)" in invoke(["status", "--offline"]).output
 
 
 def test_fresh_clone(forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

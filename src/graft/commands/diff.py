@@ -68,7 +68,7 @@ def diff_command(ctx: click.Context, name: str | None, upstream: bool, upstream_
     repo = vcs.Repo(cwd)
     _, recorded = load_manifest(repo, cwd)
     entry = recorded.select(name)
-    base = changes.pristine_base(repo, entry, search_path=list(search_path) or None)
+    base = changes.current_base(repo, entry, search_path=list(search_path) or None)
     local = changes.local_changes(repo, entry, base, committed=committed)
     stats: t.Sequence[vcs.FileStat] = local.files
     directory = None
@@ -83,12 +83,16 @@ def diff_command(ctx: click.Context, name: str | None, upstream: bool, upstream_
     if base.rebuilt and not quiet:
         click.echo("note: the snapshot commit was missing; rebuilt it from the recorded revision.",
                    err=True)
+    if base.merging and not quiet:
+        click.echo(f"note: a sync is stopped on conflicts; the base is the snapshot of "
+                   f"{base.merging} it is merging.", err=True)
     if output is not None:
         Path(output).write_bytes(patch.encode("utf-8", "surrogateescape"))
         if not quiet:
             click.echo(f"Wrote the patch of {len(stats)} file(s) to {output}.", err=True)
     if fmt == "json":
         data = {"name": entry.name, "base": base.treeish, "rebuilt": base.rebuilt,
+                "merging": base.merging,
                 "upstream": upstream, "directory": directory,
                 "files": [changes.file_dict(s) for s in stats],
                 "lines_added": local.added, "lines_removed": local.removed,
