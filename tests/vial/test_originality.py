@@ -5,7 +5,8 @@ with file and line). It compares vial's source with the installed Flask, which i
 test dependency: signatures, imports, short statements and Flask's documented config
 defaults may match, because the public API fixes them; runs of three or more consecutive
 non-trivial lines, and identical comments, docstrings or messages longer than 50
-characters (line by line, or sentence by sentence however they are wrapped), may not. The other tests prove the scan can fail and is not noisy.
+characters (line by line, or sentence by sentence however they are wrapped), may not.
+The other tests prove the scan can fail and is not noisy.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def test_a_copied_docstring_or_comment_line_is_found(flask_reference: t.Any) -> 
     )
     source = f'def ours():\n    {prose}\n    return 1\n'
     findings = scanner.scan_source(pathlib.Path("fake.py"), source, flask_reference)
-    assert [(f.line, f.kind) for f in findings] == [(2, "text")]
+    # One finding on that line: as a shared line, or as a shared sentence.
+    assert [f.line for f in findings] == [2]
+    assert findings[0].kind in {"text", "sentence"}
 
 
 def test_a_copied_message_is_found_however_it_is_wrapped(flask_reference: t.Any) -> None:
