@@ -137,8 +137,8 @@ def _invalid_return_message(rv: object) -> str:
     """Why a view's value cannot become a response, and what would work instead."""
     return (
         "The view function did not return a valid response: expected a str, bytes, dict,"
-        " list, (body, status, headers) tuple, response object or WSGI callable, but it"
-        f" was a {type(rv).__name__}."
+        " list, (body, status, headers) tuple, response object or WSGI callable; got"
+        f" {type(rv).__name__!r} instead."
     )
 
 

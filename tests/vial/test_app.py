@@ -88,7 +88,7 @@ def test_response_objects_and_wsgi_callables(app: Vial, client) -> None:
         (None, "did not return a valid response"),
         ((), "valid response tuple"),
         (("a", 1, {}, 4), "valid response tuple"),
-        (42, "but it was a int"),
+        (42, "callable; got 'int' instead"),
         ((None, 200), "returned None"),
     ],
 )
