@@ -41,7 +41,16 @@ from .report import ForkReport
 from .rewrite import PROFILES, Renames
 from .rewrite.result import Finding
 from .sources import Upstream
-from .wheel import build_wheel, install_wheel, normalize_dist, rewrite_requirements
+from .wheel import (
+    build_wheel,
+    check_wheel_dir,
+    install_wheel,
+    local_version,
+    normalize_dist,
+    rename_entry_point_groups,
+    rewrite_requirements,
+    target_requirement,
+)
 
 UPSTREAM = "flask"
 """The framework whose extensions graft patches by default."""
@@ -492,25 +501,6 @@ def _merge_findings(engine: t.Iterable[t.Any], extra: t.Iterable[Finding]) -> li
     return merged
 
 
-def target_requirement(target: str) -> str | None:
-    """The distribution that provides the target framework (``graft`` for vial), if installed.
-
-    A fork vendored into the app has none: the wheel then requires nothing in Flask's place.
-    """
-    providers = importlib.metadata.packages_distributions().get(target) or []
-    if providers:
-        return providers[0]
-    if target == sources.BUNDLED:  # vial ships in graft's distribution (editable installs hide it)
-        return importlib.metadata.metadata("graft")["Name"]
-    return None
-
-
-def local_version(version: str, target: str) -> str:
-    """``0.6.3`` -> ``0.6.3+vial``: a PEP 440 local label naming what the copy was patched for."""
-    label = re.sub(r"[^A-Za-z0-9]+", ".", target).strip(".").lower() or "patched"
-    return f"{version}.{label}" if "+" in version else f"{version}+{label}"
-
-
 def build_patched_wheel(
     root: Path, entry: Entry, info: ExtensionInfo, target: Target, out_dir: Path
 ) -> tuple[Path, list[tuple[str, str]]]:
@@ -523,32 +513,6 @@ def build_patched_wheel(
                        metadata=info.metadata,
                        entry_points=rename_entry_point_groups(info.entry_points, target.renames))
     return path, changed
-
-
-def rename_entry_point_groups(text: str | None, renames: Renames) -> str | None:
-    """``[flask.commands]`` -> ``[vial.commands]``: the patched wheel plugs into the target.
-
-    The target's CLI reads its own group (derived from its package name), so a plugin the
-    extension registered with Flask would be invisible; the objects it names are the
-    extension's own and keep their names.
-    """
-    if text is None:
-        return None
-
-    def group(match: re.Match[str]) -> str:
-        return f"[{renames.rename(match.group(1))}]"
-
-    return re.sub(r"^\[([\w.]+)\]", group, text, flags=re.MULTILINE)
-
-
-def _check_wheel_dir(path: Path) -> None:
-    """Refuse an unusable ``--wheel`` directory before anything is committed."""
-    existing = path
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise UserError(f"Cannot write wheels to {path}: {existing} is not a writable directory.",
-                        hint="Give another --wheel OUTDIR.")
 
 
 def patch(
@@ -565,7 +529,7 @@ def patch(
     built only after the patch is committed (it is built from the committed copy).
     """
     if wheel_dir is not None:
-        _check_wheel_dir(wheel_dir)
+        check_wheel_dir(wheel_dir)
     plan, target, info, extra = plan_patch(spec, **options)
     human = _merge_findings(plan.rendering.findings, extra)
     if dry_run:

@@ -22,7 +22,9 @@ import email.message
 import email.parser
 import email.policy
 import hashlib
+import importlib.metadata
 import io
+import os
 import re
 import subprocess
 import sys
@@ -32,6 +34,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UserError
+
+if t.TYPE_CHECKING:
+    from .rewrite import Renames
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Fixed timestamp for every entry: identical inputs give byte-identical wheels."""
@@ -187,6 +192,51 @@ def build_wheel(
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[arcname])
     return path
+
+
+def target_requirement(target: str) -> str | None:
+    """The distribution that provides the target framework (``graft`` for vial), if installed.
+
+    A fork vendored into the app has none: the wheel then requires nothing in Flask's place.
+    """
+    providers = importlib.metadata.packages_distributions().get(target) or []
+    if providers:
+        return providers[0]
+    if target == "vial":  # the bundled framework ships in graft's distribution (editable installs hide it)
+        return importlib.metadata.metadata("graft")["Name"]
+    return None
+
+
+def local_version(version: str, target: str) -> str:
+    """``0.6.3`` -> ``0.6.3+vial``: a PEP 440 local label naming what the copy was patched for."""
+    label = re.sub(r"[^A-Za-z0-9]+", ".", target).strip(".").lower() or "patched"
+    return f"{version}.{label}" if "+" in version else f"{version}+{label}"
+
+
+def rename_entry_point_groups(text: str | None, renames: Renames) -> str | None:
+    """``[flask.commands]`` -> ``[vial.commands]``: the patched wheel plugs into the target.
+
+    The target's CLI reads its own group (derived from its package name), so a plugin the
+    extension registered with Flask would be invisible; the objects it names are the
+    extension's own and keep their names.
+    """
+    if text is None:
+        return None
+
+    def group(match: re.Match[str]) -> str:
+        return f"[{renames.rename(match.group(1))}]"
+
+    return re.sub(r"^\[([\w.]+)\]", group, text, flags=re.MULTILINE)
+
+
+def check_wheel_dir(path: Path) -> None:
+    """Refuse an unusable ``--wheel`` directory before anything is committed."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise UserError(f"Cannot write wheels to {path}: {existing} is not a writable directory.",
+                        hint="Give another --wheel OUTDIR.")
 
 
 def read_wheel_metadata(path: Path) -> email.message.Message:
