@@ -458,7 +458,26 @@ def plan_patch(
         plan = plan_upstream(single, upstream.package, **options)
     info = extension_info(spec, upstream, cwd, search_path)
     human = find_human_work(upstream, info, plan.entry.path, target.renames)
+    human += find_original_installed(info.dist, root)
     return plan, target, info, human
+
+
+def find_original_installed(dist: str, root: Path) -> list[Finding]:
+    """The original distribution installed in the running environment, outside the app.
+
+    Then two copies answer to one import name, and which one wins depends on ``sys.path``
+    order (the app's root first only when the app runs from there); the original imports
+    Flask. The fix is to replace it with the patched wheel.
+    """
+    found = []
+    for installed in importlib.metadata.distributions(name=dist):
+        location = Path(str(installed.locate_file(""))).resolve()
+        if location == root or root in location.parents:
+            continue
+        found.append(Finding(f"{installed.metadata['Name']} {installed.version}", 0, "environment",
+                             f"the original is installed in {location}; it shadows the patched copy "
+                             "unless the app runs from its root: replace it with --wheel DIR --install"))
+    return found
 
 
 def plan_upstream(upstream: Upstream, name: str, *, kind: str, cwd: Path, path: str,

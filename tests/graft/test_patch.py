@@ -341,3 +341,14 @@ def test_flask_version_reads_become_the_api_level(app: Path, tmp_path: Path) -> 
     code = (app / "flask_versioned" / "__init__.py").read_text()
     assert "NEW_FLASK = vial.__flask_version__.split('.')[0] >= '2'" in code
     assert not [f for f in json.loads(result.output)["human"] if f["kind"] == "version"]
+
+
+def test_an_installed_original_is_reported(app: Path, installed_greeting: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The original in the running environment would shadow the patched copy: say so."""
+    monkeypatch.syspath_prepend(str(installed_greeting))
+    result = invoke("patch", "flask-greeting", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (finding,) = [f for f in json.loads(result.output)["human"] if f["kind"] == "environment"]
+    assert finding["path"] == "flask-greeting 1.2.0"
+    assert str(installed_greeting.resolve()) in finding["message"]
