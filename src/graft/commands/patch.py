@@ -77,7 +77,13 @@ def patch_command(
     name, only its references to the framework are rewritten, and it is
     committed and recorded in pyproject.toml (kind "patch") so that `graft sync`
     merges its later releases. Without --map or --profile, the maps come from
-    the fork recorded in pyproject.toml.
+    the fork recorded in pyproject.toml (flask=FORK for a fork of Flask, the
+    flask-vial profile composed with vial=FORK for a fork of vial), or, with no
+    fork recorded, from the flask-vial profile (the bundled vial).
+
+    With --wheel, also builds a wheel of the patched copy under the original
+    distribution name with a +TARGET local version, requiring the target
+    instead of Flask, so an environment installs it in place of the original.
     """
     from ..errors import UserError
     from ..patch import patch
