@@ -13,7 +13,8 @@ processes, times:
 * ``python -m libcst.tool codemod rename.RenameCommand --old_name django --new_name
   mydjango --no-format -j N`` (libcst's own rename);
 * the floor: parse and regenerate with libcst only the files that mention ``django``
-  (what any libcst-based rewrite must at least do).
+  (what any libcst-based rewrite must at least do);
+* ``graft rewrite --unknown-strings rename-known`` (settings-style strings renamed too).
 
 Then it counts the references to ``django`` each copy still holds (absolute imports,
 ``django`` names, and strings that are module paths of the package), separating those
@@ -29,6 +30,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,10 +65,19 @@ def extract(wheel: Path, dest: Path) -> Path:
     return dest / "django"
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system, the command and its workers) per command line, in run order."""
+
+
 def run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Wall-clock seconds of one command; its CPU seconds go to ``CPU`` under the command line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, proc
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[" ".join(command)] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, proc
 
 
 # -- the floor: parse + regenerate, nothing else -------------------------------------
@@ -152,7 +163,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-rewrite-"))
     try:
         pristine = extract(wheel, work / "pristine")
-        copies = {name: work / name for name in ("graft", "libcst", "floor")}
+        copies = {name: work / name for name in ("graft", "graft-known", "libcst", "floor")}
         for copy in copies.values():
             shutil.copytree(pristine, copy / "django")
         files = sorted(pristine.rglob("*.py"))
@@ -176,6 +187,14 @@ def main() -> int:
         kinds = Counter(f["kind"] for f in report["findings"])
 
         results = [("floor (libcst parse+codegen)", floor_time, None), ("graft rewrite", graft_time, copies["graft"])]
+        known_time, proc = run(
+            [sys.executable, "-m", "graft", "-q", "rewrite", "django", "--map", "django=mydjango", "--format", "json",
+             "--jobs", str(args.jobs), "--unknown-strings", "rename-known"],
+            copies["graft-known"],
+        )
+        known_report = json.loads(proc.stdout)
+        known_findings = {(Path(f["path"]).as_posix(), f["line"]) for f in known_report["findings"]}
+        results.append(("graft --unknown-strings rename-known", known_time, copies["graft-known"]))
         if not args.skip_renamecommand:
             libcst_time, proc = run(
                 [sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand", "--old_name", "django",
@@ -186,18 +205,20 @@ def main() -> int:
                 print("RenameCommand exited", proc.returncode, proc.stderr[-2000:])
             results.append(("libcst RenameCommand", libcst_time, copies["libcst"]))
 
-        print(f"\n{'tool':32} {'seconds':>8} {'x floor':>8}")
-        for name, seconds, _ in results:
-            print(f"{name:32} {seconds:8.2f} {seconds / floor_time:8.2f}")
+        cpu = list(CPU.values())  # floor, graft, graft-known, [RenameCommand]: the order of the runs
+        print(f"\n{'tool':40} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8}")
+        for (name, seconds, _), cpu_seconds in zip(results, cpu):
+            print(f"{name:40} {seconds:8.2f} {seconds / floor_time:8.2f} {cpu_seconds:8.2f} {cpu_seconds / cpu[0]:8.2f}")
         if not args.skip_renamecommand:
-            print(f"graft is {results[2][1] / graft_time:.1f}x faster than RenameCommand")
+            print(f"graft is {results[-1][1] / graft_time:.1f}x faster than RenameCommand")
 
         print(f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed, findings {dict(sorted(kinds.items()))}")
         baseline, _ = leftovers(copies["floor"] / "django", set())
         print(f"references before any rewrite: {dict(sorted(baseline.items()))}")
         for name, _, tree in results[1:]:
             assert tree is not None
-            counts, examples = leftovers(tree / "django", findings if name == "graft rewrite" else set())
+            reported = findings if name == "graft rewrite" else known_findings if name.startswith("graft") else set()
+            counts, examples = leftovers(tree / "django", reported)
             print(f"{name}: left {dict(sorted(counts.items()))}; unreported: {unreported(counts)}")
             for example in examples[:5]:
                 print(f"    {example}")
