@@ -381,9 +381,9 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     everything = repo.ls_tree(commit)
     import_name, directory = _git_package(everything, package, source)
     prefix = "" if directory == "" else directory + "/"
-    files: dict[str, bytes] = {}
+    chosen: dict[str, str] = {}
     if directory.endswith(".py"):  # a single-module project: the module becomes the package
-        files[MODULE_INIT] = repo.read_blob(everything[directory])
+        chosen[MODULE_INIT] = everything[directory]
         prefix = "/"  # nothing else is under it; licences are still added below
     for path, sha in everything.items():
         if not path.startswith(prefix):
@@ -393,10 +393,12 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
             continue
         _check_file(rel)
         if not rel.endswith(SKIP_SUFFIXES):
-            files[rel] = repo.read_blob(sha)
-    if prefix:
-        _add_licences(files, sorted((p, repo.read_blob(s)) for p, s in everything.items()
-                                    if "/" not in p and LICENCE_RE.match(p)))
+            chosen[rel] = sha
+    licences = {p: s for p, s in everything.items() if prefix and "/" not in p
+                and LICENCE_RE.match(p)}
+    blobs = repo.read_blobs([*chosen.values(), *licences.values()])
+    files = {rel: blobs[sha] for rel, sha in chosen.items()}
+    _add_licences(files, sorted((p, blobs[s]) for p, s in licences.items()))
     return Upstream("git", source, import_name, commit, ref, files)
 
 

@@ -219,6 +219,33 @@ class Repo:
         status, out, _ = self.run("rev-parse", "--verify", "-q", f"{treeish}:{path}", check=False)
         return out.strip() if status == 0 else None
 
+    def read_blobs(self, shas: t.Iterable[str]) -> dict[str, bytes]:
+        """The bytes of many blobs at once, through one ``git cat-file --batch``."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        with tempfile.TemporaryFile() as handle:
+            handle.write("\n".join(wanted).encode() + b"\n")
+            handle.seek(0)
+            status, out, err = self._repo.git.execute(
+                ["git", "cat-file", "--batch"], istream=handle, with_extended_output=True,
+                with_exceptions=False, stdout_as_string=False, strip_newline_in_stdout=False,
+            )
+        if status != 0:
+            raise VcsError(f"git cat-file failed: {err!r}")
+        data = out
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise VcsError(f"cannot read git blob {sha}.")
+            size = int(header[2])
+            blobs[sha] = data[end + 1:end + 1 + size]
+            pos = end + 1 + size + 1
+        return blobs
+
     def read_file(self, treeish: str, path: str) -> bytes | None:
         """The bytes of ``path`` in ``treeish``, or None if it has no such file."""
         sha = self.lookup(treeish, path)

@@ -47,6 +47,8 @@ def test_awkward_paths_round_trip(repo: Path, name: str) -> None:
     tree = r.write_tree({f"pkg/{name}": sha})
     assert r.ls_tree(tree) == {f"pkg/{name}": sha}
     assert r.read_blob(sha) == data
+    empty = r.write_blob(b"")
+    assert r.read_blobs([sha, empty, sha]) == {sha: data, empty: b""}
     commit = r.commit_tree(tree, [], "snap\n", snapshot=True)
     assert r.read_file(commit, f"pkg/{name}") == data
     assert tree == vcs.hash_tree({f"pkg/{name}": sha})
