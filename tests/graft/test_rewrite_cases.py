@@ -543,17 +543,21 @@ def test_data_locating_package_names() -> None:
 
 
 def test_module_keyed_names() -> None:
-    """20."""
+    """20, and the ContextVar names STYLE.md lists among the fork hazards."""
     assert_rewrite(
         """
         import logging, warnings
+        from contextvars import ContextVar
         logging.getLogger("flask.app")
         warnings.filterwarnings("ignore", module="flask.app")
+        _cv_app = ContextVar("flask.app_ctx")
         """,
         """
         import logging, warnings
+        from contextvars import ContextVar
         logging.getLogger("myflask.app")
         warnings.filterwarnings("ignore", module="myflask.app")
+        _cv_app = ContextVar("myflask.app_ctx")
         """,
     )
 

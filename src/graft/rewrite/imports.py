@@ -98,7 +98,7 @@ def _star_symbols(module: str, renames: Renames) -> t.Iterator[tuple[str, str, s
 
 def plan_imports(analysis: Analysis, renames: Renames, edits: Edits) -> None:
     """Record in ``edits`` every import and name change the map implies for this module."""
-    effects = _effects(analysis, renames, edits)
+    effects = _effects(analysis, renames)
     decisions = _decide(analysis, effects, edits)
     for record in analysis.imports:
         _rewrite_import(record, [e for e in effects if e.record is record], renames, edits)
@@ -109,7 +109,8 @@ def plan_imports(analysis: Analysis, renames: Renames, edits: Edits) -> None:
             analysis.renamed_locals[local] = decision[0]
 
 
-def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]:
+def _effects(analysis: Analysis, renames: Renames) -> list[Effect]:
+    """What each alias of each relevant import binds now and will bind after the rename."""
     effects: list[Effect] = []
     for record in analysis.imports:
         node = record.node
@@ -125,8 +126,7 @@ def _effects(analysis: Analysis, renames: Renames, edits: Edits) -> list[Effect]
                     alias_new = new if "." not in full else None
                     effects.append(Effect(root, root, new_root, new_root, record.scope.binding_scope(root), record, i, alias_new))
             continue
-        module = dotted_name(node.module) if node.module is not None else ""
-        module = module or ""
+        module = (dotted_name(node.module) if node.module is not None else None) or ""
         if isinstance(node.names, cst.ImportStar):
             for key, symbol, new_symbol in _star_symbols(module, renames):
                 bindings = record.scope.bindings.setdefault(symbol, [])

@@ -38,6 +38,7 @@ _MODULE_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "find_loader": ((0,), ("fullname",)),
     "patch": ((0,), ("target",)),
     "getLogger": ((0,), ("name",)),
+    "ContextVar": ((0,), ("name",)),
     "PackageLoader": ((0,), ("package_name",)),
     "get_data": ((0,), ("package",)),
     "read_text": ((0,), ("package", "anchor")),
