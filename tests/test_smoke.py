@@ -33,3 +33,12 @@ def test_unknown_command_is_usage_error() -> None:
 
 def test_vial_importable() -> None:
     assert isinstance(vial.__version__, str)
+
+
+def test_manifest_error_is_a_value_error_with_a_hint() -> None:
+    from graft.errors import ManifestError
+
+    error = ManifestError("[tool.graft] is not a table.", hint="Fix pyproject.toml.")
+    assert isinstance(error, ValueError)
+    assert error.exit_code == 1
+    assert error.format_message() == "[tool.graft] is not a table. Fix pyproject.toml."

@@ -45,7 +45,15 @@ class UserError(ToolError):
 
 
 class ManifestError(ValueError, UserError):
-    """The ``[tool.graft]`` table in ``pyproject.toml`` is missing or invalid."""
+    """The ``[tool.graft]`` table in ``pyproject.toml`` is missing or invalid.
+
+    A ``ValueError`` too, for library callers that validate input that way; the
+    explicit ``__init__`` keeps ``message`` and ``hint`` (``ValueError``'s would win
+    the MRO and set neither).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        UserError.__init__(self, message, hint=hint)
 
 
 class SourceError(UserError):

@@ -37,15 +37,8 @@ from tomlkit.items import Table
 from .errors import ManifestError
 
 def manifest_error(message: str, hint: str | None = None) -> ManifestError:
-    """A ManifestError with its message and hint set.
-
-    ``ManifestError(ValueError, UserError)`` resolves ``__init__`` to ValueError's, which
-    sets neither, so ``format_message`` would fail; this fills them in.
-    """
-    error = ManifestError(message)
-    error.message = message
-    error.hint = hint
-    return error
+    """A ManifestError with its message and hint (kept for the callers that build one here)."""
+    return ManifestError(message, hint=hint)
 
 
 KINDS = ("fork", "patch")
