@@ -336,3 +336,24 @@ def test_custom_session_interface_opened_eagerly(app: Vial, client) -> None:
     app.add_url_rule("/", "i", lambda: "")
     client.get("/")
     assert opened == ["/"]
+
+
+def test_lazy_session_with_preserved_context(app: Vial, client) -> None:
+    """``with client:`` keeps the request context; the session reads as in the view."""
+
+    @app.route("/set")
+    def set_():
+        vial.session["user"] = "ann"
+        return ""
+
+    @app.route("/plain")
+    def plain():
+        return ""
+
+    client.get("/set")
+    with client:
+        client.get("/plain")  # the view never touched the session
+        assert not request_ctx.session_opened
+        assert vial.session["user"] == "ann"  # opened now, from the request's cookie
+        assert vial.request.path == "/plain"
+    assert not vial.has_request_context()
