@@ -42,3 +42,15 @@ def test_manifest_error_is_a_value_error_with_a_hint() -> None:
     assert isinstance(error, ValueError)
     assert error.exit_code == 1
     assert error.format_message() == "[tool.graft] is not a table. Fix pyproject.toml."
+
+
+def test_public_api_loads_lazily() -> None:
+    code = (
+        "import sys, graft\n"
+        "assert 'libcst' not in sys.modules and 'git' not in sys.modules\n"
+        "for name in graft.__all__: getattr(graft, name)\n"
+        "import graft.fork, graft.sync\n"
+        "assert callable(graft.vendor) and callable(graft.plan_sync)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
