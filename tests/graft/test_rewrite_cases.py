@@ -333,6 +333,26 @@ def test_symbol_map_reaches_string_annotations_of_the_bound_name() -> None:
     )
 
 
+def test_symbol_map_follows_names_in_dunder_all() -> None:
+    """13: a module re-exporting the class keeps a working ``__all__``."""
+    result = assert_rewrite(
+        """
+        from flask import Flask, request
+        __all__ = ["Flask", "request", "helper"]
+        __all__ += ("Flask",)
+        names = ["Flask"]
+        """,
+        """
+        from vial import Vial, request
+        __all__ = ["Vial", "request", "helper"]
+        __all__ += ("Vial",)
+        names = ["Flask"]
+        """,
+        SYMBOLS,
+    )
+    assert result.findings == ()
+
+
 def test_symbol_map_through_a_star_import() -> None:
     """13 with ``from flask import *``: the star provides the renamed class."""
     assert_rewrite(

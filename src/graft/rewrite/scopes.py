@@ -527,8 +527,10 @@ class Analysis:
         value = node.value
         if self._mentions_root(value):
             self.strings.append(StringUse(node, self._path()))
-        elif any(name in value for name in self.interest) and self._maybe_annotation():
-            # "Flask" in an annotation names what ``from flask import Flask`` bound.
+        elif any(name in value for name in self.interest) and (
+            self._maybe_annotation() or value.lstrip("rRuU").strip("'\"") in self.interest
+        ):
+            # "Flask" in an annotation or in __all__ names what ``from flask import Flask`` bound.
             self.strings.append(StringUse(node, self._path()))
 
     def _maybe_annotation(self) -> bool:

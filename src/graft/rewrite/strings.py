@@ -134,6 +134,12 @@ def _plan_string(
             if new_body != body:
                 edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
         return
+    if context == "export":
+        # __all__ names what the module binds; follow the names the imports renamed.
+        new_name = analysis.renamed_locals.get(body)
+        if new_name is not None:
+            edits.replace(node, node.with_changes(value=opening + new_name + closing), use.path)
+            return
     if context in ("annotation", "type-argument"):
         # Forward references are evaluated in the module's namespace, so they follow
         # both module paths and the names the imports bound (``"Flask"`` -> ``"Vial"``).
@@ -232,6 +238,8 @@ def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
     computed = child is not node
     if isinstance(parent, cst.Expr):
         return "docstring"
+    if not computed and _in_dunder_all(path):
+        return "export"
     if _in_annotation(path):
         return "annotation" if not computed else "unknown"
     if isinstance(parent, cst.Arg) and depth > 0 and isinstance(path[depth - 1], cst.Call):
@@ -252,6 +260,22 @@ def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
     if isinstance(parent, cst.DictElement) and parent.key is child and depth > 2:
         return _classify_dict_key(path[:depth], analysis)
     return "unknown"
+
+
+def _in_dunder_all(path: Path) -> bool:
+    """Whether the string is an element of ``__all__ = [...]`` or ``__all__ += (...)``."""
+    if len(path) < 3 or not isinstance(path[-1], cst.Element):
+        return False
+    if not isinstance(path[-2], (cst.List, cst.Tuple, cst.Set)):
+        return False
+    statement = path[-3]
+    if isinstance(statement, cst.Assign):
+        targets = [target.target for target in statement.targets]
+    elif isinstance(statement, (cst.AugAssign, cst.AnnAssign)):
+        targets = [statement.target]
+    else:
+        return False
+    return any(isinstance(target, cst.Name) and target.value == "__all__" for target in targets)
 
 
 def _in_annotation(path: Path) -> bool:
