@@ -94,6 +94,29 @@ def test_generated_modules(code: bytes) -> None:
             assert before == after or before.replace("flask", "myflask") == after
 
 
+SYMBOL_RENAMES = Renames.parse(["flask=vial", "flask.Flask=vial.Vial"])
+symbol_statement = st.one_of(
+    statement,
+    st.just("def make() -> 'Flask': ..."),
+    st.just("__all__ = ['Flask', 'g']"),
+    st.just("app = t.cast('flask.Flask', x)"),
+    st.just("from flask import *"),
+    st.just("class Flask: pass"),
+)
+
+
+@st.composite
+def symbol_modules(draw: st.DrawFn) -> bytes:
+    return "\n".join(draw(st.lists(symbol_statement, min_size=1, max_size=8))).encode()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(symbol_modules())
+def test_generated_modules_with_symbol_maps(code: bytes) -> None:
+    result = check_properties(code, SYMBOL_RENAMES, SYMBOL_RENAMES.reverse())
+    compile(result.code, "<generated>", "exec")
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.text(alphabet="abcflsk. _=()\n'\"#:", max_size=60))
 def test_arbitrary_text_never_raises(text: str) -> None:

@@ -187,20 +187,26 @@ def _clashes(scope: Scope, local: str, new_local: str, uses: dict[str, list[Name
 
     It could if ``local`` is also bound otherwise in that scope (a ``def``, a loop
     variable: renaming those too would change the module's own API), if the scope
-    already binds ``new_local``, if a use of ``local`` would see another ``new_local``
-    on its way up, or if an existing free use of ``new_local`` (a builtin, a star
-    import) would be captured by the new binding.
+    already binds ``new_local``, if a use of ``local`` would meet a ``new_local`` bound
+    in a scope between it and ``scope``, or if an existing use of ``new_local`` inside
+    ``scope`` that now means something outside it (a builtin, an outer binding) would
+    be captured by the new binding.
     """
     if any(b.kind == "other" for b in scope.bindings.get(local, ())):
         return True
     if new_local in scope.bindings:
         return True
     for use in uses.get(local, ()):
-        if use.scope.resolve(local) is scope and use.scope.resolve(new_local) not in (scope, None):
-            return True
-    return any(
-        use.scope.resolve(new_local) is None and _within(use.scope, scope) for use in uses.get(new_local, ())
-    )
+        if use.scope.resolve(local) is scope:
+            seen = use.scope.resolve(new_local)
+            if seen is not None and seen is not scope and _within(seen, scope):
+                return True
+    for use in uses.get(new_local, ()):
+        if _within(use.scope, scope):
+            seen = use.scope.resolve(new_local)
+            if seen is None or not _within(seen, scope):
+                return True
+    return False
 
 
 def _within(inner: Scope, outer: Scope) -> bool:
