@@ -68,6 +68,15 @@ def test_json_report(project: Path) -> None:
     ]
 
 
+def test_json_report_carries_diffs_on_request(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--format", "json", "--dry-run", "--diff")
+    assert code == 0
+    diffs = json.loads(out)["diffs"]
+    assert list(diffs) == ["app/main.py"]
+    assert diffs["app/main.py"].startswith("--- a/app/main.py\n+++ b/app/main.py\n")
+
+
 def test_parse_failure_names_file_and_line_and_exits_1(project: Path) -> None:
     bad = project / "app" / "bad.py"
     bad.write_text("import flask\ndef (:\n")

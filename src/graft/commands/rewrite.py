@@ -86,9 +86,7 @@ def rewrite_command(
     tree = rewrite_tree(list(paths), renames, write=mode == "write", jobs=jobs, progress=progress, options=options)
 
     if output_format == "json":
-        click.echo(render_json(tree, mode=mode))
-        if show_diff:
-            click.echo(tree.diff(root=Path.cwd()), nl=False, err=True)
+        click.echo(render_json(tree, mode=mode, diffs=show_diff, root=Path.cwd()))
     else:
         if show_diff:
             click.echo(tree.diff(root=Path.cwd()), nl=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+from pathlib import Path
 
 if t.TYPE_CHECKING:
     from .result import TreeResult
@@ -38,9 +39,9 @@ def render_text(tree: TreeResult, *, mode: str, findings: bool = True) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def render_json(tree: TreeResult, *, mode: str) -> str:
-    """A stable, machine-readable report of changes, failures and findings."""
-    payload = {
+def render_json(tree: TreeResult, *, mode: str, diffs: bool = False, root: Path | None = None) -> str:
+    """A stable, machine-readable report of changes, failures and findings (and diffs on request)."""
+    payload: dict[str, t.Any] = {
         "version": JSON_VERSION,
         "mode": mode,
         "written": tree.written,
@@ -49,6 +50,8 @@ def render_json(tree: TreeResult, *, mode: str) -> str:
         "failed": [{"path": str(f.path), "error": f.error} for f in tree.failed],
         "findings": [finding.to_dict() for finding in tree.findings],
     }
+    if diffs:
+        payload["diffs"] = {str(f.path): f.diff(root=root) for f in tree.changed}
     return json.dumps(payload, indent=2, sort_keys=True)
 
 
