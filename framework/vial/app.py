@@ -121,7 +121,7 @@ def _split_response_tuple(rv: tuple[t.Any, ...]) -> tuple[t.Any, t.Any, t.Any]:
     A pair's second item is headers when it is a mapping or a sequence, a status otherwise.
     """
     if len(rv) == 3:
-        return rv  # type: ignore[return-value]
+        return rv
     if len(rv) == 2:
         body, extra = rv
         if isinstance(extra, (Headers, dict, tuple, list)):
@@ -148,7 +148,7 @@ def _server_address(
     """Where ``app.run()`` listens: explicit values, then ``SERVER_NAME``, then 127.0.0.1:5000."""
     name_host, _, name_port = (server_name or "").partition(":")
     if port not in (None, ""):
-        chosen = int(port)  # type: ignore[arg-type]
+        chosen = int(port)
     else:
         chosen = int(name_port) if name_port else 5000
     return host or name_host or "127.0.0.1", chosen
@@ -656,15 +656,19 @@ class Vial(Scaffold):
         """A test client (``test_client_class`` or :class:`.testing.VialClient`)."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import VialClient as cls  # type: ignore[assignment]
-        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[misc]
+            from .testing import VialClient
+
+            cls = VialClient
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> VialCliRunner:
         """A CLI runner for the app's commands (``test_cli_runner_class`` or ``VialCliRunner``)."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import VialCliRunner as cls  # type: ignore[assignment]
-        return cls(self, **kwargs)  # type: ignore[misc]
+            from .testing import VialCliRunner
+
+            cls = VialCliRunner
+        return cls(self, **kwargs)
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map to a request, or (without one) to ``SERVER_NAME`` if set."""
@@ -842,7 +846,7 @@ class Vial(Scaffold):
                 interface.save_session(self, sess, response)
         return response
 
-    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
         """Run the ``teardown_request`` functions (innermost blueprint first, reversed)."""
         exc = _error_or_current(exc)
         if self.teardown_request_funcs:
@@ -854,7 +858,7 @@ class Vial(Scaffold):
         if request_tearing_down.receivers:
             request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
-    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:
         """Run the ``teardown_appcontext`` functions in reverse registration order."""
         exc = _error_or_current(exc)
         for teardown in self.teardown_appcontext_funcs[::-1]:
@@ -885,7 +889,7 @@ class Vial(Scaffold):
             )
         if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
             # Built in one go: the status and headers become constructor arguments.
-            return self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
+            return self.response_class(rv, status=status, headers=headers)
         response = self._response_from_object(rv)
         if status is not None:
             text_status = isinstance(status, (str, bytes, bytearray))
@@ -900,16 +904,16 @@ class Vial(Scaffold):
         if isinstance(rv, response_class):
             return rv
         if isinstance(rv, (dict, list)):
-            return self.json.response(rv)  # type: ignore[no-any-return]
+            return self.json.response(rv)
         req_ctx = _cv_request.get(None)
         environ = req_ctx.request.environ if req_ctx is not None else None
         if isinstance(rv, HTTPException) and type(rv).__call__ is HTTPException.__call__:
             # The response calling the exception as a WSGI app would give, built directly.
-            return response_class.force_type(rv.get_response(environ))  # type: ignore[arg-type, return-value]
+            return response_class.force_type(rv.get_response(environ))  # type: ignore[return-value]
         if not (isinstance(rv, BaseResponse) or callable(rv)):
             raise TypeError(_invalid_return_message(rv))
         try:
-            return response_class.force_type(rv, environ)  # type: ignore[arg-type, return-value]
+            return response_class.force_type(rv, environ)  # type: ignore[return-value]
         except TypeError as exc:
             message = f"{exc}\n{_invalid_return_message(rv)}"
             raise TypeError(message).with_traceback(sys.exc_info()[2]) from None
@@ -918,7 +922,7 @@ class Vial(Scaffold):
         """A redirect response of ``response_class``; what :func:`redirect` calls."""
         from werkzeug.utils import redirect as _wz_redirect
 
-        return _wz_redirect(location, code=code, Response=self.response_class)  # type: ignore[arg-type]
+        return _wz_redirect(location, code=code, Response=self.response_class)
 
     # -- URLs -------------------------------------------------------------------------
 
@@ -944,6 +948,12 @@ class Vial(Scaffold):
             adapter = self._adapter_outside_request()
             external = True if _external is None else _external
         else:
+            if req_ctx.url_adapter is None:
+                raise RuntimeError(
+                    "url_for() cannot build URLs for this request: its Host header was"
+                    " refused (see TRUSTED_HOSTS and SERVER_NAME), so the URL map could not"
+                    " be bound to it. Build the URL outside the request, or answer without one."
+                )
             adapter = req_ctx.url_adapter
             if endpoint.startswith("."):  # relative to the current blueprint
                 current = req_ctx.request.blueprint
@@ -957,7 +967,7 @@ class Vial(Scaffold):
             )
         self.inject_url_defaults(endpoint, values)
         try:
-            url = adapter.build(  # type: ignore[union-attr]
+            url = adapter.build(
                 endpoint, values, method=_method, url_scheme=_scheme, force_external=external
             )
         except BuildError as error:
@@ -976,7 +986,7 @@ class Vial(Scaffold):
                 " when they differ from '/' and 'http'). Set it, or call url_for() while"
                 " handling a request (or inside app.test_request_context())."
             )
-        return adapter  # type: ignore[no-any-return]
+        return adapter
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` functions (app, then blueprints outward-in) fill values."""
@@ -999,7 +1009,7 @@ class Vial(Scaffold):
                 latest = exc  # the next handler sees the newest error
                 continue
             if url is not None:
-                return url  # type: ignore[no-any-return]
+                return url
         if latest is sys.exc_info()[1]:
             raise  # keep the original traceback
         raise latest
@@ -1021,7 +1031,7 @@ class Vial(Scaffold):
             if by_class:
                 found = next((by_class[k] for k in exc_class.__mro__ if k in by_class), None)
                 if found is not None:
-                    return found  # type: ignore[no-any-return]
+                    return found
         return None
 
     def _current_blueprints(self) -> tuple[str, ...]:
@@ -1139,7 +1149,7 @@ class Vial(Scaffold):
         from werkzeug.serving import run_simple
 
         try:
-            run_simple(t.cast(str, host), port, self, **options)
+            run_simple(host, port, self, **options)
         finally:
             self._got_first_request = False
 

@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+_T = t.TypeVar("_T")
 
 _sentinel: t.Any = object()
 
@@ -35,7 +36,7 @@ _MERGED_REGISTRIES = (
 )
 
 
-def _first_set(*values: t.Any) -> t.Any:
+def _first_set(*values: _T | None) -> _T | None:
     """The first value that is not ``None`` (registration options beat blueprint defaults)."""
     for value in values:
         if value is not None:
@@ -146,7 +147,8 @@ class Blueprint(Scaffold):
                 f"The blueprint name {name!r} may not contain a dot '.' character:"
                 " dots separate the names of nested blueprints in endpoints."
             )
-        self.name = name
+        self.name: str = name
+        """Prefixed to the blueprint's endpoints (``name.view``)."""
         self.url_prefix = url_prefix
         self.subdomain = subdomain
         self.url_values_defaults = url_defaults or {}

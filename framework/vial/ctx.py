@@ -231,12 +231,16 @@ class RequestContext:
     def match_request(self) -> None:
         """Match the URL: set ``url_rule`` and ``view_args``, or ``routing_exception``."""
         request = self.request
+        adapter = self.url_adapter
+        if adapter is None:  # the Host was refused: ``routing_exception`` already says why
+            return
         try:
-            request.url_rule, request.view_args = self.url_adapter.match(  # type: ignore[union-attr]
-                return_rule=True
-            )
+            rule, view_args = adapter.match(return_rule=True)
         except HTTPException as e:
             request.routing_exception = e
+        else:
+            # Werkzeug builds a dict; its signature only promises a Mapping.
+            request.url_rule, request.view_args = rule, t.cast("dict[str, t.Any]", view_args)
 
     def push(self) -> None:
         """Make this the current request context (with an app context), then match the URL."""

@@ -97,7 +97,7 @@ def make_response(*args: t.Any) -> Response:
         return current_app.response_class()
     if len(args) == 1:
         args = args[0]
-    return current_app.make_response(args)  # type: ignore[arg-type]
+    return current_app.make_response(args)
 
 
 def url_for(
@@ -110,8 +110,9 @@ def url_for(
     **values: t.Any,
 ) -> str:
     """Build a URL for an endpoint; see :meth:`Vial.url_for`."""
-    options = {"_anchor": _anchor, "_method": _method, "_scheme": _scheme, "_external": _external}
-    return current_app.url_for(endpoint, **options, **values)
+    return current_app.url_for(
+        endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
+    )
 
 
 def redirect(
@@ -185,7 +186,7 @@ def _prepare_send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
 
 
 def send_file(
-    path_or_file: os.PathLike[t.AnyStr] | str | t.BinaryIO,
+    path_or_file: os.PathLike[str] | str | t.IO[bytes],
     mimetype: str | None = None,
     as_attachment: bool = False,
     download_name: str | None = None,

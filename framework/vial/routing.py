@@ -57,7 +57,7 @@ def bind_for_request(app: Vial, request: Request) -> MapAdapter:
     if trusted_hosts is not None:
         request.trusted_hosts = trusted_hosts
         # Cache the checked host on the request so later reads agree.
-        request.host = get_host(environ, trusted_hosts)  # type: ignore[misc]
+        request.host = get_host(environ, trusted_hosts)
     url_map = app.url_map
     server_name = config["SERVER_NAME"]
     if url_map.host_matching:

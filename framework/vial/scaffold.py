@@ -88,7 +88,7 @@ def _get_exc_class_and_code(
                 " code, subclass HTTPException with that code and register the class."
             )
         key = default_exceptions[key]
-    exc_class = t.cast("type[Exception]", key)
+    exc_class = key
     if isinstance(exc_class, Exception):
         raise TypeError(
             f"{exc_class!r} is an exception object; register the handler for its class"
@@ -106,7 +106,14 @@ def _get_exc_class_and_code(
 class Scaffold:
     """The registration API common to :class:`Vial` and :class:`Blueprint`."""
 
-    name: str
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Read-only here, so the app may compute it (a cached property) while a blueprint
+        # stores the one it is given.
+        @property
+        def name(self) -> str:
+            """The name endpoints, blueprints and the logger are keyed by."""
+            raise NotImplementedError
+
     _static_folder: str | None = None
     _static_url_path: str | None = None
 
@@ -120,7 +127,7 @@ class Scaffold:
     ) -> None:
         self.import_name = import_name
         """Where the app or blueprint is defined (usually its ``__name__``); finds ``root_path``."""
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         """The template folder, relative to ``root_path``, or ``None``."""

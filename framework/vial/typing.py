@@ -56,7 +56,8 @@ ShellContextProcessorCallable = t.Callable[[], t.Dict[str, t.Any]]
 TeardownCallable = t.Callable[[t.Optional[BaseException]], _SyncOrAsync[None]]
 TemplateContextProcessorCallable = t.Callable[[], _SyncOrAsync[t.Dict[str, t.Any]]]
 # Jinja calls filters, globals and tests synchronously with what the template passes.
-TemplateFilterCallable = TemplateGlobalCallable = t.Callable[..., t.Any]
+TemplateFilterCallable: t.TypeAlias = t.Callable[..., t.Any]
+TemplateGlobalCallable: t.TypeAlias = t.Callable[..., t.Any]
 TemplateTestCallable = t.Callable[..., bool]
 URLDefaultCallable = t.Callable[[str, t.Dict[str, t.Any]], None]
 URLValuePreprocessorCallable = t.Callable[

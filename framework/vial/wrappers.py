@@ -72,13 +72,13 @@ class Request(RequestBase):
     #: The exception matching raised, re-raised at dispatch (404, 405, redirects...).
     routing_exception: HTTPException | None = None
 
-    max_content_length = _RequestLimit(  # type: ignore[assignment]
+    max_content_length = _RequestLimit(
         "MAX_CONTENT_LENGTH", "The largest body accepted (``MAX_CONTENT_LENGTH``)."
     )
-    max_form_memory_size = _RequestLimit(  # type: ignore[assignment]
+    max_form_memory_size = _RequestLimit(
         "MAX_FORM_MEMORY_SIZE", "The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."
     )
-    max_form_parts = _RequestLimit(  # type: ignore[assignment]
+    max_form_parts = _RequestLimit(
         "MAX_FORM_PARTS", "The most multipart parts parsed (``MAX_FORM_PARTS``)."
     )
 
@@ -86,7 +86,7 @@ class Request(RequestBase):
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, ``None`` if matching failed."""
         rule = self.url_rule
-        return None if rule is None else rule.endpoint  # type: ignore[no-any-return]
+        return None if rule is None else rule.endpoint
 
     @property
     def blueprint(self) -> str | None:
