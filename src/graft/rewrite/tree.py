@@ -15,7 +15,7 @@ import sys
 import threading
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .options import RewriteOptions
 from .result import FileResult, Finding, Status, TreeResult
@@ -126,6 +126,77 @@ def rewrite_tree(
     return TreeResult(ordered, written=write)
 
 
+def rewrite_items(
+    items: t.Iterable[tuple[str, bytes]],
+    renames: Renames,
+    *,
+    jobs: int | None = None,
+    progress: bool = False,
+    options: RewriteOptions | None = None,
+    known_modules: t.AbstractSet[str] | None = None,
+) -> list[FileResult]:
+    """Rewrite files held in memory, as ``(path, bytes)`` pairs; touches no file system.
+
+    For callers that already have the bytes (``graft sync`` reads upstreams from git and
+    would otherwise write them to a scratch directory for :func:`rewrite_tree` and read
+    them back). Each item is treated exactly as :func:`rewrite_tree` treats a file at
+    ``path`` (its kind comes from the name), so the same bytes give the same result;
+    paths are only names here, used for the kind and in findings and errors.
+
+    Returns one :class:`FileResult` per item, in the order given: files of a kind the
+    tree walker passes over are ``unchanged`` with no findings. ``known_modules`` is
+    what ``unknown_strings="rename-known"`` may rename; by default, the modules among
+    the items (the tree walker takes those of the files it visits).
+    """
+    opts = options if options is not None else RewriteOptions()
+    pairs = list(items)
+    results: dict[int, FileResult] = {}
+    work: list[tuple[str, bytes]] = []
+    slots: list[int] = []
+    for index, (name, data) in enumerate(pairs):
+        path = Path(name)
+        kind = _kind(path)
+        if kind is None:
+            results[index] = FileResult(path, "unchanged")
+        elif kind == "compiled":
+            results[index] = _compiled(path, renames)
+        elif not renames.mentions(data) and (kind != "text" or not renames.mentions(data.lower())):
+            results[index] = FileResult(path, "unchanged")
+        elif kind == "text":
+            results[index] = FileResult(path, "unchanged", _text_findings(path, data, renames))
+        else:
+            work.append((name, data))
+            slots.append(index)
+    known: frozenset[str] = frozenset()
+    if opts.unknown_strings == "rename-known":
+        known = frozenset(known_modules) if known_modules is not None else _item_module_names(name for name, _ in pairs)
+    for index, (name, data, outcome) in zip(slots, _run(work, renames, opts, known, jobs, progress)):
+        status, new, findings, error = outcome
+        if status == "changed":
+            results[index] = FileResult(Path(name), status, findings, error, data, new)
+        else:
+            results[index] = FileResult(Path(name), status, findings, error)
+    return [results[index] for index in range(len(pairs))]
+
+
+def _item_module_names(names: t.Iterable[str]) -> frozenset[str]:
+    """:func:`module_names` for paths that exist only as names: packages are the items' own."""
+    paths = [PurePosixPath(name) for name in names]
+    present = {str(path) for path in paths}
+    found = set()
+    for path in paths:
+        if path.suffix not in PYTHON_SUFFIXES:
+            continue
+        parts = [] if path.stem == "__init__" else [path.stem]
+        directory = path.parent
+        while str(directory / "__init__.py") in present or str(directory / "__init__.pyi") in present:
+            parts.insert(0, directory.name)
+            directory = directory.parent
+        if parts:
+            found.add(".".join(parts))
+    return frozenset(found)
+
+
 Outcome = tuple[Status, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
 
 _WORKER_STATE: tuple[Renames, RewriteOptions, frozenset[str]] | None = None
@@ -231,4 +302,4 @@ def _compiled(path: Path, renames: Renames) -> FileResult:
     return FileResult(path, "unchanged", (finding,))
 
 
-__all__ = ["iter_files", "module_names", "rewrite_tree"]
+__all__ = ["iter_files", "module_names", "rewrite_items", "rewrite_tree"]
