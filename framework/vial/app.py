@@ -474,6 +474,12 @@ class Vial(Scaffold):
             context.update(self.ensure_sync(processor)())
         context.update(given)  # the render call's own values win
 
+    @t.overload
+    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
+    @t.overload
+    def template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
     @setupmethod
     def template_filter(self, name: t.Any = None) -> t.Any:
         """Register a Jinja filter: ``@app.template_filter()`` or ``("name")``."""
@@ -492,6 +498,12 @@ class Vial(Scaffold):
         """Register a Jinja filter, named after the function unless ``name`` is given."""
         self.jinja_env.filters[name or f.__name__] = f
 
+    @t.overload
+    def template_test(self, name: T_template_test) -> T_template_test: ...
+    @t.overload
+    def template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
     @setupmethod
     def template_test(self, name: t.Any = None) -> t.Any:
         """Register a Jinja test: ``@app.template_test()`` or ``("name")``."""
@@ -510,6 +522,12 @@ class Vial(Scaffold):
         """Register a Jinja test, named after the function unless ``name`` is given."""
         self.jinja_env.tests[name or f.__name__] = f
 
+    @t.overload
+    def template_global(self, name: T_template_global) -> T_template_global: ...
+    @t.overload
+    def template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
     @setupmethod
     def template_global(self, name: t.Any = None) -> t.Any:
         """Register a Jinja global: ``@app.template_global()`` or ``("name")``."""

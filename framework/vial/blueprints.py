@@ -318,6 +318,10 @@ class Blueprint(Scaffold):
 
         return decorator
 
+    @t.overload
+    def app_template_filter(self, name: F) -> F: ...
+    @t.overload
+    def app_template_filter(self, name: str | None = None) -> t.Callable[[F], F]: ...
     @setupmethod
     def app_template_filter(self, name: t.Any = None) -> t.Any:
         """Register a Jinja filter on the app, like :meth:`Vial.template_filter`."""
@@ -330,6 +334,10 @@ class Blueprint(Scaffold):
         """Register a Jinja filter on the app when the blueprint is registered."""
         self._on_app(lambda app: app.add_template_filter(f, name=name))
 
+    @t.overload
+    def app_template_test(self, name: F) -> F: ...
+    @t.overload
+    def app_template_test(self, name: str | None = None) -> t.Callable[[F], F]: ...
     @setupmethod
     def app_template_test(self, name: t.Any = None) -> t.Any:
         """Register a Jinja test on the app, like :meth:`Vial.template_test`."""
@@ -340,6 +348,10 @@ class Blueprint(Scaffold):
         """Register a Jinja test on the app when the blueprint is registered."""
         self._on_app(lambda app: app.add_template_test(f, name=name))
 
+    @t.overload
+    def app_template_global(self, name: F) -> F: ...
+    @t.overload
+    def app_template_global(self, name: str | None = None) -> t.Callable[[F], F]: ...
     @setupmethod
     def app_template_global(self, name: t.Any = None) -> t.Any:
         """Register a Jinja global on the app, like :meth:`Vial.template_global`."""

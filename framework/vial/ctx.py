@@ -50,6 +50,12 @@ class _AppCtxGlobals:
         # Only called for names that are not set.
         raise AttributeError(name)
 
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Tells type checkers any name may be set or deleted; at runtime they are plain
+        # instance attributes, with no method call per assignment.
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
+        def __delattr__(self, name: str) -> None: ...
+
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
         """The value of ``name``, or ``default`` when it is not set."""
         return vars(self).get(name, default)

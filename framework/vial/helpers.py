@@ -25,6 +25,9 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from .wrappers import Response
 
+_T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
+
 # Environment variables follow the package's own name (VIAL_DEBUG for vial).
 _ENV_PREFIX = __name__.rpartition(".")[0].rpartition(".")[2].upper()
 
@@ -50,6 +53,12 @@ def get_load_dotenv(default: bool = True) -> bool:
     return _means_no(skip) if skip else default
 
 
+@t.overload
+def stream_with_context(generator_or_function: t.Iterator[_T]) -> t.Iterator[_T]: ...
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[_P, t.Iterator[_T]],
+) -> t.Callable[_P, t.Iterator[_T]]: ...
 def stream_with_context(generator_or_function: t.Any) -> t.Any:
     """Keep the request context pushed while a streamed response is being iterated.
 

@@ -178,7 +178,7 @@ def _stream(app: Vial, template: Template, context: dict[str, t.Any]) -> t.Itera
     # Keep the request context alive while the response body streams.
     from .helpers import stream_with_context
 
-    return stream_with_context(chunks())  # type: ignore[no-any-return]
+    return stream_with_context(chunks())
 
 
 def stream_template(
