@@ -49,6 +49,8 @@ class ForkPlan:
     """The entry to record; ``snapshot`` is filled in when the plan is applied."""
     upstream: str
     rendering: Rendering
+    index: str | None = None
+    """The index's stamp when planned (:meth:`graft.vcs.Repo.index_stamp`); None: check all again."""
 
 
 # -- shared preconditions (sync uses them too) --------------------------------
@@ -69,6 +71,40 @@ def open_clean_repo(cwd: Path) -> vcs.Repo:
         raise DirtyWorktreeError(f"the work tree has uncommitted changes ({shown}).",
                                  hint="Please commit or stash your local changes and retry.")
     return repo
+
+
+def reopen_clean_repo(root: Path, head: str, index: str | None, pyproject: str, text: str,
+                      *, what: str) -> vcs.Repo:
+    """The repository a plan was made in, refusing when HEAD moved since.
+
+    Planning ran :func:`open_clean_repo`; ``git status`` over the whole work tree is
+    the dearest part of that check, so it is not repeated when nothing it looks at
+    can have changed: HEAD, the index (``index``, its stamp at planning time), no git
+    operation started, and the manifest file graft edits outside git still reads
+    ``text``. Other work-tree edits made since are safe: git's merge and read-tree
+    refuse to overwrite them and never stage them. If anything differs, or ``index``
+    is None, the full check runs again.
+
+    :param what: what was planned, for the message ("sync", "fork").
+    :raises VcsError: HEAD moved.
+    :raises DirtyWorktreeError: the full check found changes.
+    """
+    repo = vcs.Repo(root)
+    if repo.head() != head:
+        raise VcsError(f"HEAD moved since the {what} was planned.", hint="Run the command again.")
+    if (index is None or repo.bare or repo.index_stamp() != index
+            or repo.operation_in_progress() is not None
+            or _read_bytes(repo.root / pyproject) != text.encode("utf-8")):
+        repo = open_clean_repo(root)
+    return repo
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes; b"" when it does not exist (as :func:`find_pyproject` reads it)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 def find_pyproject(repo: vcs.Repo, cwd: Path) -> tuple[str, str]:
@@ -143,6 +179,7 @@ def plan_vendor(
     """
     cwd = (cwd or Path.cwd()).resolve()
     repo = open_clean_repo(cwd)
+    index = repo.index_stamp()
     head = repo.head()
     if head is None:
         raise VcsError("the repository has no commits yet.",
@@ -177,7 +214,7 @@ def plan_vendor(
         snapshot_tree=rendering.tree, graft_version=__version__, ref=upstream.ref,
     )
     return ForkPlan(repo.root.resolve(), head, repo.branch(), pyproject, text, entry,
-                    upstream.label, rendering)
+                    upstream.label, rendering, index)
 
 
 def snapshot_message(entry: Entry, upstream: str) -> str:
@@ -195,9 +232,8 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
 
     If anything fails or is interrupted, HEAD, index and work tree are as before.
     """
-    repo = open_clean_repo(plan.root)
-    if repo.head() != plan.head:
-        raise VcsError("HEAD moved since the fork was planned.", hint="Run the command again.")
+    repo = reopen_clean_repo(plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text,
+                             what="fork")
     entry = plan.entry
     moved = False
     try:
@@ -261,4 +297,4 @@ def fork(source: str | None, new_name: str, *, dry_run: bool = False, **options:
 
 
 __all__ = ["ForkPlan", "apply_vendor", "find_pyproject", "fork", "open_clean_repo", "plan_vendor",
-           "report_plan", "snapshot_message", "vendor"]
+           "reopen_clean_repo", "report_plan", "snapshot_message", "vendor"]

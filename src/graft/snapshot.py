@@ -16,16 +16,15 @@ Determinism is a requirement: rendering one revision twice gives the same tree.
 from __future__ import annotations
 
 import os
-import tempfile
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import vcs
-from .errors import RewriteError
+from .errors import RewriteError, VcsError
 
 if t.TYPE_CHECKING:
-    from .rewrite import Renames
+    from .rewrite.names import Renames
     from .sources import Upstream
 
 _hook: t.Callable[[str], None] | None = None
@@ -57,15 +56,19 @@ class Rendering:
     pending: t.Mapping[str, bytes] = field(default_factory=dict, repr=False)
     """Bytes by blob id for every file rendered this time (reused blobs are already stored)."""
     cache_updates: t.Mapping[str, str] = field(default_factory=dict, repr=False)
-    """raw blob id -> rewritten blob id, learned while rendering."""
+    """``raw blob id:suffix`` -> rewritten blob id, learned while rendering."""
     findings: tuple[t.Any, ...] = ()
     """The rewriter's findings (``graft.rewrite.Finding``), with paths in the fork."""
     rewritten: int = 0
     """Files that went through the rewriter this time (the rest were copied or reused)."""
+    unstored: frozenset[str] | None = field(default=None, repr=False)
+    """Ids in ``pending`` that the repository may lack: those it lacked when rendered plus
+    every newly rewritten one; None when rendered without a repository (unknown)."""
 
 
 def load_renames(maps: t.Sequence[str]) -> Renames:
-    from .rewrite import Renames
+    """The rename map of a fork's recorded maps (imported late: ``graft.rewrite`` is heavy)."""
+    from .rewrite.names import Renames
 
     return Renames.parse(maps)
 
@@ -99,8 +102,6 @@ def render(
     :param repo: where earlier rewrites may be reused from (its cache and objects).
     :raises RewriteError: some file could not be parsed; nothing was changed.
     """
-    from .rewrite import rewrite_tree
-
     renames = load_renames(maps)
     fingerprint = renames.fingerprint()
     roots = [root.encode() for root in sorted(renames.roots)]
@@ -115,13 +116,17 @@ def render(
         if not any(root in data for root in roots):
             files[rel] = raw
             pending[raw] = data
-        elif _key(raw, rel) in cache:
-            files[rel] = hits[rel] = cache[_key(raw, rel)]
+        elif (known := cache.get(_key(raw, rel))) is not None:
+            files[rel] = hits[rel] = known
         else:
             todo[rel] = data
             raw_ids[rel] = raw
-    if repo is not None and hits:
-        missing = repo.missing_objects(hits.values())
+    unstored: set[str] | None = None
+    if repo is not None:
+        # The one existence check of a sync: reused rewrites must still be there, and
+        # copied files already stored need not be written again.
+        missing = repo.missing_objects([*hits.values(), *pending])
+        unstored = missing & pending.keys()
         for rel, sha in hits.items():
             if sha in missing:  # a stale cache (objects pruned): render the file again
                 del files[rel]
@@ -130,39 +135,31 @@ def render(
     learned: dict[str, str] = {}
     findings: list[t.Any] = []
     if todo:
-        with tempfile.TemporaryDirectory(prefix="graft-render-") as scratch:
-            base = Path(scratch)
-            real_base = os.path.realpath(base)
-            paths = []
-            for rel, data in todo.items():
-                target = base / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                paths.append(target)
-            result = rewrite_tree(paths, renames, write=False, progress=progress)
-            failures = []
-            for item in result.files:
-                rel = Path(os.path.relpath(os.path.realpath(item.path), real_base)).as_posix()
-                if item.status == "failed":
-                    failures.append(f"{rel}: {item.error}")
-                    continue
-                data = item.new_bytes if item.status == "changed" and item.new_bytes is not None \
-                    else todo[rel]
-                sha = vcs.hash_blob(data)
-                files[rel] = sha
-                learned[_key(raw_ids[rel], rel)] = sha
-                pending[sha] = data
-                findings.extend(_relocate(f, base, prefix) for f in item.findings)
-            for rel in todo:
-                if rel not in files and not any(x.startswith(rel + ":") for x in failures):
-                    files[rel] = raw_ids[rel]  # the rewriter passed over it
-                    pending[raw_ids[rel]] = todo[rel]
-                    learned[_key(raw_ids[rel], rel)] = raw_ids[rel]
-            if failures:
-                raise RewriteError(
-                    f"cannot rewrite {len(failures)} file(s) of {upstream.label}: {failures[0]}",
-                    hint="Fix or exclude the file upstream; nothing was changed.",
-                )
+        # Imported here: a sync whose files are all reused needs no parser (libcst).
+        from .rewrite import rewrite_items
+
+        # In memory, named as in the repository, so findings and errors need no relocating.
+        items = [(f"{prefix}/{rel}", data) for rel, data in todo.items()]
+        results = rewrite_items(items, renames, progress=progress)
+        failures = []
+        for (rel, data), item in zip(todo.items(), results):
+            if item.status == "failed":
+                failures.append(item.error or f"{prefix}/{rel}")
+                continue
+            if item.status == "changed" and item.new_bytes is not None:
+                data = item.new_bytes
+            sha = vcs.hash_blob(data)
+            files[rel] = sha
+            learned[_key(raw_ids[rel], rel)] = sha
+            pending[sha] = data
+            if unstored is not None:
+                unstored.add(sha)  # not looked up: written again at worst, which git ignores
+            findings.extend(item.findings)
+        if failures:
+            raise RewriteError(
+                f"cannot rewrite {len(failures)} file(s) of {upstream.label}: {failures[0]}",
+                hint="Fix or exclude the file upstream; nothing was changed.",
+            )
     full = {f"{prefix}/{rel}": sha for rel, sha in sorted(files.items())}
     return Rendering(
         prefix=prefix,
@@ -174,48 +171,48 @@ def render(
         findings=tuple(sorted(findings, key=lambda f: (str(getattr(f, "path", "")),
                                                         getattr(f, "line", 0)))),
         rewritten=len(todo),
+        unstored=frozenset(unstored) if unstored is not None else None,
     )
 
 
 def _key(raw: str, rel: str) -> str:
-    """Cache key: the raw bytes and the file's suffix (the rewriter treats kinds differently)."""
-    return f"{raw}:{Path(rel).suffix}"
+    """Cache key: the raw bytes and the file's suffix (the rewriter treats kinds differently).
 
-
-def _relocate(finding: t.Any, base: Path, prefix: str) -> t.Any:
-    """The finding with its path made relative to the repository root."""
-    path = getattr(finding, "path", None)
-    if path is None:
-        return finding
-    rel = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(base))).as_posix()
-    if rel.startswith(".."):
-        return finding
-    import dataclasses
-
-    return dataclasses.replace(finding, path=f"{prefix}/{rel}")
+    The suffix is ``PurePosixPath(rel).suffix``, spelled out: this runs for every file
+    of every sync, and pathlib's parsing was a measurable part of a no-change render.
+    """
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return f"{raw}:{suffix}"
 
 
 def store(repo: vcs.Repo, rendering: Rendering) -> str:
-    """Write the rendering's objects; returns its tree id (checked against the plan)."""
-    absent = sorted(repo.missing_objects(rendering.pending))
-    if absent:
-        with tempfile.TemporaryDirectory(prefix="graft-blobs-") as scratch:
-            paths = []
-            for i, sha in enumerate(absent):
-                path = Path(scratch, str(i))
-                path.write_bytes(rendering.pending[sha])
-                paths.append(path)
-            written = repo.write_blobs(paths)
-        if written != absent:
-            raise RewriteError("git stored the rendered files under unexpected ids.")
-    missing = repo.missing_objects(rendering.files.values())
-    if missing:
-        raise RewriteError(f"{len(missing)} file(s) of the snapshot are missing from git's "
-                           "object database.", hint="Run the command again.")
-    tree = repo.write_tree(rendering.files)
-    if tree != rendering.tree:
-        raise RewriteError(f"git computed tree {tree} for the snapshot, expected {rendering.tree}.")
-    return tree
+    """Write the rendering's objects; returns its tree id (checked against the plan).
+
+    Rendering looked up what the repository holds, so this writes without looking
+    again: the blobs it may lack in one ``git fast-import`` stream, then every tree in
+    one ``git mktree --batch``, which checks that each entry's object exists (trees
+    already stored cost nothing). A rendering made without a repository is looked up
+    here first.
+
+    :raises RewriteError: an object of the snapshot went missing since it was planned.
+    """
+    trees = vcs.tree_objects(rendering.files)
+    if trees[-1].sha != rendering.tree:
+        raise RewriteError(f"the snapshot's files give tree {trees[-1].sha}, expected {rendering.tree}.")
+    unstored = rendering.unstored
+    if unstored is None:
+        unstored = frozenset(repo.missing_objects(rendering.pending))
+    absent = sorted(unstored)
+    if repo.write_blob_data(rendering.pending[sha] for sha in absent) != absent:
+        raise RewriteError("git stored the rendered files under unexpected ids.")
+    try:
+        repo.write_trees(trees)
+    except VcsError as exc:  # a reused rewrite whose blob was pruned since the plan
+        raise RewriteError(f"some files of the snapshot are missing from git's object database "
+                           f"({exc.message}).", hint="Run the command again.") from None
+    return rendering.tree
 
 
 def save_cache(repo: vcs.Repo, rendering: Rendering) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__, manifest, snapshot, sources, vcs
 from .errors import SourceError, UserError, VcsError
-from .fork import find_pyproject, open_clean_repo, snapshot_message
+from .fork import find_pyproject, open_clean_repo, reopen_clean_repo, snapshot_message
 from .report import SyncReport, SyncStep
 from .resume import (
     abort_sync,
@@ -73,6 +73,10 @@ class SyncPlan:
     targets: tuple[Target, ...]
     local_changes: tuple[str, ...]
     search_path: tuple[str, ...] = ()
+    index: str | None = None
+    """The index's stamp when planned, so :func:`apply` need not rerun ``git status``."""
+    pyproject_text: str = ""
+    """The manifest file as planned (graft edits it in the work tree, outside git's merge)."""
 
     @property
     def is_up_to_date(self) -> bool:
@@ -162,6 +166,7 @@ def plan_sync(
                             hint="Run `graft sync --continue` or `graft sync --abort`.")
         clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
     repo = open_clean_repo(cwd)
+    index = repo.index_stamp()
     head = repo.head()
     if head is None:
         raise VcsError("the repository has no commits yet.")
@@ -181,7 +186,7 @@ def plan_sync(
             and first.tree == entry.upstream_tree and first.source == entry.source
             and _same_settings(entry)):
         return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
-                        first.label, False, (), (), tuple(search_path or ()))
+                        first.label, False, (), (), tuple(search_path or ()), index, text)
     _refuse_downgrade(repo, entry, first, root)
     if refs is None and step and first.kind == "git":
         between = sources.releases_between(first.source, root=root, since=entry.revision,
@@ -195,7 +200,7 @@ def plan_sync(
     base: str | None = entry.snapshot
     base_rendering = None
     base_label = entry_label(entry)
-    if not repo.has_object(entry.snapshot) or repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:
+    if repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:  # None: no such commit
         old = recorded_upstream(entry, root, search_path=search_path)
         base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)
         if base_rendering.tree != entry.snapshot_tree:
@@ -230,7 +235,7 @@ def plan_sync(
         targets.append(Target(upstream, rendering, current, _changes(previous, rendering.files)))
         previous = rendering.files
     return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
-                    relink, tuple(targets), local, tuple(search_path or ()))
+                    relink, tuple(targets), local, tuple(search_path or ()), index, text)
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
@@ -298,13 +303,13 @@ def apply(plan: SyncPlan) -> SyncReport:
     if plan.is_up_to_date:
         step = SyncStep(entry.revision, entry.revision, plan.base_label, "up-to-date")
         return SyncReport(entry.name, "sync", (step,))
-    repo = open_clean_repo(plan.root)
-    if repo.head() != plan.head:
-        raise VcsError("HEAD moved since the sync was planned.", hint="Run the command again.")
+    repo = reopen_clean_repo(plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text,
+                             what="sync")
     steps: list[SyncStep] = []
     findings: list[t.Any] = []
     try:
         base = plan.base
+        current = plan.head
         snapshot.checkpoint("planned")
         if base is None:
             assert plan.base_rendering is not None
@@ -323,10 +328,11 @@ def apply(plan: SyncPlan) -> SyncReport:
             write_state(repo, {"name": entry.name, "pre_head": plan.head, "branch": plan.branch,
                                "snapshot": None, "label": plan.base_label, "merge_from": link})
             repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
+            current = link
             snapshot.checkpoint("relinked")
         old_label = plan.base_label
         for index, target in enumerate(plan.targets):
-            step = _merge_one(repo, plan, target, base, old_label, index,
+            step = _merge_one(repo, plan, target, base, old_label, index, current,
                               regenerated=plan.base_rendering is not None and index == 0,
                               relinked=plan.relink and index == 0)
             steps.append(step)
@@ -335,6 +341,7 @@ def apply(plan: SyncPlan) -> SyncReport:
             if step.status == "conflicts":
                 break
             base, old_label = t.cast(str, step.snapshot), target.upstream.label
+            current = t.cast(str, step.commit)
     except BaseException:
         rollback(repo, plan.head, plan.branch)
         raise
@@ -342,7 +349,8 @@ def apply(plan: SyncPlan) -> SyncReport:
 
 
 def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_label: str,
-               index: int, *, regenerated: bool, relinked: bool) -> SyncStep:
+               index: int, current: str, *, regenerated: bool, relinked: bool) -> SyncStep:
+    """Store the target's snapshot and merge it into ``current`` (HEAD now)."""
     label = target.upstream.label
     tree = snapshot.store(repo, target.rendering)
     snap = repo.commit_tree(tree, [base], snapshot_message(target.entry, label), snapshot=True)
@@ -357,11 +365,11 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
         "old_label": old_label, "label": label,
         "old_revision": plan.targets[index - 1].entry.revision if index else plan.entry.revision,
         "remaining": remaining, "search_path": list(plan.search_path),
-        "regenerated": regenerated, "relinked": relinked, "merge_from": repo.head(),
+        "regenerated": regenerated, "relinked": relinked, "merge_from": current,
     }
     write_state(repo, state)
     snapshot.checkpoint("state")
-    if repo.out("config", "--get", "rerere.enabled", check=False).strip() != "true":
+    if not repo.config_is_true("rerere.enabled"):
         repo.set_config("rerere.enabled", "true")  # so a plain `git commit` records resolutions
     repo.merge(snap, message)
     snapshot.checkpoint("merged")

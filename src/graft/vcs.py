@@ -38,6 +38,7 @@ SNAPSHOT_ENV: dict[str, str] = {
 
 _NO_HOOKS = ("-c", f"core.hooksPath={os.devnull}")
 BLOB_MODE = "100644"
+TREE_MODE = "40000"
 
 
 def hash_blob(data: bytes) -> str:
@@ -51,6 +52,24 @@ def hash_tree(files: t.Mapping[str, str]) -> str:
 
     Used to fingerprint an upstream's raw files without writing objects anywhere.
     """
+    return tree_objects(files)[-1].sha
+
+
+@dataclass(frozen=True)
+class TreeObject:
+    """One git tree of a file set: its id and its entries, as :func:`tree_objects` computes them."""
+
+    sha: str
+    entries: tuple[tuple[str, str, str], ...]
+    """(mode, object id, name), in git's order; mode ``40000`` is a subtree."""
+
+
+def tree_objects(files: t.Mapping[str, str]) -> list[TreeObject]:
+    """Every tree of the git tree holding ``files`` (path -> blob id, mode 100644).
+
+    Subtrees come before the trees that hold them, so the list can be written in
+    order; the last one is the root (the empty tree when ``files`` is empty).
+    """
     root: dict[str, t.Any] = {}
     for path, sha in files.items():
         node = root
@@ -58,23 +77,31 @@ def hash_tree(files: t.Mapping[str, str]) -> str:
         for part in dirs:
             node = node.setdefault(part, {})
         node[leaf] = sha
-    return _hash_node(root)
+    trees: list[TreeObject] = []
+    _collect(root, trees)
+    return trees
 
 
-def _hash_node(node: dict[str, t.Any]) -> str:
+def _collect(node: dict[str, t.Any], trees: list[TreeObject]) -> str:
     # git sorts tree entries by name, with directories compared as "name/".
     def key(item: tuple[str, t.Any]) -> bytes:
         name, value = item
         return name.encode() + (b"/" if isinstance(value, dict) else b"")
 
-    body = b""
+    body = bytearray()
+    entries = []
     for name, value in sorted(node.items(), key=key):
         if isinstance(value, dict):
-            body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(_hash_node(value))
+            sha = _collect(value, trees)
+            entries.append((TREE_MODE, sha, name))
         else:
-            body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
+            sha = value
+            entries.append((BLOB_MODE, sha, name))
+        body += entries[-1][0].encode() + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
     header = b"tree %d\0" % len(body)
-    return hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
+    tree = hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
+    trees.append(TreeObject(tree, tuple(entries)))
+    return tree
 
 
 @dataclass(frozen=True)
@@ -304,6 +331,37 @@ class Repo:
                 stages.setdefault(path, set()).add(int(meta.split()[2]))
         return stages
 
+    def index_stamp(self) -> str:
+        """What identifies the index as it is now, read without a git process.
+
+        Its trailing checksum plus size, modification time and inode (the checksum
+        alone is zeros under ``index.skipHash``); "" when there is no index. Equal
+        stamps mean git has not rewritten the index in between.
+        """
+        path = os.environ.get("GIT_INDEX_FILE") or os.fspath(self.git_dir / "index")
+        try:
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                handle.seek(max(0, info.st_size - 32))
+                tail = handle.read()
+        except FileNotFoundError:
+            return ""
+        except OSError as exc:
+            raise VcsError(f"cannot read the git index: {exc}") from None
+        return f"{tail.hex()}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+    def config_is_true(self, key: str) -> bool:
+        """Whether the repository's own config sets boolean ``key`` ("section.name") true.
+
+        Read in-process: only ``.git/config`` counts (not the user's or system files).
+        """
+        section, _, name = key.rpartition(".")
+        try:
+            value = self._repo.config_reader("repository").get_value(section, name, default=None)
+        except Exception:  # GitPython raises several unrelated types for odd config files
+            return False
+        return value is True or str(value).lower() in ("true", "yes", "on", "1")
+
     def is_tracked(self, path: str) -> bool:
         """Whether ``path`` (relative to the root) is in the index."""
         return bool(self.out("ls-files", "-z", "--", path, strip=False))
@@ -320,6 +378,43 @@ class Repo:
         if len(shas) != len(paths):
             raise VcsError("git hash-object returned an unexpected number of ids")
         return shas
+
+    def write_blob_data(self, blobs: t.Iterable[bytes]) -> list[str]:
+        """Store many blobs from memory through one ``git fast-import``; returns their ids.
+
+        One process and one pack (or a few loose objects: git unpacks small imports),
+        instead of a temporary file per blob for ``hash-object``. No ref is touched.
+        """
+        stream = bytearray()
+        shas = []
+        for data in blobs:
+            shas.append(hash_blob(data))
+            stream += b"blob\ndata %d\n" % len(data)
+            stream += data
+            stream += b"\n"
+        if shas:
+            stream += b"done\n"
+            self.run("fast-import", "--quiet", "--done", stdin=bytes(stream))
+        return shas
+
+    def write_trees(self, trees: t.Sequence[TreeObject]) -> None:
+        """Store trees (subtrees first) through one ``git mktree --batch``, checking their ids.
+
+        git checks that every entry's object exists, so a tree is never written over a
+        missing blob; an id other than the one computed here raises.
+        """
+        if not trees:
+            return
+        listing = bytearray()
+        for tree in trees:
+            for mode, sha, name in tree.entries:
+                kind = "tree" if mode == TREE_MODE else "blob"
+                listing += f"{mode} {kind} {sha}\t{name}\0".encode()
+            listing += b"\0"  # an empty record ends a tree in batch mode
+        written = self.out("mktree", "-z", "--batch", stdin=bytes(listing)).split()
+        expected = [tree.sha for tree in trees]
+        if written != expected:
+            raise VcsError(f"git mktree wrote trees {written[:3]}..., expected {expected[:3]}...")
 
     def write_blob(self, data: bytes) -> str:
         """Store bytes as a blob."""
@@ -457,7 +552,8 @@ def is_repository_root(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
-__all__ = ["SNAPSHOT_ENV", "Change", "Repo", "hash_blob", "hash_tree", "is_repository_root", "mirror"]
+__all__ = ["SNAPSHOT_ENV", "Change", "Repo", "TreeObject", "hash_blob", "hash_tree", "is_repository_root",
+           "mirror", "tree_objects"]
 
 
 # --- used by status/diff/check ---
