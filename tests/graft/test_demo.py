@@ -93,3 +93,13 @@ def test_next_version() -> None:
     assert next_version("0.1.0") == "0.2.0"
     assert next_version("3.9.2") == "3.10.0"
     assert next_version("dev") == "999.0.0"
+
+
+def test_demo_without_git_is_one_line(tmp_path: Path) -> None:
+    """On a machine without git the demo says so, writes nothing, and shows no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "graft", "demo", "no-git"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PATH": os.fspath(tmp_path / "empty-bin")})
+    assert proc.returncode == 1
+    assert proc.stderr == "Error: git is not installed (or not on PATH). Install git and retry.\n"
+    assert not (tmp_path / "no-git").exists()
