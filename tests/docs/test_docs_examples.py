@@ -261,3 +261,19 @@ def test_every_page_is_in_a_toctree() -> None:
         rel = page.relative_to(docs).with_suffix("").as_posix()
         name = page.with_suffix("").name
         assert re.search(rf"(?m)^\s*({re.escape(rel)}|{re.escape(name)})\s*$", text), rel
+
+
+def test_readme_quickstart_is_the_two_commands() -> None:
+    """The Quickstart is exactly two commands, and CI runs the second one verbatim."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    section = text.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = [b for b in extract_blocks(readme) if b.lang == "sh" and b.code.strip() in section]
+    assert len(blocks) == 1
+    assert blocks[0].code.strip().splitlines() == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' "
+        "&& graft demo demo-app",
+        "python -m pytest",
+    ]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.rstrip().splitlines()[-1] == "python -m pytest"
