@@ -317,8 +317,9 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     story.ok(f"recorded in pyproject.toml [tool.graft.packages.{FORK_NAME}]; "
              f"commit {result.fork_commit[:10]} (pristine snapshot {(forked.snapshot or '')[:10]})")
     if forked.findings:
-        story.note(f"{len(forked.findings)} dynamic imports listed for a human to check "
-                   "(computed module names; vial builds them from __name__, so they are fine)")
+        story.note(f"{len(forked.findings)} findings listed for a human to check: dynamic imports "
+                   "whose module names vial computes from __name__ or from your app's names, "
+                   "so the rename does not affect them")
 
     story.step(f"Patch a Flask extension to {FORK_NAME}   (graft patch {SCRATCH}/flask-greeting)")
     patched = patch(os.fspath(root / SCRATCH / EXTENSION_FIXTURE.name), cwd=root)
