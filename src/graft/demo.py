@@ -317,9 +317,13 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     story.ok(f"recorded in pyproject.toml [tool.graft.packages.{FORK_NAME}]; "
              f"commit {result.fork_commit[:10]} (pristine snapshot {(forked.snapshot or '')[:10]})")
     if forked.findings:
-        story.note(f"{len(forked.findings)} findings listed for a human to check: dynamic imports "
-                   "whose module names vial computes from __name__ or from your app's names, "
-                   "so the rename does not affect them")
+        kinds: dict[str, int] = {}
+        for finding in forked.findings:
+            kind = str(getattr(finding, "kind", "other"))
+            kinds[kind] = kinds.get(kind, 0) + 1
+        counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        story.note(f"findings for a human to check: {counted} (`graft fork` lists them); "
+                   "vial computes its dynamic module names from __name__ or your app's names")
 
     story.step(f"Patch a Flask extension to {FORK_NAME}   (graft patch {SCRATCH}/flask-greeting)")
     patched = patch(os.fspath(root / SCRATCH / EXTENSION_FIXTURE.name), cwd=root)
