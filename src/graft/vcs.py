@@ -355,7 +355,10 @@ class Repo:
 
         Read in-process: only ``.git/config`` counts (not the user's or system files).
         """
-        section, _, name = key.rpartition(".")
+        head, _, name = key.rpartition(".")
+        section, dot, subsection = head.partition(".")
+        if dot:  # "branch.my.thing.enabled" lives in [branch "my.thing"]
+            section = f'{section} "{subsection}"'
         try:
             value = self._repo.config_reader("repository").get_value(section, name, default=None)
         except Exception:  # GitPython raises several unrelated types for odd config files

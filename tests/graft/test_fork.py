@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from graft import snapshot
 from graft.cli import main
-from graft.fork import fork
+from graft.errors import DirtyWorktreeError, VcsError
+from graft.fork import apply_vendor, fork, plan_vendor
 from graft.manifest import parse_manifest
 from graft.sync import recorded_upstream
 
@@ -320,3 +321,23 @@ def test_nested_path_and_project_in_a_subdirectory(upstream: Path, app_repo: Pat
 
     assert sync(cwd=web, ref="v2.0").status == "merged"
     assert (web / "src" / "teabag" / "extra.py").exists()
+
+
+def test_apply_checks_again_when_the_repository_changed_after_planning(
+    upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # apply_vendor skips the second `git status` only while HEAD, the index and
+    # pyproject.toml are as planned: a change to any of them is caught.
+    monkeypatch.chdir(app_repo)
+    plan = plan_vendor(str(upstream), "teabag", ref="v1.0")
+    assert plan.index
+    (app_repo / "app.py").write_text("# staged after the plan\n")
+    git(app_repo, "add", "app.py")
+    before = snapshot_state(app_repo)
+    with pytest.raises(DirtyWorktreeError, match=r"uncommitted changes \(app.py\)"):
+        apply_vendor(plan)
+    assert snapshot_state(app_repo) == before
+    git(app_repo, "commit", "-q", "-m", "app.py")
+    with pytest.raises(VcsError, match="HEAD moved since the fork was planned"):
+        apply_vendor(plan)
+    assert apply_vendor(plan_vendor(str(upstream), "teabag", ref="v1.0")).snapshot

@@ -20,7 +20,8 @@ from graft import snapshot
 from graft.cli import main
 from graft.fork import fork
 from graft.manifest import parse_manifest
-from graft.sync import abort_sync, continue_sync, plan_sync, sync
+from graft.errors import DirtyWorktreeError, VcsError
+from graft.sync import abort_sync, apply, continue_sync, plan_sync, sync
 
 
 def invoke(args: list[str]) -> t.Any:
@@ -580,3 +581,55 @@ def test_killed_sync_is_undone_by_abort(squash: bool, step: str, forked: Path) -
         assert result.exit_code == 0, result.output
     assert snapshot_state(app) == before
     assert invoke(["sync", "--ref", "v2.0"]).exit_code == 0
+
+
+# -- between plan and apply ----------------------------------------------------------
+# apply() does not rerun `git status` when HEAD, the index and pyproject.toml are as
+# planned; these tests change each of them in between and check nothing is lost.
+
+
+def test_apply_checks_everything_again_when_the_index_moved(forked: Path) -> None:
+    app = forked
+    plan = plan_sync(cwd=app, ref="v2.0")
+    (app / "app.py").write_text("# staged after the plan\n")
+    git(app, "add", "app.py")
+    before = snapshot_state(app)
+    with pytest.raises(DirtyWorktreeError, match="uncommitted changes"):
+        apply(plan)
+    assert snapshot_state(app) == before
+
+
+def test_apply_refuses_a_manifest_edited_after_planning(forked: Path) -> None:
+    # graft writes pyproject.toml itself (outside git's merge), so an unstaged edit
+    # there would be committed with the merge or lost by a rollback.
+    app = forked
+    plan = plan_sync(cwd=app, ref="v2.0")
+    with (app / "pyproject.toml").open("a") as handle:
+        handle.write("# my note, not staged\n")
+    before = snapshot_state(app)
+    with pytest.raises(DirtyWorktreeError, match="pyproject.toml"):
+        apply(plan)
+    assert snapshot_state(app) == before
+
+
+def test_apply_keeps_an_unrelated_edit_made_after_planning(forked: Path) -> None:
+    app = forked
+    original = (app / "app.py").read_bytes()
+    plan = plan_sync(cwd=app, ref="v2.0")
+    (app / "app.py").write_text("# edited while the sync ran\n")
+    assert apply(plan).status == "merged"
+    assert (app / "app.py").read_text() == "# edited while the sync ran\n"  # kept, and
+    assert git(app, "show", "HEAD:app.py").encode() == original  # not committed
+    assert git(app, "status", "--porcelain", "--untracked-files=no") == " M app.py\n"
+    assert manifest_at(app).revision == git(app / ".." / "upstream", "rev-parse", "v2.0").strip()
+
+
+def test_apply_refuses_when_head_moved(forked: Path) -> None:
+    app = forked
+    plan = plan_sync(cwd=app, ref="v2.0")
+    build_file_tree(app, {"later.txt": "committed after the plan\n"})
+    git_commit_all(app, "later")
+    before = snapshot_state(app)
+    with pytest.raises(VcsError, match="HEAD moved since the sync was planned"):
+        apply(plan)
+    assert snapshot_state(app) == before

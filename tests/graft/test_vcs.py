@@ -126,3 +126,68 @@ def test_failures_become_vcs_errors(repo: Path) -> None:
         r.run("read-tree", "no-such-ref")
     assert r.resolve("no-such-ref") is None
     assert r.missing_objects(["0" * 40]) == {"0" * 40}
+
+
+def test_batch_writes_store_trees_like_the_index_route(repo: Path) -> None:
+    # Blobs through one fast-import stream, trees through one mktree batch: the same ids
+    # as hash-object + update-index + write-tree, for awkward names and git's ordering
+    # of "x" (a directory, compared as "x/") against "x.py" and "x-y".
+    r = vcs.Repo(repo)
+    contents = [b"", b"one\n", b"\0binary\r\n", b"x" * 70000]
+    files = {f"pkg/{name}": vcs.hash_blob(contents[i % len(contents)])
+             for i, name in enumerate(AWKWARD)}
+    files.update({"x/y.py": vcs.hash_blob(b"one\n"), "x.py": vcs.hash_blob(b""),
+                  "x-y/z": vcs.hash_blob(b"x" * 70000), "top": vcs.hash_blob(b"\0binary\r\n")})
+    assert r.write_blob_data(contents) == [vcs.hash_blob(data) for data in contents]
+    trees = vcs.tree_objects(files)
+    assert trees[-1].sha == vcs.hash_tree(files)
+    assert len({tree.sha for tree in trees}) == len(trees) == 5  # root, pkg, pkg/dir, x, x-y
+    r.write_trees(trees)
+    assert r.missing_objects([tree.sha for tree in trees]) == set()
+    assert r.ls_tree(trees[-1].sha) == files
+    assert r.read_blobs(files.values())[vcs.hash_blob(b"x" * 70000)] == b"x" * 70000
+    assert r.write_tree(files) == trees[-1].sha
+    assert r.write_blob_data([]) == []
+    empty = vcs.tree_objects({})
+    assert [t.sha for t in empty] == ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
+    r.write_trees(empty)
+
+
+def test_write_trees_refuses_a_missing_blob(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    trees = vcs.tree_objects({"p/lost.py": vcs.hash_blob(b"never stored\n")})
+    with pytest.raises(VcsError, match="git mktree"):
+        r.write_trees(trees)
+    assert r.missing_objects([trees[-1].sha]) == {trees[-1].sha}
+
+
+def test_index_stamp_moves_with_the_index_only(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q")
+    r = vcs.Repo(root)
+    assert r.index_stamp() == ""  # no index before the first `git add`
+    build_file_tree(root, {"a.txt": "a\n"})
+    git_commit_all(root, "init")
+    stamp = r.index_stamp()
+    assert stamp
+    git(root, "ls-files")
+    git(root, "rev-parse", "HEAD")
+    (root / "a.txt").write_text("edited, not staged\n")
+    assert r.index_stamp() == stamp  # the work tree is not the index
+    git(root, "add", "a.txt")
+    assert r.index_stamp() != stamp
+    staged = r.index_stamp()
+    git(root, "reset", "-q")
+    assert r.index_stamp() not in (stamp, staged)
+
+
+def test_config_is_true_reads_the_repository_config(repo: Path) -> None:
+    r = vcs.Repo(repo)
+    assert r.config_is_true("rerere.enabled") is False
+    r.set_config("rerere.enabled", "true")
+    assert r.config_is_true("rerere.enabled") is True
+    git(repo, "config", "--local", "rerere.enabled", "false")
+    assert r.config_is_true("rerere.enabled") is False
+    git(repo, "config", "--local", "branch.my.thing.enabled", "yes")
+    assert r.config_is_true("branch.my.thing.enabled") is True
