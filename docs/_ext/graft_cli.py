@@ -21,7 +21,8 @@ def help_text(name: str | None) -> str:
     """What ``graft [NAME] --help`` prints, at a fixed width."""
     from graft.cli import main
 
-    parent = click.Context(main, info_name="graft", terminal_width=WIDTH, max_content_width=WIDTH)
+    settings = {**main.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    parent = click.Context(main, info_name="graft", **settings)
     if name is None:
         return main.get_help(parent)
     command = main.get_command(parent, name)
