@@ -86,24 +86,45 @@ def _scan_tokens(source: str) -> tuple[set[int], dict[int, int]]:
     prose: set[int] = set()
     trailing: dict[int, int] = {}
     lines = source.splitlines()
+    # Python 3.12+ splits an f-string into FSTRING_START ... FSTRING_END tokens (PEP 701);
+    # the outermost pair is read as one string, as older versions tokenize it.
+    fstring_starts: list[tuple[int, int]] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             first, last = token.start[0], token.end[0]
-            if token.type == tokenize.COMMENT:
-                if lines[first - 1].lstrip().startswith("#"):
-                    prose.add(first)  # a comment line
-                else:
-                    trailing[first] = token.start[1]  # "# type: ignore" after code
+            if token.type == _FSTRING_START:
+                fstring_starts.append(token.start)
+                continue
+            if token.type == _FSTRING_END:
+                start = fstring_starts.pop()
+                if fstring_starts:
+                    continue
+                first = start[0]
+                length = token.end[1] - start[1] if first == last else len(source)
+            elif fstring_starts:
+                continue
             elif token.type == tokenize.STRING:
-                # Every line a multi-line string spans; a one-line string only when it
-                # opens the line (a message continuation) or is long enough to be prose.
-                if last > first or lines[first - 1].lstrip()[:3].lstrip("rbfRBF")[:1] in "\"'":
-                    prose.update(range(first, last + 1))
-                elif len(token.string) > 40:
-                    prose.add(first)
+                length = len(token.string)
+            else:
+                if token.type == tokenize.COMMENT:
+                    if lines[first - 1].lstrip().startswith("#"):
+                        prose.add(first)  # a comment line
+                    else:
+                        trailing[first] = token.start[1]  # "# type: ignore" after code
+                continue
+            # Every line a multi-line string spans; a one-line string only when it
+            # opens the line (a message continuation) or is long enough to be prose.
+            if last > first or lines[first - 1].lstrip()[:3].lstrip("rbfRBF")[:1] in "\"'":
+                prose.update(range(first, last + 1))
+            elif length > 40:
+                prose.add(first)
     except (tokenize.TokenError, SyntaxError):
         pass
     return prose, trailing
+
+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
 def text_lines(source: str) -> set[int]:
