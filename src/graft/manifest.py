@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import tomlkit
 import tomlkit.exceptions
-from tomlkit.items import Table
+from tomlkit.container import OutOfOrderTableProxy
+from tomlkit.items import InlineTable, Table
 
 from .errors import ManifestError
 
@@ -187,16 +188,73 @@ def parse_manifest(text: str) -> Manifest:
 
 
 def set_entry(text: str, entry: Entry) -> str:
-    """The text of ``pyproject.toml`` with ``entry`` added or replaced; the rest is kept."""
+    """The text of ``pyproject.toml`` with ``entry`` added or replaced; the rest is kept.
+
+    An existing entry is updated in place, whatever shape tomlkit gives its tables
+    (plain, split by other tables, inline). A new one goes next to the others; where
+    tomlkit cannot place a table well, it goes at the end of the file as its own
+    ``[tool.graft.packages.NAME]`` (valid TOML after the user's tables, and the
+    user's text is kept byte for byte): when ``[tool.graft]`` or ``[tool]`` is split
+    by other tables (a user's ``[tool.graft]`` written after graft's tables, say),
+    or is defined with dotted keys. The result is read back and must hold exactly the
+    user's data plus the entry.
+
+    :raises ManifestError: the file is not TOML, or a key on the way is not a table.
+    """
     doc = _parse(text)
+    expected = _with_entry(doc.unwrap(), entry)
+    rendered = _set_in_place(doc, entry)
+    if rendered is None or _parse(rendered).unwrap() != expected:
+        rendered = _append_table(text, entry)
+        if _parse(rendered).unwrap() != expected:
+            raise manifest_error(
+                f"cannot record [{'.'.join(TABLE)}.{entry.name}] in this pyproject.toml's layout.",
+                hint=f"Write the [{'.'.join(TABLE)}] tables as plain [table] headers and retry.",
+            )
+    if text and not text.endswith("\n"):
+        return _line_endings(text, rendered)
+    return _line_endings(text, rendered if rendered.endswith("\n") else rendered + "\n")
+
+
+_TABLES = (Table, InlineTable, OutOfOrderTableProxy)
+"""The shapes tomlkit gives a TOML table: a ``[header]`` or dotted-key table, an inline
+``{...}`` table, or a proxy over a table split by other tables (``[tool.graft]`` after
+``[tool.graft.packages.x]``)."""
+
+
+def _set_in_place(doc: tomlkit.TOMLDocument, entry: Entry) -> str | None:
+    """``doc`` with the entry set through tomlkit, or None to append it as a table instead."""
     node: t.Any = doc
+    split = False
     for key in TABLE:
         if key not in node:
-            node.add(key, tomlkit.table(is_super_table=True))
+            if isinstance(node, OutOfOrderTableProxy):
+                return None  # tomlkit would put the new table inside one part of the split one
+            node.add(key, tomlkit.inline_table() if isinstance(node, InlineTable)
+                     else tomlkit.table(is_super_table=True))
         node = node[key]
-        if not isinstance(node, Table):
+        if not isinstance(node, _TABLES):
             raise manifest_error(f"{key!r} in pyproject.toml must be a table.")
-    table = tomlkit.table()
+        split = split or isinstance(node, OutOfOrderTableProxy)
+    table = _entry_table(entry, inline=isinstance(node, InlineTable))
+    if entry.name in node:
+        existing = node[entry.name]
+        if not isinstance(existing, _TABLES):
+            raise manifest_error(f"[{'.'.join(TABLE)}.{entry.name}] in pyproject.toml must be a table.")
+        for key in list(existing.keys()):
+            if key not in table:
+                del existing[key]
+        for key, value in table.items():
+            existing[key] = value
+    elif split:
+        return None
+    else:
+        node.add(entry.name, table)
+    return tomlkit.dumps(doc)
+
+
+def _entry_table(entry: Entry, *, inline: bool = False) -> t.Any:
+    table = tomlkit.inline_table() if inline else tomlkit.table()
     for key, value in entry.to_table().items():
         if isinstance(value, list):
             array = tomlkit.array()
@@ -204,19 +262,29 @@ def set_entry(text: str, entry: Entry) -> str:
             table.add(key, array)
         else:
             table.add(key, value)
-    if entry.name in node:
-        existing = node[entry.name]
-        for key in list(existing.keys()):
-            if key not in table:
-                del existing[key]
-        for key, value in table.items():
-            existing[key] = value
-    else:
-        node.add(entry.name, table)
-    rendered = tomlkit.dumps(doc)
-    if text and not text.endswith("\n"):
-        return _line_endings(text, rendered)
-    return _line_endings(text, rendered if rendered.endswith("\n") else rendered + "\n")
+    return table
+
+
+def _append_table(text: str, entry: Entry) -> str:
+    """The user's text unchanged, then a blank line and ``[tool.graft.packages.NAME]``."""
+    fresh = _set_in_place(tomlkit.document(), entry)
+    assert fresh is not None
+    body = text.replace("\r\n", "\n")  # set_entry puts CRLF back
+    if not body.strip():
+        return body + fresh
+    return body + ("" if body.endswith("\n\n") else "\n" if body.endswith("\n") else "\n\n") + fresh
+
+
+def _with_entry(data: dict[str, t.Any], entry: Entry) -> dict[str, t.Any]:
+    """Plain data: ``data`` (fresh from ``unwrap()``) with the entry set, for the read-back check."""
+    node = data
+    for key in TABLE:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise manifest_error(f"{key!r} in pyproject.toml must be a table.")
+        node = child
+    node[entry.name] = entry.to_table()
+    return data
 
 
 def _line_endings(original: str, rendered: str) -> str:
@@ -232,7 +300,7 @@ def remove_entry(text: str, name: str) -> str:
     node: t.Any = doc
     for key in TABLE:
         node = node.get(key) if isinstance(node, t.Mapping) else None
-    if isinstance(node, Table) and name in node:
+    if isinstance(node, _TABLES) and name in node:
         del node[name]
     return _line_endings(text, tomlkit.dumps(doc))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
+import tomlkit
 
 from graft.errors import ManifestError
 from graft.manifest import Entry, parse_manifest, remove_entry, set_entry
@@ -96,3 +99,95 @@ def test_crlf_files_keep_crlf() -> None:
     assert text.startswith(USER_TEXT.replace("\n", "\r\n"))
     assert "\n" not in text.replace("\r\n", "")
     assert parse_manifest(text).select(None) == ENTRY
+
+
+# -- layouts tomlkit gives other shapes than a plain Table --------------------------
+# A user's own [tool.graft] written after graft's tables makes tomlkit return an
+# OutOfOrderTableProxy for it; [tool] split by [project] does the same one level up.
+
+USER_GRAFT = """\
+
+# graft settings, mine
+[tool.graft]
+color = false   # keep this comment
+"""
+
+
+def _recorded(name: str = "acme_web", **changes: str) -> str:
+    return set_entry("", ENTRY.replace(name=name, **changes))
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda: _recorded() + USER_GRAFT, id="user-graft-table-after-entries"),
+        pytest.param(lambda: _recorded() + "\n" + USER_TEXT, id="tool-split-by-project"),
+        pytest.param(lambda: _recorded() + USER_GRAFT + "\n" + _recorded("other"),
+                     id="packages-split-by-user-graft-table"),
+    ],
+)
+def test_out_of_order_tables_keep_the_users_text(layout: t.Callable[[], str]) -> None:
+    text = layout()
+    assert parse_manifest(text).get("acme_web") == ENTRY
+    # An update changes the entry's own lines and nothing else, byte for byte.
+    newer = ENTRY.replace(revision="0.2.0", snapshot="d" * 40)
+    updated = set_entry(text, newer)
+    assert updated == text.replace('revision = "0.1.0"', 'revision = "0.2.0"', 1).replace(
+        "b" * 40, "d" * 40, 1)
+    assert parse_manifest(updated).get("acme_web") == newer
+    # A new entry goes after everything the user wrote, which stays as it was.
+    added = set_entry(updated, ENTRY.replace(name="flask_login", path="flask_login"))
+    assert added.startswith(updated + "\n[tool.graft.packages.flask_login]\n")
+    assert parse_manifest(added).get("flask_login") == ENTRY.replace(name="flask_login",
+                                                                      path="flask_login")
+    assert set_entry(added, ENTRY.replace(name="flask_login", path="flask_login")) == added
+    # Removing it keeps the rest, comments included.
+    removed = remove_entry(added, "flask_login")
+    assert parse_manifest(removed).get("flask_login") is None
+    assert parse_manifest(removed).get("acme_web") == newer
+    assert [line for line in text.splitlines() if "#" in line] == [
+        line for line in removed.splitlines() if "#" in line]
+
+
+def test_user_graft_table_after_entries_in_a_sync_record() -> None:
+    # The reported case: the entry is rewritten by a sync while [tool.graft] follows it.
+    text = USER_TEXT + "\n" + _recorded() + USER_GRAFT
+    newer = ENTRY.replace(revision="0.3.0")
+    updated = set_entry(text, newer)
+    assert updated.startswith(USER_TEXT)
+    assert updated.endswith(USER_GRAFT)
+    assert parse_manifest(updated).select(None) == newer
+
+
+def test_crlf_with_out_of_order_tables() -> None:
+    text = (_recorded() + USER_GRAFT).replace("\n", "\r\n")
+    added = set_entry(text, ENTRY.replace(name="other"))
+    assert added.startswith(text)
+    assert "\n" not in added.replace("\r\n", "")
+    assert parse_manifest(added).names() == ["acme_web", "other"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        pytest.param("[tool]\ngraft = { color = false }  # inline\n", "  # inline\n", id="inline-graft"),
+        pytest.param("[tool]\ngraft.color = false  # dotted\n", "graft.color = false  # dotted\n",
+                     id="dotted-graft"),
+        pytest.param("[tool.graft]\ncolor = false  # mine\npackages.acme_web.kind = 'fork'  # was\n",
+                     "color = false  # mine\n", id="dotted-entry"),
+    ],
+)
+def test_inline_and_dotted_tables(text: str, kept: str) -> None:
+    added = set_entry(text, ENTRY)
+    assert parse_manifest(added).get("acme_web") == ENTRY
+    assert tomlkit.parse(added).unwrap()["tool"]["graft"]["color"] is False
+    assert kept in added  # the user's line, as written
+    newer = ENTRY.replace(revision="0.2.0")
+    assert parse_manifest(set_entry(added, newer)).get("acme_web") == newer
+
+
+@pytest.mark.parametrize("text", ["[tool]\ngraft = 3\n", "[[tool.graft]]\nx = 1\n",
+                                  "[tool.graft]\npackages = ['x']\n"])
+def test_non_tables_on_the_way_are_refused(text: str) -> None:
+    with pytest.raises(ManifestError, match="must be a table"):
+        set_entry(text, ENTRY)
