@@ -633,3 +633,20 @@ def test_apply_refuses_when_head_moved(forked: Path) -> None:
     with pytest.raises(VcsError, match="HEAD moved since the sync was planned"):
         apply(plan)
     assert snapshot_state(app) == before
+
+
+def test_sync_with_a_user_graft_table_after_the_entries(forked: Path) -> None:
+    # A user's own [tool.graft] written after graft's [tool.graft.packages.*] table
+    # (tomlkit reads it as an out-of-order table) is kept as written.
+    app = forked
+    mine = "\n# my settings\n[tool.graft]\nquiet = true  # keep\n"
+    with (app / "pyproject.toml").open("a") as handle:
+        handle.write(mine)
+    git_commit_all(app, "my graft settings")
+    before = (app / "pyproject.toml").read_text()
+    assert sync(ref="v2.0", cwd=app).status == "merged"
+    after = (app / "pyproject.toml").read_text()
+    assert after.endswith(mine)
+    assert manifest_at(app).revision == git(app / ".." / "upstream", "rev-parse", "v2.0").strip()
+    assert len(after.splitlines()) == len(before.splitlines())
+    assert git(app, "status", "--porcelain", "--untracked-files=no") == ""
