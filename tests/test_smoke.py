@@ -54,3 +54,34 @@ def test_public_api_loads_lazily() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_interrupt_after_the_point_of_no_return_is_not_a_failure() -> None:
+    """Ctrl-C while a completed fork or sync is being reported exits 0 and says what was done."""
+    import click
+
+    from graft import interrupts
+    from graft.cli import COMMANDS, main
+
+    @click.command()
+    def finish() -> None:
+        interrupts.mark_completed("the merge commit abc123")
+        raise KeyboardInterrupt
+
+    @click.command()
+    def early() -> None:
+        raise KeyboardInterrupt
+
+    main.add_command(finish)
+    main.add_command(early)
+    try:
+        done = CliRunner().invoke(main, ["finish"])
+        assert done.exit_code == 0
+        assert "the merge commit abc123 was completed" in done.output
+        failed = CliRunner().invoke(main, ["early"])
+        assert failed.exit_code == 130
+        assert "Error: interrupted" in failed.output
+    finally:
+        main.commands.pop("finish")
+        main.commands.pop("early")
+    assert "finish" not in COMMANDS

@@ -15,7 +15,7 @@ import typing as t
 
 import click
 
-from . import __version__
+from . import __version__, interrupts
 from .errors import ToolError
 
 #: subcommand name -> "module:attribute" under graft.commands
@@ -64,12 +64,18 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> t.Any:
+        interrupts.reset()
         try:
             return super().invoke(ctx)
         except ToolError as exc:
             click.secho(f"Error: {exc.format_message()}", err=True, fg="red")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
+            done = interrupts.completed()
+            if done is not None:
+                # Past the point of no return: the change is in place, only the report was cut.
+                click.secho(f"Interrupted while reporting; {done} was completed.", err=True)
+                ctx.exit(0)
             click.secho("Error: interrupted.", err=True, fg="red")
             ctx.exit(130)
 
