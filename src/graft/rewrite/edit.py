@@ -15,7 +15,7 @@ import typing as t
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from .scopes import Path, child_fields
+from .syntax import Path, child_fields
 
 Replacement = t.Union[cst.CSTNode, list[cst.CSTNode]]
 

@@ -20,17 +20,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .edit import Edits, make_dotted, rebuild_dotted
-from .scopes import (
-    Analysis,
-    Binding,
-    ImportRecord,
-    NameUse,
-    Scope,
-    alias_local,
-    dotted_name,
-    is_relevant_import,
-    iter_imports,
-)
+from .scopes import Analysis, Binding, ImportRecord, NameUse, Scope
+from .syntax import alias_local, dotted_name, is_relevant_import, iter_imports
 
 if t.TYPE_CHECKING:
     from .names import Renames

@@ -16,7 +16,8 @@ import typing as t
 
 import libcst as cst
 
-from .scopes import Analysis, Path, StringUse, dotted_name
+from .scopes import Analysis, StringUse
+from .syntax import Path, dotted_name
 
 if t.TYPE_CHECKING:
     from .edit import Edits
