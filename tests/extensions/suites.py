@@ -174,7 +174,10 @@ def extract_suite(suite: Suite, cache: Path) -> Path:
             if rel.startswith("tests/") or rel in _CONFIG_FILES:
                 member.name = rel
                 wanted.append(member)
-        archive.extractall(tmp, members=wanted, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12: refuse links out of the tree
+            archive.extractall(tmp, members=wanted, filter="data")
+        else:  # pragma: no cover - older 3.10 patch releases
+            archive.extractall(tmp, members=wanted)
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     return dest
