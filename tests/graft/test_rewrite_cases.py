@@ -399,6 +399,49 @@ def test_symbol_map_profile_reaches_submodule_paths() -> None:
     )
 
 
+def test_flask_vial_profile_maps_the_flask_version_to_the_api_level() -> None:
+    """``flask.__version__`` means the Flask API level (extensions' suites branch on it), which
+    vial names ``__flask_version__``; ``vial.__version__`` is vial's own release (VIAL_GAPS.md #1)."""
+    assert_rewrite(
+        """
+        import flask
+        from flask import __version__
+        from flask import __version__ as fv
+        old = version.parse(flask.__version__) < version.parse("1.1")
+        print(__version__, fv)
+        """,
+        """
+        import vial
+        from vial import __flask_version__
+        from vial import __flask_version__ as fv
+        old = version.parse(vial.__flask_version__) < version.parse("1.1")
+        print(__flask_version__, fv)
+        """,
+        PROFILES["flask-vial"],
+    )
+
+
+def test_flask_vial_profile_composed_with_a_vial_fork_keeps_the_api_level() -> None:
+    """A fork of vial (``vial=acme_web``) answers ``flask.__version__`` with its own API level."""
+    from graft.patch import compose
+    from graft.rewrite import Renames
+
+    fork = compose(PROFILES["flask-vial"], Renames({"vial": "acme_web"}))
+    assert_rewrite(
+        """
+        import flask
+        from flask import __version__
+        flask.__version__
+        """,
+        """
+        import acme_web
+        from acme_web import __flask_version__
+        acme_web.__flask_version__
+        """,
+        fork,
+    )
+
+
 def test_symbol_map_to_a_different_module_splits_the_import() -> None:
     """13: names that now come from two modules need two imports, on the same line."""
     result = assert_rewrite(

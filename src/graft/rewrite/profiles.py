@@ -4,6 +4,9 @@
 whose application, test-client, CLI-runner and CLI-group classes carry vial's name.
 The symbol maps are listed under every module path that exports the class, so
 ``from flask.testing import FlaskClient`` is covered as well as ``flask.Flask``.
+``flask.__version__`` maps to ``vial.__flask_version__``: code that reads Flask's
+version means the Flask API level (extension suites skip Flask-1.0-only tests on
+it), which vial names so; ``vial.__version__`` is vial's own release.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ FLASK_VIAL = Renames.parse(
         "flask.testing.FlaskClient=vial.testing.VialClient",
         "flask.testing.FlaskCliRunner=vial.testing.VialCliRunner",
         "flask.cli.FlaskGroup=vial.cli.VialGroup",
+        "flask.__version__=vial.__flask_version__",
     ]
 )
-"""Flask -> vial: the package, and the four classes whose names differ."""
+"""Flask -> vial: the package, the four classes whose names differ, and the API-level version."""
 
 PROFILES: t.Mapping[str, Renames] = {"flask-vial": FLASK_VIAL}
 """Profile name -> its :class:`Renames`; combine with ``profile.merged(extra)``."""
