@@ -19,15 +19,7 @@ import suites
 
 TARGETS = ("vial", "fork")
 
-KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "flask-cors": {
-        "tests.decorator.test_exception_interception.NoExceptionInterceptionTestCase"
-        "::test_acl_uncaught_exception_500": (
-            "skipped on Flask by `skipIf(flask.__version__ >= 1.1)`; after the rewrite it reads "
-            "vial.__version__ (0.1.0), so the Flask-1.0-only test runs. VIAL_GAPS.md #1."
-        ),
-    },
-}
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
 """Failures that are not vial behaviour differences, each explained; kept exact (see below)."""
 
 
