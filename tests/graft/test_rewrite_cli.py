@@ -50,11 +50,88 @@ def test_check_changes_nothing_and_exits_1(project: Path) -> None:
 
 def test_diff_and_dry_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project)
-    code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--dry-run", "--diff")
+    code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--diff")
     assert code == 0
     assert "--- a/app/main.py\n+++ b/app/main.py\n" in out
     assert "-import flask\n-from flask import Flask\n+import myflask\n+from myflask import Flask\n" in out
     assert (project / "app" / "main.py").read_text() == APP
+
+
+def test_diff_alone_changes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 4: like black's and ruff's --diff, a diff is a preview; it used to write the files too."""
+    monkeypatch.chdir(project)
+    code, out, err = invoke("rewrite", "app", "--map", "flask=myflask", "--diff")
+    assert code == 0
+    assert "+import myflask\n" in out
+    assert (project / "app" / "main.py").read_text() == APP
+    assert "would rewrite 1 file" in err
+
+
+def test_diff_help_says_it_changes_nothing() -> None:
+    _, out, _ = invoke("rewrite", "--help")
+    assert "change nothing" in " ".join(out.split())
+
+
+def test_skipped_paths_listed_with_v_and_in_json(tmp_path: Path) -> None:
+    """QA 1: a virtualenv and git-ignored files are left alone, and the report says so."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text(APP)
+    (tmp_path / "venv" / "lib").mkdir(parents=True)
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "venv" / "lib" / "flask_ext.py").write_text("import flask\n")
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "api.py").write_text("import flask\n")
+    (tmp_path / ".gitignore").write_text("gen/\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    code, _, err = invoke("-v", "rewrite", tmp_path, "--profile", "flask-vial")
+    assert code == 0, err
+    assert f"skipped {tmp_path / 'gen'} (git-ignored)\n" in err
+    assert f"skipped {tmp_path / 'venv'} (virtualenv)\n" in err
+    assert "rewrote 1 file, 1 checked, 1 finding to review, 2 skipped (not source; -v lists them)." in err
+    assert (tmp_path / "venv" / "lib" / "flask_ext.py").read_text() == "import flask\n"
+    assert (tmp_path / "gen" / "api.py").read_text() == "import flask\n"
+    code, out, _ = invoke("rewrite", tmp_path, "--profile", "flask-vial", "--include-ignored", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["changed"] == [str(tmp_path / "gen" / "api.py")]
+    assert report["skipped"] == [{"path": str(tmp_path / "venv"), "reason": "virtualenv"}]
+    assert (tmp_path / "gen" / "api.py").read_text() == "import vial\n"
+
+
+def test_interrupt_while_writing_exits_130_with_nothing_changed(project: Path) -> None:
+    """QA 2: 130 is documented as "nothing changed"; a Ctrl-C between two writes must make it true."""
+    from graft.rewrite.tree import set_write_hook
+
+    for index in range(3):
+        (project / "app" / f"more{index}.py").write_text(APP)
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    calls: list[Path] = []
+
+    def interrupt_third(path: Path) -> None:
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    set_write_hook(interrupt_third)
+    try:
+        code, _, err = invoke("rewrite", project, "--map", "flask=myflask", "--jobs", "1")
+    finally:
+        set_write_hook(None)
+    assert code == 130 and "Error: interrupted." in err
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+def test_non_utf8_file_error_and_hint(tmp_path: Path) -> None:
+    """QA 3: one clear line saying which byte and how to fix it; the hint is not about syntax."""
+    bad = tmp_path / "nocookie.py"
+    bad.write_bytes(b"import flask\ns = 'caf\xe9'\n")
+    code, _, err = invoke("rewrite", tmp_path, "--map", "flask=myflask")
+    assert code == 1
+    assert f"Error: {bad}:2: not valid UTF-8 (byte 0xe9 at column 9); add a PEP 263 coding cookie or re-encode the file\n" in err
+    assert "syntax" not in err and "codec" not in err and "Traceback" not in err
+    assert bad.read_bytes() == b"import flask\ns = 'caf\xe9'\n"
+    code, out, _ = invoke("rewrite", tmp_path, "--map", "flask=myflask", "--skip-unparsable")
+    assert code == 0 and f"{bad}:2: unparsable: not valid UTF-8" in out
 
 
 def test_json_report(project: Path) -> None:
@@ -70,7 +147,7 @@ def test_json_report(project: Path) -> None:
 
 def test_json_report_carries_diffs_on_request(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project)
-    code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--format", "json", "--dry-run", "--diff")
+    code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--format", "json", "--diff")
     assert code == 0
     diffs = json.loads(out)["diffs"]
     assert list(diffs) == ["app/main.py"]

@@ -6,6 +6,7 @@ import importlib.util
 import subprocess
 import sys
 import textwrap
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,133 @@ def test_module_names_climb_packages(tmp_path: Path) -> None:
     _tree(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/m.py": "", "script.py": ""})
     files = [tmp_path / p for p in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/m.py", "script.py")]
     assert module_names(files) == {"pkg", "pkg.sub", "pkg.sub.m", "script"}
+
+
+def test_walk_stays_out_of_virtualenvs_installed_packages_and_build_output(tmp_path: Path) -> None:
+    """QA 1: ``graft rewrite .`` rewrote venvs and site-packages; only the user's source is walked."""
+    source = "import flask\n"
+    _tree(
+        tmp_path,
+        {
+            "app/main.py": source,
+            "app/build/__init__.py": source,  # a package named build is source, not output
+            "venv/pyvenv.cfg": "home = /usr/bin\n",
+            "venv/lib/python3.12/site-packages/ext/__init__.py": source,
+            "env/pyvenv.cfg": "home = /usr/bin\n",
+            "env/bin/tool.py": source,
+            "vendor/lib/site-packages/ext.py": source,
+            "debian/usr/lib/python3/dist-packages/ext.py": source,
+            "build/lib/app/main.py": source,
+            "dist/app/main.py": source,
+            "node_modules/pkg/gen.py": source,
+            "app/__pycache__/main.py": source,
+            "app.egg-info/stub.py": source,
+        },
+    )
+    tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
+    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == ["app/main.py", "app/build/__init__.py"]
+    untouched = [p for p in tmp_path.rglob("*.py") if p.read_text() == source]
+    assert len(untouched) == 9
+    assert [(s.path.relative_to(tmp_path).as_posix(), s.reason) for s in tree.skipped] == [
+        ("app/__pycache__", "cache"),
+        ("app.egg-info", "build output"),
+        ("build", "build output"),
+        ("debian/usr/lib/python3/dist-packages", "installed packages"),
+        ("dist", "build output"),
+        ("env", "virtualenv"),
+        ("node_modules", "cache"),
+        ("vendor/lib/site-packages", "installed packages"),
+        ("venv", "virtualenv"),
+    ]
+
+
+def test_walk_skips_git_ignored_paths_unless_asked_or_named(tmp_path: Path) -> None:
+    """QA 1: in a git work tree, what git ignores is not the user's source (``--include-ignored``)."""
+    source = "import flask\n"
+    _tree(
+        tmp_path,
+        {
+            ".gitignore": "/third_party/\ngenerated_*.py\n",
+            "app/main.py": source,
+            "app/generated_api.py": source,
+            "third_party/ext/m.py": source,
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    renames = Renames.parse(["flask=myflask"])
+    tree = rewrite_tree([tmp_path], renames, write=False)
+    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == ["app/main.py"]
+    assert [(s.path.relative_to(tmp_path).as_posix(), s.reason) for s in tree.skipped] == [
+        ("app/generated_api.py", "git-ignored"),
+        ("third_party", "git-ignored"),
+    ]
+    # Walking a subdirectory asks git about that subdirectory.
+    assert [s.path.name for s in rewrite_tree([tmp_path / "app"], renames, write=False).skipped] == ["generated_api.py"]
+    included = rewrite_tree([tmp_path], renames, write=False, include_ignored=True)
+    assert [f.path.relative_to(tmp_path).as_posix() for f in included.changed] == [
+        "app/generated_api.py", "app/main.py", "third_party/ext/m.py"
+    ]
+    assert included.skipped == ()
+    named = rewrite_tree([tmp_path / "app" / "generated_api.py", tmp_path / "third_party"], renames, write=False)
+    assert [f.path.name for f in named.changed] == ["generated_api.py", "m.py"]
+
+
+def _hook_raising(exc: BaseException, on_call: int) -> t.Callable[[Path], None]:
+    calls: list[Path] = []
+
+    def hook(path: Path) -> None:
+        calls.append(path)
+        if len(calls) == on_call:
+            raise exc
+
+    return hook
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), OSError(28, "No space left on device")], ids=["ctrl-c", "disk-full"])
+def test_interrupted_write_restores_every_file(tmp_path: Path, exc: BaseException) -> None:
+    """QA 2: an interrupt or error while writing leaves the tree exactly as it was."""
+    from graft.errors import RewriteError
+    from graft.rewrite.tree import set_write_hook
+
+    files = {f"pkg/m{i}.py": f"import flask\nx{i} = flask.g\n" for i in range(5)}
+    _tree(tmp_path, files)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    set_write_hook(_hook_raising(exc, on_call=4))  # three files are written by then
+    try:
+        with pytest.raises(KeyboardInterrupt if isinstance(exc, KeyboardInterrupt) else RewriteError) as info:
+            rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]), jobs=1)
+    finally:
+        set_write_hook(None)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "restored, no temp files left"
+    if isinstance(info.value, RewriteError):
+        assert "no file was changed" in info.value.format_message()
+
+
+def test_write_keeps_the_mode_and_writes_through_symlinks(tmp_path: Path) -> None:
+    """Atomic replacement must not turn a script non-executable or a link into a copy."""
+    _tree(tmp_path, {"tool.py": "import flask\n", "real/target.py": "import flask\n"})
+    (tmp_path / "tool.py").chmod(0o755)
+    (tmp_path / "link.py").symlink_to(tmp_path / "real" / "target.py")
+    rewrite_tree([tmp_path / "tool.py", tmp_path / "link.py"], Renames.parse(["flask=myflask"]))
+    assert (tmp_path / "tool.py").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "link.py").is_symlink()
+    assert (tmp_path / "real" / "target.py").read_text() == "import myflask\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "real", "tool.py"]
+
+
+def test_non_utf8_file_without_a_cookie_names_the_byte_and_the_fix(tmp_path: Path) -> None:
+    """QA 3: not a codec traceback text and a syntax hint, but what is wrong and how to fix it."""
+    data = b"import flask\ns = 'caf\xe9'\n"
+    _tree(tmp_path, {"nocookie.py": data})
+    tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
+    [failed] = tree.failed
+    assert failed.error == (
+        f"{tmp_path / 'nocookie.py'}:2: not valid UTF-8 (byte 0xe9 at column 9); "
+        "add a PEP 263 coding cookie or re-encode the file"
+    )
+    assert (tmp_path / "nocookie.py").read_bytes() == data
+    skipped = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]), options=RewriteOptions(skip_unparsable=True))
+    assert skipped.failed == [] and [(f.line, f.kind) for f in skipped.findings] == [(2, "unparsable")]
+    # With a cookie the same bytes are fine.
+    cookie = b"# -*- coding: latin-1 -*-\n" + data
+    assert rewrite_source(cookie, Renames.parse(["flask=myflask"])).code == cookie.replace(b"flask", b"myflask")

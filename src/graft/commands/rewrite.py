@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .. import interrupts
 from ..errors import InvalidNameError, RewriteError
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.report import render_json, render_text, summary
@@ -32,10 +33,15 @@ def _renames(maps: t.Sequence[str], profile: str | None) -> Renames:
 @click.option("--map", "maps", multiple=True, metavar="OLD=NEW", help="Rename OLD (a module, package or symbol path) to NEW. Repeatable.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Start from a built-in map, e.g. flask-vial.")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes; change nothing (like black's --diff).")
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
 @click.option("--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing.")
+@click.option(
+    "--include-ignored",
+    is_flag=True,
+    help="Also rewrite git-ignored files under PATH (virtualenvs, site-packages and build output stay skipped).",
+)
 @click.option("--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests.")
 @click.option("--entry-points", type=click.Choice(["report", "rename", "keep"]), default="report", show_default=True, help="What to do with entry-point group names such as 'OLD.commands'.")
 @click.option(
@@ -58,6 +64,7 @@ def rewrite_command(
     dry_run: bool,
     output_format: str,
     skip_unparsable: bool,
+    include_ignored: bool,
     docstrings: bool,
     entry_points: t.Literal["report", "rename", "keep"],
     unknown_strings: t.Literal["report", "keep", "rename-known"],
@@ -68,8 +75,15 @@ def rewrite_command(
     Imports, the names they bind and module-path strings in known positions
     (import_module, mock.patch, sys.modules, ...) are renamed; other strings that
     look like module paths, entry-point groups and distribution names are reported
-    as findings. Exit codes: 0 done, 1 a file could not be parsed or --check found
-    changes, 2 usage error.
+    as findings. --diff, --check and --dry-run change nothing.
+
+    Directories are walked without entering virtualenvs, site-packages, build and
+    dist output, caches and (in a git work tree) git-ignored paths; -v lists them.
+    Files named on the command line are always rewritten. Files are written only
+    after every file was rewritten in memory, all or nothing.
+
+    Exit codes: 0 done, 1 a file could not be parsed or --check found changes,
+    2 usage error, 130 interrupted (nothing changed).
     """
     obj = ctx.find_root().obj or {}
     quiet = bool(obj.get("quiet", False))
@@ -81,9 +95,22 @@ def rewrite_command(
         unknown_strings=unknown_strings,
         skip_unparsable=skip_unparsable,
     )
-    mode = "check" if check else "dry-run" if dry_run else "write"
+    # --diff shows the change instead of making it, as black's --diff does.
+    mode = "check" if check else "dry-run" if dry_run or show_diff else "write"
     progress = not quiet and sys.stderr.isatty()
-    tree = rewrite_tree(list(paths), renames, write=mode == "write", jobs=jobs, progress=progress, options=options)
+    tree = rewrite_tree(
+        list(paths),
+        renames,
+        write=mode == "write",
+        jobs=jobs,
+        progress=progress,
+        options=options,
+        include_ignored=include_ignored,
+    )
+    if mode == "write" and tree.changed:
+        # The files are written: an interrupt from here on must not claim "nothing changed".
+        count = len(tree.changed)
+        interrupts.mark_completed(f"rewriting {count} file{'s' if count != 1 else ''}")
 
     if output_format == "json":
         click.echo(render_json(tree, mode=mode, diffs=show_diff, root=Path.cwd()))
@@ -95,6 +122,8 @@ def rewrite_command(
         if not quiet:
             click.echo(summary(tree, mode=mode), err=True)
             if verbose:
+                for skipped in tree.skipped:
+                    click.echo(f"skipped {skipped.path} ({skipped.reason})", err=True)
                 click.echo(f"map: {', '.join(renames.to_strings())} ({renames.fingerprint(options)})", err=True)
     for failed in tree.failed:
         click.secho(f"Error: {failed.error}", err=True, fg="red")
@@ -102,7 +131,7 @@ def rewrite_command(
         count = len(tree.failed)
         raise RewriteError(
             f"{count} file{'s' if count != 1 else ''} could not be parsed and {'were' if count != 1 else 'was'} left untouched.",
-            hint="Fix the syntax error, or pass --skip-unparsable to report such files and go on.",
+            hint="Fix what the lines above name, or pass --skip-unparsable to report such files and go on.",
         )
     if mode == "check" and tree.changed:
         ctx.exit(1)

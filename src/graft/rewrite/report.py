@@ -27,6 +27,8 @@ def summary(tree: TreeResult, *, mode: str) -> str:
         parts.append(f"{failed} failed")
     if findings:
         parts.append(f"{findings} finding{'s' if findings != 1 else ''} to review")
+    if tree.skipped:
+        parts.append(f"{len(tree.skipped)} skipped (not source; -v lists them)")
     return ", ".join(parts) + "."
 
 
@@ -49,6 +51,7 @@ def render_json(tree: TreeResult, *, mode: str, diffs: bool = False, root: Path 
         "changed": [str(f.path) for f in tree.changed],
         "failed": [{"path": str(f.path), "error": f.error} for f in tree.failed],
         "findings": [finding.to_dict() for finding in tree.findings],
+        "skipped": [skipped.to_dict() for skipped in tree.skipped],
     }
     if diffs:
         payload["diffs"] = {str(f.path): f.diff(root=root) for f in tree.changed}

@@ -97,12 +97,31 @@ def _display(path: Path, root: Path | None) -> str:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A directory (or file) the tree walker did not enter, and why.
+
+    ``reason`` is ``virtualenv`` (a folder holding ``pyvenv.cfg``), ``installed
+    packages`` (``site-packages``, ``dist-packages``), ``build output`` (``build``,
+    ``dist``, ``*.egg-info``), ``cache`` (``__pycache__``, ``node_modules``) or
+    ``git-ignored``. Hidden directories are always passed over and not listed.
+    """
+
+    path: Path
+    reason: str
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {"path": str(self.path), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class TreeResult:
     """The outcome of :func:`~graft.rewrite.rewrite_tree`, files in a stable order."""
 
     files: tuple[FileResult, ...] = field(default_factory=tuple)
     written: bool = False
     """Whether changed files were written back."""
+    skipped: tuple[Skipped, ...] = ()
+    """What the walk left out (not the user's source), sorted by path."""
 
     @property
     def changed(self) -> list[FileResult]:
@@ -121,4 +140,4 @@ class TreeResult:
         return "".join(f.diff(root=root) for f in self.files)
 
 
-__all__ = ["FileResult", "Finding", "RewriteResult", "Status", "TreeResult"]
+__all__ = ["FileResult", "Finding", "RewriteResult", "Skipped", "Status", "TreeResult"]

@@ -10,7 +10,10 @@ rebuilt; and the single code generation also yields the line numbers of findings
 from __future__ import annotations
 
 import ast
+import codecs
+import io
 import re
+import tokenize
 import traceback
 import typing as t
 
@@ -52,6 +55,11 @@ def rewrite_source(
     opts = options if options is not None else RewriteOptions()
     if not renames.mentions(code):
         return RewriteResult("unchanged", code, path)
+    if isinstance(code, bytes):
+        undecodable = _undecodable(code)
+        if undecodable is not None:
+            line, message = undecodable
+            return _unparsable(code, path, line, message, opts)
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
@@ -71,6 +79,33 @@ def rewrite_source(
     if new_code == code:
         return RewriteResult("unchanged", code, path, findings, parsed=True)
     return RewriteResult("changed", new_code, path, findings, parsed=True)
+
+
+def _undecodable(code: bytes) -> tuple[int, str] | None:
+    """Where and why ``code`` cannot be read in its declared encoding (None: it can).
+
+    The encoding is the PEP 263 cookie's, or UTF-8 (with or without a BOM). A file
+    saved as Latin-1 without a cookie is the usual case; the message says which byte,
+    and the two ways to fix it, instead of a codec error that reads like a bug.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(code).readline)
+    except SyntaxError:  # a bad cookie: the parser reports it
+        return None
+    try:
+        codecs.decode(code, encoding)
+    except UnicodeDecodeError as exc:
+        line = code.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (code.rfind(b"\n", 0, exc.start) + 1) + 1
+        name = "UTF-8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+        byte = code[exc.start]
+        return line, (
+            f"not valid {name} (byte 0x{byte:02x} at column {column}); "
+            "add a PEP 263 coding cookie or re-encode the file"
+        )
+    except LookupError:
+        return None
+    return None
 
 
 def _syntax_error(code: str | bytes, exc: cst.ParserSyntaxError) -> tuple[int, str]:

@@ -5,20 +5,32 @@ the number of worker processes, so two runs over the same tree give the same rep
 and the same bytes. Files whose bytes never mention an old name are settled in the
 parent process without parsing; only the rest are shipped to workers, and only when
 there are enough of them to pay for starting processes.
+
+The walk stays out of what is not the user's source (virtualenvs, installed
+packages, build output, caches, and, in a git work tree, whatever git ignores):
+a rewrite there damages files the user cannot restore from the repository. Writing
+comes last and is all or nothing: every result is computed first, each file is
+replaced atomically, and an interruption or error while writing puts back the
+files already written before it propagates.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import stat
 import sys
+import tempfile
 import threading
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 
+from ..errors import RewriteError
+from .ignored import git_ignored
 from .options import RewriteOptions
-from .result import FileResult, Finding, Status, TreeResult
+from .result import FileResult, Finding, Skipped, Status, TreeResult
 from .source import rewrite_source
 
 if t.TYPE_CHECKING:
@@ -35,32 +47,81 @@ REPORTED_SUFFIXES = frozenset(
 REPORTED_NAMES = frozenset(
     {".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in", "METADATA", "PKG-INFO", "entry_points.txt"}
 )
-SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+SKIPPED_DIRS: t.Mapping[str, str] = {
+    "__pycache__": "cache",
+    "node_modules": "cache",
+    "site-packages": "installed packages",
+    "dist-packages": "installed packages",
+}
+"""Directory names never walked into, with the reason reported."""
+BUILD_DIRS = frozenset({"build", "dist"})
+"""Build output, skipped unless the directory is itself a package (``build/__init__.py``)."""
 
 PARALLEL_THRESHOLD = 48
 """Below this many files to parse, one process is faster than starting workers."""
 
 
-def iter_files(paths: t.Sequence[Path]) -> list[Path]:
-    """Every file under ``paths`` in a stable order, skipping caches and hidden directories.
+def iter_files(paths: t.Sequence[Path], *, include_ignored: bool = False) -> list[Path]:
+    """Every file under ``paths`` in a stable order; :func:`walk` without the skipped list."""
+    return walk(paths, include_ignored=include_ignored)[0]
 
-    A path given explicitly is always included, even if hidden.
+
+def walk(paths: t.Sequence[Path], *, include_ignored: bool = False) -> tuple[list[Path], list[Skipped]]:
+    """Every file under ``paths`` in a stable order, and what was left out.
+
+    Hidden directories are passed over; so are virtualenvs, ``site-packages``,
+    ``build``/``dist`` output, ``*.egg-info``, caches and (unless ``include_ignored``)
+    whatever git ignores, each listed in the second value. A path given explicitly is
+    always included, even if hidden or ignored: the user named it.
     """
     found: list[Path] = []
+    skipped: list[Skipped] = []
     seen: set[Path] = set()
     for root in paths:
-        if root.is_dir():
-            for directory, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-                for name in sorted(filenames):
-                    path = Path(directory, name)
-                    if path not in seen:
-                        seen.add(path)
-                        found.append(path)
-        elif root not in seen:
-            seen.add(root)
-            found.append(root)
-    return found
+        if not root.is_dir():
+            if root not in seen:
+                seen.add(root)
+                found.append(root)
+            continue
+        ignored = None if include_ignored else git_ignored(root)
+        for directory, dirnames, filenames in os.walk(root):
+            relative = Path(directory).relative_to(root).as_posix()
+            prefix = "" if relative == "." else relative + "/"
+            kept = []
+            for name in sorted(dirnames):
+                if name.startswith("."):
+                    continue
+                reason = _skip_reason(Path(directory, name))
+                if reason is None and ignored and f"{prefix}{name}/" in ignored:
+                    reason = "git-ignored"
+                if reason is None:
+                    kept.append(name)
+                else:
+                    skipped.append(Skipped(Path(directory, name), reason))
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                path = Path(directory, name)
+                if ignored and f"{prefix}{name}" in ignored:
+                    skipped.append(Skipped(path, "git-ignored"))
+                elif path not in seen:
+                    seen.add(path)
+                    found.append(path)
+    return found, sorted(skipped, key=lambda s: s.path)
+
+
+def _skip_reason(directory: Path) -> str | None:
+    """Why the walk must not enter ``directory`` (None: it may)."""
+    name = directory.name
+    reason = SKIPPED_DIRS.get(name)
+    if reason is not None:
+        return reason
+    if (directory / "pyvenv.cfg").is_file():
+        return "virtualenv"
+    if name.endswith(".egg-info"):
+        return "build output"
+    if name in BUILD_DIRS and not (directory / "__init__.py").is_file():
+        return "build output"
+    return None
 
 
 def _kind(path: Path) -> str | None:
@@ -82,14 +143,20 @@ def rewrite_tree(
     jobs: int | None = None,
     progress: bool = False,
     options: RewriteOptions | None = None,
+    include_ignored: bool = False,
 ) -> TreeResult:
     """Rewrite every ``.py``/``.pyi`` file under ``paths``; report other files that name the package.
 
-    With ``write`` the changed files are written back in place (failed files are never
-    touched). ``jobs`` is the number of processes (default: all cores, once there are
-    enough files to parse). ``progress`` writes a counter to standard error.
+    With ``write`` the changed files are written back in place, all or nothing, once
+    every file has been rewritten in memory (failed files are never touched; see
+    :func:`write_changes`). Directories that are not the user's source are not
+    entered (:func:`walk`; git-ignored ones only without ``include_ignored``).
+    ``jobs`` is the number of processes (default: all cores, once there are enough
+    files to parse). ``progress`` writes a counter to standard error.
 
     :raises FileNotFoundError: a path does not exist.
+    :raises RewriteError: a file could not be written (the files are as they were).
+    :raises KeyboardInterrupt: interrupted; the files are as they were.
     """
     opts = options if options is not None else RewriteOptions()
     for root in paths:
@@ -97,7 +164,7 @@ def rewrite_tree(
             raise FileNotFoundError(str(root))
     results: dict[Path, FileResult] = {}
     work: list[tuple[str, bytes]] = []
-    files = iter_files([Path(p) for p in paths])
+    files, skipped = walk([Path(p) for p in paths], include_ignored=include_ignored)
     for path in files:
         kind = _kind(path)
         if kind is None:
@@ -118,12 +185,99 @@ def rewrite_tree(
         status, new, findings, error = outcome
         if status == "changed":
             results[path] = FileResult(path, status, findings, error, data, new)
-            if write:
-                path.write_bytes(new)  # type: ignore[arg-type]
         else:
             results[path] = FileResult(path, status, findings, error)
     ordered = tuple(results[path] for path in files if path in results)
-    return TreeResult(ordered, written=write)
+    tree = TreeResult(ordered, written=write, skipped=tuple(skipped))
+    if write:
+        write_changes(tree.changed)
+    return tree
+
+
+_write_hook: t.Callable[[Path], None] | None = None
+
+
+def set_write_hook(hook: t.Callable[[Path], None] | None) -> None:
+    """Install a function called before each file is written (tests raise in it)."""
+    global _write_hook
+    _write_hook = hook
+
+
+def write_changes(changed: t.Sequence[FileResult]) -> None:
+    """Write the new bytes of every changed file: all of them, or none.
+
+    Each file is replaced atomically (a temporary file in its directory, then
+    ``os.replace``), keeping its permission bits; a symbolic link is written through,
+    so it stays a link. If anything interrupts the loop (Ctrl-C, a full disk, a
+    read-only directory), the files already replaced get their original bytes back
+    before the exception propagates, so a rewrite never leaves a half-renamed tree.
+
+    :raises RewriteError: a file could not be written; the others are restored.
+    :raises KeyboardInterrupt: interrupted; the files written so far are restored.
+    """
+    written: list[tuple[Path, bytes]] = []
+    current: Path | None = None
+    try:
+        for result in changed:
+            assert result.old_bytes is not None and result.new_bytes is not None
+            current = result.path
+            if _write_hook is not None:
+                _write_hook(result.path)
+            target = Path(os.path.realpath(result.path))
+            # Recorded before the replace: restoring a file that was not replaced is harmless,
+            # missing one that was is not.
+            written.append((target, result.old_bytes))
+            _replace(target, result.new_bytes)
+    except OSError as exc:
+        _restore(written)
+        raise RewriteError(
+            f"Could not write {current}: {exc.strerror or exc}; no file was changed.",
+            hint="Check that the files and their folders are writable, then run the command again.",
+        ) from exc
+    except BaseException:
+        _restore(written)
+        raise
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Put ``data`` at ``target`` in one step, with the mode ``target`` has now."""
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".graft")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _restore(written: t.Sequence[tuple[Path, bytes]]) -> None:
+    """Give files their original bytes back; a second Ctrl-C does not cut the restore short.
+
+    :raises RewriteError: a file could not be restored (its name is in the message).
+    """
+    lost: list[str] = []
+    interrupted = False
+    for target, original in reversed(written):
+        while True:
+            try:
+                _replace(target, original)
+            except KeyboardInterrupt:
+                interrupted = True
+                continue
+            except OSError as exc:
+                lost.append(f"{target} ({exc.strerror or exc})")
+            break
+    if lost:
+        raise RewriteError(
+            f"Could not restore {', '.join(lost)} after a failed write; those files hold the rewritten code.",
+            hint="Restore them from version control or a backup.",
+        )
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def rewrite_items(
@@ -302,4 +456,4 @@ def _compiled(path: Path, renames: Renames) -> FileResult:
     return FileResult(path, "unchanged", (finding,))
 
 
-__all__ = ["iter_files", "module_names", "rewrite_items", "rewrite_tree"]
+__all__ = ["iter_files", "module_names", "rewrite_items", "rewrite_tree", "set_write_hook", "walk", "write_changes"]
