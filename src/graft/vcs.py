@@ -338,7 +338,8 @@ class Repo:
         alone is zeros under ``index.skipHash``); "" when there is no index. Equal
         stamps mean git has not rewritten the index in between.
         """
-        path = os.environ.get("GIT_INDEX_FILE") or os.fspath(self.git_dir / "index")
+        # A relative GIT_INDEX_FILE is relative to where git runs: the top of the work tree.
+        path = os.path.join(self.root, os.environ.get("GIT_INDEX_FILE") or self.git_dir / "index")
         try:
             with open(path, "rb") as handle:
                 info = os.fstat(handle.fileno())
