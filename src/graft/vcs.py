@@ -52,7 +52,7 @@ def hash_tree(files: t.Mapping[str, str]) -> str:
 
     Used to fingerprint an upstream's raw files without writing objects anywhere.
     """
-    return tree_objects(files)[-1].sha
+    return _collect(_nest(files), None)
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,12 @@ def tree_objects(files: t.Mapping[str, str]) -> list[TreeObject]:
     Subtrees come before the trees that hold them, so the list can be written in
     order; the last one is the root (the empty tree when ``files`` is empty).
     """
+    trees: list[TreeObject] = []
+    _collect(_nest(files), trees)
+    return trees
+
+
+def _nest(files: t.Mapping[str, str]) -> dict[str, t.Any]:
     root: dict[str, t.Any] = {}
     for path, sha in files.items():
         node = root
@@ -77,30 +83,36 @@ def tree_objects(files: t.Mapping[str, str]) -> list[TreeObject]:
         for part in dirs:
             node = node.setdefault(part, {})
         node[leaf] = sha
-    trees: list[TreeObject] = []
-    _collect(root, trees)
-    return trees
+    return root
 
 
-def _collect(node: dict[str, t.Any], trees: list[TreeObject]) -> str:
+def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
+    """The id of the tree ``node``; with ``trees``, also every tree in it, subtrees first.
+
+    (Without ``trees`` this is the hot path of :func:`hash_tree`, which digests every
+    upstream read, so it builds no entry list.)
+    """
     # git sorts tree entries by name, with directories compared as "name/".
     def key(item: tuple[str, t.Any]) -> bytes:
         name, value = item
         return name.encode() + (b"/" if isinstance(value, dict) else b"")
 
-    body = bytearray()
+    body = b""
     entries = []
     for name, value in sorted(node.items(), key=key):
         if isinstance(value, dict):
             sha = _collect(value, trees)
-            entries.append((TREE_MODE, sha, name))
+            body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(sha)
+            if trees is not None:
+                entries.append((TREE_MODE, sha, name))
         else:
-            sha = value
-            entries.append((BLOB_MODE, sha, name))
-        body += entries[-1][0].encode() + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+            body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
+            if trees is not None:
+                entries.append((BLOB_MODE, value, name))
     header = b"tree %d\0" % len(body)
     tree = hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
-    trees.append(TreeObject(tree, tuple(entries)))
+    if trees is not None:
+        trees.append(TreeObject(tree, tuple(entries)))
     return tree
 
 
