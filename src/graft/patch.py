@@ -59,12 +59,6 @@ VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""
 
 
-VIAL_EXTRAS: tuple[str, ...] = ("flask.__version__=vial.__flask_version__",)
-"""Maps graft patch adds to the flask-vial profile: extensions that branch on
-``flask.__version__`` mean the Flask API level, which vial names ``__flask_version__``
-(VIAL_GAPS.md #1); ``vial.__version__`` is vial's own release."""
-
-
 def profile_renames(name: str) -> Renames:
     """The maps of a built-in profile (``flask-vial``), owned by the rewrite engine.
 
@@ -73,11 +67,7 @@ def profile_renames(name: str) -> Renames:
     if name not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise UserError(f"Unknown profile {name!r}.", hint=f"Known profiles: {known}.")
-    renames = PROFILES[name]
-    if name == VIAL_PROFILE:
-        extras = Renames.parse(VIAL_EXTRAS)
-        renames = Renames({**extras.mapping, **renames.mapping})  # the profile's own entries win
-    return renames
+    return PROFILES[name]
 
 
 def compose(renames: Renames, then: Renames) -> Renames:
