@@ -156,6 +156,7 @@ class Timers:
 def install_timers() -> Timers:
     timers = Timers()
     timers.wrap(graft.rewrite, "rewrite_tree", "rewrite")
+    timers.wrap(graft.rewrite, "rewrite_items", "rewrite")
     timers.wrap(sources, "locate", "read upstream")
     timers.wrap(vcs.Repo, "run", "git processes")
     timers.wrap(vcs.Repo, "read_blob", "git blob reads")
