@@ -263,7 +263,7 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         if moved:
             repo.restore(plan.head, plan.branch)
         raise
-    repo.set_config("rerere.enabled", "true")
+    repo.enable_rerere()  # so the next sync reuses resolutions (an explicit user setting stays)
     snapshot.save_cache(repo, plan.rendering)
     return _report(plan, entry, snap, commit)
 

@@ -78,6 +78,9 @@ class SyncStep:
     overlapping: tuple[str, ...] = ()
     """Files both sides changed: git merges them line by line (where conflicts come from)."""
     conflicts: tuple[str, ...] = ()
+    """Files left unmerged, for the user to resolve."""
+    reused: tuple[str, ...] = ()
+    """Conflicts git rerere resolved (and staged) from an earlier resolution: to review."""
     kept_deleted: tuple[str, ...] = ()
     """Files you deleted that upstream changed: they stay deleted."""
     snapshot: str | None = None
@@ -90,7 +93,7 @@ class SyncStep:
     def to_dict(self) -> dict[str, t.Any]:
         data = dataclasses.asdict(self)
         data["upstream_changes"] = [dataclasses.asdict(c) for c in self.upstream_changes]
-        for key in ("local_changes", "overlapping", "conflicts", "kept_deleted"):
+        for key in ("local_changes", "overlapping", "conflicts", "reused", "kept_deleted"):
             data[key] = list(data[key])
         return data
 
@@ -204,11 +207,17 @@ def _sync_text(report: SyncReport) -> str:
             lines.append(f"  kept deleted: {path} (you deleted it; upstream changed it)")
         if step.status == "merged" and step.commit:
             lines.append(f"  merge commit {step.commit[:10]}.")
-        if step.status == "conflicts":
+        if step.status == "conflicts" and step.reused:
+            lines.append(f"  {len(step.reused)} conflict(s) resolved from your earlier resolution "
+                         "(git rerere):")
+            lines += [f"    {path}" for path in step.reused]
+        if step.status == "conflicts" and step.conflicts:
             lines.append(f"  {len(step.conflicts)} conflicted file(s):")
             lines += [f"    {path}" for path in step.conflicts]
             lines.append("  Resolve them, `git add` them, then run `graft sync --continue` "
                          "(or `graft sync --abort`).")
+        elif step.status == "conflicts":
+            lines.append("  Review them, then run `graft sync --continue` (or `graft sync --abort`).")
     if report.findings:
         lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
         lines += [f"  {_finding_text(f)}" for f in report.findings]

@@ -369,9 +369,8 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     }
     write_state(repo, state)
     snapshot.checkpoint("state")
-    if not repo.config_is_true("rerere.enabled"):
-        repo.set_config("rerere.enabled", "true")  # so a plain `git commit` records resolutions
-    repo.merge(snap, message)
+    repo.enable_rerere()  # unless the user chose: so a plain `git commit` records resolutions
+    merged = repo.merge(snap, message)
     snapshot.checkpoint("merged")
     record_manifest(repo, plan.pyproject, entry)
     unmerged = repo.unmerged()
@@ -384,9 +383,14 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
                   local_changes=plan.local_changes if index == 0 else (),
                   kept_deleted=tuple(kept), snapshot=snap, regenerated=regenerated,
                   relinked=relinked)
-    if conflicts:
-        write_state(repo, {**state, "conflicts": list(conflicts), "kept_deleted": kept})
-        return SyncStep(status="conflicts", conflicts=conflicts, **common)  # type: ignore[arg-type]
+    reused = tuple(p for p in merged.reused if p not in conflicts)
+    if conflicts or reused:
+        # A resolution rerere replayed is still a conflict: the user reviews it and
+        # concludes with --continue, never a merge commit made behind their back (QA F15).
+        write_state(repo, {**state, "conflicts": sorted({*conflicts, *reused}),
+                           "kept_deleted": kept, "reused": list(reused)})
+        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused,  # type: ignore[arg-type]
+                        **common)
     commit = repo.commit_merge(message)
     snapshot.checkpoint("committed")
     clear_state(repo)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import typing as t
 from dataclasses import dataclass
@@ -114,6 +115,18 @@ def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
     if trees is not None:
         trees.append(TreeObject(tree, tuple(entries)))
     return tree
+
+
+_REUSED_RE = re.compile(r"^(?:Staged|Resolved) '(.+)' using previous resolution\.$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """How ``git merge --no-commit`` stopped: cleanly, or on conflicts (some maybe reused)."""
+
+    clean: bool
+    reused: tuple[str, ...] = ()
+    """Conflicted paths git rerere resolved (and staged) from an earlier resolution."""
 
 
 @dataclass(frozen=True)
@@ -481,23 +494,43 @@ class Repo:
             args.append(old)
         self.run(*args)
 
+    def config_value(self, key: str) -> str | None:
+        """The value of ``key`` as git sees it (every config level), or None when unset."""
+        status, out, _ = self.run("config", "--get", key, check=False)
+        return out.strip() if status == 0 else None
+
+    def enable_rerere(self) -> None:
+        """Turn git rerere on in this repository, unless the user has set it either way.
+
+        graft wants resolutions reused on the next sync, but an explicit
+        ``rerere.enabled=false`` (in any config file) is the user's choice and stays.
+        """
+        if self.config_value("rerere.enabled") is None:
+            self.set_config("rerere.enabled", "true")
+
     def set_config(self, key: str, value: str) -> None:
         """Set a repository-local config value."""
         self.run("config", "--local", key, value)
 
-    def merge(self, commit: str, message: str) -> bool:
-        """Start a real ``git merge --no-commit``; True when it stopped without conflicts.
+    def merge(self, commit: str, message: str) -> MergeResult:
+        """Start a real ``git merge --no-commit``; says whether it stopped without conflicts.
 
-        On conflicts the repository is left in git's ordinary merge state. Any other
+        On conflicts the repository is left in git's ordinary merge state. Conflicts that
+        git rerere resolved from an earlier resolution count as conflicts too (git exits 1
+        and prints "Staged '...' using previous resolution."): they are staged, and
+        listed in :attr:`MergeResult.reused` for the user to review (QA F15). Any other
         failure (an untracked file in the way, say) raises, and git has changed nothing.
         """
         args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message, commit)
-        rerere = ("-c", "rerere.enabled=true", "-c", "rerere.autoUpdate=true")
-        status, out, err = self.run(*rerere, *args, check=False)
+        # autoUpdate only for this command: a reused resolution is staged, so what is
+        # left unmerged is exactly what still needs the user. Whether rerere runs at all
+        # is the repository's setting (graft sets it only when the user has not).
+        status, out, err = self.run("-c", "rerere.autoUpdate=true", *args, check=False)
         if status == 0:
-            return True
-        if self.merge_head() is not None and self.unmerged():
-            return False
+            return MergeResult(True)
+        reused = tuple(sorted(set(_REUSED_RE.findall(f"{out}\n{err}"))))
+        if self.merge_head() is not None and (reused or self.unmerged()):
+            return MergeResult(False, reused)
         text = err or out
         if "would be overwritten by merge" in text:
             paths = [line.strip() for line in text.splitlines() if line.startswith("\t")]
@@ -524,13 +557,15 @@ class Repo:
             self.run("rm", "-q", "-f", "--", *paths)
 
     def rerere(self) -> None:
-        """Record conflict preimages and replay known resolutions now."""
-        self.run("-c", "rerere.enabled=true", "rerere", check=False)
+        """Record conflict preimages and replay known resolutions now (if rerere is enabled)."""
+        self.run("rerere", check=False)
 
     def commit_merge(self, message: str) -> str:
-        """Conclude the stopped merge as a commit by the user; returns its id."""
-        self.run("-c", "rerere.enabled=true", "commit", "--no-verify", "-q", "-F", "-",
-                 stdin=message.encode())
+        """Conclude the stopped merge as a commit by the user; returns its id.
+
+        git records the resolution for rerere here when the repository enables it.
+        """
+        self.run("commit", "--no-verify", "-q", "-F", "-", stdin=message.encode())
         head = self.head()
         assert head is not None
         return head
@@ -568,7 +603,7 @@ def is_repository_root(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
-__all__ = ["SNAPSHOT_ENV", "Change", "Repo", "TreeObject", "hash_blob", "hash_tree", "is_repository_root",
+__all__ = ["SNAPSHOT_ENV", "Change", "MergeResult", "Repo", "TreeObject", "hash_blob", "hash_tree", "is_repository_root",
            "mirror", "tree_objects"]
 
 

@@ -160,8 +160,15 @@ def test_conflict_then_continue_records_base_and_next_sync_is_noop(forked: Path)
     assert result.exit_code == 0 and "already up to date" in result.output
 
 
-def test_rerere_reuses_a_resolution(forked: Path) -> None:
+@pytest.mark.parametrize("only_conflict", [False, True], ids=["with-kept-deleted", "only"])
+def test_rerere_reuses_a_resolution(forked: Path, only_conflict: bool) -> None:
     app = forked
+    if only_conflict:
+        # Bring teapot.py back, so util.py is the merge's one conflict: git then exits 1
+        # with nothing unmerged, which graft took for a failed merge (QA F15).
+        fork_commit = git(app, "rev-list", "--max-parents=2", "--min-parents=2", "-1", "HEAD")
+        build_file_tree(app, {"teabag/teapot.py": git(app, "show", f"{fork_commit.strip()}:teabag/teapot.py")})
+        git_commit_all(app, "teapot is back")
     overlap(app)
     start = git(app, "rev-parse", "HEAD").strip()
     assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
@@ -171,10 +178,38 @@ def test_rerere_reuses_a_resolution(forked: Path) -> None:
     assert invoke(["sync", "--continue"]).exit_code == 0
     resolved = path.read_bytes()
     git(app, "reset", "-q", "--hard", start)
-    # The same conflict again: git's recorded resolution is applied and the sync completes.
+    # The same conflict again: git's recorded resolution is applied and staged, and the
+    # sync stops for a review (exit 3), never committing a replayed resolution unseen.
     result = invoke(["sync", "--ref", "v2.0"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
+    assert "1 conflict(s) resolved from your earlier resolution (git rerere)" in result.output
+    assert "review, then `graft sync --continue`" in result.output
     assert path.read_bytes() == resolved
+    assert git(app, "ls-files", "-u") == ""
+    result = invoke(["sync", "--continue"])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == resolved and git(app, "status", "--porcelain") == ""
+    assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
+
+
+def test_rerere_setting_of_the_user_is_respected(forked: Path) -> None:
+    app = forked
+    # The fork turned rerere on where the user had said nothing...
+    assert git(app, "config", "--local", "rerere.enabled").strip() == "true"
+    # ...but an explicit "false" stays: no resolution is recorded or replayed.
+    git(app, "config", "--local", "rerere.enabled", "false")
+    overlap(app)
+    start = git(app, "rev-parse", "HEAD").strip()
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    assert git(app, "config", "--local", "rerere.enabled").strip() == "false"
+    path = app / "teabag" / "util.py"
+    path.write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+    assert invoke(["sync", "--continue"]).exit_code == 0
+    git(app, "reset", "-q", "--hard", start)
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 3 and "1 conflicted file(s)" in result.output
+    assert "UU teabag/util.py" in git(app, "status", "--porcelain")
 
 
 def test_step_merges_release_by_release(forked: Path) -> None:

@@ -65,6 +65,12 @@ def sync_command(
         click.echo(render_json(report))
     elif not quiet or dry_run or report.status == "conflicts":
         click.echo(render_text(report))
+    if report.status == "conflicts" and not report.conflicts:
+        reused = report.steps[-1].reused
+        raise ConflictError(
+            f"{len(reused)} conflict(s) resolved from your earlier resolution (git rerere); "
+            "review, then `graft sync --continue`.",
+            hint="`git diff --cached` shows the resolved files; `graft sync --abort` goes back.")
     if report.status == "conflicts":
         files = ", ".join(report.conflicts[:5]) + (", ..." if len(report.conflicts) > 5 else "")
         raise ConflictError(f"the sync of {report.name} stopped on conflicts in {files}.",
