@@ -22,7 +22,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import __version__, manifest, snapshot, sources, vcs
+from . import __version__, interrupts, manifest, snapshot, sources, vcs
 from .errors import DirtyWorktreeError, InvalidNameError, UserError, VcsError
 from .names import validate_import_name
 from .report import ForkReport
@@ -263,6 +263,8 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         if moved:
             repo.restore(plan.head, plan.branch)
         raise
+    # The point of no return: an interrupt from here on cuts only the report (exit 0).
+    interrupts.mark_completed(f"the {verb} commit {commit[:10]}")
     repo.enable_rerere()  # so the next sync reuses resolutions (an explicit user setting stays)
     snapshot.save_cache(repo, plan.rendering)
     return _report(plan, entry, snap, commit)

@@ -14,7 +14,7 @@ import os
 import typing as t
 from pathlib import Path
 
-from . import manifest, vcs
+from . import interrupts, manifest, vcs
 from .errors import UserError
 from .report import SyncReport, SyncStep
 from .snapshot import checkpoint
@@ -105,6 +105,7 @@ def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncRep
         commit = head  # concluded with `git commit`: the staged manifest went with it
     else:
         commit = _conclude(repo, state, entry)
+    interrupts.mark_completed(f"the merge commit {commit[:10]}")
     changes = tuple(repo.diff_trees(state["base"], state["snapshot"]))
     steps = [SyncStep(state["old_revision"], entry.revision, state["label"], "merged",
                       upstream_changes=changes, kept_deleted=tuple(state.get("kept_deleted", ())),
@@ -150,6 +151,7 @@ def abort_sync(*, cwd: Path | None = None) -> SyncReport:
         raise UserError(f"the merge of {state['label']} was already concluded; nothing to abort.",
                         hint="Undo it with git (revert or reset) if you need to.")
     rollback(repo, state["pre_head"], state.get("branch"))
+    interrupts.mark_completed("the abort of the sync")
     return SyncReport(state["name"], "abort")
 
 

@@ -20,7 +20,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, manifest, snapshot, sources, vcs
+from . import __version__, interrupts, manifest, snapshot, sources, vcs
 from .errors import SourceError, UserError, VcsError
 from .fork import find_pyproject, open_clean_repo, reopen_clean_repo, snapshot_message
 from .report import SyncReport, SyncStep
@@ -345,7 +345,16 @@ def apply(plan: SyncPlan) -> SyncReport:
     except BaseException:
         rollback(repo, plan.head, plan.branch)
         raise
+    # The point of no return: an interrupt from here on cuts only the report (exit 0).
+    interrupts.mark_completed(_completed_text(steps[-1]))
     return SyncReport(entry.name, "sync", tuple(steps), findings=_unique(findings))
+
+
+def _completed_text(step: SyncStep) -> str:
+    """What a sync step left in place, for "Interrupted while reporting; ... was completed."."""
+    if step.status == "conflicts":
+        return "the merge, stopped on conflicts"
+    return f"the merge commit {(step.commit or '')[:10]}"
 
 
 def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_label: str,

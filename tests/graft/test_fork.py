@@ -341,3 +341,18 @@ def test_apply_checks_again_when_the_repository_changed_after_planning(
     with pytest.raises(VcsError, match="HEAD moved since the fork was planned"):
         apply_vendor(plan)
     assert apply_vendor(plan_vendor(str(upstream), "teabag", ref="v1.0")).snapshot
+
+
+def test_interrupt_after_the_fork_commit_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(tmp_path)
+    monkeypatch.chdir(app)
+
+    def render(report: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("graft.commands.fork.render_text", render)
+    result = CliRunner().invoke(main, ["fork", "vial", "acme_web"])
+    head = git(app, "rev-parse", "HEAD").strip()
+    assert result.exit_code == 0, result.output
+    assert f"Interrupted while reporting; the fork commit {head[:10]} was completed." in result.output
+    assert (app / "acme_web" / "__init__.py").is_file()

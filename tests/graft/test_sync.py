@@ -685,3 +685,67 @@ def test_sync_with_a_user_graft_table_after_the_entries(forked: Path) -> None:
     assert manifest_at(app).revision == git(app / ".." / "upstream", "rev-parse", "v2.0").strip()
     assert len(after.splitlines()) == len(before.splitlines())
     assert git(app, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def _interrupt_report(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    """Ctrl-C while the report is printed: after the point of no return."""
+    def render(report: t.Any) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(f"graft.commands.{module}.render_text", render)
+
+
+@pytest.mark.parametrize("conflicted", [False, True], ids=["merged", "conflicts"])
+def test_interrupt_after_the_merge_exits_0_and_says_what_was_completed(
+        forked: Path, monkeypatch: pytest.MonkeyPatch, conflicted: bool) -> None:
+    app = forked
+    if conflicted:
+        overlap(app)
+    _interrupt_report(monkeypatch, "sync")
+    result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    if conflicted:
+        assert "Interrupted while reporting; the merge, stopped on conflicts was completed." \
+            in result.output
+        assert "UU teabag/util.py" in git(app, "status", "--porcelain")
+        # --abort and --continue mark their own completion.
+        result = CliRunner().invoke(main, ["sync", "--abort"])
+        assert result.exit_code == 0, result.output
+        assert "the abort of the sync was completed" in result.output
+        assert git(app, "status", "--porcelain") == ""
+    else:
+        head = git(app, "rev-parse", "HEAD").strip()
+        assert f"Interrupted while reporting; the merge commit {head[:10]} was completed." \
+            in result.output
+        assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
+
+
+def test_interrupt_after_continue_exits_0(forked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = forked
+    overlap(app)
+    assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
+    path = app / "teabag" / "util.py"
+    path.write_text(git(app, "show", ":3:teabag/util.py"))
+    git(app, "add", "teabag/util.py")
+    _interrupt_report(monkeypatch, "sync")
+    result = CliRunner().invoke(main, ["sync", "--continue"])
+    head = git(app, "rev-parse", "HEAD").strip()
+    assert result.exit_code == 0, result.output
+    assert f"the merge commit {head[:10]} was completed" in result.output
+
+
+def test_interrupt_before_the_merge_commit_still_exits_130(forked: Path) -> None:
+    app = forked
+    before = snapshot_state(app)
+
+    def hook(reached: str) -> None:
+        if reached == "committed":
+            raise KeyboardInterrupt
+
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
+    finally:
+        snapshot.set_checkpoint_hook(None)
+    assert result.exit_code == 130 and "Error: interrupted." in result.output
+    assert snapshot_state(app) == before
