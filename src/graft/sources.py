@@ -106,19 +106,40 @@ def locate(
     if kind is None:
         kind = _guess_kind(source, cwd, search_path)
     if kind == "bundled":
-        return _bundled(source, package)
+        return _check_ref(_bundled(source, package), ref)
     if kind == "distribution":
-        return _distribution(source, package, search_path)
+        return _check_ref(_distribution(source, package, search_path), ref)
     path = source
     if kind in ("directory", "git") and not _looks_like_url(source):
         full = (cwd / os.path.expanduser(source)).resolve()
         path = os.fspath(full)
         source = _record_path(full, root)
     if kind == "directory":
-        return _directory(Path(path), source, package)
+        return _check_ref(_directory(Path(path), source, package), ref)
     if kind == "git":
         return _git(path, source, ref, package)
     raise SourceError(f"unknown source kind {kind!r}.")
+
+
+def _check_ref(upstream: Upstream, ref: str | None) -> Upstream:
+    """Refuse ``--ref`` on a source that has one version only (QA F1/F11).
+
+    Such a source cannot go to another revision, and silently forking or syncing
+    what is there instead of what was asked for is the worst outcome. Naming the
+    version that is there is allowed.
+    """
+    if ref is None or ref == upstream.revision:
+        return upstream
+    what = {"bundled": "graft's bundled framework", "distribution": "an installed distribution",
+            "directory": "a directory"}[upstream.kind]
+    if upstream.kind == "distribution":
+        hint = f"Install the version you want (pip install {upstream.source}=={ref}) or pass a git repository."
+    elif upstream.kind == "directory":
+        hint = "Put the version you want in the directory, or pass a git repository."
+    else:
+        hint = "Pass a git repository or a directory holding the version you want."
+    raise SourceError(f"--ref applies to git sources only; {upstream.source} is {what} at "
+                      f"{upstream.revision}.", hint=hint)
 
 
 def _guess_kind(source: str, cwd: Path, search_path: t.Sequence[str] | None) -> str:

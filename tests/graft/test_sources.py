@@ -85,6 +85,25 @@ def test_distribution_by_import_name_and_search_path(tmp_path: Path,
     assert sources.locate("Some-Dist", root=tmp_path).package == "somemod"
     with pytest.raises(SourceError, match="no package 'other'"):
         sources.locate("Some-Dist", root=tmp_path, package="other")
+    # --ref cannot pick another version of an installed distribution (QA F11): refused,
+    # unless it names the installed one.
+    with pytest.raises(SourceError) as info:
+        sources.locate("somemod", root=tmp_path, ref="1.0")
+    assert str(info.value) == (
+        "--ref applies to git sources only; Some-Dist is an installed distribution at 2.0. "
+        "Install the version you want (pip install Some-Dist==1.0) or pass a git repository.")
+    assert sources.locate("somemod", root=tmp_path, ref="2.0").revision == "2.0"
+
+
+def test_ref_is_refused_for_bundled_and_directory_sources(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="--ref applies to git sources only; vial is graft's "
+                                          "bundled framework at "):
+        sources.locate("vial", root=tmp_path, ref="1.0")
+    build_file_tree(tmp_path / "mod", {"kit/__init__.py": "__version__ = '0.3'\n"})
+    with pytest.raises(SourceError, match="--ref applies to git sources only; mod is a directory "
+                                          "at 0.3"):
+        sources.locate(str(tmp_path / "mod"), root=tmp_path, ref="1.0")
+    assert sources.locate(str(tmp_path / "mod"), root=tmp_path, ref="0.3").revision == "0.3"
 
 
 def test_single_module_projects_become_a_package_init(tmp_path: Path) -> None:

@@ -395,6 +395,12 @@ def test_source_directory_sync(upstream: Path, app_repo: Path, tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert "minutes * 61" in (app_repo / "teabag" / "core.py").read_text()
     assert invoke(["sync"]).output.strip().endswith("already up to date with kettle 1.0.")
+    # --ref means nothing to a directory: refused, not "up to date" (QA F1).
+    before = snapshot_state(app_repo)
+    result = invoke(["sync", "--source", str(work), "--ref", "2.0"])
+    assert result.exit_code == 1
+    assert "Error: --ref applies to git sources only; ../work is a directory at 1.0." in result.output
+    assert snapshot_state(app_repo) == before
 
 
 def _site(root: Path, version: str, body: str) -> Path:
