@@ -101,7 +101,7 @@ def test_merge_conflict_state_and_abort(repo: Path) -> None:
     git(repo, "checkout", "-q", "main")
     build_file_tree(repo, {"a.txt": "ours\n"})
     ours = git_commit_all(repo, "ours")
-    assert r.merge(theirs, "merge") is False
+    assert r.merge(theirs, "merge").clean is False
     assert r.merge_head() == theirs and r.unmerged() == {"a.txt": {1, 2, 3}}
     assert r.operation_in_progress() == "merge"
     r.merge_abort()
