@@ -10,8 +10,9 @@ here would be shadowed by the submodule as soon as it is imported.
 
 from __future__ import annotations
 
-import importlib
 import typing as t
+
+from ._lazy import lazy_getattr
 
 from .errors import (
     ConflictError,
@@ -50,13 +51,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .sync import plan_sync
 
 
-def __getattr__(name: str) -> t.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = [

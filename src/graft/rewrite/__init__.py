@@ -12,9 +12,9 @@ all a no-op ``graft sync`` needs, and importing libcst costs about half a second
 
 from __future__ import annotations
 
-import importlib
 import typing as t
 
+from .._lazy import lazy_getattr
 from .names import Renames
 from .options import ENGINE_VERSION, RewriteOptions
 from .profiles import PROFILES
@@ -25,15 +25,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .tree import rewrite_items, rewrite_tree
 
 _ENGINE = {"rewrite_source": "source", "rewrite_items": "tree", "rewrite_tree": "tree"}
-
-
-def __getattr__(name: str) -> t.Any:
-    module = _ENGINE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _ENGINE, globals())
 
 __all__ = [
     "ENGINE_VERSION",
