@@ -53,7 +53,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
-
 __all__ = [
     "ConflictError",
     "DirtyWorktreeError",
