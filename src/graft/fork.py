@@ -188,6 +188,11 @@ def plan_vendor(
         raise UserError(f"unknown kind {kind!r}.")
     validate_import_name(name, force=force or kind == "patch")
     prefix = _target(repo, cwd, path, name, head)
+    if PurePosixPath(prefix).name != name and not force:
+        # Python imports a package by its directory's name (QA F4).
+        raise InvalidNameError(
+            f"the package directory must be named {name} to be importable as {name} (got {path}).",
+            hint=f"Use --path {PurePosixPath(prefix).parent / name}, or --force to keep it.")
     pyproject, text = find_pyproject(repo, cwd)
     recorded = manifest.parse_manifest(text)
     if recorded.get(name) is not None:
@@ -244,7 +249,8 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         entry = entry.replace(snapshot=snap)
         text = manifest.set_entry(plan.pyproject_text, entry)
         blob = repo.write_blob(text.encode("utf-8"))
-        merged = repo.write_tree({**plan.rendering.files, plan.pyproject: blob}, base=plan.head)
+        merged = repo.write_tree({**plan.rendering.files, plan.pyproject: blob}, base=plan.head,
+                                 modes=plan.rendering.modes)
         verb = "fork" if entry.kind == "fork" else "patch"
         message = (
             f"graft {verb}: {plan.upstream} as {entry.name} in {entry.path}/\n\n"

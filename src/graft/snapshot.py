@@ -56,6 +56,8 @@ class Rendering:
     tree: str
     """The tree holding exactly ``files``; what the snapshot commit records."""
     fingerprint: str
+    modes: t.Mapping[str, str] = field(default_factory=dict)
+    """Modes of the files that are not plain 100644 (executables, symlinks), by full path."""
     pending: t.Mapping[str, bytes] = field(default_factory=dict, repr=False)
     """Bytes by blob id for every file rendered this time (reused blobs are already stored)."""
     cache_updates: t.Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -114,9 +116,11 @@ def render(
     raw_ids: dict[str, str] = {}
     pending: dict[str, bytes] = {}
     hits: dict[str, str] = {}
+    modes = upstream.modes
     for rel, data in sorted(upstream.files.items()):
         raw = vcs.hash_blob(data)
-        if not any(root in data for root in roots):
+        if not any(root in data for root in roots) or modes.get(rel) == vcs.LINK_MODE:
+            # (A symlink's bytes are its target, not code: kept as upstream has it.)
             files[rel] = raw
             pending[raw] = data
         elif (known := cache.get(_key(raw, rel))) is not None:
@@ -164,11 +168,13 @@ def render(
                 hint="Fix or exclude the file upstream; nothing was changed.",
             )
     full = {f"{prefix}/{rel}": sha for rel, sha in sorted(files.items())}
+    full_modes = {f"{prefix}/{rel}": mode for rel, mode in sorted(modes.items()) if rel in files}
     return Rendering(
         prefix=prefix,
         files=full,
-        tree=vcs.hash_tree(full),
+        tree=vcs.hash_tree(full, full_modes),
         fingerprint=fingerprint,
+        modes=full_modes,
         pending=pending,
         cache_updates=learned,
         findings=tuple(sorted(findings, key=lambda f: (str(getattr(f, "path", "")),
@@ -201,7 +207,7 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
 
     :raises RewriteError: an object of the snapshot went missing since it was planned.
     """
-    trees = vcs.tree_objects(rendering.files)
+    trees = vcs.tree_objects(rendering.files, rendering.modes)
     if trees[-1].sha != rendering.tree:
         raise RewriteError(f"the snapshot's files give tree {trees[-1].sha}, expected {rendering.tree}.")
     unstored = rendering.unstored

@@ -57,6 +57,9 @@ class Upstream:
     ref: str | None = None
     files: t.Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
     """Raw bytes by posix path relative to the package directory (licences at its top)."""
+    modes: t.Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """git modes of the files that are not plain (``100755`` executable, ``120000`` symlink,
+    whose bytes are the link target), by the same paths as ``files`` (QA F10)."""
 
     @property
     def label(self) -> str:
@@ -69,7 +72,8 @@ class Upstream:
     @property
     def tree(self) -> str:
         """The git tree id of the raw files: a content digest needing no repository."""
-        return vcs.hash_tree({path: vcs.hash_blob(data) for path, data in self.files.items()})
+        return vcs.hash_tree({path: vcs.hash_blob(data) for path, data in self.files.items()},
+                             self.modes)
 
 
 def search_path_from_env() -> list[str]:
@@ -170,18 +174,29 @@ def _record_path(path: Path, root: Path) -> str:
 # -- reading a package directory ---------------------------------------------
 
 
-def read_package_dir(directory: Path) -> dict[str, bytes]:
-    """Every file a fork copies from a package directory; refuses compiled extensions."""
+def read_package_dir(directory: Path, modes: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Every file a fork copies from a package directory; refuses compiled extensions.
+
+    :param modes: when given, filled as :attr:`Upstream.modes`: a symlink (to a file or a
+        directory) is kept as a link, its bytes the target, and executables are marked.
+    """
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in links)
+        for name in sorted([*filenames, *(links if modes is not None else ())]):
             full = Path(dirpath, name)
             rel = full.relative_to(directory).as_posix()
             _check_file(rel)
             if name.endswith(SKIP_SUFFIXES):
                 continue
+            if modes is not None and full.is_symlink():
+                files[rel] = os.fsencode(os.readlink(full))
+                modes[rel] = vcs.LINK_MODE
+                continue
             files[rel] = full.read_bytes()
+            if modes is not None and full.stat().st_mode & 0o100:
+                modes[rel] = vcs.EXEC_MODE
     return files
 
 
@@ -360,6 +375,7 @@ def _import_location(package: str) -> Path | None:
 
 
 def _directory(path: Path, source: str, package: str | None) -> Upstream:
+    modes: dict[str, str] = {}
     if not path.is_dir():
         raise SourceError(f"source directory {source} does not exist.")
     module = _find_module(path, package)
@@ -370,13 +386,13 @@ def _directory(path: Path, source: str, package: str | None) -> Upstream:
     else:
         package_dir = _find_package(path, package, f"directory {source}")
         project_root = None if package_dir == path else path
-        files = read_package_dir(package_dir)
+        files = read_package_dir(package_dir, modes)
     if project_root is not None:
         _add_licences(files, sorted((p.name, p.read_bytes()) for p in project_root.iterdir()
                                     if p.is_file() and LICENCE_RE.match(p.name)))
     version = _version_of(package_dir, project_root) or "unversioned"
     name = package_dir.stem if module is not None else package_dir.name
-    return Upstream("directory", source, name, version, None, files)
+    return Upstream("directory", source, name, version, None, files, modes)
 
 
 def open_git(location: str) -> vcs.Repo:
@@ -399,7 +415,8 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     if commit is None:
         raise SourceError(f"unknown ref {ref or 'HEAD'!r} in git source {source}.",
                           hint=f"Known tags: {', '.join(repo.tags()[-5:]) or 'none'}.")
-    everything = repo.ls_tree(commit)
+    all_modes: dict[str, str] = {}
+    everything = repo.ls_tree(commit, modes=all_modes)
     import_name, directory = _git_package(everything, package, source)
     prefix = "" if directory == "" else directory + "/"
     chosen: dict[str, str] = {}
@@ -419,8 +436,9 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
                 and LICENCE_RE.match(p)}
     blobs = repo.read_blobs([*chosen.values(), *licences.values()])
     files = {rel: blobs[sha] for rel, sha in chosen.items()}
+    modes = {rel: all_modes[prefix + rel] for rel in chosen if prefix + rel in all_modes}
     _add_licences(files, sorted((p, blobs[s]) for p, s in licences.items()))
-    return Upstream("git", source, import_name, commit, ref, files)
+    return Upstream("git", source, import_name, commit, ref, files, modes)
 
 
 def _git_package(everything: t.Mapping[str, str], package: str | None, source: str) -> tuple[str, str]:

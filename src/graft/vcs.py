@@ -39,6 +39,9 @@ SNAPSHOT_ENV: dict[str, str] = {
 
 _NO_HOOKS = ("-c", f"core.hooksPath={os.devnull}")
 BLOB_MODE = "100644"
+EXEC_MODE = "100755"
+LINK_MODE = "120000"
+"""A symlink: its blob holds the link target."""
 TREE_MODE = "40000"
 
 
@@ -48,12 +51,14 @@ def hash_blob(data: bytes) -> str:
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
 
-def hash_tree(files: t.Mapping[str, str]) -> str:
-    """The id of the git tree holding ``files`` (posix path -> blob id, mode 100644).
+def hash_tree(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None) -> str:
+    """The id of the git tree holding ``files`` (posix path -> blob id).
 
+    Every file is mode 100644 unless ``modes`` says otherwise (``100755`` executable,
+    ``120000`` symlink), so file sets without either keep the ids they always had.
     Used to fingerprint an upstream's raw files without writing objects anywhere.
     """
-    return _collect(_nest(files), None)
+    return _collect(_nest(files, modes), None)
 
 
 @dataclass(frozen=True)
@@ -65,25 +70,29 @@ class TreeObject:
     """(mode, object id, name), in git's order; mode ``40000`` is a subtree."""
 
 
-def tree_objects(files: t.Mapping[str, str]) -> list[TreeObject]:
-    """Every tree of the git tree holding ``files`` (path -> blob id, mode 100644).
+def tree_objects(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
+                 ) -> list[TreeObject]:
+    """Every tree of the git tree holding ``files`` (path -> blob id; ``modes`` as in hash_tree).
 
     Subtrees come before the trees that hold them, so the list can be written in
     order; the last one is the root (the empty tree when ``files`` is empty).
     """
     trees: list[TreeObject] = []
-    _collect(_nest(files), trees)
+    _collect(_nest(files, modes), trees)
     return trees
 
 
-def _nest(files: t.Mapping[str, str]) -> dict[str, t.Any]:
+def _nest(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
+          ) -> dict[str, t.Any]:
+    """Paths as nested dicts; a leaf is its blob id, or (mode, id) when not 100644."""
     root: dict[str, t.Any] = {}
     for path, sha in files.items():
         node = root
         *dirs, leaf = path.split("/")
         for part in dirs:
             node = node.setdefault(part, {})
-        node[leaf] = sha
+        mode = modes.get(path) if modes else None
+        node[leaf] = sha if mode is None or mode == BLOB_MODE else (mode, sha)
     return root
 
 
@@ -106,6 +115,11 @@ def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
             body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(sha)
             if trees is not None:
                 entries.append((TREE_MODE, sha, name))
+        elif isinstance(value, tuple):  # an executable or a symlink (rare: off the hot path)
+            mode, sha = value
+            body += mode.encode() + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+            if trees is not None:
+                entries.append((mode, sha, name))
         else:
             body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
             if trees is not None:
@@ -243,8 +257,13 @@ class Repo:
         out = self.out("for-each-ref", "--format=%(refname:short)", "refs/heads")
         return [line for line in out.splitlines() if line]
 
-    def ls_tree(self, treeish: str, prefix: str | None = None) -> dict[str, str]:
-        """Blob ids of every file under ``prefix`` in ``treeish``, keyed by full posix path."""
+    def ls_tree(self, treeish: str, prefix: str | None = None,
+                modes: dict[str, str] | None = None) -> dict[str, str]:
+        """Blob ids of every file under ``prefix`` in ``treeish``, keyed by full posix path.
+
+        :param modes: filled with the mode of every file that is not ``100644``
+            (executables and symlinks), when given.
+        """
         args = ["ls-tree", "-r", "-z", "--full-tree", treeish]
         if prefix:
             args += ["--", prefix]
@@ -257,6 +276,8 @@ class Repo:
             mode, kind, sha = meta.split()
             if kind == "blob":
                 files[path] = sha
+                if modes is not None and mode != BLOB_MODE:
+                    modes[path] = mode
         return files
 
     def read_blob(self, sha: str) -> bytes:
@@ -449,8 +470,12 @@ class Repo:
         """Store bytes as a blob."""
         return self.out("hash-object", "-w", "--no-filters", "--stdin", stdin=data).strip()
 
-    def write_tree(self, files: t.Mapping[str, str | None], base: str | None = None) -> str:
-        """A tree: ``base`` (a tree-ish, or empty) with ``files`` (path -> blob id, None deletes)."""
+    def write_tree(self, files: t.Mapping[str, str | None], base: str | None = None,
+                   modes: t.Mapping[str, str] | None = None) -> str:
+        """A tree: ``base`` (a tree-ish, or empty) with ``files`` (path -> blob id, None deletes).
+
+        Files are mode 100644 unless ``modes`` gives another (100755, 120000).
+        """
         with tempfile.TemporaryDirectory(prefix="graft-index-") as scratch:
             env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
             if base is not None:
@@ -460,7 +485,8 @@ class Repo:
                 if sha is None:
                     records.append(f"0 {'0' * 40}\t{path}\0")
                 else:
-                    records.append(f"{BLOB_MODE} {sha}\t{path}\0")
+                    mode = (modes or {}).get(path, BLOB_MODE)
+                    records.append(f"{mode} {sha}\t{path}\0")
             if records:
                 info = "".join(records).encode()
                 self.run("update-index", "-z", "--add", "--remove", "--index-info", stdin=info,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import typing as t
@@ -155,12 +157,20 @@ def _refusal_cases(tmp: Path, upstream: Path, app: Path) -> dict[str, tuple[list
         "unknown-ref": (["fork", str(upstream), "teabag", "--ref", "v9"], "unknown ref"),
         "unknown-package": (["fork", str(upstream), "teabag", "--package", "nope"], "no package"),
         "existing-path": (["fork", "vial", "acme_web", "--path", "templates"], "already exists"),
+        # QA F4: a package is imported by its directory's name.
+        "path-name": (["fork", "vial", "acme_web", "--path", "src/other"],
+                      "the package directory must be named acme_web to be importable as acme_web "
+                      "(got src/other)"),
+        "path-not-identifier": (["fork", "vial", "acme_web", "--path", "lib/acme-web"],
+                                "must be named acme_web"),
+        "ref-bundled": (["fork", "vial", "x1", "--ref", "1.0"], "--ref applies to git sources only"),
     }
 
 
 @pytest.mark.parametrize("case", ["identifier", "keyword", "stdlib", "installed", "same-name",
                                   "unknown-source", "unknown-ref", "unknown-package",
-                                  "existing-path"])
+                                  "existing-path", "path-name", "path-not-identifier",
+                                  "ref-bundled"])
 def test_refusals_touch_nothing(case: str, tmp_path: Path, upstream: Path, app_repo: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     args, message = _refusal_cases(tmp_path, upstream, app_repo)[case]
@@ -356,3 +366,61 @@ def test_interrupt_after_the_fork_commit_exits_0(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 0, result.output
     assert f"Interrupted while reporting; the fork commit {head[:10]} was completed." in result.output
     assert (app / "acme_web" / "__init__.py").is_file()
+
+
+def _links_and_executables(repo: Path) -> None:
+    """kettle's package gets an executable script and a symlink to a module."""
+    pkg = repo / "kettle"
+    (pkg / "run.py").write_text("#!/usr/bin/env python\nimport kettle\n")
+    (pkg / "run.py").chmod(0o755)
+    (pkg / "alias.py").symlink_to("core.py")
+
+
+@pytest.mark.parametrize("kind", ["git", "directory"])
+def test_symlinks_and_executables_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           kind: str) -> None:
+    upstream = make_upstream(tmp_path)
+    git(upstream, "checkout", "-q", "v1.0")
+    _links_and_executables(upstream)
+    git_commit_all(upstream, "links")
+    git(upstream, "tag", "v1.1")
+    source = upstream
+    if kind == "directory":
+        source = tmp_path / "plain"
+        shutil.copytree(upstream, source, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    app = make_app(tmp_path)
+    monkeypatch.chdir(app)
+    report = fork(str(source), "teabag", **({"ref": "v1.1"} if kind == "git" else {}))
+    # Before QA F10 both became 100644 files, the link a file holding "core.py".
+    modes = {line.split()[3]: line.split()[0]
+             for line in git(app, "ls-tree", "-r", "HEAD", "teabag").splitlines()}
+    assert modes["teabag/run.py"] == "100755" and modes["teabag/alias.py"] == "120000"
+    assert modes["teabag/core.py"] == "100644"
+    snap_modes = git(app, "ls-tree", "-r", report.snapshot or "", "teabag/run.py", "teabag/alias.py")
+    assert "100755" in snap_modes and "120000" in snap_modes
+    assert (app / "teabag" / "alias.py").is_symlink()
+    assert os.readlink(app / "teabag" / "alias.py") == "core.py"
+    assert os.access(app / "teabag" / "run.py", os.X_OK)
+    assert "import teabag" in (app / "teabag" / "run.py").read_text()
+    # Deterministic: the same upstream renders to the same tree, modes included.
+    entry = parse_manifest((app / "pyproject.toml").read_text()).select("teabag")
+    assert recorded_upstream(entry, app).tree == entry.upstream_tree
+    assert git(app, "rev-parse", f"{report.snapshot}^{{tree}}").strip() == entry.snapshot_tree
+    # A sync to a later release keeps them too.
+    if kind == "git":
+        (upstream / "kettle" / "run.py").write_text("#!/usr/bin/env python\nimport kettle  # 1.2\n")
+        git_commit_all(upstream, "1.2")
+        git(upstream, "tag", "v1.2")
+        result = CliRunner().invoke(main, ["sync", "--ref", "v1.2"])
+        assert result.exit_code == 0, result.output
+        assert os.access(app / "teabag" / "run.py", os.X_OK)
+        assert "teabag  # 1.2" in (app / "teabag" / "run.py").read_text()
+        assert (app / "teabag" / "alias.py").is_symlink()
+
+
+def test_path_with_another_name_is_allowed_with_force(app_repo: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(app_repo)
+    result = invoke(["fork", "vial", "acme_web", "--path", "src/other", "--force"])
+    assert result.exit_code == 0, result.output
+    assert (app_repo / "src" / "other" / "__init__.py").is_file()
