@@ -16,31 +16,36 @@ not installed beside it: in an environment the patched copy is installed as a wh
 ``+<target>``) and requires the target framework instead of Flask; beside the app's tree,
 the vendored directory comes first on ``sys.path`` when the app runs from its root.
 
-This module decides which maps to apply and what needs a human; locating, vendoring,
-recording and syncing are the fork machinery's (:mod:`graft.fork`, :mod:`graft.sources`).
+This module decides which maps to apply (a profile, the fork the manifest records, or
+both composed) and puts the steps together; what the extension itself says and what in it
+needs a human are :mod:`graft.extensions`'; locating, vendoring, recording and syncing are
+the fork machinery's (:mod:`graft.fork`, :mod:`graft.sources`).
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import email.message
-import email.parser
-import email.policy
-import importlib.metadata
 import os
-import re
 import typing as t
 from pathlib import Path
 
-from . import __version__, snapshot, sources
+from . import sources
 from .errors import SourceError, UserError
-from .fork import ForkPlan, apply_vendor, find_pyproject, open_clean_repo, plan_vendor, report_plan
+from .extensions import (
+    UPSTREAM,
+    ExtensionInfo,
+    extension_info,
+    find_human_work,
+    find_metadata_lookups,
+    find_original_installed,
+    find_version_reads,
+    locate_single_module,
+)
+from .fork import ForkPlan, apply_vendor, open_clean_repo, plan_vendor, report_plan
 from .manifest import Entry, parse_manifest
 from .report import ForkReport
 from .rewrite import PROFILES, Renames
 from .rewrite.result import Finding
-from .sources import Upstream
 from .wheel import (
     build_wheel,
     check_wheel_dir,
@@ -51,9 +56,6 @@ from .wheel import (
     rewrite_requirements,
     target_requirement,
 )
-
-UPSTREAM = "flask"
-"""The framework whose extensions graft patches by default."""
 
 VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""
@@ -154,211 +156,6 @@ def _target_name(renames: Renames) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class ExtensionInfo:
-    """What an extension's own metadata says: the parts a wheel and the findings need."""
-
-    dist: str
-    """Distribution name (``Flask-Login``), or the import name when there is no metadata."""
-    version: str
-    metadata: email.message.Message | None = None
-    entry_points: str | None = None
-
-    @property
-    def requires(self) -> list[str]:
-        if self.metadata is None:
-            return []
-        return [str(v) for v in self.metadata.get_all("Requires-Dist") or []]
-
-
-def _search(search_path: t.Sequence[str] | None) -> list[str]:
-    return [*(search_path or []), *sources.search_path_from_env()]
-
-
-def _find_dist(spec: str, search_path: t.Sequence[str] | None) -> importlib.metadata.Distribution | None:
-    """An installed distribution by distribution name or top-level import name."""
-    paths = _search(search_path)
-    wanted = normalize_dist(spec)
-    for where in ([paths] if paths else []) + [None]:
-        kwargs: dict[str, t.Any] = {} if where is None else {"path": where}
-        for dist in importlib.metadata.distributions(**kwargs):
-            tops = (dist.read_text("top_level.txt") or "").split()
-            if normalize_dist(dist.metadata["Name"] or "") == wanted or spec in tops:
-                return dist
-    return None
-
-
-def extension_info(spec: str, upstream: Upstream, cwd: Path, search_path: t.Sequence[str] | None) -> ExtensionInfo:
-    """The metadata behind ``upstream``: installed ``METADATA``, or an sdist's ``PKG-INFO``/pyproject."""
-    if upstream.kind == "distribution":
-        dist = _find_dist(upstream.source, search_path)
-        if dist is not None:
-            meta = t.cast(email.message.Message, dist.metadata)
-            return ExtensionInfo(meta["Name"] or upstream.source, dist.version, meta,
-                                 dist.read_text("entry_points.txt"))
-    directory = (cwd / spec).resolve()
-    if upstream.kind == "directory" and directory.is_dir():
-        pkg_info = directory / "PKG-INFO"
-        if pkg_info.is_file():
-            meta = email.parser.Parser(policy=email.policy.compat32).parsestr(
-                pkg_info.read_text(encoding="utf-8"))
-            return ExtensionInfo(meta["Name"] or upstream.package, meta["Version"] or upstream.revision, meta)
-        project = _pyproject_project(directory)
-        if project:
-            meta = email.message.Message()
-            meta["Name"] = str(project.get("name") or upstream.package)
-            meta["Version"] = str(project.get("version") or upstream.revision)
-            if project.get("description"):
-                meta["Summary"] = str(project["description"])
-            for requirement in project.get("dependencies", []):
-                meta["Requires-Dist"] = str(requirement)
-            return ExtensionInfo(meta["Name"], meta["Version"], meta)
-    return ExtensionInfo(upstream.package, upstream.revision)
-
-
-def _pyproject_project(directory: Path) -> t.Mapping[str, t.Any]:
-    path = directory / "pyproject.toml"
-    if not path.is_file():
-        return {}
-    import tomlkit
-
-    return t.cast(t.Mapping[str, t.Any], tomlkit.parse(path.read_text(encoding="utf-8")).get("project", {}))
-
-
-def locate_single_module(
-    spec: str, *, cwd: Path, search_path: t.Sequence[str] | None
-) -> Upstream | None:
-    """A one-module extension (``flask_httpauth.py``) as an upstream whose package is that module.
-
-    The fork machinery vendors package directories, so the module becomes the package's
-    ``__init__.py``: ``import flask_httpauth`` and every attribute of it behave the same, and
-    the vendored copy has the directory layout sync expects. None when ``spec`` is not one.
-    """
-    dist = None if ("/" in spec or spec.startswith(".")) else _find_dist(spec, search_path)
-    if dist is not None:
-        root = Path(str(dist.locate_file("")))
-        modules = [m for m in (dist.read_text("top_level.txt") or "").split() if (root / f"{m}.py").is_file()]
-        if len(modules) != 1:
-            return None
-        data = (root / f"{modules[0]}.py").read_bytes()
-        files = {"__init__.py": data, **_licences(dist)}
-        return Upstream("distribution", dist.metadata["Name"] or spec, modules[0], dist.version, None, files)
-    directory = (cwd / spec).resolve()
-    if not directory.is_dir():
-        return None
-    project = _pyproject_project(directory)
-    name = str(project.get("name") or directory.name)
-    guess = re.sub(r"[-.]+", "_", name).lower()
-    for base in (directory / "src", directory):
-        module = base / f"{guess}.py"
-        if module.is_file():
-            files = {"__init__.py": module.read_bytes()}
-            files.update({p.name: p.read_bytes() for p in sorted(directory.iterdir())
-                          if p.is_file() and sources.LICENCE_RE.match(p.name)})
-            version = str(project.get("version") or "unversioned")
-            return Upstream("directory", spec, guess, version, None, files)
-    return None
-
-
-def _licences(dist: importlib.metadata.Distribution) -> dict[str, bytes]:
-    found = {}
-    for record in dist.files or ():
-        name = str(record).rsplit("/", 1)[-1]
-        if ".dist-info/" in str(record) and sources.LICENCE_RE.match(name):
-            found[name] = Path(str(dist.locate_file(record))).read_bytes()
-    return found
-
-
-_METADATA_CALLS = {"version", "distribution", "metadata", "requires", "files", "get_distribution", "require"}
-_TEXT_LIMIT = 5
-"""At most this many lines are reported per non-Python file (a template may say flask often)."""
-
-
-def find_metadata_lookups(code: str, path: str, dists: t.Iterable[str]) -> list[Finding]:
-    """``importlib.metadata``/``pkg_resources`` look-ups of the given distributions in ``code``.
-
-    Distribution names are not import names, so no rewrite touches them. In the patched
-    environment a look-up of Flask raises ``PackageNotFoundError`` (Flask is not installed) or
-    reports upstream's version, and a vendored copy has no distribution of its own: a human
-    decides what the answer should be.
-    """
-    wanted = {normalize_dist(d) for d in dists}
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        arg = node.args[0]
-        if name in _METADATA_CALLS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            if normalize_dist(re.split(r"[<>=!~ ;\[]", arg.value)[0]) in wanted:
-                found.append(Finding(path, node.lineno, "distribution",
-                                     f"{name}({arg.value!r}) looks up a distribution the patched "
-                                     "copy does not have; decide what it should answer"))
-    return found
-
-
-def find_version_reads(code: str, path: str, roots: t.Iterable[str]) -> list[Finding]:
-    """Reads of ``flask.__version__`` left as they are: they read the target's own version."""
-    if not roots:
-        return []
-    names = "|".join(map(re.escape, sorted(roots)))
-    pattern = re.compile(rf"(?<![\w.])(?:{names})\.__version__\b")
-    return [Finding(path, n, "version", "reads the framework's __version__, which after the patch "
-                    "is the target's own version, not a Flask version (vial names the Flask API "
-                    "level it follows in __flask_version__)")
-            for n, line in enumerate(code.splitlines(), 1) if pattern.search(line)]
-
-
-def mentions(text: str, names: t.Iterable[str]) -> list[int]:
-    """Line numbers where one of ``names`` appears as a whole word (``flask`` not ``flask_login``)."""
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(names))) + r")(?![\w-])")
-    return [n for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
-
-
-def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, renames: Renames) -> list[Finding]:
-    """What no rewrite can settle, from the raw upstream files and the extension's metadata.
-
-    Non-Python files naming the old package (templates, data, entry points), distribution
-    look-ups of the old framework or of the extension itself (a vendored copy has no
-    metadata), ``__version__`` reads, and ``Requires-Dist`` on the old framework.
-    """
-    roots = sorted(renames.roots)
-    version_mapped = renames.rename(f"{UPSTREAM}.__version__").endswith(".__flask_version__")
-    old_dists = [*roots, info.dist, upstream.source if upstream.kind == "distribution" else info.dist]
-    found: list[Finding] = []
-    for rel, data in sorted(upstream.files.items()):
-        where = f"{prefix}/{rel}"
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if rel.endswith((".py", ".pyi")):
-            found += find_metadata_lookups(text, where, old_dists)
-            found += find_version_reads(text, where, [r for r in roots if not version_mapped])
-            continue
-        lines = mentions(text, roots)
-        found += [Finding(where, n, "file", f"a non-Python file mentions {' or '.join(roots)}; "
-                          "check whether it means the framework") for n in lines[:_TEXT_LIMIT]]
-    for requirement in info.requires:
-        name = normalize_dist(re.split(r"[<>=!~ ;\[(]", requirement.strip())[0])
-        if name in {normalize_dist(r) for r in roots}:
-            found.append(Finding(f"{info.dist} metadata", 0, "metadata",
-                                 f"Requires-Dist: {requirement}; installing the original from PyPI "
-                                 "pulls it in: build the patched wheel with --wheel"))
-    groups = re.findall(r"^\[([^\]]+)\]", info.entry_points or "", re.MULTILINE)
-    for group in groups:
-        if group.partition(".")[0] in roots:
-            found.append(Finding(f"{info.dist} entry_points.txt", 0, "entry-point",
-                                 f"registers in the [{group}] entry-point group of the old framework; "
-                                 f"a --wheel registers it in [{renames.rename(group)}] instead"))
-    return found
-
-
-@dataclasses.dataclass(frozen=True)
 class PatchReport:
     """The outcome of ``graft patch``: the vendoring, what needs a human, the wheel."""
 
@@ -427,7 +224,6 @@ def plan_patch(
     if spec in (target.name, UPSTREAM, sources.BUNDLED):
         raise UserError(f"{spec!r} is a framework, not an extension.",
                         hint="Use `graft fork` to vendor a framework.")
-    single = None
     try:
         upstream = sources.locate(spec, root=root, cwd=cwd, ref=ref, package=package,
                                   search_path=search_path)
@@ -439,67 +235,13 @@ def plan_patch(
             raise
         upstream = single
     base = (into if into is not None else default_into(root, cwd, target)).resolve()
-    path = os.path.relpath(base / upstream.package, cwd)
-    options: dict[str, t.Any] = dict(kind="patch", cwd=cwd, path=path, maps=target.renames.to_strings(),
-                                     search_path=search_path)
-    if single is None:
-        plan = plan_vendor(spec, upstream.package, ref=ref, package=package, **options)
-    else:
-        plan = plan_upstream(single, upstream.package, **options)
+    plan = plan_vendor(spec, upstream.package, kind="patch", cwd=cwd,
+                       path=os.path.relpath(base / upstream.package, cwd),
+                       maps=target.renames.to_strings(), upstream=upstream)
     info = extension_info(spec, upstream, cwd, search_path)
     human = find_human_work(upstream, info, plan.entry.path, target.renames)
     human += find_original_installed(info.dist, root)
     return plan, target, info, human
-
-
-def find_original_installed(dist: str, root: Path) -> list[Finding]:
-    """The original distribution installed in the running environment, outside the app.
-
-    Then two copies answer to one import name, and which one wins depends on ``sys.path``
-    order (the app's root first only when the app runs from there); the original imports
-    Flask. The fix is to replace it with the patched wheel.
-    """
-    found = []
-    for installed in importlib.metadata.distributions(name=dist):
-        location = Path(str(installed.locate_file(""))).resolve()
-        if location == root or root in location.parents:
-            continue
-        found.append(Finding(f"{installed.metadata['Name']} {installed.version}", 0, "environment",
-                             f"the original is installed in {location}; it shadows the patched copy "
-                             "unless the app runs from its root: replace it with --wheel DIR --install"))
-    return found
-
-
-def plan_upstream(upstream: Upstream, name: str, *, kind: str, cwd: Path, path: str,
-                  maps: t.Sequence[str], search_path: t.Sequence[str] | None = None) -> ForkPlan:
-    """:func:`graft.fork.plan_vendor` for an upstream already read (a single-module extension).
-
-    The fork machinery locates its own sources and reads package directories only; this
-    builds the same plan from an :class:`Upstream` this module made, so applying it and
-    recording it go through the one shared path.
-    """
-    repo = open_clean_repo(cwd)
-    head = repo.head()
-    if head is None:
-        raise UserError("the repository has no commits yet.", hint="Commit your app first.")
-    full = (cwd / path).resolve()
-    prefix = full.relative_to(repo.root.resolve()).as_posix()
-    if full.exists() or repo.resolve(f"{head}:{prefix}", "object"):
-        raise UserError(f"{prefix} already exists.", hint="Choose another --into, or remove it first.")
-    pyproject, text = find_pyproject(repo, cwd)
-    if parse_manifest(text).get(name) is not None:
-        raise UserError(f"{name} is already recorded in {pyproject}.",
-                        hint=f"Run `graft sync {name}` to update it.")
-    all_maps = snapshot.load_renames(maps).to_strings()
-    rendering = snapshot.render(upstream, all_maps, prefix, repo=repo)
-    entry = Entry(
-        name=name, kind=kind, source=upstream.source, source_kind=upstream.kind,
-        package=upstream.package, path=prefix, maps=tuple(all_maps), revision=upstream.revision,
-        upstream_tree=upstream.tree, fingerprint=rendering.fingerprint, snapshot="",
-        snapshot_tree=rendering.tree, graft_version=__version__, ref=upstream.ref,
-    )
-    return ForkPlan(repo.root.resolve(), head, repo.branch(), pyproject, text, entry,
-                    upstream.label, rendering)
 
 
 def _merge_findings(engine: t.Iterable[t.Any], extra: t.Iterable[Finding]) -> list[t.Any]:
@@ -566,6 +308,7 @@ __all__ = [
     "compose",
     "find_human_work",
     "find_metadata_lookups",
+    "find_version_reads",
     "patch",
     "plan_patch",
     "profile_renames",
