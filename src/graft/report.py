@@ -203,8 +203,13 @@ def _sync_text(report: SyncReport) -> str:
         if step.status == "planned" and step.overlapping:
             lines.append("  changed on both sides (git will merge them; conflicts possible):")
             lines += [f"    {path}" for path in step.overlapping]
+        renamed_to = {c.new_path: c.path for c in step.upstream_changes if c.new_path}
         for path in step.kept_deleted:
-            lines.append(f"  kept deleted: {path} (you deleted it; upstream changed it)")
+            if path in renamed_to:  # git stages a rename/delete conflict at the new name
+                lines.append(f"  kept deleted: {renamed_to[path]} (you deleted it; upstream "
+                             f"renamed it to {path})")
+            else:
+                lines.append(f"  kept deleted: {path} (you deleted it; upstream changed it)")
         if step.status == "merged" and step.commit:
             lines.append(f"  merge commit {step.commit[:10]}.")
         if step.status == "conflicts" and step.reused:

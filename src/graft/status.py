@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import manifest, vcs
-from .changes import LocalChanges, current_base, local_changes
+from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
 
 if t.TYPE_CHECKING:
@@ -196,6 +196,9 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
     if repo.has_object(entry.snapshot) and head is not None:
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
     try:
+        moved = moved_to(repo, entry, head) if head is not None else None
+        if moved is not None:  # not "every file deleted": the user moved the fork (QA F13)
+            raise moved_error(entry, moved)
         base = current_base(repo, entry, search_path=search_path)
         values["local"] = local_changes(repo, entry, base, committed=committed)
     except UserError as exc:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, interrupts, manifest, snapshot, sources, vcs
+from .changes import moved_error, moved_to, snapshot_prefix
 from .errors import SourceError, UserError, VcsError
 from .fork import find_pyproject, open_clean_repo, reopen_clean_repo, snapshot_message
 from .report import SyncReport, SyncStep
@@ -77,6 +78,9 @@ class SyncPlan:
     """The index's stamp when planned, so :func:`apply` need not rerun ``git status``."""
     pyproject_text: str = ""
     """The manifest file as planned (graft edits it in the work tree, outside git's merge)."""
+    reroot: str | None = None
+    """Where the base snapshot holds the fork, when the user moved it since (its recorded
+    path was updated): the base is then re-rooted at the new path first (QA F13)."""
 
     @property
     def is_up_to_date(self) -> bool:
@@ -173,6 +177,9 @@ def plan_sync(
     root = repo.root.resolve()
     pyproject, text = find_pyproject(repo, cwd)
     entry = manifest.parse_manifest(text).select(name)
+    moved = moved_to(repo, entry, head)
+    if moved is not None:
+        raise moved_error(entry, moved)
 
     plans: list[str | None]
     if refs is not None:
@@ -211,8 +218,19 @@ def plan_sync(
             )
         base = None
     relink = base is None or not repo.is_ancestor(base, head)
-    base_files = (base_rendering.files if base_rendering is not None
-                  else repo.ls_tree(t.cast(str, base), entry.path))
+    reroot = None
+    if base is not None:
+        old_prefix = snapshot_prefix(repo, base)
+        if old_prefix is not None and old_prefix != entry.path:
+            reroot, relink = old_prefix, True
+    if reroot is not None:
+        # The fork moved (and its path was updated): the base is the snapshot at the new
+        # path, so git merges file by file instead of seeing the whole tree renamed.
+        base_files = {f"{entry.path}{p[len(reroot):]}": sha
+                      for p, sha in repo.ls_tree(t.cast(str, base), reroot).items()}
+    else:
+        base_files = (base_rendering.files if base_rendering is not None
+                      else repo.ls_tree(t.cast(str, base), entry.path))
     ours = repo.ls_tree(head, entry.path)
     local = tuple(sorted(p for p in set(base_files) | set(ours) if base_files.get(p) != ours.get(p)))
 
@@ -235,7 +253,7 @@ def plan_sync(
         targets.append(Target(upstream, rendering, current, _changes(previous, rendering.files)))
         previous = rendering.files
     return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
-                    relink, tuple(targets), local, tuple(search_path or ()), index, text)
+                    relink, tuple(targets), local, tuple(search_path or ()), index, text, reroot)
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
@@ -315,14 +333,23 @@ def apply(plan: SyncPlan) -> SyncReport:
             assert plan.base_rendering is not None
             tree = snapshot.store(repo, plan.base_rendering)
             base = repo.commit_tree(tree, [], snapshot_message(entry, plan.base_label), snapshot=True)
+        if plan.reroot is not None:
+            # By graft's fixed identity and date: the same move gives the same commit.
+            tree = repo.reroot_tree(f"{base}:{plan.reroot}", entry.path)
+            base = repo.commit_tree(
+                tree, [base], snapshot_message(entry, plan.base_label)
+                + f"Re-rooted from {plan.reroot}/, where the fork was when this snapshot was made.\n",
+                snapshot=True)
         if plan.relink:
             head_tree = t.cast(str, repo.resolve(plan.head, "tree"))
             link = repo.commit_tree(
                 head_tree, [plan.head, base],
                 f"graft: reconnect the upstream snapshot of {entry.name}\n\n"
-                f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
-                "(squash or rebase); this commit changes no file and makes it the merge base "
-                "again.\n",
+                + (f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
+                 "(squash or rebase); " if plan.reroot is None else
+                 f"The fork moved from {plan.reroot}/ to {entry.path}/; the snapshot of "
+                 f"{plan.base_label} re-rooted there ({base[:10]}) is the base now; ")
+                + "this commit changes no file and makes it the merge base again.\n",
             )
             # Remembered first, so that --abort can take the commit back if we are killed.
             write_state(repo, {"name": entry.name, "pre_head": plan.head, "branch": plan.branch,

@@ -493,6 +493,21 @@ class Repo:
                          env=env)
             return self.out("write-tree", env=env).strip()
 
+    def reroot_tree(self, treeish: str, prefix: str) -> str:
+        """The id of tree-ish ``treeish`` moved under directory ``prefix`` (nothing else in it).
+
+        Writes the tree objects only (no ref points at them): a fork moved in the app gets
+        its previous snapshot re-rooted at the new path, so git sees no rename (QA F13).
+        """
+        with tempfile.TemporaryDirectory(prefix="graft-index-") as scratch:
+            env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
+            self.run("read-tree", f"--prefix={prefix.rstrip('/')}/", treeish, env=env)
+            return self.out("write-tree", env=env).strip()
+
+    def commit_message(self, commit: str) -> str:
+        """The full message of ``commit``."""
+        return self.out("log", "-1", "--format=%B", commit)
+
     def commit_tree(
         self, tree: str, parents: t.Sequence[str], message: str, *, snapshot: bool = False
     ) -> str:

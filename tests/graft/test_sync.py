@@ -755,3 +755,55 @@ def test_interrupt_before_the_merge_commit_still_exits_130(forked: Path) -> None
         snapshot.set_checkpoint_hook(None)
     assert result.exit_code == 130 and "Error: interrupted." in result.output
     assert snapshot_state(app) == before
+
+
+def test_moved_fork_is_refused_until_its_path_is_updated_then_syncs_in_place(forked: Path) -> None:
+    app = forked
+    (app / "lib").mkdir()
+    git(app, "mv", "teabag", "lib/teabag")
+    git(app, "commit", "-q", "-m", "move the fork")
+    # Before QA F13 status read this as "every file deleted", and a sync dropped
+    # upstream's new files as "kept deleted".
+    before = snapshot_state(app)
+    message = ('Error: the fork teabag is not at teabag/ any more (moved to lib/teabag/?). '
+               'Set path = "lib/teabag" in [tool.graft.packages.teabag] and run graft sync again.')
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert snapshot_state(app) == before
+    result = invoke(["status", "--offline"])
+    assert "the fork teabag is not at teabag/ any more (moved to lib/teabag/?)" in result.output
+    # With the path updated, the sync merges at the new place, file by file.
+    edit(app / "pyproject.toml", 'path = "teabag"', 'path = "lib/teabag"')
+    git_commit_all(app, "tell graft")
+    result = invoke(["status", "--offline"])
+    assert "changes:   3 file(s)" in result.output, result.output
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert git(app, "status", "--porcelain") == ""
+    assert not (app / "teabag").exists()
+    core = (app / "lib" / "teabag" / "core.py").read_text()
+    assert "pour(cup).upper()  # mine" in core and "minutes * 60 + 30" in core
+    assert "from teabag.core import brew" in (app / "lib" / "teabag" / "extra.py").read_text()
+    assert '"is a tiny package"  # mine' in (app / "lib" / "teabag" / "new_name.py").read_text()
+    entry = manifest_at(app)
+    assert entry.path == "lib/teabag"
+    assert set(git(app, "ls-tree", "--name-only", entry.snapshot).split()) == {"lib"}
+    # The re-rooted base: a snapshot commit (fixed identity and date) under the new path,
+    # whose parent is the old snapshot; the same move gives the same commit.
+    rerooted = git(app, "rev-parse", f"{entry.snapshot}^").strip()
+    assert git(app, "log", "-1", "--format=%an %ad", "--date=iso-strict", rerooted).strip() \
+        == "graft 2000-01-01T00:00:00+00:00"
+    assert set(git(app, "ls-tree", "--name-only", rerooted).split()) == {"lib"}
+    assert invoke(["sync", "--ref", "v2.0"]).output.strip().endswith("already up to date with "
+                                                                      "kettle v2.0 (" +
+                                                                      entry.revision[:10] + ").")
+
+
+def test_kept_deleted_says_when_upstream_renamed_the_file(forked: Path) -> None:
+    app = forked
+    git(app, "rm", "-q", "teabag/old_name.py")
+    git(app, "commit", "-q", "-m", "I do not need it")
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 0, result.output
+    assert ("kept deleted: teabag/old_name.py (you deleted it; upstream renamed it to "
+            "teabag/new_name.py)") in result.output
