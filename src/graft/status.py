@@ -39,6 +39,10 @@ class Facts:
     local_error: str | None = None
     snapshot_reachable: bool | None = None
     current_fingerprint: str | None = None
+    unmerged: tuple[str, ...] | None = None
+    """While a sync of this entry is stopped: the paths the index still has unmerged."""
+    merge_committed: bool = False
+    """The stopped sync's merge was concluded with a plain ``git commit``."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class ForkStatus:
     local: LocalChanges | None
     local_error: str | None
     notes: tuple[str, ...] = field(default=())
+    merge_committed: bool = False
+    """The sync's merge was committed with ``git commit``; ``--continue`` records it."""
 
     def to_dict(self) -> dict[str, t.Any]:
         data = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "local"}
@@ -120,7 +126,11 @@ def fork_status(facts: Facts) -> ForkStatus:
         newest_error=facts.newest_error, behind=behind,
         sync_in_progress=in_progress,
         sync_target=str(state.get("label")) if in_progress and state is not None else None,
-        conflicts=tuple(state.get("conflicts", ())) if in_progress and state is not None else (),
+        # What is still unmerged in the index, not what was when the sync stopped (QA F9).
+        conflicts=(facts.unmerged if facts.unmerged is not None
+                   else tuple(state.get("conflicts", ())) if in_progress and state is not None
+                   else ()),
+        merge_committed=in_progress and facts.merge_committed,
         snapshot=entry.snapshot, snapshot_reachable=facts.snapshot_reachable,
         rewrite_changed=rewrite_changed, local=facts.local, local_error=facts.local_error,
         notes=tuple(notes),
@@ -193,6 +203,12 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
     except UserError:
         pass
     head = repo.head()
+    state = values["sync_state"]
+    if state is not None and state.get("name") == entry.name and state.get("snapshot"):
+        if repo.merge_head() == state["snapshot"]:
+            values["unmerged"] = tuple(sorted(repo.unmerged()))
+        elif head is not None and state["snapshot"] in repo.parents(head)[1:]:
+            values["merge_committed"] = True
     if repo.has_object(entry.snapshot) and head is not None:
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
     try:
@@ -248,7 +264,13 @@ def render_text(statuses: t.Sequence[ForkStatus]) -> str:
             lines.append(f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`")
         else:
             lines.append(f"  newest:    {status.newest_label}: up to date")
-        if status.sync_in_progress:
+        if status.sync_in_progress and status.merge_committed:
+            lines.append(f"  sync:      the merge of {status.sync_target} was committed with "
+                         "git commit; run `graft sync --continue` to record it")
+        elif status.sync_in_progress and not status.conflicts:
+            lines.append(f"  sync:      in progress, merging {status.sync_target}; all conflicts "
+                         "resolved and staged; run `graft sync --continue`")
+        elif status.sync_in_progress:
             lines.append(f"  sync:      in progress, merging {status.sync_target}; "
                          f"{len(status.conflicts)} conflicted file(s)")
             lines += [f"    {path}" for path in status.conflicts]

@@ -138,6 +138,29 @@ def test_sync_in_progress_shows_target_and_conflicts(forked: Path) -> None:
     assert "  newest:    not looked up (--offline)" in invoke(["status", "--offline"]).output
 
 
+def test_status_reads_conflicts_from_the_index(forked: Path) -> None:
+    edit(forked / "teabag" / "util.py", "result = thing.strip()", "result = thing.strip().lower()")
+    git_commit_all(forked, "overlapping edit")
+    assert sync(cwd=forked, ref="v2.0").status == "conflicts"
+    # Resolved and staged: before QA F9 status still said "1 conflicted file(s)".
+    path = forked / "teabag" / "util.py"
+    path.write_text(git(forked, "show", ":3:teabag/util.py"))
+    git(forked, "add", "teabag/util.py")
+    result = invoke(["status", "--offline"])
+    assert ("  sync:      in progress, merging kettle v2.0 (" in result.output
+            and "; all conflicts resolved and staged; run `graft sync --continue`" in result.output)
+    assert "conflicted file(s)" not in result.output
+    (data,) = json.loads(invoke(["status", "--format", "json", "--offline"]).output)["forks"]
+    assert data["conflicts"] == [] and data["sync_in_progress"] is True
+    # Finished with a plain `git commit`: status says --continue records it.
+    git(forked, "commit", "-q", "--no-edit")
+    result = invoke(["status", "--offline"])
+    assert "was committed with git commit; run `graft sync --continue` to record it" \
+        in result.output, result.output
+    assert invoke(["sync", "--continue"]).exit_code == 0
+    assert "  sync:      none in progress" in invoke(["status", "--offline"]).output
+
+
 def test_fresh_clone(forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(forked), str(clone))
