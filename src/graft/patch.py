@@ -73,8 +73,11 @@ def profile_renames(name: str) -> Renames:
 
 
 def compose(renames: Renames, then: Renames) -> Renames:
-    """``renames`` followed by ``then`` applied to each target (``flask=vial`` + ``vial=acme`` -> ``flask=acme``)."""
-    return Renames({old: then.rename(new) for old, new in renames.mapping.items()})
+    """``renames`` followed by ``then`` applied to each target (``flask=vial`` + ``vial=acme`` -> ``flask=acme``).
+
+    Kept for callers of ``graft.patch``; the map itself does it (:meth:`Renames.compose`).
+    """
+    return renames.compose(then)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,9 +102,10 @@ def resolve_target(
     """Decide the maps: explicit ``--map``/``--profile``, else the fork the app's manifest records.
 
     A fork of Flask gives ``flask=<fork>``; a fork of vial gives the flask-vial profile
-    composed with ``vial=<fork>``; no fork at all means the app runs on the bundled vial
-    (the flask-vial profile). An explicit profile is composed with the app's vial fork too,
-    so ``--profile flask-vial`` in an app that forked vial targets the fork.
+    redirected from ``vial`` to the fork (:meth:`Renames.redirect`, as ``graft rewrite
+    --target`` does); no fork at all means the app runs on the bundled vial (the
+    flask-vial profile). An explicit profile is redirected to the app's vial fork too, so
+    ``--profile flask-vial`` in an app that forked vial targets the fork.
 
     :raises UserError: the manifest records several forks and ``fork`` picks none, or
         ``fork`` names one it does not record.
@@ -119,7 +123,7 @@ def resolve_target(
         base = profile_renames(profile)
         vial_forks = [e for e in forks if e.package == "vial"]
         if len(vial_forks) == 1:
-            base = compose(base, Renames({"vial": vial_forks[0].name}))
+            base = base.redirect("vial", vial_forks[0].name)
         if explicit is not None:
             base = base.merged(explicit)
         return Target(_target_name(base), base, vial_forks[0].name if len(vial_forks) == 1 else None)
@@ -134,7 +138,7 @@ def resolve_target(
     if entry.package == UPSTREAM:
         renames = Renames({UPSTREAM: entry.name})
     elif entry.package == "vial":
-        renames = compose(profile_renames(VIAL_PROFILE), Renames({"vial": entry.name}))
+        renames = profile_renames(VIAL_PROFILE).redirect("vial", entry.name)
     else:
         raise UserError(
             f"The fork {entry.name!r} comes from {entry.package!r}, not from flask or vial.",

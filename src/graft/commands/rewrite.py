@@ -14,9 +14,11 @@ from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.report import render_json, render_text, summary
 
 
-def _renames(maps: t.Sequence[str], profile: str | None) -> Renames:
+def _renames(maps: t.Sequence[str], profile: str | None, target: str | None = None) -> Renames:
     if not maps and profile is None:
         raise click.UsageError("Give at least one --map OLD=NEW or a --profile.")
+    if target is not None and profile is None:
+        raise click.UsageError("--target redirects a profile; give --profile too, e.g. --profile flask-vial.")
     try:
         extra = Renames.parse(maps) if maps else None
     except InvalidNameError as exc:
@@ -25,13 +27,32 @@ def _renames(maps: t.Sequence[str], profile: str | None) -> Renames:
         assert extra is not None
         return extra
     base = PROFILES[profile]
+    if target is not None:
+        base = _redirect(base, profile, target)
     return base.merged(extra) if extra is not None else base
+
+
+def _redirect(base: Renames, profile: str, target: str) -> Renames:
+    """The profile aimed at ``target`` (a fork of its target package) instead, in one pass."""
+    aimed = sorted({new.partition(".")[0] for _, new in base})
+    if len(aimed) != 1:
+        raise click.UsageError(f"--target needs a profile aimed at one package; {profile} aims at {', '.join(aimed)}.")
+    try:
+        return base.redirect(aimed[0], target)
+    except InvalidNameError as exc:
+        raise click.BadParameter(exc.format_message(), param_hint="--target") from None
 
 
 @click.command("rewrite")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="OLD=NEW", help="Rename OLD (a module, package or symbol path) to NEW. Repeatable.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Start from a built-in map, e.g. flask-vial.")
+@click.option(
+    "--target",
+    metavar="NAME",
+    help="With --profile: aim the profile at NAME, a fork of its target package "
+    "(--profile flask-vial --target acme_web maps flask.Flask to acme_web.Vial).",
+)
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes; change nothing (like black's --diff).")
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
@@ -59,6 +80,7 @@ def rewrite_command(
     paths: tuple[Path, ...],
     maps: tuple[str, ...],
     profile: str | None,
+    target: str | None,
     check: bool,
     show_diff: bool,
     dry_run: bool,
@@ -88,7 +110,7 @@ def rewrite_command(
     obj = ctx.find_root().obj or {}
     quiet = bool(obj.get("quiet", False))
     verbose = int(obj.get("verbose", 0))
-    renames = _renames(maps, profile)
+    renames = _renames(maps, profile, target)
     options = RewriteOptions(
         docstrings=docstrings,
         entry_points=entry_points,

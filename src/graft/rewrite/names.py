@@ -97,6 +97,40 @@ class Renames:
         """This map with ``other``'s entries added (``other`` wins on equal keys)."""
         return Renames({**self.mapping, **other.mapping})
 
+    def compose(self, then: Renames) -> Renames:
+        """This map followed by ``then``: each new name is renamed again by ``then``.
+
+        One pass of the result does what two passes would do to the names this map
+        renames (``flask=vial`` then ``vial=acme_web`` is ``flask=acme_web``). Only the
+        targets change: ``then``'s own keys are not added, so code that already names
+        ``vial`` is left alone, as the first pass would have left it.
+        """
+        return Renames({old: then.rename(new) for old, new in self._sorted})
+
+    def redirect(self, old_root: str, new_root: str) -> Renames:
+        """This map aimed at ``new_root`` wherever it aimed at ``old_root``: a profile for a fork.
+
+        ``flask-vial`` redirected from ``vial`` to ``acme_web`` maps ``flask`` to
+        ``acme_web`` and ``flask.Flask`` to ``acme_web.Vial``, so code moves to a fork of
+        vial in one pass. Targets match on dot boundaries (``vialx`` is not ``vial``);
+        a map that aims nothing at ``old_root`` comes back unchanged.
+
+        :raises InvalidNameError: a name is not a dotted identifier, or an entry would
+            then rename a name to itself.
+        """
+        for value in (old_root, new_root):
+            if not is_dotted_name(value):
+                raise InvalidNameError(f"Cannot redirect to or from {value!r}: not a dotted Python identifier.",
+                                       hint="Give an import name, e.g. acme_web.")
+        redirected = self.compose(Renames({old_root: new_root}))
+        for old, new in redirected:
+            if old == new:
+                raise InvalidNameError(
+                    f"Redirecting {old_root} to {new_root} would rename {old!r} to itself.",
+                    hint=f"Aim the map at a package other than {new_root}.",
+                )
+        return redirected
+
     @property
     def roots(self) -> frozenset[str]:
         """The top-level names a file must mention to need any rewriting."""
