@@ -25,7 +25,7 @@ from pathlib import Path
 import tomlkit
 import tomlkit.exceptions
 
-from . import snapshot, vcs
+from . import snapshot, sources, vcs
 from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
 
 if t.TYPE_CHECKING:
@@ -161,8 +161,11 @@ def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) 
         return [Problem("source", entry.name, f"cannot tell whether it is behind: {exc.format_message()}")]
     if older or not is_behind(entry, newest):
         return []
-    return [Problem("behind", entry.name, f"{newest.label} is available, the fork is at "
-                    f"{entry_label(entry)}; run `graft sync {entry.name}`.")]
+    same = sources.same_version_changed(newest, entry.revision, entry.upstream_tree)
+    newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)
+    why = " (files changed since the fork, same version number)" if same else ""
+    return [Problem("behind", entry.name, f"{newest.label} is available{why}, the fork is at "
+                    f"{entry_label(entry, newest)}; run `graft sync {entry.name}`.")]
 
 
 def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None

@@ -19,7 +19,7 @@ import importlib.util
 import os
 import re
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from . import vcs
@@ -60,6 +60,9 @@ class Upstream:
     modes: t.Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """git modes of the files that are not plain (``100755`` executable, ``120000`` symlink,
     whose bytes are the link target), by the same paths as ``files`` (QA F10)."""
+    label_suffix: str = field(default="", compare=False)
+    """Appended to :attr:`label`: ``+digest`` when the version number alone would not tell
+    this revision from the recorded one (see :func:`distinguish`)."""
 
     @property
     def label(self) -> str:
@@ -67,13 +70,29 @@ class Upstream:
         if self.kind == "git":
             shown = f"{self.ref} ({self.revision[:10]})" if self.ref else self.revision[:10]
             return f"{self.package} {shown}"
-        return f"{self.package} {self.revision}"
+        return f"{self.package} {self.revision}{self.label_suffix}"
 
     @property
     def tree(self) -> str:
         """The git tree id of the raw files: a content digest needing no repository."""
         return vcs.hash_tree({path: vcs.hash_blob(data) for path, data in self.files.items()},
                              self.modes)
+
+
+def same_version_changed(upstream: Upstream, revision: str, tree: str) -> bool:
+    """Whether ``upstream`` has the recorded version number but other files (QA F8).
+
+    Editable installs and development builds change without a new version; only a
+    content digest tells such revisions apart.
+    """
+    return upstream.kind != "git" and upstream.revision == revision and upstream.tree != tree
+
+
+def distinguish(upstream: Upstream, revision: str, tree: str) -> Upstream:
+    """``upstream``, labelled ``vial 0.1.0+964bcdb9df`` if it is the recorded version with other files."""
+    if same_version_changed(upstream, revision, tree):
+        return replace(upstream, label_suffix=f"+{upstream.tree[:10]}")
+    return upstream
 
 
 def search_path_from_env() -> list[str]:
@@ -495,6 +514,7 @@ def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
     return tags[-1] if tags else "HEAD"
 
 
-__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "locate", "open_git",
+__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "distinguish", "locate",
+           "open_git", "same_version_changed",
            "read_package_dir",
            "releases_between", "search_path_from_env"]

@@ -16,7 +16,7 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manifest, vcs
+from . import manifest, sources, vcs
 from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
 
@@ -99,6 +99,9 @@ def fork_status(facts: Facts) -> ForkStatus:
     notes: list[str] = []
     if newest is not None:
         behind = is_behind(entry, newest) and not facts.newest_is_older
+        if sources.same_version_changed(newest, entry.revision, entry.upstream_tree):
+            newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)
+            notes.append("files changed since the fork (same version number).")
         if facts.newest_is_older:
             notes.append(f"the newest release ({newest.label}) is older than the recorded "
                          "revision; pass `graft sync --ref` to move on.")
@@ -120,7 +123,7 @@ def fork_status(facts: Facts) -> ForkStatus:
     return ForkStatus(
         name=entry.name, kind=entry.kind, package=entry.package, path=entry.path,
         source=entry.source, source_kind=entry.source_kind, ref=entry.ref,
-        revision=entry.revision, label=entry_label(entry),
+        revision=entry.revision, label=entry_label(entry, newest),
         newest_revision=newest.revision if newest is not None else None,
         newest_label=newest.label if newest is not None else None,
         newest_error=facts.newest_error, behind=behind,

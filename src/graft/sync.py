@@ -128,9 +128,16 @@ def recorded_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] 
     return upstream
 
 
-def entry_label(entry: Entry) -> str:
-    """How messages name the recorded revision, the way :attr:`Upstream.label` does."""
+def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
+    """How messages name the recorded revision, the way :attr:`Upstream.label` does.
+
+    With ``newest`` of the same version number but other files, the label carries the
+    recorded files' digest (``vial 0.1.0+1a2b3c4d5e``), so the two can be told apart.
+    """
     if entry.source_kind != "git":
+        if newest is not None and sources.same_version_changed(newest, entry.revision,
+                                                                entry.upstream_tree):
+            return f"{entry.package} {entry.revision}+{entry.upstream_tree[:10]}"
         return f"{entry.package} {entry.revision}"
     shown = f"{entry.ref} ({entry.revision[:10]})" if entry.ref else entry.revision[:10]
     return f"{entry.package} {shown}"
@@ -195,6 +202,7 @@ def plan_sync(
         return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
                         first.label, False, (), (), tuple(search_path or ()), index, text)
     _refuse_downgrade(repo, entry, first, root)
+    first = sources.distinguish(first, entry.revision, entry.upstream_tree)
     if refs is None and step and first.kind == "git":
         between = sources.releases_between(first.source, root=root, since=entry.revision,
                                            until=first.revision)
@@ -206,7 +214,7 @@ def plan_sync(
     # The base: the recorded snapshot, or a rebuild of it checked against the recorded tree.
     base: str | None = entry.snapshot
     base_rendering = None
-    base_label = entry_label(entry)
+    base_label = entry_label(entry, first)
     if repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:  # None: no such commit
         old = recorded_upstream(entry, root, search_path=search_path)
         base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)

@@ -807,3 +807,30 @@ def test_kept_deleted_says_when_upstream_renamed_the_file(forked: Path) -> None:
     assert result.exit_code == 0, result.output
     assert ("kept deleted: teabag/old_name.py (you deleted it; upstream renamed it to "
             "teabag/new_name.py)") in result.output
+
+
+def test_same_version_with_other_files_is_labelled_by_digest(app_repo: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install or dev build changes without a new version number (QA F8)."""
+    site = _site(tmp_path / "site", "1.0", "def value():\n    return 1\n")
+    monkeypatch.chdir(app_repo)
+    fork("tinydist", "mytiny", search_path=[str(site)])
+    old_tree = manifest_at_name(app_repo, "mytiny").upstream_tree
+    build_file_tree(site, {"tiny/core.py": "def value():\n    return 2\n"})
+    result = invoke(["status", "--search-path", str(site)])
+    assert "files changed since the fork (same version number)" in result.output, result.output
+    assert f"recorded:  tiny 1.0+{old_tree[:10]}" in result.output
+    result = invoke(["check", "--search-path", str(site)])
+    assert "is available (files changed since the fork, same version number), the fork is at " \
+        f"tiny 1.0+{old_tree[:10]}" in result.output, result.output
+    result = invoke(["sync", "--search-path", str(site)])
+    assert result.exit_code == 0, result.output
+    new_tree = manifest_at_name(app_repo, "mytiny").upstream_tree
+    assert f"Merged tiny 1.0+{new_tree[:10]} into mytiny" in result.output
+    subject = git(app_repo, "log", "-1", "--format=%s")
+    assert f"tiny 1.0+{old_tree[:10]} -> tiny 1.0+{new_tree[:10]}" in subject
+    assert "return 2" in (app_repo / "mytiny" / "core.py").read_text()
+
+
+def manifest_at_name(app: Path, name: str) -> t.Any:
+    return parse_manifest(git(app, "show", "HEAD:pyproject.toml")).select(name)
