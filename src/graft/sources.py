@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from . import vcs
-from .errors import SourceError
+from .errors import SourceError, VcsError
 
 BUNDLED = "vial"
 """The framework ``graft fork`` copies when no source is given."""
@@ -428,6 +428,8 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
         repo = open_git(location)
     except SourceError:
         raise
+    except VcsError as exc:
+        raise SourceError(f"cannot open git source {source}: {exc.message}", hint=exc.hint) from None
     except Exception as exc:
         raise SourceError(f"cannot open git source {source}: {exc}") from None
     commit = repo.resolve(ref or "HEAD")

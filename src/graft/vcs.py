@@ -632,9 +632,29 @@ def mirror(url: str, dest: Path) -> Repo:
         dest.parent.mkdir(parents=True, exist_ok=True)
         git.Repo.clone_from(url, os.fspath(dest), mirror=True, multi_options=["--quiet"])
     except GitCommandError as exc:
-        detail = (exc.stderr or "").strip().splitlines()
-        raise VcsError(f"cannot fetch {url}: {detail[-1] if detail else exc}") from None
+        raise VcsError(f"cannot fetch {url}: {_git_reason(exc.stderr or '') or exc}",
+                       hint="Check the URL (or path) and that you can reach it with "
+                            "`git ls-remote`; nothing was changed.") from None
+    except VcsError as exc:
+        raise VcsError(f"cannot fetch {url}: {exc.message.partition(': ')[2] or exc.message}",
+                       hint="Check the URL (or path) and that you can reach it with "
+                            "`git ls-remote`; nothing was changed.") from None
     return Repo(dest, search_parents=False)
+
+
+def _git_reason(stderr: str) -> str:
+    """git's own reason from its stderr: the first ``fatal:``/``error:`` line (QA F3).
+
+    GitPython wraps stderr as ``\n  stderr: '...'``, so its last line is a lone quote.
+    """
+    text = stderr.strip()
+    if text.startswith("stderr:"):
+        text = text[len("stderr:"):].strip().strip("'")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[0] if lines else ""
 
 
 def is_repository_root(path: Path) -> bool:

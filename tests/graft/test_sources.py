@@ -134,3 +134,14 @@ def test_editable_distribution_is_read_from_its_import_location(tmp_path: Path) 
     up = sources.locate("graft", root=tmp_path)
     assert (up.kind, up.package) == ("distribution", "graft")
     assert "sync.py" in up.files and "rewrite/names.py" in up.files
+
+
+def test_unreachable_git_source_gives_gits_reason(tmp_path: Path) -> None:
+    # Before QA F3 the message ended in a stray quote (GitPython's last stderr line).
+    with pytest.raises(SourceError) as info:
+        sources.locate("file:///nonexistent/repo.git", root=tmp_path)
+    message = str(info.value)
+    assert message.startswith("cannot open git source file:///nonexistent/repo.git: cannot fetch "
+                              "file:///nonexistent/repo.git: fatal: ")
+    assert "does not appear to be a git repository" in message
+    assert info.value.hint and "git ls-remote" in info.value.hint
