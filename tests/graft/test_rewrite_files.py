@@ -352,3 +352,53 @@ def test_non_utf8_file_without_a_cookie_names_the_byte_and_the_fix(tmp_path: Pat
     # With a cookie the same bytes are fine.
     cookie = b"# -*- coding: latin-1 -*-\n" + data
     assert rewrite_source(cookie, Renames.parse(["flask=myflask"])).code == cookie.replace(b"flask", b"myflask")
+
+
+class _Clock:
+    """A clock the test moves by hand, so no assertion depends on how fast the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_stays_quiet_on_a_quick_run_and_names_a_large_file() -> None:
+    """QA 5: a 200,000-line file ran for minutes with nothing on the terminal."""
+    import io
+
+    from graft.rewrite.tree import LARGE_FILE, _Progress
+
+    clock, stream = _Clock(), io.StringIO()
+    quick = _Progress(3, stream, clock)
+    for _ in range(3):
+        quick.step()
+    quick.done()
+    assert stream.getvalue() == ""
+
+    clock, stream = _Clock(), io.StringIO()
+    slow = _Progress(2, stream, clock)
+    slow.starting("small.py", 100)
+    slow.step()
+    slow.starting("generated.py", 8 * LARGE_FILE)
+    announcement = "rewriting 1/2 files; generated.py is 8.0 MB, this takes a while"
+    assert stream.getvalue() == "\r" + announcement
+    clock.now += 60
+    slow.step()
+    slow.done()
+    assert stream.getvalue() == "\r" + announcement + "\r" + "rewriting 2/2 files".ljust(len(announcement)) + "\n"
+
+
+def test_progress_counter_appears_once_the_run_is_long() -> None:
+    import io
+
+    from graft.rewrite.tree import _Progress
+
+    clock, stream = _Clock(), io.StringIO()
+    progress = _Progress(100, stream, clock)
+    progress.step()
+    assert stream.getvalue() == ""
+    clock.now += 1
+    progress.step()
+    assert stream.getvalue() == "\rrewriting 2/100 files"

@@ -13,6 +13,7 @@ node so that :mod:`graft.rewrite.edit` can rebuild only the spine above a change
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing as t
 
 import libcst as cst
@@ -117,6 +118,11 @@ class CallUse:
 
 
 IMPORT_FUNCTIONS = frozenset({"import_module", "__import__", "import_string", "find_spec"})
+
+_WORDS = re.compile(r"[^\W\d]\w*")
+"""Identifiers in a string: looked up in the interesting names one by one, because testing
+each interesting name against each string was quadratic in a generated module whose
+functions each import under a new alias (QA 5)."""
 
 
 class Analysis:
@@ -438,7 +444,7 @@ class Analysis:
         value = node.value
         if self._mentions_root(value):
             self.strings.append(StringUse(node, self._path()))
-        elif any(name in value for name in self.interest) and (
+        elif not self.interest.isdisjoint(_WORDS.findall(value)) and (
             self._maybe_annotation() or value.lstrip("rRuU").strip("'\"") in self.interest
         ):
             # "Flask" in an annotation or in __all__ names what ``from flask import Flask`` bound.

@@ -23,6 +23,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -387,12 +388,17 @@ def _run(
     jobs = max(1, min(jobs, count))
     show = _Progress(count) if progress and count else None
     if jobs == 1:
-        outcomes: t.Iterable[Outcome] = (_rewrite_one(item, renames, options, known) for item in work)
-        for item, outcome in zip(work, outcomes):
+        for item in work:
+            if show:
+                show.starting(item[0], len(item[1]))
+            outcome = _rewrite_one(item, renames, options, known)
             if show:
                 show.step()
             yield item[0], item[1], outcome
     else:
+        if show:
+            for name, data in work:
+                show.starting(name, len(data))
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
         context = multiprocessing.get_context(method)
         chunk = max(1, count // (jobs * 8))
@@ -405,22 +411,58 @@ def _run(
         show.done()
 
 
-class _Progress:
-    """A one-line counter on standard error, redrawn in place."""
+LARGE_FILE = 1 << 20
+"""A file this big (bytes) takes seconds on its own, so progress names it when it starts."""
+PROGRESS_DELAY = 0.5
+"""Seconds before the counter appears: a quick run prints nothing."""
 
-    def __init__(self, total: int) -> None:
+
+class _Progress:
+    """A one-line counter on standard error, redrawn in place, shown only when the run is long.
+
+    The counter appears once the run has taken :data:`PROGRESS_DELAY` seconds; a file
+    of :data:`LARGE_FILE` bytes or more is announced as it starts, since one generated
+    module can take minutes and the counter would not move meanwhile. The CLI turns
+    this on only when standard error is a terminal.
+    """
+
+    def __init__(
+        self, total: int, stream: t.TextIO | None = None, clock: t.Callable[[], float] = time.monotonic
+    ) -> None:
         self.total = total
         self.count = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.started = clock()
+        self.shown = False
+        self._last_draw = -1.0
+        self._width = 0
+
+    def starting(self, name: str, size: int) -> None:
+        """A file is about to be rewritten; announce it if it is large."""
+        if size >= LARGE_FILE:
+            self._draw(f"rewriting {self.count}/{self.total} files; {name} is {size / (1 << 20):.1f} MB, this takes a while", force=True)
 
     def step(self) -> None:
+        """One more file done."""
         self.count += 1
-        if self.count == self.total or self.count % 16 == 0:
-            sys.stderr.write(f"\rrewriting {self.count}/{self.total} files")
-            sys.stderr.flush()
+        self._draw(f"rewriting {self.count}/{self.total} files", force=self.count == self.total and self.shown)
+
+    def _draw(self, text: str, *, force: bool = False) -> None:
+        now = self.clock()
+        if not force and (now - self.started < PROGRESS_DELAY or now - self._last_draw < 0.1):
+            return
+        self._last_draw = now
+        self.shown = True
+        # Padded rather than erased with an escape code: the old line may be longer.
+        self.stream.write(f"\r{text.ljust(self._width)}")
+        self._width = len(text)
+        self.stream.flush()
 
     def done(self) -> None:
-        sys.stderr.write("\n")
-        sys.stderr.flush()
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def module_names(files: t.Iterable[Path]) -> frozenset[str]:
