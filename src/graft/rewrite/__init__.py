@@ -18,7 +18,7 @@ from .._lazy import lazy_getattr
 from .names import Renames
 from .options import ENGINE_VERSION, RewriteOptions
 from .profiles import PROFILES
-from .result import FileResult, Finding, RewriteResult, TreeResult
+from .result import FileResult, Finding, RewriteResult, Skipped, TreeResult
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .source import rewrite_source
@@ -35,6 +35,7 @@ __all__ = [
     "Renames",
     "RewriteOptions",
     "RewriteResult",
+    "Skipped",
     "TreeResult",
     "rewrite_items",
     "rewrite_source",

@@ -27,7 +27,9 @@ def git_ignored(root: Path) -> frozenset[str] | None:
         proc = subprocess.run(command, cwd=root, capture_output=True, check=False, env=env)
     except OSError:  # no git binary: nothing can be known to be ignored
         return None
-    if proc.returncode != 0:  # not a work tree (or inside .git)
+    if proc.returncode != 0:
+        # Not a work tree, inside .git, or (git 2.39) a directory inside an ignored one, which
+        # the user named explicitly: its files are theirs to rewrite.
         return None
     entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     # "./" is root itself, when the whole directory is ignored: it was named explicitly.
