@@ -51,13 +51,19 @@ class ForkPlan:
     rendering: Rendering
     index: str | None = None
     """The index's stamp when planned (:meth:`graft.vcs.Repo.index_stamp`); None: check all again."""
+    notes: tuple[str, ...] = ()
+    """What a dry run wants the user to know (a dirty work tree the real fork refuses)."""
 
 
 # -- shared preconditions (sync uses them too) --------------------------------
 
 
-def open_clean_repo(cwd: Path) -> vcs.Repo:
-    """The user's repository, refusing a bare one, an unfinished operation or tracked changes."""
+def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = "") -> vcs.Repo:
+    """The user's repository, refusing a bare one, an unfinished operation or tracked changes.
+
+    :param notes: for a dry run, which changes nothing: tracked changes are then not
+        refused but noted here ("the real ``what`` needs a clean work tree", QA F16).
+    """
     repo = vcs.Repo(cwd)
     if repo.bare:
         raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
@@ -66,7 +72,10 @@ def open_clean_repo(cwd: Path) -> vcs.Repo:
         raise DirtyWorktreeError(f"a git {operation} is in progress.",
                                  hint=f"Finish or abort the {operation} first.")
     dirty = repo.dirty_paths()
-    if dirty:
+    if dirty and notes is not None:
+        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+        notes.append(f"the real {what} needs a clean work tree (uncommitted: {shown}).")
+    elif dirty:
         shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
         raise DirtyWorktreeError(f"the work tree has uncommitted changes ({shown}).",
                                  hint="Please commit or stash your local changes and retry.")
@@ -164,6 +173,7 @@ def plan_vendor(
     search_path: t.Sequence[str] | None = None,
     progress: bool = False,
     upstream: Upstream | None = None,
+    dry_run: bool = False,
 ) -> ForkPlan:
     """Plan vendoring package OLD from ``source`` as import name ``name``; writes nothing.
 
@@ -175,10 +185,12 @@ def plan_vendor(
     :param upstream: an upstream already read (``source``, ``ref``, ``package`` and
         ``search_path`` are then ignored); :func:`graft.sync.locate_upstream` must find
         the same files again from the recorded source for syncs to work.
+    :param dry_run: only to be rendered: a dirty work tree is noted, not refused.
     :raises UserError: one of its subclasses, before anything was written.
     """
     cwd = (cwd or Path.cwd()).resolve()
-    repo = open_clean_repo(cwd)
+    notes: list[str] = []
+    repo = open_clean_repo(cwd, notes=notes if dry_run else None, what=kind)
     index = repo.index_stamp()
     head = repo.head()
     if head is None:
@@ -219,7 +231,7 @@ def plan_vendor(
         snapshot_tree=rendering.tree, graft_version=__version__, ref=upstream.ref,
     )
     return ForkPlan(repo.root.resolve(), head, repo.branch(), pyproject, text, entry,
-                    upstream.label, rendering, index)
+                    upstream.label, rendering, index, tuple(notes))
 
 
 def snapshot_message(entry: Entry, upstream: str) -> str:
@@ -285,6 +297,7 @@ def _report(plan: ForkPlan, entry: Entry, snap: str | None, commit: str | None) 
         files=tuple(p[len(prefix):] for p in plan.rendering.files),
         rewritten=plan.rendering.rewritten, findings=plan.rendering.findings,
         snapshot=snap, commit=commit, dry_run=commit is None,
+        notes=plan.notes if commit is None else (),
     )
 
 
@@ -295,7 +308,7 @@ def report_plan(plan: ForkPlan) -> ForkReport:
 
 def vendor(source: str | None, name: str, *, dry_run: bool = False, **options: t.Any) -> ForkReport:
     """Plan, then apply unless ``dry_run``. Options are those of :func:`plan_vendor`."""
-    plan = plan_vendor(source, name, **options)
+    plan = plan_vendor(source, name, dry_run=dry_run, **options)
     return report_plan(plan) if dry_run else apply_vendor(plan)
 
 

@@ -52,9 +52,12 @@ class ForkReport:
     snapshot: str | None = None
     commit: str | None = None
     dry_run: bool = False
+    notes: tuple[str, ...] = ()
+    """Things to know, e.g. that the real fork needs a clean work tree (dry run)."""
 
     def to_dict(self) -> dict[str, t.Any]:
         data = dataclasses.asdict(self)
+        data["notes"] = list(self.notes)
         data["findings"] = [_finding_dict(f) for f in self.findings]
         data["files"] = list(self.files)
         data["maps"] = list(self.maps)
@@ -108,6 +111,8 @@ class SyncReport:
     steps: tuple[SyncStep, ...] = ()
     dry_run: bool = False
     findings: tuple[t.Any, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Things to know, e.g. that the real sync needs a clean work tree (dry run)."""
 
     @property
     def status(self) -> str:
@@ -126,6 +131,7 @@ class SyncReport:
             "dry_run": self.dry_run,
             "steps": [step.to_dict() for step in self.steps],
             "findings": [_finding_dict(f) for f in self.findings],
+            "notes": list(self.notes),
         }
 
 
@@ -160,6 +166,7 @@ def _fork_text(report: ForkReport) -> str:
     if report.findings:
         lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
         lines += [f"  {_finding_text(f)}" for f in report.findings]
+    lines += [f"Note: {note}" for note in report.notes]
     return "\n".join(lines)
 
 
@@ -179,7 +186,8 @@ def _sync_text(report: SyncReport) -> str:
     if report.action == "abort":
         return f"Aborted the sync of {report.name}; the repository is back where it was."
     if not report.steps:
-        return f"{report.name} is already up to date."
+        return "\n".join([f"{report.name} is already up to date.",
+                          *(f"Note: {note}" for note in report.notes)])
     for step in report.steps:
         if step.status == "up-to-date":
             lines.append(f"{report.name} is already up to date with {step.upstream}.")
@@ -226,6 +234,7 @@ def _sync_text(report: SyncReport) -> str:
     if report.findings:
         lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
         lines += [f"  {_finding_text(f)}" for f in report.findings]
+    lines += [f"Note: {note}" for note in report.notes]
     return "\n".join(lines)
 
 

@@ -78,6 +78,8 @@ class SyncPlan:
     """The index's stamp when planned, so :func:`apply` need not rerun ``git status``."""
     pyproject_text: str = ""
     """The manifest file as planned (graft edits it in the work tree, outside git's merge)."""
+    notes: tuple[str, ...] = ()
+    """What a dry run wants the user to know (a dirty work tree the real sync refuses)."""
     reroot: str | None = None
     """Where the base snapshot holds the fork, when the user moved it since (its recorded
     path was updated): the base is then re-rooted at the new path first (QA F13)."""
@@ -160,12 +162,14 @@ def plan_sync(
     search_path: t.Sequence[str] | None = None,
     progress: bool = False,
     refs: t.Sequence[str] | None = None,
+    dry_run: bool = False,
 ) -> SyncPlan:
     """Decide what a sync of fork ``name`` does; writes nothing.
 
     :param step: merge each release (git tag) between the recorded and the target revision.
     :param refs: explicit revisions to merge in order (used by ``--continue`` for the
         steps left); overrides ``ref`` and ``step``.
+    :param dry_run: only to be rendered: a dirty work tree is noted, not refused (QA F16).
     :raises UserError: a precondition failed (dirty tree, unknown fork, missing source...).
     """
     cwd = (cwd or Path.cwd()).resolve()
@@ -176,7 +180,8 @@ def plan_sync(
             raise UserError(f"a sync of {state['name']} is in progress.",
                             hint="Run `graft sync --continue` or `graft sync --abort`.")
         clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
-    repo = open_clean_repo(cwd)
+    notes: list[str] = []
+    repo = open_clean_repo(cwd, notes=notes if dry_run else None, what="sync")
     index = repo.index_stamp()
     head = repo.head()
     if head is None:
@@ -200,7 +205,8 @@ def plan_sync(
             and first.tree == entry.upstream_tree and first.source == entry.source
             and _same_settings(entry)):
         return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
-                        first.label, False, (), (), tuple(search_path or ()), index, text)
+                        first.label, False, (), (), tuple(search_path or ()), index, text,
+                        tuple(notes))
     _refuse_downgrade(repo, entry, first, root)
     first = sources.distinguish(first, entry.revision, entry.upstream_tree)
     if refs is None and step and first.kind == "git":
@@ -261,7 +267,8 @@ def plan_sync(
         targets.append(Target(upstream, rendering, current, _changes(previous, rendering.files)))
         previous = rendering.files
     return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
-                    relink, tuple(targets), local, tuple(search_path or ()), index, text, reroot)
+                    relink, tuple(targets), local, tuple(search_path or ()), index, text,
+                    tuple(notes), reroot)
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
@@ -443,7 +450,7 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
 
 def sync(name: str | None = None, *, dry_run: bool = False, **options: t.Any) -> SyncReport:
     """Plan and (unless ``dry_run``) apply a sync; options are those of :func:`plan_sync`."""
-    plan = plan_sync(name, **options)
+    plan = plan_sync(name, dry_run=dry_run, **options)
     return render_plan(plan) if dry_run else apply(plan)
 
 
@@ -452,7 +459,8 @@ def render_plan(plan: SyncPlan) -> SyncReport:
     entry = plan.entry
     if plan.is_up_to_date:
         return SyncReport(entry.name, "sync", (SyncStep(entry.revision, entry.revision,
-                                                        plan.base_label, "up-to-date"),), True)
+                                                        plan.base_label, "up-to-date"),), True,
+                          notes=plan.notes)
     steps = []
     old = entry.revision
     for i, target in enumerate(plan.targets):
@@ -467,7 +475,7 @@ def render_plan(plan: SyncPlan) -> SyncReport:
         ))
         old = target.entry.revision
     findings = _unique(f for target in plan.targets for f in target.rendering.findings)
-    return SyncReport(entry.name, "sync", tuple(steps), True, findings)
+    return SyncReport(entry.name, "sync", tuple(steps), True, findings, notes=plan.notes)
 
 
 def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:

@@ -424,3 +424,14 @@ def test_path_with_another_name_is_allowed_with_force(app_repo: Path,
     result = invoke(["fork", "vial", "acme_web", "--path", "src/other", "--force"])
     assert result.exit_code == 0, result.output
     assert (app_repo / "src" / "other" / "__init__.py").is_file()
+
+
+def test_dry_run_of_a_dirty_work_tree_notes_it(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(app_repo)
+    tracked = git(app_repo, "ls-files").split()[0]
+    (app_repo / tracked).write_text("changed\n")
+    before = snapshot_state(app_repo)
+    result = invoke(["fork", "vial", "acme_web", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"Note: the real fork needs a clean work tree (uncommitted: {tracked})." in result.output
+    assert snapshot_state(app_repo) == before

@@ -834,3 +834,19 @@ def test_same_version_with_other_files_is_labelled_by_digest(app_repo: Path, tmp
 
 def manifest_at_name(app: Path, name: str) -> t.Any:
     return parse_manifest(git(app, "show", "HEAD:pyproject.toml")).select(name)
+
+
+def test_dry_run_of_a_dirty_work_tree_notes_it_and_changes_nothing(forked: Path) -> None:
+    app = forked
+    edit(app / "teabag" / "core.py", "# mine", "# mine, uncommitted")
+    before = snapshot_state(app)
+    # Before QA F16 the dry run refused like the real sync.
+    result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would merge kettle v2.0" in result.output
+    assert "Note: the real sync needs a clean work tree (uncommitted: teabag/core.py)." \
+        in result.output
+    assert snapshot_state(app) == before
+    result = invoke(["sync", "--ref", "v2.0"])
+    assert result.exit_code == 1 and "uncommitted changes" in result.output
+    assert snapshot_state(app) == before
