@@ -128,6 +128,7 @@ def test_non_utf8_file_error_and_hint(tmp_path: Path) -> None:
     code, _, err = invoke("rewrite", tmp_path, "--map", "flask=myflask")
     assert code == 1
     assert f"Error: {bad}:2: not valid UTF-8 (byte 0xe9 at column 9); add a PEP 263 coding cookie or re-encode the file\n" in err
+    assert "Error: 1 file could not be read or parsed and was left untouched." in err
     assert "syntax" not in err and "codec" not in err and "Traceback" not in err
     assert bad.read_bytes() == b"import flask\ns = 'caf\xe9'\n"
     code, out, _ = invoke("rewrite", tmp_path, "--map", "flask=myflask", "--skip-unparsable")

@@ -104,7 +104,7 @@ def rewrite_command(
     Files named on the command line are always rewritten. Files are written only
     after every file was rewritten in memory, all or nothing.
 
-    Exit codes: 0 done, 1 a file could not be parsed or --check found changes,
+    Exit codes: 0 done, 1 a file could not be read or parsed, or --check found changes,
     2 usage error, 130 interrupted (nothing changed).
     """
     obj = ctx.find_root().obj or {}
@@ -152,7 +152,7 @@ def rewrite_command(
     if tree.failed:
         count = len(tree.failed)
         raise RewriteError(
-            f"{count} file{'s' if count != 1 else ''} could not be parsed and {'were' if count != 1 else 'was'} left untouched.",
+            f"{count} file{'s' if count != 1 else ''} could not be read or parsed and {'were' if count != 1 else 'was'} left untouched.",
             hint="Fix what the lines above name, or pass --skip-unparsable to report such files and go on.",
         )
     if mode == "check" and tree.changed:
