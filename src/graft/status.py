@@ -153,6 +153,9 @@ def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
     from .resume import is_sync_in_progress
 
     rel, text = find_pyproject(repo, cwd)
+    if not text and not (repo.root / rel).exists():
+        raise manifest.manifest_error(
+            "no pyproject.toml here: nothing is recorded (run graft fork first).")
     if is_sync_in_progress(repo):
         committed = repo.read_file("HEAD", rel)
         text = committed.decode("utf-8") if committed is not None else ""

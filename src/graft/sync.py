@@ -16,6 +16,7 @@ back exactly as it was; a conflict leaves git's ordinary merge state.
 from __future__ import annotations
 
 import os
+import re
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,9 @@ def plan_sync(
         raise VcsError("the repository has no commits yet.")
     root = repo.root.resolve()
     pyproject, text = find_pyproject(repo, cwd)
+    if not text and not (root / pyproject).exists():
+        raise manifest.manifest_error(
+            "no pyproject.toml here: nothing is recorded (run graft fork first).")
     entry = manifest.parse_manifest(text).select(name)
     moved = moved_to(repo, entry, head)
     if moved is not None:
@@ -279,6 +283,7 @@ def _version_key(version: str) -> tuple[int, ...] | None:
 def _refuse_downgrade(repo: vcs.Repo, entry: Entry, upstream: Upstream, root: Path) -> None:
     """A sync moves forward: merging an older upstream would revert upstream's fixes."""
     older = False
+    source_repo: vcs.Repo | None = None
     if upstream.kind == "git" and entry.source_kind == "git" and upstream.source == entry.source:
         if upstream.revision != entry.revision:
             location = upstream.source
@@ -290,11 +295,20 @@ def _refuse_downgrade(repo: vcs.Repo, entry: Entry, upstream: Upstream, root: Pa
         new, old = _version_key(upstream.revision), _version_key(entry.revision)
         older = new is not None and old is not None and new < old
     if older:
+        shown_old, shown_new = entry.revision[:10], upstream.revision[:10]
+        if source_repo is not None:  # tags say more than commit ids (QA F14)
+            shown_old = _tag_name(source_repo, entry.revision) or shown_old
+            shown_new = _tag_name(source_repo, upstream.revision) or shown_new
         raise SourceError(
-            f"the sync would downgrade {entry.package} from {entry.revision[:10]} to "
-            f"{upstream.revision[:10]}.",
+            f"the sync would downgrade {entry.package} from {shown_old} to {shown_new}.",
             hint="Point the sync at a newer revision (--ref, --search-path), or fork again.",
         )
+
+
+def _tag_name(repo: vcs.Repo, commit: str) -> str | None:
+    """The newest tag pointing at ``commit``, if any."""
+    tags = repo.tags_at(commit)
+    return tags[-1] if tags else None
 
 
 def _same_settings(entry: Entry) -> bool:
@@ -421,7 +435,7 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     write_state(repo, state)
     snapshot.checkpoint("state")
     repo.enable_rerere()  # unless the user chose: so a plain `git commit` records resolutions
-    merged = repo.merge(snap, message)
+    merged = repo.merge(snap, message, label=_marker_label(target.upstream))
     snapshot.checkpoint("merged")
     record_manifest(repo, plan.pyproject, entry)
     unmerged = repo.unmerged()
@@ -446,6 +460,17 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     snapshot.checkpoint("committed")
     clear_state(repo)
     return SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
+
+
+def _marker_label(upstream: Upstream) -> str:
+    """How conflict markers name upstream's side: ``kettle-v2.0-upstream-snapshot``.
+
+    (A ref name, so no spaces: git takes the marker label from the name it merges.)
+    """
+    version = upstream.ref or (upstream.revision[:10] if upstream.kind == "git"
+                               else upstream.revision + upstream.label_suffix)
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "-", f"{upstream.package}-{version}").strip("-.")
+    return f"{name.replace('..', '.')}-upstream-snapshot"
 
 
 def sync(name: str | None = None, *, dry_run: bool = False, **options: t.Any) -> SyncReport:

@@ -252,6 +252,11 @@ class Repo:
         out = self.out("tag", "--list", "--sort=version:refname")
         return [line for line in out.splitlines() if line]
 
+    def tags_at(self, commit: str) -> list[str]:
+        """Tags that point at ``commit``, oldest version first."""
+        out = self.out("tag", "--points-at", commit, "--sort=version:refname")
+        return [line for line in out.splitlines() if line]
+
     def branches(self) -> list[str]:
         """Local branch names."""
         out = self.out("for-each-ref", "--format=%(refname:short)", "refs/heads")
@@ -553,7 +558,7 @@ class Repo:
         """Set a repository-local config value."""
         self.run("config", "--local", key, value)
 
-    def merge(self, commit: str, message: str) -> MergeResult:
+    def merge(self, commit: str, message: str, label: str | None = None) -> MergeResult:
         """Start a real ``git merge --no-commit``; says whether it stopped without conflicts.
 
         On conflicts the repository is left in git's ordinary merge state. Conflicts that
@@ -562,11 +567,24 @@ class Repo:
         listed in :attr:`MergeResult.reused` for the user to review (QA F15). Any other
         failure (an untracked file in the way, say) raises, and git has changed nothing.
         """
-        args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message, commit)
-        # autoUpdate only for this command: a reused resolution is staged, so what is
-        # left unmerged is exactly what still needs the user. Whether rerere runs at all
-        # is the repository's setting (graft sets it only when the user has not).
-        status, out, err = self.run("-c", "rerere.autoUpdate=true", *args, check=False)
+        # git labels the other side of conflict markers with the name it was given, so
+        # ``label`` is given as a temporary ref under refs/graft/ (QA F14), deleted as
+        # soon as git returns; a label git would not take as a ref name falls back to the id.
+        ref = f"refs/graft/{label}" if label else None
+        if ref is not None and self.run("check-ref-format", ref, check=False)[0] != 0:
+            ref = None
+        args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message,
+                ref[len("refs/"):] if ref is not None else commit)
+        try:
+            if ref is not None:
+                self.set_ref(ref, commit, None, "graft sync: name the upstream snapshot")
+            # autoUpdate only for this command: a reused resolution is staged, so what is
+            # left unmerged is exactly what still needs the user. Whether rerere runs at
+            # all is the repository's setting (graft sets it only when the user has not).
+            status, out, err = self.run("-c", "rerere.autoUpdate=true", *args, check=False)
+        finally:
+            if ref is not None:
+                self.run("update-ref", "-d", ref, check=False)
         if status == 0:
             return MergeResult(True)
         reused = tuple(sorted(set(_REUSED_RE.findall(f"{out}\n{err}"))))

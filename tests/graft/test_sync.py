@@ -106,7 +106,8 @@ def test_clean_sync_merges_both_sides(forked: Path) -> None:
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 0 and "already up to date" in result.output
     result = invoke(["sync", "--ref", "v1.0"])
-    assert result.exit_code == 1 and "would downgrade kettle" in result.output
+    assert result.exit_code == 1
+    assert "would downgrade kettle from v2.0 to v1.0." in result.output  # tags, not ids (QA F14)
 
 
 def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
@@ -122,6 +123,9 @@ def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
     assert stages == {"1", "2", "3"}
     text = (app / "teabag" / "util.py").read_text()
     assert "<<<<<<< " in text and ">>>>>>> " in text
+    # Upstream's side is named, not a raw commit id (QA F14); the naming ref is gone.
+    assert "\n>>>>>>> graft/kettle-v2.0-upstream-snapshot\n" in text
+    assert "refs/graft" not in git(app, "for-each-ref")
     # Non-conflicting changes are staged, the manifest too (it moves with the merge).
     assert manifest_at(app, ":0").revision != manifest_at(app).revision
     result = invoke(["sync", "--abort"])
@@ -850,3 +854,17 @@ def test_dry_run_of_a_dirty_work_tree_notes_it_and_changes_nothing(forked: Path)
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 1 and "uncommitted changes" in result.output
     assert snapshot_state(app) == before
+
+
+@pytest.mark.parametrize("command", ["status", "diff", "check", "sync"])
+def test_no_pyproject_says_nothing_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               command: str) -> None:
+    repo = tmp_path / "bare_app"
+    build_file_tree(repo, {"app.py": "print('hi')\n"})
+    git(repo, "init", "-q")
+    git_commit_all(repo, "app")
+    monkeypatch.chdir(repo)
+    result = invoke([command])
+    assert result.exit_code == 1
+    assert "Error: no pyproject.toml here: nothing is recorded (run graft fork first)." \
+        in result.output, result.output
