@@ -259,10 +259,31 @@ def _find_package(top: Path, package: str | None, what: str) -> Path:
     raise SourceError(f"several packages in {what} ({names}).", hint="Choose one with --package.")
 
 
+NOT_MODULES = frozenset({"setup", "conftest", "noxfile", "fabfile", "tasks", "manage", "docs"})
+"""Top-level scripts of a project that are not its importable module."""
+
+
+def _is_lone_module_name(stem: str) -> bool:
+    return (stem.isidentifier() and stem not in NOT_MODULES and stem not in NOT_PACKAGES
+            and not stem.startswith(("_", "test_")))
+
+
 def _find_module(top: Path, package: str | None) -> Path | None:
-    """A single-module project (``src/OLD.py`` or ``OLD.py``) when no package directory exists."""
+    """A single-module project (``src/OLD.py`` or ``OLD.py``) when no package directory exists.
+
+    Without ``package``: the lone module of a project root that holds no package (an
+    extension that is one ``flask_hello.py``), as for installed distributions (QA 12).
+    """
     if package is None:
-        return None
+        if (top / "__init__.py").is_file():
+            return None
+        bases = [base for base in (top / "src", top) if base.is_dir()]
+        if any((d / "__init__.py").is_file() and d.name not in NOT_PACKAGES
+               for base in bases for d in base.iterdir() if d.is_dir()):
+            return None
+        lone = [p for base in bases for p in sorted(base.glob("*.py"))
+                if p.is_file() and _is_lone_module_name(p.stem)]
+        return lone[0] if len(lone) == 1 else None
     for candidate in (top / "src" / package, top / package):
         if candidate.is_dir():
             return None
@@ -478,6 +499,10 @@ def _git_package(everything: t.Mapping[str, str], package: str | None, source: s
     if len(found) == 1:
         return found[0].rsplit("/", 1)[-1], found[0]
     if not found:
+        lone = [p for p in everything if p.endswith(".py") and "/" not in p.removeprefix("src/")
+                and _is_lone_module_name(p.rsplit("/", 1)[-1][:-3])]
+        if len(lone) == 1:  # a single-module project (QA 12)
+            return lone[0].rsplit("/", 1)[-1][:-3], lone[0]
         raise SourceError(f"no Python package found in git source {source}.",
                           hint="Choose one with --package.")
     names = ", ".join(d.rsplit("/", 1)[-1] for d in found)

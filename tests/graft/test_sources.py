@@ -145,3 +145,25 @@ def test_unreachable_git_source_gives_gits_reason(tmp_path: Path) -> None:
                               "file:///nonexistent/repo.git: fatal: ")
     assert "does not appear to be a git repository" in message
     assert info.value.hint and "git ls-remote" in info.value.hint
+
+
+def test_lone_module_is_found_without_package(tmp_path: Path) -> None:
+    """A one-module extension (``flask_hello.py``) in a directory or git source, no --package.
+
+    Before, directory sources read single modules only with --package: "no Python package found".
+    """
+    project = tmp_path / "flask-hello"
+    build_file_tree(project, {"pyproject.toml": '[project]\nname = "flask-hello"\nversion = "1.0"\n',
+                              "flask_hello.py": "import flask\n", "setup.py": "",
+                              "tests/test_hello.py": "import flask_hello\n"})
+    up = sources.locate(str(project), root=tmp_path)
+    assert (up.kind, up.package, up.revision) == ("directory", "flask_hello", "1.0")
+    assert up.files == {"__init__.py": b"import flask\n"}
+    git(project, "init", "-q")
+    git_commit_all(project)
+    up = sources.locate(str(project), root=tmp_path)
+    assert (up.kind, up.package, up.files) == ("git", "flask_hello", {"__init__.py": b"import flask\n"})
+    # Two modules: ambiguous, so still refused.
+    build_file_tree(tmp_path / "two", {"a_mod.py": "", "b_mod.py": ""})
+    with pytest.raises(SourceError, match="no Python package found"):
+        sources.locate(str(tmp_path / "two"), root=tmp_path)
