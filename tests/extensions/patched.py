@@ -7,7 +7,7 @@ from that tree. Two targets:
 - ``vial``: the app has no fork, so ``graft patch EXT`` targets the bundled vial (the
   flask-vial profile); vial comes from the project's ``framework/`` directory.
 - ``fork``: the app first runs ``graft fork vial acme_web``; ``graft patch EXT`` then takes
-  its maps from the manifest (flask-vial composed with ``vial=acme_web``), and vial itself
+  its maps from the manifest (flask-vial redirected to ``acme_web``), and vial itself
   is *not* on the path, so only the fork can serve the extensions.
 
 Every graft step runs as ``python -m graft`` in a subprocess of the dev venv, with the
@@ -100,13 +100,12 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
 def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
     """Rewrite the suite's tests as a user would: ``graft rewrite --profile flask-vial``.
 
-    For the fork a second pass renames vial to the fork (``--map vial=acme_web``):
-    ``graft rewrite`` merges a profile with extra maps rather than composing them.
+    For the fork, in the same one pass, ``--target acme_web`` aims the profile at the fork
+    (``flask.Flask`` becomes ``acme_web.Vial``).
     """
-    tests = str(suite_dir / "tests")
-    graft("rewrite", tests, "--profile", "flask-vial", "-j", "1", cwd=suite_dir, home=home)
-    if target == "fork":
-        graft("rewrite", tests, "--map", f"vial={FORK_NAME}", "-j", "1", cwd=suite_dir, home=home)
+    aim = ["--target", FORK_NAME] if target == "fork" else []
+    graft("rewrite", str(suite_dir / "tests"), "--profile", "flask-vial", *aim, "-j", "1",
+          cwd=suite_dir, home=home)
 
 
 def run_patched(suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path) -> suites.SuiteResult:
