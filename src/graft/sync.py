@@ -241,6 +241,7 @@ def plan_sync(
         old_prefix = snapshot_prefix(repo, base)
         if old_prefix is not None and old_prefix != entry.path:
             reroot, relink = old_prefix, True
+    base_files: t.Mapping[str, str]
     if reroot is not None:
         # The fork moved (and its path was updated): the base is the snapshot at the new
         # path, so git merges file by file instead of seeing the whole tree renamed.
@@ -454,8 +455,8 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
         # concludes with --continue, never a merge commit made behind their back (QA F15).
         write_state(repo, {**state, "conflicts": sorted({*conflicts, *reused}),
                            "kept_deleted": kept, "reused": list(reused)})
-        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused,  # type: ignore[arg-type]
-                        **common)
+        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused,
+                        **common)  # type: ignore[arg-type]
     commit = repo.commit_merge(message)
     snapshot.checkpoint("committed")
     clear_state(repo)

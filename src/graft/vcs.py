@@ -17,15 +17,39 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
-
 from .errors import VcsError
+
+# GitPython refuses to import when git is not on PATH; import it quietly and say so
+# plainly when a repository is opened instead (no traceback from an ImportError).
+_REFRESH = os.environ.get("GIT_PYTHON_REFRESH")
+os.environ["GIT_PYTHON_REFRESH"] = "quiet"
+try:
+    import git
+    from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+finally:
+    if _REFRESH is None:
+        del os.environ["GIT_PYTHON_REFRESH"]
+    else:
+        os.environ["GIT_PYTHON_REFRESH"] = _REFRESH
+
+
+_git_found: list[str] = []
+
+
+def _require_git() -> None:
+    """Raise the one clear error when there is no git executable to run."""
+    executable = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+    if executable in _git_found:  # looked up once per process: repositories are opened often
+        return
+    if shutil.which(executable) is None:
+        raise VcsError("git is not installed or not on PATH; install git and retry.")
+    _git_found.append(executable)
 
 SNAPSHOT_ENV: dict[str, str] = {
     "GIT_AUTHOR_NAME": "graft",
@@ -156,6 +180,7 @@ class Repo:
     """A user's git work tree, or an upstream repository graft reads from."""
 
     def __init__(self, path: str | os.PathLike[str], *, search_parents: bool = True) -> None:
+        _require_git()
         try:
             self._repo = git.Repo(os.fspath(path), search_parent_directories=search_parents)
         except (InvalidGitRepositoryError, NoSuchPathError):
@@ -642,6 +667,7 @@ class Repo:
 
 def mirror(url: str, dest: Path) -> Repo:
     """A bare mirror of the repository at ``url`` in ``dest``, cloned or fetched up to date."""
+    _require_git()
     try:
         if (dest / "HEAD").exists():
             repo = Repo(dest, search_parents=False)

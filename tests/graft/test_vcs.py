@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +194,16 @@ def test_config_is_true_reads_the_repository_config(repo: Path) -> None:
     assert r.config_is_true("rerere.enabled") is False
     git(repo, "config", "--local", "branch.my.thing.enabled", "yes")
     assert r.config_is_true("branch.my.thing.enabled") is True
+
+
+def test_no_git_on_path_is_one_clear_error(tmp_path: Path) -> None:
+    """Without git, GitPython's ImportError traceback used to escape every git-using command."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_PYTHON")}
+    env["PATH"] = str(empty)
+    proc = subprocess.run([sys.executable, "-m", "graft", "status"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip() == "Error: git is not installed or not on PATH; install git and retry."
+    assert "Traceback" not in proc.stderr
