@@ -8,7 +8,7 @@ that never mentions the old name is not even parsed.
 from __future__ import annotations
 
 import ast
-import importlib.util
+import importlib.metadata
 import io
 import tokenize
 from pathlib import Path
@@ -130,9 +130,11 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 
 
 def _package_files(name: str) -> list[Path]:
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.submodule_search_locations
-    root = Path(next(iter(spec.submodule_search_locations)))
+    # Through the installed distribution, not find_spec: an earlier test may leave another
+    # module under that name in sys.modules or a same-named directory on sys.path (a flaky
+    # "changed == 0" was seen in full runs).
+    root = Path(str(importlib.metadata.distribution(name).locate_file(name)))
+    assert (root / "__init__.py").is_file(), root
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
 
 
