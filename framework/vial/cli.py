@@ -53,6 +53,13 @@ class NoAppError(click.UsageError):
     the command at it."""
 
 
+#: Flask's public name for :class:`NoAppError`. Code moved over from Flask
+#: (``from flask.cli import NoAppException``) and extensions patched onto vial
+#: keep importing and catching it under that name, so it stays an alias of the
+#: same class rather than a second exception type.
+NoAppException = NoAppError
+
+
 def find_best_app(module: ModuleType) -> Vial:
     """Find the app in an imported module: an ``app`` or ``application``
     variable, the only app instance, or a ``create_app``/``make_app`` factory

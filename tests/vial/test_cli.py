@@ -849,3 +849,13 @@ def test_run_options_come_from_prefixed_env(runner: CliRunner, monkeypatch: pyte
     assert result.exit_code == 2
     assert "Invalid value for '--port'" in result.output
     assert "not-a-port" in result.output
+
+
+def test_no_app_exception_is_flasks_name_for_no_app_error() -> None:
+    """Code rewritten from ``from flask.cli import NoAppException`` must keep
+    importing and catching the same exception vial raises."""
+    from vial.cli import NoAppException
+
+    assert NoAppException is NoAppError
+    with pytest.raises(NoAppException):
+        find_app_by_string(types.ModuleType("m"), "missing")
