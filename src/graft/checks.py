@@ -39,19 +39,61 @@ SKIP_DIRS = frozenset({"__pycache__", ".git", ".mypy_cache", ".pytest_cache"})
 IMPORT_TIMEOUT = 120.0
 
 _IMPORT_PROBE = """\
-import importlib, json, sys
+import importlib, inspect, json, os, sys, types
 root, spec, olds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 sys.path.insert(0, root)
+
+def old_root(name):
+    return next((o for o in olds if name == o or name.startswith(o + ".")), None)
+
+first = {}
+_skip = {os.path.normcase(os.path.abspath(importlib.__file__))}
+
+class FirstImporter:
+    # Placed first on sys.meta_path: it finds nothing, it only notes the file and line
+    # of the code that first asked for each old package, past importlib's own frames.
+    def find_spec(self, name, path=None, target=None):
+        key = old_root(name)
+        if key is not None and key not in first:
+            frame = sys._getframe(1)
+            while frame is not None and (
+                    frame.f_code.co_filename.startswith("<frozen importlib")
+                    or os.path.normcase(frame.f_code.co_filename) in _skip):
+                frame = frame.f_back
+            if frame is not None:
+                first[key] = [frame.f_code.co_filename, frame.f_lineno]
+        return None
+
+sys.meta_path.insert(0, FirstImporter())
+
+def call_factory(factory, name):
+    try:
+        inspect.signature(factory).bind()
+    except TypeError:
+        sys.exit(f"{name}() needs arguments, so it cannot be called; point --app at "
+                 "an app object or at a factory that takes none")
+    except ValueError:
+        pass
+    return factory()
+
 module, _, attr = spec.partition(":")
 obj = importlib.import_module(module)
 if attr:
     call = attr.endswith("()")
-    obj = getattr(obj, attr[:-2] if call else attr)
-    if call:
-        obj = obj()
+    name = attr[:-2] if call else attr
+    obj = getattr(obj, name)
+    if call or inspect.isfunction(obj):
+        obj = call_factory(obj, name)
+elif not any(not isinstance(getattr(obj, n, None), (type(None), types.ModuleType))
+             for n in ("app", "application")):
+    for name in ("create_app", "make_app"):
+        factory = getattr(obj, name, None)
+        if inspect.isfunction(factory):
+            obj = call_factory(factory, name)
+            break
 loaded = sorted(m for m, v in list(sys.modules.items())
-                if v is not None and any(m == o or m.startswith(o + ".") for o in olds))
-print("\\n" + json.dumps(loaded))
+                if v is not None and old_root(m) is not None)
+print("\\n" + json.dumps({"loaded": loaded, "first": first}))
 """
 
 
@@ -66,6 +108,8 @@ class Problem:
     message: str
     path: str | None = None
     line: int | None = None
+    modules: tuple[str, ...] = ()
+    """For ``old-import``: every module of the original package that was loaded."""
 
     def format(self) -> str:
         """``path:line: kind: message`` (editors jump to it), or ``name: kind: message``."""
@@ -74,7 +118,7 @@ class Problem:
 
     def to_dict(self) -> dict[str, t.Any]:
         return {"kind": self.kind, "name": self.name, "message": self.message,
-                "path": self.path, "line": self.line}
+                "path": self.path, "line": self.line, "modules": list(self.modules)}
 
 
 @dataclass(frozen=True)
@@ -218,8 +262,16 @@ def check_markers(repo: vcs.Repo, entry: Entry) -> list[Problem]:
 
 def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
                   python: str | None = None) -> list[Problem]:
-    """Import ``app`` (``module`` or ``module:attr`` or ``module:factory()``) in a fresh
-    interpreter run in ``directory``, and report every ``OLD``/``OLD.*`` module it loaded."""
+    """Import ``app`` in a fresh interpreter run in ``directory`` and report, once per
+    original package, the ``OLD``/``OLD.*`` modules it loaded and where the first
+    import of it came from.
+
+    ``app`` is found as ``flask --app`` finds it, since that is how the app is started:
+    ``module:factory()`` is called; ``module:name`` is called when ``name`` is a
+    function (a factory); a bare ``module`` without an ``app``/``application`` object
+    has its ``create_app``/``make_app`` factory called. Factories often import lazily,
+    so not calling them would let the check pass on an app that loads the old package.
+    """
     command = [python or sys.executable, "-c", _IMPORT_PROBE, os.fspath(directory), app,
                json.dumps(sorted(olds))]
     try:
@@ -231,13 +283,34 @@ def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
     if proc.returncode != 0 or not lines:
         detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
         return [Problem("import-failed", None, f"importing {app} fails: {detail}")]
+    found = json.loads(lines[-1])
+    by_root: dict[str, list[str]] = {}
+    for module in found["loaded"]:
+        by_root.setdefault(module.partition(".")[0], []).append(module)
     problems = []
-    for module in json.loads(lines[-1]):
-        owner = olds[module.partition(".")[0]]
+    for root, modules in by_root.items():
+        owner = olds[root]
+        listed = root if len(modules) == 1 else (
+            f"{root} ({len(modules)} modules: {', '.join(modules[:3])}"
+            f"{', ...' if len(modules) > 3 else ''})")
+        where = _where(found["first"].get(root), directory)
         problems.append(Problem(
-            "old-import", owner, f"importing {app} loads {module}, which {owner} replaces; import "
-            f"{owner} instead (or `graft patch` the extension that imports it)."))
+            "old-import", owner, f"importing {app} loads {listed}, which {owner} replaces"
+            f"{f'; first imported from {where}' if where else ''}; import {owner} instead "
+            "(or `graft patch` the extension that imports it).", modules=tuple(modules)))
     return problems
+
+
+def _where(first: list[t.Any] | None, directory: Path) -> str | None:
+    """``file:line`` of the first importer, relative to the app's directory when inside it."""
+    if not first:
+        return None
+    filename, line = str(first[0]), int(first[1])
+    try:
+        filename = Path(filename).resolve().relative_to(directory.resolve()).as_posix()
+    except (ValueError, OSError):
+        pass
+    return f"{filename}:{line}"
 
 
 def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | None = None,

@@ -94,7 +94,8 @@ def test_conflict_markers_fail_with_1(forked: Path) -> None:
     data = json.loads(result.stdout)
     assert data["exit_code"] == 1 and data["checked"] == ["teabag"]
     assert data["problems"] == [{"kind": "conflict-markers", "name": "teabag", "path": "teabag/util.py",
-                                 "line": 10, "message": "a conflict block is left here; resolve it and commit."}]
+                                 "line": 10, "message": "a conflict block is left here; resolve it and commit.",
+                                 "modules": []}]
 
 
 def test_snapshot_no_longer_reproducible(forked: Path) -> None:
@@ -123,18 +124,76 @@ def test_importing_the_app_must_not_load_the_original(forked: Path) -> None:
                              "legacy_app.py": "import teabag\nfrom kettle import util\n"})
     result = invoke(["check", "--app", "legacy_app", "--skip", "behind", "--skip", "reproduce"])
     assert result.exit_code == 1, result.output
+    # One line per original package, naming the line that first imported it.
     assert result.stdout.splitlines() == [
-        "teabag: old-import: importing legacy_app loads kettle, which teabag replaces; "
-        "import teabag instead (or `graft patch` the extension that imports it).",
-        "teabag: old-import: importing legacy_app loads kettle.util, which teabag replaces; "
+        "teabag: old-import: importing legacy_app loads kettle (2 modules: kettle, kettle.util), "
+        "which teabag replaces; first imported from legacy_app.py:2; "
         "import teabag instead (or `graft patch` the extension that imports it).",
     ]
     # MODULE:FACTORY() calls the factory, which is where some apps import lazily.
     result = invoke(["check", "--app", "shop:make()", "--skip", "behind", "--skip", "reproduce"])
-    assert result.exit_code == 1 and "loads kettle.util" in result.stdout
+    assert result.exit_code == 1 and "loads kettle (2 modules: kettle, kettle.util)" in result.stdout
     result = invoke(["check", "--app", "no_such_module", "--skip", "behind", "--skip", "reproduce"])
     assert result.exit_code == 1
     assert "import-failed: importing no_such_module fails: ModuleNotFoundError" in result.stdout
+
+
+FACTORY_APP = '''"""An app built by a factory that imports the original package lazily."""
+
+import teabag
+
+
+def create_app():
+    import kettle.util
+    return teabag
+'''
+
+
+@pytest.mark.parametrize("spec", ["flaskr", "flaskr:create_app", "flaskr:create_app()",
+                                  "maker", "maker:make_app"])
+def test_factories_are_called_as_flask_app_calls_them(forked: Path, spec: str) -> None:
+    """``--app MODULE`` and ``--app MODULE:FUNCTION`` call the factory, as ``flask --app``
+    does; otherwise a factory's lazy import of the original would pass unseen."""
+    build_file_tree(forked, {"kettle/__init__.py": "", "kettle/util.py": "X = 1\n",
+                             "flaskr/__init__.py": FACTORY_APP,
+                             "maker.py": FACTORY_APP.replace("create_app", "make_app")})
+    result = invoke(["check", "--app", spec, "--skip", "behind", "--skip", "reproduce"])
+    assert result.exit_code == 1, result.output
+    where = "flaskr/__init__.py:7" if spec.startswith("flaskr") else "maker.py:7"
+    assert result.stdout.splitlines() == [
+        f"teabag: old-import: importing {spec} loads kettle (2 modules: kettle, kettle.util), "
+        f"which teabag replaces; first imported from {where}; "
+        "import teabag instead (or `graft patch` the extension that imports it).",
+    ]
+
+
+def test_app_object_wins_over_factory_and_factory_arguments(forked: Path) -> None:
+    """A module with an ``app`` object is that app (its factory is not called); a
+    factory that needs arguments cannot be called and says so."""
+    build_file_tree(forked, {"kettle/__init__.py": "",
+                             "has_app.py": "import teabag\napp = object()\n"
+                                           "def create_app():\n    import kettle\n",
+                             "needs_args.py": "def create_app(config):\n    import kettle\n"})
+    skips = ["--skip", "behind", "--skip", "reproduce"]
+    assert invoke(["check", "--app", "has_app", *skips]).exit_code == 0
+    result = invoke(["check", "--app", "needs_args", *skips])
+    assert result.exit_code == 1
+    assert "import-failed: importing needs_args fails: create_app() needs arguments" in result.stdout
+
+
+def test_many_submodules_are_one_line_and_all_in_json(forked: Path) -> None:
+    build_file_tree(forked, {"kettle/__init__.py": "from . import a, b, c, d\n",
+                             **{f"kettle/{n}.py": "" for n in "abcd"},
+                             "leaky.py": "\n\nimport kettle\n"})
+    skips = ["--skip", "behind", "--skip", "reproduce"]
+    result = invoke(["check", "--app", "leaky", *skips])
+    assert result.stdout.splitlines() == [
+        "teabag: old-import: importing leaky loads kettle (5 modules: kettle, kettle.a, kettle.b, "
+        "...), which teabag replaces; first imported from leaky.py:3; "
+        "import teabag instead (or `graft patch` the extension that imports it).",
+    ]
+    data = json.loads(invoke(["check", "--app", "leaky", "--format", "json", *skips]).stdout)
+    assert data["problems"][0]["modules"] == ["kettle", "kettle.a", "kettle.b", "kettle.c", "kettle.d"]
 
 
 def test_no_app_configured_is_a_note(forked: Path) -> None:

@@ -12,8 +12,10 @@ from .fork import search_path_option
 @click.command("check")
 @click.argument("name", required=False)
 @click.option("--app", "app", metavar="MODULE",
-              help='The app to import: MODULE, MODULE:ATTR or MODULE:FACTORY() (default: '
-                   '[tool.graft] app = "..." in pyproject.toml).')
+              help='The app to import, found as `flask --app` finds it: MODULE (its app, or '
+                   'its create_app/make_app factory, called), MODULE:ATTR (called when a '
+                   'function) or MODULE:FACTORY() (default: [tool.graft] app = "..." in '
+                   'pyproject.toml).')
 @click.option("--python", metavar="PATH", help="The interpreter that imports the app "
               "(default: the one running graft).")
 @click.option("--skip", multiple=True, type=click.Choice(["behind", "reproduce", "markers", "imports"]),
@@ -32,7 +34,8 @@ def check_command(ctx: click.Context, name: str | None, app: str | None, python:
       reproduce  re-running the rewrite on the recorded revision no longer gives the
                  recorded snapshot (so a lost snapshot could not be rebuilt)
       markers    conflict markers are left in a fork's files
-      imports    importing the app loads an original package (flask next to myflask)
+      imports    importing the app loads an original package (flask next to myflask);
+                 one line per package, naming the file and line that imported it first
 
     \b
     Exit codes:
