@@ -563,6 +563,45 @@ def test_sys_modules_strings() -> None:
     )
 
 
+def test_sys_modules_guard_that_blocks_the_old_package_is_kept() -> None:
+    """17 (QA2 F0): ``sys.modules[OLD] = None`` blocks the old package; renaming it would block the new one."""
+    code = """
+        import sys
+        sys.modules["flask"] = None
+        sys.modules["flask.json"] = sys.modules["flask.cli"] = None
+
+        def test(monkeypatch):
+            monkeypatch.setitem(sys.modules, "flask", None)
+            sys.modules.setdefault("flask.app", None)
+            yield
+            del sys.modules["flask"]
+            sys.modules.pop("flask.json", None)
+            monkeypatch.delitem(sys.modules, "flask.cli")
+        """
+    result = assert_rewrite(code, code)
+    assert kinds(result) == [(2, "string"), (3, "string"), (3, "string"), (6, "string"), (7, "string"), (9, "string"), (10, "string"), (11, "string")]
+    assert "blocks the old package" in result.findings[0].message
+    assert "kept on purpose" in result.findings[0].message
+    # A guard under the profile's --target is kept as well, and lookups are still renamed.
+    assert_rewrite(
+        """
+        import sys
+        sys.modules["flask"] = None
+        sys.modules["flask.app"] = object()
+        del sys.modules["flask.json"]
+        assert sys.modules.get("flask") is None and "flask" in sys.modules
+        """,
+        """
+        import sys
+        sys.modules["flask"] = None
+        sys.modules["acme_web.app"] = object()
+        del sys.modules["acme_web.json"]
+        assert sys.modules.get("acme_web") is None and "acme_web" in sys.modules
+        """,
+        PROFILES["flask-vial"].redirect("vial", "acme_web"),
+    )
+
+
 def test_string_annotations_and_forward_references() -> None:
     """18."""
     assert_rewrite(

@@ -86,12 +86,13 @@ def plan_strings(
     """
     roots = renames.roots
     explained: set[int] = set()
+    blocked = _blocked_modules(analysis)
     for use in analysis.strings:
         before = len(edits.findings)
         if isinstance(use.node, cst.FormattedString):
             _plan_fstring(use, roots, analysis, edits)
         else:
-            _plan_string(use, renames, options, analysis, edits, known_modules)
+            _plan_string(use, renames, options, analysis, edits, known_modules, blocked)
         if any(kind == "dynamic-import" for _, kind, _ in edits.findings[before:]):
             explained.update(id(node) for node in use.path)
     for call in analysis.calls:
@@ -124,6 +125,7 @@ def _plan_string(
     analysis: Analysis,
     edits: Edits,
     known_modules: t.AbstractSet[str] = frozenset(),
+    blocked: t.AbstractSet[str] = frozenset(),
 ) -> None:
     node = use.node
     assert isinstance(node, cst.SimpleString)
@@ -163,6 +165,12 @@ def _plan_string(
         return
     new_body = new_dotted + dot + attr
     shown = f"{body!r}"
+    if context == "module":
+        role = _guard_role(use.path, analysis)
+        if role == "block" or (role == "unblock" and body in blocked):
+            what = "blocks" if role == "block" else "undoes the block of"
+            edits.report(node, "string", f"sys.modules entry {shown} {what} the old package (an import guard); kept on purpose")
+            return
     if context == "module" or (context == "entry-point" and options.entry_points == "rename"):
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif context == "entry-point":
@@ -177,6 +185,69 @@ def _plan_string(
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif options.unknown_strings != "keep":
         edits.report(node, "string", f"{shown} looks like a module path but is not used as one here; left unchanged")
+
+
+def _is_none(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _guard_role(path: Path, analysis: Analysis) -> str | None:
+    """``block`` for ``sys.modules[OLD] = None`` and its ``setitem``/``setdefault`` forms,
+    ``unblock`` for ``del sys.modules[OLD]``/``pop``/``delitem``; None for anything else.
+
+    Setting a ``sys.modules`` entry to None is the documented way to make an import
+    fail: in a project that left the old package it is a guard that the old package is
+    no longer needed, a statement about the old name. Renaming it would block the new
+    package instead and break every test. Removing the entry undoes such a guard, so it
+    is kept too, but only where the same file sets the guard (elsewhere it is cleanup
+    that must follow the rename, case 17).
+    """
+    if len(path) < 2:
+        return None
+    parent = path[-1]
+    if isinstance(parent, cst.Index) and len(path) >= 4 and isinstance(path[-3], cst.Subscript):
+        if not _resolve(dotted_name(path[-3].value), analysis).endswith("sys.modules"):
+            return None
+        holder = path[-4]
+        if isinstance(holder, cst.AssignTarget) and len(path) >= 5 and isinstance(path[-5], cst.Assign):
+            return "block" if _is_none(path[-5].value) else None
+        if isinstance(holder, cst.Del):
+            return "unblock"
+        if isinstance(holder, cst.Element) and len(path) >= 6 and isinstance(path[-6], cst.Del):
+            return "unblock"
+        return None
+    if not (isinstance(parent, cst.Arg) and isinstance(path[-2], cst.Call)):
+        return None
+    call = path[-2]
+    assert isinstance(call, cst.Call)
+    callee = _resolve(dotted_name(call.func), analysis)
+    last = callee.rpartition(".")[2] or (call.func.attr.value if isinstance(call.func, cst.Attribute) else "")
+    position, _ = _arg_position(call, parent)
+    args = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    if last in ("setitem", "delitem") and position == 1:
+        if not _resolve(dotted_name(args[0]), analysis).endswith("sys.modules"):
+            return None
+        if last == "delitem":
+            return "unblock"
+        return "block" if len(args) > 2 and _is_none(args[2]) else None
+    if position == 0 and callee.rpartition(".")[0].endswith("sys.modules"):
+        if last == "setdefault":
+            return "block" if len(args) > 1 and _is_none(args[1]) else None
+        if last == "pop":
+            return "unblock"
+    return None
+
+
+def _blocked_modules(analysis: Analysis) -> frozenset[str]:
+    """The module names this file blocks with ``sys.modules[NAME] = None`` (or its forms)."""
+    found = set()
+    for use in analysis.strings:
+        node = use.node
+        if isinstance(node, cst.SimpleString) and use.path and _guard_role(use.path, analysis) == "block":
+            parts = _split_literal(node)
+            if parts is not None:
+                found.add(parts[1])
+    return frozenset(found)
 
 
 def _plan_fstring(use: StringUse, roots: frozenset[str], analysis: Analysis, edits: Edits) -> None:
