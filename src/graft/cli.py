@@ -31,6 +31,41 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``CMD -q`` means what ``graft -q CMD`` means: commands read the shared ``ctx.obj``."""
+    if value:
+        obj = ctx.find_root().ensure_object(dict)
+        obj["quiet"] = True
+        obj["verbose"] = 0
+
+
+def _add_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    """``CMD -v`` adds to ``graft -v CMD``'s count; quiet (either position) still wins."""
+    if value:
+        obj = ctx.find_root().ensure_object(dict)
+        if not obj.get("quiet"):
+            obj["verbose"] = int(obj.get("verbose", 0)) + value
+
+
+def with_output_options(command: click.Command) -> click.Command:
+    """Let ``-q/--quiet`` and ``-v/--verbose`` follow the subcommand too.
+
+    git and pip users write ``graft fork vial acme_web -q``; click only knows the group's
+    options before the subcommand name, so each loaded subcommand gets its own copies
+    that update the same settings. A command defining either flag itself keeps its own.
+    """
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    if not taken & {"-q", "--quiet"}:
+        command.params.append(click.Option(
+            ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+            help="Print only errors and requested data (as `graft -q`)."))
+    if not taken & {"-v", "--verbose"}:
+        command.params.append(click.Option(
+            ["-v", "--verbose"], count=True, expose_value=False, callback=_add_verbose,
+            help="Print more detail (as `graft -v`)."))
+    return command
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when used, and whose errors are uniform."""
 
@@ -48,7 +83,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is not None:
-            return command
+            return with_output_options(command)
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
@@ -61,7 +96,7 @@ class LazyGroup(click.Group):
             raise
         command = getattr(module, attr)
         assert isinstance(command, click.Command)
-        return command
+        return with_output_options(command)
 
     def invoke(self, ctx: click.Context) -> t.Any:
         interrupts.reset()

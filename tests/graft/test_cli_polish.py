@@ -246,3 +246,42 @@ def test_shell_completion_as_documented() -> None:
     words = CliRunner().invoke(main, [], prog_name="graft", env={
         "_GRAFT_COMPLETE": "bash_complete", "COMP_WORDS": "graft sy", "COMP_CWORD": "1"})
     assert words.output.split() == ["plain,sync"]
+
+
+@pytest.mark.parametrize("flag", ["-q", "--quiet"])
+def test_quiet_after_the_command_as_git_and_pip_take_it(tmp_path: Path, flag: str) -> None:
+    """``graft fork ... -q``, ``graft sync -q``, ``graft status -q`` behave as ``graft -q CMD``."""
+    app = make_app(tmp_path)
+    result = invoke(["fork", "vial", "acme_web", flag], cwd=app)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    for name in ("sync", "status"):
+        before = invoke(["-q", name], cwd=app)
+        after = invoke([name, flag], cwd=app)
+        assert after.exit_code == before.exit_code, after.output
+        assert (after.stdout, after.stderr) == (before.stdout, before.stderr)
+        assert after.exit_code == 0 and after.stderr == "", after.output
+
+
+def test_verbose_after_the_command_and_quiet_wins(tmp_path: Path) -> None:
+    """``CMD -v`` counts like ``graft -v CMD``; ``-q`` in either position still wins."""
+    app = make_app(tmp_path)
+    assert invoke(["fork", "vial", "acme_web", "-q"], cwd=app).exit_code == 0
+    for args in (["-v", "status"], ["status", "-v"], ["status", "-vv", "-q"], ["-q", "status", "-v"]):
+        assert invoke(args, cwd=app).exit_code == 0, args
+    seen: list[dict[str, t.Any]] = []
+
+    @click.command()
+    @click.pass_context
+    def probe(ctx: click.Context) -> None:
+        seen.append(dict(ctx.obj))
+
+    main.add_command(probe, "probe-settings")
+    try:
+        for args in (["probe-settings", "-vv"], ["-v", "probe-settings", "-v"],
+                     ["probe-settings", "-v", "-q"], ["-q", "probe-settings", "-v"]):
+            assert invoke(args).exit_code == 0, args
+    finally:
+        main.commands.pop("probe-settings")
+    assert seen == [{"quiet": False, "verbose": 2}, {"quiet": False, "verbose": 2},
+                    {"quiet": True, "verbose": 0}, {"quiet": True, "verbose": 0}]
