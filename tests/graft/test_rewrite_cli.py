@@ -231,3 +231,50 @@ def test_importing_the_rewriter_does_not_import_git() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+FACTORY = '''import os
+from flask import Flask
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config.from_prefixed_env()
+    app.config.from_prefixed_env(prefix="FLASK")
+    app.config.from_envvar("FLASK_SETTINGS", silent=True)
+    if os.environ.get("FLASK_DEBUG"):
+        pass
+    return app
+'''
+
+
+def test_environment_variables_and_deployment_files_are_reported(tmp_path: Path) -> None:
+    """QA2 F1: the app reads VIAL_* after the rewrite; every place that sets or reads FLASK_* is reported."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(FACTORY)
+    (tmp_path / "settings.py").write_text('SECRET = __import__("os").environ["FLASK_SECRET_KEY"]\n')
+    (tmp_path / ".flaskenv").write_text("FLASK_APP=app\nFLASK_DEBUG=1\n")
+    (tmp_path / "Dockerfile").write_text("FROM python\nENV FLASK_APP=app\nCMD flask run\n")
+    (tmp_path / "Procfile").write_text("web: flask run\n")
+    (tmp_path / "run.sh").write_text("export FLASK_ENV=x\n")
+    (tmp_path / "setup.py").write_text('from setuptools import setup\nsetup(install_requires=["Flask>=3", "click"])\n')
+    code, out, err = invoke("rewrite", tmp_path, "--profile", "flask-vial", "--format", "json")
+    assert code == 0, err
+    found = {(Path(f["path"]).relative_to(tmp_path).as_posix(), f["line"], f["kind"]): f["message"] for f in json.loads(out)["findings"]}
+    assert "pass prefix='FLASK'" in found[("app/__init__.py", 7, "env")]
+    assert ("app/__init__.py", 8, "env") not in found  # an explicit prefix keeps reading FLASK_*
+    assert "VIAL_SETTINGS" in found[("app/__init__.py", 9, "env")]
+    assert "VIAL_DEBUG" in found[("app/__init__.py", 10, "env")]
+    assert "VIAL_SECRET_KEY" in found[("settings.py", 1, "env")]
+    assert ".vialenv" in found[(".flaskenv", 0, "env")]
+    assert "VIAL_APP" in found[(".flaskenv", 1, "env")] and "VIAL_DEBUG" in found[(".flaskenv", 2, "env")]
+    assert "VIAL_APP" in found[("Dockerfile", 2, "env")]
+    assert "flask run" in found[("Dockerfile", 3, "file")]
+    assert ("Procfile", 1, "file") in found and ("run.sh", 1, "env") in found
+    assert "'Flask>=3'" in found[("setup.py", 2, "distribution")]
+    assert 'install_requires=["Flask>=3"' in (tmp_path / "setup.py").read_text()  # reported, never renamed
+    assert "VIAL_SETTINGS" not in (tmp_path / "app" / "__init__.py").read_text()  # and nothing renamed
+    # Named explicitly, the deployment files are reported as well.
+    code, out, err = invoke("rewrite", tmp_path / ".flaskenv", tmp_path / "Dockerfile", "--profile", "flask-vial", "--format", "json")
+    assert code == 0, err
+    assert len(json.loads(out)["findings"]) == 5

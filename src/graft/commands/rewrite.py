@@ -128,6 +128,7 @@ def rewrite_command(
         progress=progress,
         options=options,
         include_ignored=include_ignored,
+        environment=True,
     )
     if mode == "write" and tree.changed:
         # The files are written: an interrupt from here on must not claim "nothing changed".

@@ -17,8 +17,10 @@ files already written before it propagates.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -29,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from ..errors import RewriteError
+from . import env
 from .ignored import git_ignored
 from .options import RewriteOptions
 from .result import FileResult, Finding, Skipped, Status, TreeResult
@@ -48,6 +51,11 @@ REPORTED_SUFFIXES = frozenset(
 REPORTED_NAMES = frozenset(
     {".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in", "METADATA", "PKG-INFO", "entry_points.txt"}
 )
+DEPLOYMENT_SUFFIXES = frozenset({".txt", ".sh", ".env", ".service"})
+"""Further files ``graft rewrite`` reports, where deployments set the framework's variables (QA2 F1)."""
+DEPLOYMENT_NAMES = frozenset({"Dockerfile", "Containerfile", "Procfile", "Makefile", ".env"})
+_DOT_ENV = re.compile(r"\.\w+env")
+"""``.flaskenv``, ``.vialenv``: the dotenv file a framework's CLI loads."""
 SKIPPED_DIRS: t.Mapping[str, str] = {
     "__pycache__": "cache",
     "node_modules": "cache",
@@ -125,13 +133,28 @@ def _skip_reason(directory: Path) -> str | None:
     return None
 
 
-def _kind(path: Path) -> str | None:
+def _kind(path: Path, *, deployment: bool = False) -> str | None:
+    """``python``, ``compiled``, ``text`` (reported) or None (passed over).
+
+    ``deployment`` adds the files where a deployment sets the framework's variables
+    (``Dockerfile``, ``Procfile``, ``.flaskenv``, ``*.sh``, ...): ``graft rewrite`` reports
+    them; ``graft fork`` renders a package, where they are not the user's concern.
+    """
     suffix = path.suffix
     if suffix in PYTHON_SUFFIXES:
         return "python"
     if suffix in COMPILED_SUFFIXES:
         return "compiled"
-    if path.name in REPORTED_NAMES or suffix in REPORTED_SUFFIXES or path.name.startswith("requirements"):
+    name = path.name
+    if name in REPORTED_NAMES or suffix in REPORTED_SUFFIXES or name.startswith("requirements"):
+        return "text"
+    if deployment and (
+        name in DEPLOYMENT_NAMES
+        or suffix in DEPLOYMENT_SUFFIXES
+        or _DOT_ENV.fullmatch(name)
+        or name.partition(".")[0] in ("Dockerfile", "Containerfile")
+        or name.endswith((".dockerfile", ".containerfile"))
+    ):
         return "text"
     return None
 
@@ -145,8 +168,15 @@ def rewrite_tree(
     progress: bool = False,
     options: RewriteOptions | None = None,
     include_ignored: bool = False,
+    environment: bool = False,
 ) -> TreeResult:
     """Rewrite every ``.py``/``.pyi`` file under ``paths``; report other files that name the package.
+
+    With ``environment`` (``graft rewrite`` sets it; :func:`rewrite_items` has no such
+    option, so without it the two agree file for file) the environment variables of the old package
+    (``FLASK_APP``, ``from_prefixed_env()``), ``setup.py`` requirements naming it and
+    the deployment files that set them (``.flaskenv``, ``Dockerfile``, ``Procfile``,
+    ``*.sh``) are reported too (:mod:`graft.rewrite.env`); nothing of it is renamed.
 
     With ``write`` the changed files are written back in place, all or nothing, once
     every file has been rewritten in memory (failed files are never touched; see
@@ -165,19 +195,25 @@ def rewrite_tree(
             raise FileNotFoundError(str(root))
     results: dict[Path, FileResult] = {}
     work: list[tuple[str, bytes]] = []
+    extra: dict[Path, tuple[Finding, ...]] = {}
     files, skipped = walk([Path(p) for p in paths], include_ignored=include_ignored)
     for path in files:
-        kind = _kind(path)
+        kind = _kind(path, deployment=environment)
         if kind is None:
             continue
         if kind == "compiled":
             results[path] = _compiled(path, renames)
             continue
         data = path.read_bytes()
-        if not renames.mentions(data) and (kind != "text" or not renames.mentions(data.lower())):
+        variables = environment and (env.mentions_variables(data, renames) or env.dotenv_file(path, renames) is not None)
+        if kind == "python" and environment:
+            found = env.python_findings(str(path), data, renames)
+            if found:
+                extra[path] = found
+        if not renames.mentions(data) and (kind != "text" or not (renames.mentions(data.lower()) or variables)):
             results[path] = FileResult(path, "unchanged")
         elif kind == "text":
-            results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames))
+            results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames, environment=environment))
         else:
             work.append((str(path), data))
     known = module_names(files) if opts.unknown_strings == "rename-known" else frozenset()
@@ -188,6 +224,9 @@ def rewrite_tree(
             results[path] = FileResult(path, status, findings, error, data, new)
         else:
             results[path] = FileResult(path, status, findings, error)
+    for path, found in extra.items():
+        merged = sorted(set(results[path].findings) | set(found), key=lambda f: (f.line, f.kind, f.message))
+        results[path] = dataclasses.replace(results[path], findings=tuple(merged))
     ordered = tuple(results[path] for path in files if path in results)
     tree = TreeResult(ordered, written=write, skipped=tuple(skipped))
     if write:
@@ -481,9 +520,18 @@ def module_names(files: t.Iterable[Path]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _text_findings(path: Path, data: bytes, renames: Renames) -> tuple[Finding, ...]:
-    findings = []
+def _text_findings(path: Path, data: bytes, renames: Renames, *, environment: bool = False) -> tuple[Finding, ...]:
+    findings: list[Finding] = []
+    if environment:
+        dotenv = env.dotenv_file(path, renames)
+        if dotenv is not None:
+            findings.append(Finding(str(path), 0, "env", dotenv))
     for number, line in enumerate(data.splitlines(), start=1):
+        if environment:
+            variables = env.text_line_findings(str(path), number, line.decode("utf-8", "replace"), renames)
+            if variables:
+                findings.extend(variables)
+                continue
         # Distribution names are case-insensitive: "Requires-Dist: Flask" names flask.
         if renames.mentions(line) or renames.mentions(line.lower()):
             text = line.decode("utf-8", "replace").strip()

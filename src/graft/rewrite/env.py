@@ -1,0 +1,178 @@
+"""What a rename changes outside the import system: environment variables and requirements.
+
+A framework reads its settings from variables named after it (``FLASK_APP``,
+``FLASK_DEBUG``, ``app.config.from_prefixed_env()`` reading ``FLASK_*``); its fork reads
+its own prefix (``VIAL_*``). Renaming the imports therefore silently changes which
+variables a deployment's app sees, and neither the code nor the deployment files
+(``.flaskenv``, ``Dockerfile``, ``Procfile``, CI yaml) say so. Nothing here renames
+anything: the variables are set outside the repository, so the user decides; every
+place is reported with the new name suggested (QA2 F1).
+
+Likewise a ``setup.py`` requirement (``install_requires=["Flask>=3"]``) names a
+distribution, not a module, and is reported, never renamed (case 23).
+
+This runs only for ``graft rewrite`` (:func:`graft.rewrite.rewrite_tree`), over the
+original bytes and with :mod:`ast`, so it changes no output byte and none of what
+``graft fork`` renders.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import typing as t
+from pathlib import Path
+
+from .result import Finding
+
+if t.TYPE_CHECKING:
+    from .names import Renames
+
+_REQUIREMENT_KEYWORDS = frozenset({"install_requires", "setup_requires", "tests_require", "extras_require"})
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def prefixes(renames: Renames) -> dict[str, str]:
+    """``{"FLASK": "VIAL"}``: the environment prefix of each renamed top-level package."""
+    found = {}
+    for root in sorted(renames.roots):
+        new = renames.rename(root)
+        if new != root:
+            found[root.upper()] = new.replace(".", "_").upper()
+    return found
+
+
+def _variable_pattern(renames: Renames) -> re.Pattern[str] | None:
+    olds = prefixes(renames)
+    if not olds:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, olds)) + r")_[A-Z_]+(?![A-Za-z0-9_])")
+
+
+def mentions_variables(data: bytes, renames: Renames) -> bool:
+    """Whether ``data`` names an environment variable of a renamed package (``FLASK_APP``)."""
+    pattern = _variable_pattern(renames)
+    return pattern is not None and pattern.search(data.decode("utf-8", "replace")) is not None
+
+
+def _suggest(variable: str, renames: Renames) -> tuple[str, str, str]:
+    """(old prefix, new prefix, the variable under the new prefix)."""
+    for old, new in prefixes(renames).items():
+        if variable.startswith(old + "_"):
+            return old, new, new + variable[len(old) :]
+    raise AssertionError(variable)  # pragma: no cover - only called on pattern matches
+
+
+def variable_message(variable: str, renames: Renames) -> str:
+    old, new, renamed = _suggest(variable, renames)
+    return (
+        f"{variable} is a {old.lower()} environment variable; after the rename the app reads {renamed} "
+        f"({new}_*) instead: rename it where it is set, or keep reading the old name explicitly"
+    )
+
+
+def dotenv_file(path: Path, renames: Renames) -> str | None:
+    """What to say about ``path`` if it is the old package's dotenv file (``.flaskenv``), else None."""
+    for root in sorted(renames.roots):
+        new = renames.rename(root)
+        if new != root and path.name == f".{root}env":
+            return f"{path.name} is loaded by {root}'s command line; {new}'s loads .{new.replace('.', '_')}env instead: rename the file by hand"
+    return None
+
+
+def text_line_findings(path: str, number: int, line: str, renames: Renames) -> list[Finding]:
+    """``env`` findings for the variables of the old package named on one line of a text file."""
+    pattern = _variable_pattern(renames)
+    if pattern is None:
+        return []
+    seen = dict.fromkeys(match.group(0) for match in pattern.finditer(line))
+    return [Finding(path, number, "env", variable_message(variable, renames)) for variable in seen]
+
+
+def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, ...]:
+    """``env`` and ``distribution`` findings of one Python file (empty when it has none).
+
+    * ``from_prefixed_env()`` without ``prefix=`` in a file that imports a renamed
+      package reads the new package's prefix after the rewrite;
+    * a string that is a whole variable name of the old package (``"FLASK_DEBUG"``);
+    * in ``setup.py``, requirement strings naming a renamed package's distribution.
+    """
+    pattern = _variable_pattern(renames)
+    if pattern is None:
+        return ()
+    text = data.decode("utf-8", "replace")
+    is_setup = Path(path).name == "setup.py"
+    if "from_prefixed_env" not in text and pattern.search(text) is None and not is_setup:
+        return ()
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError):
+        return ()  # the rewriter reports what cannot be parsed
+    roots = renames.roots
+    imported = [
+        root
+        for root in sorted(roots)
+        if any(_imports(node, root) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)))
+    ]
+    olds = prefixes(renames)
+    findings: list[Finding] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and imported:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            explicit = node.args or any(kw.arg in ("prefix", None) for kw in node.keywords)
+            if name == "from_prefixed_env" and not explicit:
+                root = next((r for r in imported if r.upper() in olds), None)
+                if root is not None:
+                    old, new = root.upper(), olds[root.upper()]
+                    findings.append(
+                        Finding(
+                            path,
+                            node.lineno,
+                            "env",
+                            f"from_prefixed_env() reads {old}_* now and {new}_* after the rename; "
+                            f"pass prefix={old!r} to keep reading the deployment's variables",
+                        )
+                    )
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and pattern.fullmatch(node.value):
+            findings.append(Finding(path, node.lineno, "env", variable_message(node.value, renames)))
+    if is_setup:
+        findings.extend(_requirement_findings(path, tree, roots))
+    return tuple(sorted(set(findings), key=lambda f: (f.line, f.kind, f.message)))
+
+
+def _imports(node: ast.Import | ast.ImportFrom, root: str) -> bool:
+    if isinstance(node, ast.Import):
+        return any(alias.name.partition(".")[0] == root for alias in node.names)
+    return node.level == 0 and (node.module or "").partition(".")[0] == root
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_findings(path: str, tree: ast.AST, roots: t.AbstractSet[str]) -> list[Finding]:
+    """Requirement strings in ``setup(install_requires=...)`` and friends naming a renamed distribution."""
+    wanted = {_normalized(root) for root in roots}
+    findings = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.keyword) or node.arg not in _REQUIREMENT_KEYWORDS:
+            continue
+        for item in ast.walk(node.value):
+            if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                continue
+            match = _REQUIREMENT_NAME.match(item.value)
+            if match is not None and _normalized(match.group(1)) in wanted:
+                findings.append(
+                    Finding(
+                        path,
+                        item.lineno,
+                        "distribution",
+                        f"requirement {item.value!r} names the {match.group(1)} distribution; kept: "
+                        "require the fork's distribution (or drop it for a fork kept in the tree) by hand",
+                    )
+                )
+    return findings
+
+
+__all__ = ["dotenv_file", "mentions_variables", "prefixes", "python_findings", "text_line_findings", "variable_message"]
