@@ -130,3 +130,50 @@ def test_cli_target_must_be_an_import_name(tmp_path: Path) -> None:
     assert code == 2
     assert "Invalid value for --target" in err and "not a dotted Python identifier" in err
     assert path.read_text() == SUITE
+
+
+def recorded_project(root: Path, *entries: tuple[str, str]) -> Path:
+    """A repository whose pyproject.toml records vendored packages, as ``(name, kind)`` pairs."""
+    (root / ".git").mkdir(parents=True)
+    tables = "".join(
+        f'[tool.graft.packages.{name}]\nkind = "{kind}"\nsource = "vial"\nsource-kind = "bundled"\n'
+        f'package = "vial"\npath = "{name}"\nmaps = ["vial={name}"]\nrevision = "0.1.0"\n'
+        f'upstream-tree = "t"\nfingerprint = "f"\nsnapshot = "s"\nsnapshot-tree = "st"\ngraft-version = "0.1.0"\n\n'
+        for name, kind in entries
+    )
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\n\n' + tables)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("json", "'json' is a standard-library module, not a fork"),
+        ("class", "Invalid value for --target"),
+    ],
+)
+def test_cli_target_refuses_stdlib_and_keywords(tmp_path: Path, target: str, message: str) -> None:
+    """QA2 F9: ``from json import Vial`` can never work."""
+    path = tmp_path / "app.py"
+    path.write_text(SUITE)
+    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", target)
+    assert code == 2 and message in err, err
+    assert path.read_text() == SUITE
+
+
+def test_cli_target_must_be_a_recorded_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA2 F9: in a repository that records forks, a typo is refused unless --force."""
+    root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
+    (root / "src").mkdir()
+    path = root / "src" / "app.py"
+    path.write_text(SUITE)
+    monkeypatch.chdir(root / "src")
+    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_wbe")
+    assert code == 2
+    assert "acme_wbe is not a recorded fork (recorded: acme_web)" in err
+    assert path.read_text() == SUITE
+    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_web", "--check")
+    assert code == 1, err
+    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_wbe", "--force")
+    assert code == 0, err
+    assert path.read_text().startswith("import acme_wbe\n")

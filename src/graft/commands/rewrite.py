@@ -9,9 +9,64 @@ from pathlib import Path
 import click
 
 from .. import interrupts
-from ..errors import InvalidNameError, RewriteError
+from ..errors import InvalidNameError, ManifestError, RewriteError
+from ..manifest import Manifest, parse_manifest
+from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.report import render_json, render_text, summary
+
+
+def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
+    """The repository root above ``start`` whose ``pyproject.toml`` records vendored packages, and its record.
+
+    Found by climbing from ``start`` to the nearest ``pyproject.toml`` with a
+    ``[tool.graft.packages]`` table, stopping at the top of a git work tree; read as
+    text, so no git is needed. An unreadable or malformed record counts as none: the
+    rewrite must not fail on what ``graft status`` is there to report.
+    """
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                manifest = parse_manifest(pyproject.read_text(encoding="utf-8"))
+            except (ManifestError, OSError, UnicodeDecodeError):
+                manifest = None
+            if manifest is not None and manifest.entries:
+                return directory, manifest
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def _check_target(target: str, force: bool) -> None:
+    """Refuse a ``--target`` that cannot be the fork the user means (QA2 F9).
+
+    A typo, or a stdlib name, rewrites a whole project to imports that cannot work, and
+    ``--check`` in CI then enforces it. The name is checked as ``graft fork`` checks a
+    new name, except that the fork need not be installed (it lives in the app's tree);
+    where the repository records forks, it must be one of them.
+    """
+    try:
+        validate_import_name(target, force=True, what="--target")
+    except InvalidNameError as exc:
+        raise click.BadParameter(exc.format_message(), param_hint="--target") from None
+    if force:
+        return
+    if is_stdlib_module(target):
+        raise click.BadParameter(
+            f"{target!r} is a standard-library module, not a fork (pass --force if you really mean it).",
+            param_hint="--target",
+        )
+    found = project_manifest(Path.cwd())
+    if found is None:
+        return
+    forks = [entry.name for entry in found[1].entries if entry.kind == "fork"]
+    if forks and target not in forks:
+        raise click.BadParameter(
+            f"{target} is not a recorded fork (recorded: {', '.join(forks)}); pass --force to use it anyway.",
+            param_hint="--target",
+        )
 
 
 def _renames(maps: t.Sequence[str], profile: str | None, target: str | None = None) -> Renames:
@@ -53,6 +108,11 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     help="With --profile: aim the profile at NAME, a fork of its target package "
     "(--profile flask-vial --target acme_web maps flask.Flask to acme_web.Vial).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Accept a --target that is a standard-library name or not a fork recorded in pyproject.toml.",
+)
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes; change nothing (like black's --diff).")
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
@@ -81,6 +141,7 @@ def rewrite_command(
     maps: tuple[str, ...],
     profile: str | None,
     target: str | None,
+    force: bool,
     check: bool,
     show_diff: bool,
     dry_run: bool,
@@ -111,6 +172,8 @@ def rewrite_command(
     quiet = bool(obj.get("quiet", False))
     verbose = int(obj.get("verbose", 0))
     renames = _renames(maps, profile, target)
+    if target is not None:
+        _check_target(target, force)
     options = RewriteOptions(
         docstrings=docstrings,
         entry_points=entry_points,
