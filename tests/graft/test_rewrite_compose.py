@@ -7,6 +7,7 @@ The story: a Flask app's test suite moves to ``acme_web``, a fork of vial. Addin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,27 @@ def test_cli_target_must_be_a_recorded_fork(tmp_path: Path, monkeypatch: pytest.
     code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_wbe", "--force")
     assert code == 0, err
     assert path.read_text().startswith("import acme_wbe\n")
+
+
+def test_cli_leaves_graft_records_and_vendored_directories_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA2 F2: the manifest keeps the upstream name on purpose; the fork was renamed by ``graft fork``."""
+    root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
+    with (root / "pyproject.toml").open("a") as handle:
+        handle.write('[tool.ruff]\nsrc = ["vial"]\n')
+    for name in ("acme_web", "flask_greeting"):
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text("import importlib\nimport vial\nimportlib.import_module(NAME)\n")
+    (root / "app.py").write_text("from vial import Vial\napp = Vial(__name__)\n")
+    monkeypatch.chdir(root)
+    code, out, err = invoke("rewrite", ".", "--map", "vial=acme_web", "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["changed"] == ["app.py"]
+    # Only the line outside [tool.graft.*] is reported; nothing inside the vendored directories.
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("pyproject.toml", 33)]
+    assert {(Path(s["path"]).name, s["reason"]) for s in report["skipped"]} == {
+        ("acme_web", "vendored fork"), ("flask_greeting", "vendored patch")}
+    # A file named explicitly is still rewritten.
+    code, out, err = invoke("rewrite", "acme_web/__init__.py", "--map", "vial=acme_web", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["changed"] == ["acme_web/__init__.py"]

@@ -39,6 +39,26 @@ def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
     return None
 
 
+def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
+    """The fork and patch directories recorded for the project(s) of ``paths`` (and of the current directory).
+
+    ``graft fork``/``graft patch`` renamed them already; walking them again re-reports
+    their findings and may rename names the fork keeps on purpose (QA2 F2).
+    """
+    found: dict[Path, str] = {}
+    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
+    roots: set[Path] = set()
+    for start in starts:
+        project = project_manifest(start)
+        if project is None or project[0] in roots:
+            continue
+        root, manifest = project
+        roots.add(root)
+        for entry in manifest.entries:
+            found[(root / entry.path).resolve()] = f"vendored {entry.kind}"
+    return found
+
+
 def _check_target(target: str, force: bool) -> None:
     """Refuse a ``--target`` that cannot be the fork the user means (QA2 F9).
 
@@ -192,6 +212,7 @@ def rewrite_command(
         options=options,
         include_ignored=include_ignored,
         environment=True,
+        excluded=vendored_directories(paths),
     )
     if mode == "write" and tree.changed:
         # The files are written: an interrupt from here on must not claim "nothing changed".

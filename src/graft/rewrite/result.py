@@ -103,7 +103,9 @@ class Skipped:
     ``reason`` is ``virtualenv`` (a folder holding ``pyvenv.cfg``), ``installed
     packages`` (``site-packages``, ``dist-packages``), ``build output`` (``build``,
     ``dist``, ``*.egg-info``), ``cache`` (``__pycache__``, ``node_modules``) or
-    ``git-ignored``. Hidden directories are always passed over and not listed.
+    ``git-ignored``, or ``vendored fork``/``vendored patch`` (a directory ``graft fork``
+    or ``graft patch`` recorded in ``pyproject.toml``, renamed already). Hidden
+    directories are always passed over and not listed.
     """
 
     path: Path

@@ -75,14 +75,18 @@ def iter_files(paths: t.Sequence[Path], *, include_ignored: bool = False) -> lis
     return walk(paths, include_ignored=include_ignored)[0]
 
 
-def walk(paths: t.Sequence[Path], *, include_ignored: bool = False) -> tuple[list[Path], list[Skipped]]:
+def walk(
+    paths: t.Sequence[Path], *, include_ignored: bool = False, excluded: t.Mapping[Path, str] | None = None
+) -> tuple[list[Path], list[Skipped]]:
     """Every file under ``paths`` in a stable order, and what was left out.
 
     Hidden directories are passed over; so are virtualenvs, ``site-packages``,
-    ``build``/``dist`` output, ``*.egg-info``, caches and (unless ``include_ignored``)
+    ``build``/``dist`` output, ``*.egg-info``, caches, the directories in ``excluded``
+    (resolved paths, with the reason to list) and (unless ``include_ignored``)
     whatever git ignores, each listed in the second value. A path given explicitly is
     always included, even if hidden or ignored: the user named it.
     """
+    outside = {Path(os.path.realpath(path)): reason for path, reason in (excluded or {}).items()}
     found: list[Path] = []
     skipped: list[Skipped] = []
     seen: set[Path] = set()
@@ -101,6 +105,8 @@ def walk(paths: t.Sequence[Path], *, include_ignored: bool = False) -> tuple[lis
                 if name.startswith("."):
                     continue
                 reason = _skip_reason(Path(directory, name))
+                if reason is None and outside:
+                    reason = outside.get(Path(os.path.realpath(Path(directory, name))))
                 if reason is None and ignored and f"{prefix}{name}/" in ignored:
                     reason = "git-ignored"
                 if reason is None:
@@ -169,6 +175,7 @@ def rewrite_tree(
     options: RewriteOptions | None = None,
     include_ignored: bool = False,
     environment: bool = False,
+    excluded: t.Mapping[Path, str] | None = None,
 ) -> TreeResult:
     """Rewrite every ``.py``/``.pyi`` file under ``paths``; report other files that name the package.
 
@@ -182,7 +189,9 @@ def rewrite_tree(
     every file has been rewritten in memory (failed files are never touched; see
     :func:`write_changes`). Directories that are not the user's source are not
     entered (:func:`walk`; git-ignored ones only without ``include_ignored``).
-    ``jobs`` is the number of processes (default: all cores, once there are enough
+    ``excluded`` maps directories not to enter (``graft rewrite`` passes the vendored
+    forks and patches recorded in ``pyproject.toml``, which ``graft fork`` already
+    renamed) to the reason listed in ``skipped``. ``jobs`` is the number of processes (default: all cores, once there are enough
     files to parse). ``progress`` writes a counter to standard error.
 
     :raises FileNotFoundError: a path does not exist.
@@ -196,7 +205,7 @@ def rewrite_tree(
     results: dict[Path, FileResult] = {}
     work: list[tuple[str, bytes]] = []
     extra: dict[Path, tuple[Finding, ...]] = {}
-    files, skipped = walk([Path(p) for p in paths], include_ignored=include_ignored)
+    files, skipped = walk([Path(p) for p in paths], include_ignored=include_ignored, excluded=excluded)
     for path in files:
         kind = _kind(path, deployment=environment)
         if kind is None:
@@ -520,13 +529,40 @@ def module_names(files: t.Iterable[Path]) -> frozenset[str]:
     return frozenset(names)
 
 
+_TABLE_HEADER = re.compile(rb"\s*\[\[?([\w.\-\"' ]+)\]\]?\s*(?:#.*)?")
+
+
+def _graft_lines(path: Path, data: bytes) -> set[int]:
+    """Line numbers of a ``pyproject.toml``'s ``[tool.graft...]`` tables (empty for other files).
+
+    They are graft's own record of each fork (``source = "vial"``, ``maps =
+    ["vial=acme_web"]``), which must keep the upstream name: reporting them as "update
+    by hand" invites an edit that breaks ``graft sync`` (QA2 F2).
+    """
+    if path.name != "pyproject.toml" or b"graft" not in data:
+        return set()
+    lines = set()
+    inside = False
+    for number, line in enumerate(data.splitlines(), start=1):
+        header = _TABLE_HEADER.fullmatch(line.rstrip(b"\r"))
+        if header is not None:
+            name = re.sub(rb"[\s\"']", b"", header.group(1))
+            inside = name == b"tool.graft" or name.startswith(b"tool.graft.")
+        if inside:
+            lines.add(number)
+    return lines
+
+
 def _text_findings(path: Path, data: bytes, renames: Renames, *, environment: bool = False) -> tuple[Finding, ...]:
     findings: list[Finding] = []
+    graft_lines = _graft_lines(path, data)
     if environment:
         dotenv = env.dotenv_file(path, renames)
         if dotenv is not None:
             findings.append(Finding(str(path), 0, "env", dotenv))
     for number, line in enumerate(data.splitlines(), start=1):
+        if number in graft_lines:
+            continue
         if environment:
             variables = env.text_line_findings(str(path), number, line.decode("utf-8", "replace"), renames)
             if variables:
