@@ -218,13 +218,7 @@ def ensure_flask_overlay(cache: Path) -> Path:
     requirements = [f"flask=={FLASK_VERSION}"]
     requirements += [s.requirement for s in SUITES.values()]
     requirements += [f"{d}=={v}" for d, (v, _) in HELPER_EXTENSIONS.items()]
-    target = cache / f"flask-{_key(*requirements)}"
-    if (target / ".complete").exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    _pip("install", "--quiet", "--no-deps", "--target", str(target), *requirements)
-    (target / ".complete").write_text("\n".join(requirements) + "\n")
-    return target
+    return ensure_overlay(cache, requirements, kind="flask")
 
 
 BLOCK_FLASK = '''\
@@ -348,9 +342,9 @@ def run_target(target: str, suite: Suite, cache: Path, workdir: Path) -> SuiteRe
     return patched.run_on_target(target, suite, cache, workdir)
 
 
-def ensure_overlay(cache: Path, requirements: list[str]) -> Path:
+def ensure_overlay(cache: Path, requirements: list[str], *, kind: str = "overlay") -> Path:
     """Any set of distributions installed without dependencies into a cached target dir."""
-    target = cache / f"overlay-{_key(*requirements)}"
+    target = cache / f"{kind}-{_key(*requirements)}"
     if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
