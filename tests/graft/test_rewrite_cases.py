@@ -535,12 +535,15 @@ def test_mock_patch_and_monkeypatch_strings() -> None:
 
         @mock.patch("myflask.helpers.url_for")
         def test(m, monkeypatch):
-            with patch("myflask.cli.load_dotenv"), mock.patch.dict(sys.modules, {"myflask": None}):
+            with patch("myflask.cli.load_dotenv"), mock.patch.dict(sys.modules, {"flask": None}):
                 monkeypatch.setattr("myflask.cli.x", 1)
                 monkeypatch.setattr(obj, "flask", 1)
-                monkeypatch.delitem(sys.modules, "myflask")
+                monkeypatch.delitem(sys.modules, "flask")
         """,
     )
+    # patch.dict(sys.modules, {"flask": None}) is an import guard of the old package (case 17):
+    # renamed, it would block the new package, so it is kept and reported, and so is the
+    # delitem that undoes it in the same file.
 
 
 def test_sys_modules_strings() -> None:
@@ -600,6 +603,80 @@ def test_sys_modules_guard_that_blocks_the_old_package_is_kept() -> None:
         """,
         PROFILES["flask-vial"].redirect("vial", "acme_web"),
     )
+
+
+def test_patch_dict_sys_modules_guard_is_kept() -> None:
+    """17: ``patch.dict(sys.modules, {OLD: None})`` is the same guard; only keys mapped to None are kept."""
+    code = """
+        import sys
+        import unittest.mock
+        from unittest import mock
+
+        @mock.patch.dict(sys.modules, {"flask": None})
+        def test_a():
+            with mock.patch.dict(sys.modules, {"flask.json": None, "flask.app": fake, "flask.cli": None}):
+                pass
+            with unittest.mock.patch.dict("sys.modules", {"flask.views": None}):
+                pass
+            with mock.patch.dict("sys.modules", values={"flask.ctx": None, "flask.wrappers": sys}):
+                pass
+        """
+    result = assert_rewrite(
+        code,
+        """
+        import sys
+        import unittest.mock
+        from unittest import mock
+
+        @mock.patch.dict(sys.modules, {"flask": None})
+        def test_a():
+            with mock.patch.dict(sys.modules, {"flask.json": None, "myflask.app": fake, "flask.cli": None}):
+                pass
+            with unittest.mock.patch.dict("sys.modules", {"flask.views": None}):
+                pass
+            with mock.patch.dict("sys.modules", values={"flask.ctx": None, "myflask.wrappers": sys}):
+                pass
+        """,
+    )
+    assert kinds(result) == [(5, "string"), (7, "string"), (7, "string"), (9, "string"), (11, "string")]
+    assert all("kept on purpose" in finding.message for finding in result.findings)
+    # A key mapped to a module object is renamed, with either spelling of the target.
+    assert_rewrite(
+        """
+        import sys
+        from unittest.mock import patch
+        with patch.dict("sys.modules", {"flask": fake}), patch.dict(sys.modules, {"flask.json": json}):
+            pass
+        """,
+        """
+        import sys
+        from unittest.mock import patch
+        with patch.dict("sys.modules", {"myflask": fake}), patch.dict(sys.modules, {"myflask.json": json}):
+            pass
+        """,
+    )
+
+
+def test_monkeypatch_setitem_sys_modules_guard_is_kept() -> None:
+    """17: ``monkeypatch.setitem(sys.modules, OLD, None)`` is kept; with a module object it is renamed."""
+    result = assert_rewrite(
+        """
+        import sys
+
+        def test(monkeypatch):
+            monkeypatch.setitem(sys.modules, "flask", None)
+            monkeypatch.setitem(sys.modules, "flask.json", fake)
+        """,
+        """
+        import sys
+
+        def test(monkeypatch):
+            monkeypatch.setitem(sys.modules, "flask", None)
+            monkeypatch.setitem(sys.modules, "myflask.json", fake)
+        """,
+    )
+    assert kinds(result) == [(4, "string")]
+    assert "kept on purpose" in result.findings[0].message
 
 
 def test_string_annotations_and_forward_references() -> None:

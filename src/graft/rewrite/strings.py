@@ -192,7 +192,7 @@ def _is_none(node: cst.BaseExpression | None) -> bool:
 
 
 def _guard_role(path: Path, analysis: Analysis) -> str | None:
-    """``block`` for ``sys.modules[OLD] = None`` and its ``setitem``/``setdefault`` forms,
+    """``block`` for ``sys.modules[OLD] = None`` and its ``setitem``/``setdefault``/``patch.dict`` forms,
     ``unblock`` for ``del sys.modules[OLD]``/``pop``/``delitem``; None for anything else.
 
     Setting a ``sys.modules`` entry to None is the documented way to make an import
@@ -205,6 +205,11 @@ def _guard_role(path: Path, analysis: Analysis) -> str | None:
     if len(path) < 2:
         return None
     parent = path[-1]
+    if isinstance(parent, cst.DictElement):
+        # patch.dict(sys.modules, {OLD: None}): only the keys mapped to None are guards.
+        if len(path) >= 4 and _classify_dict_key(path[:-1], analysis) == "module":
+            return "block" if _is_none(parent.value) else None
+        return None
     if isinstance(parent, cst.Index) and len(path) >= 4 and isinstance(path[-3], cst.Subscript):
         if not _resolve(dotted_name(path[-3].value), analysis).endswith("sys.modules"):
             return None
@@ -448,9 +453,16 @@ def _classify_dict_key(path: Path, analysis: Analysis) -> str:
     if arg.keyword is not None and arg.keyword.value == "entry_points":
         return "entry-point"
     callee = _resolve(dotted_name(call.func), analysis)
-    if callee.endswith("patch.dict") and call.args and _resolve(dotted_name(call.args[0].value), analysis).endswith("sys.modules"):
+    if callee.endswith("patch.dict") and call.args and _is_sys_modules(call.args[0].value, analysis):
         return "module"
     return "unknown"
+
+
+def _is_sys_modules(node: cst.BaseExpression, analysis: Analysis) -> bool:
+    """``sys.modules`` (however ``sys`` was imported) or the ``"sys.modules"`` target string of ``patch.dict``."""
+    if isinstance(node, cst.SimpleString):
+        return node.raw_value == "sys.modules"
+    return _resolve(dotted_name(node), analysis).endswith("sys.modules")
 
 
 __all__ = ["classify", "plan_strings"]
