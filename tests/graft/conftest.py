@@ -8,13 +8,15 @@ histories from ``fixtures/upstreams/<name>/<version>/`` into tagged commits.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
+
+from graft import snapshot
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 USER_NAME = "Test User"
@@ -121,6 +123,21 @@ def snapshot_state(repo: Path) -> dict[str, t.Any]:
         "merge_head": (repo / ".git" / "MERGE_HEAD").exists(),
         "files": files,
     }
+
+
+@contextlib.contextmanager
+def interrupt_at(step: str) -> t.Iterator[None]:
+    """Raise KeyboardInterrupt (Ctrl-C) when graft reaches checkpoint ``step``; always unhook."""
+
+    def hook(reached: str) -> None:
+        if reached == step:
+            raise KeyboardInterrupt
+
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        yield
+    finally:
+        snapshot.set_checkpoint_hook(None)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from conftest import (
     build_file_tree,
     git,
     git_commit_all,
+    interrupt_at,
     make_app,
     make_upstream,
     snapshot_state,
@@ -220,16 +221,9 @@ def test_interrupted_fork_leaves_repository_as_it_was(
     build_file_tree(app_repo, {"untracked.txt": "keep\n"})
     before = snapshot_state(app_repo)
 
-    def hook(reached: str) -> None:
-        if reached == step:
-            raise KeyboardInterrupt
-
-    snapshot.set_checkpoint_hook(hook)
-    try:
+    with interrupt_at(step):
         with pytest.raises(KeyboardInterrupt):
             fork(str(upstream), "teabag", ref="v1.0")
-    finally:
-        snapshot.set_checkpoint_hook(None)
     assert snapshot_state(app_repo) == before
     assert not (app_repo / "teabag").exists()
     # And the fork then works.

@@ -14,9 +14,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_file_tree, git, git_commit_all, make_app, make_upstream, snapshot_state
+from conftest import (
+    build_file_tree,
+    git,
+    git_commit_all,
+    interrupt_at,
+    make_app,
+    make_upstream,
+    snapshot_state,
+)
 
-from graft import snapshot
 from graft.cli import main
 from graft.fork import fork
 from graft.manifest import parse_manifest
@@ -218,7 +225,6 @@ def test_rerere_setting_of_the_user_is_respected(forked: Path) -> None:
 
 def test_step_merges_release_by_release(forked: Path) -> None:
     app = forked
-    upstream = app.parent / "upstream"
     start = git(app, "rev-parse", "HEAD").strip()
     result = invoke(["sync", "--step", "--ref", "v3.0"])
     assert result.exit_code == 0, result.output
@@ -338,16 +344,9 @@ def test_interrupted_sync_leaves_repository_as_it_was(step: str, forked: Path) -
     build_file_tree(app, {"teabag/notes.md": "mine\n"})
     before = snapshot_state(app)
 
-    def hook(reached: str) -> None:
-        if reached == step:
-            raise KeyboardInterrupt
-
-    snapshot.set_checkpoint_hook(hook)
-    try:
+    with interrupt_at(step):
         with pytest.raises(KeyboardInterrupt):
             sync(ref="v2.0", cwd=app)
-    finally:
-        snapshot.set_checkpoint_hook(None)
     assert snapshot_state(app) == before
     assert not (app / ".git" / "graft" / "sync.json").exists()
     assert sync(ref="v2.0", cwd=app).status == "merged"
@@ -360,16 +359,9 @@ def test_interrupted_sync_after_squash_restores_the_branch(step: str, forked: Pa
     git(app, "commit", "-q", "-m", "squashed")
     before = snapshot_state(app)
 
-    def hook(reached: str) -> None:
-        if reached == step:
-            raise KeyboardInterrupt
-
-    snapshot.set_checkpoint_hook(hook)
-    try:
+    with interrupt_at(step):
         with pytest.raises(KeyboardInterrupt):
             sync(ref="v2.0", cwd=app)
-    finally:
-        snapshot.set_checkpoint_hook(None)
     assert snapshot_state(app) == before
 
 
@@ -560,16 +552,9 @@ def test_interrupted_continue_can_be_resumed_or_aborted(step: str, forked: Path)
     (app / "teabag" / "util.py").write_text(git(app, "show", ":3:teabag/util.py"))
     git(app, "add", "teabag/util.py")
 
-    def hook(reached: str) -> None:
-        if reached == step:
-            raise KeyboardInterrupt
-
-    snapshot.set_checkpoint_hook(hook)
-    try:
+    with interrupt_at(step):
         with pytest.raises(KeyboardInterrupt):
             continue_sync(cwd=app)
-    finally:
-        snapshot.set_checkpoint_hook(None)
     if step == "continue-recorded":
         # Still git's merge state: --abort goes back to before the sync.
         assert "teabag/util.py" in git(app, "diff", "--cached", "--name-only")
@@ -748,15 +733,8 @@ def test_interrupt_before_the_merge_commit_still_exits_130(forked: Path) -> None
     app = forked
     before = snapshot_state(app)
 
-    def hook(reached: str) -> None:
-        if reached == "committed":
-            raise KeyboardInterrupt
-
-    snapshot.set_checkpoint_hook(hook)
-    try:
+    with interrupt_at("committed"):
         result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
-    finally:
-        snapshot.set_checkpoint_hook(None)
     assert result.exit_code == 130 and "Error: interrupted." in result.output
     assert snapshot_state(app) == before
 
