@@ -75,10 +75,6 @@ class Binding:
     renamed module provides), ``none`` (``name = None``, the ``except ImportError``
     fallback), ``del`` or ``other`` (anything else, including unrelated imports)."""
     node: cst.CSTNode
-    import_index: int = -1
-    """For ``import``: the position of the :class:`ImportRecord` in the analysis."""
-    alias_index: int = -1
-    """For ``import``: which alias of the statement binds the name."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -412,11 +408,10 @@ class Analysis:
 
     def _visit_import(self, node: cst.Import | cst.ImportFrom) -> None:
         relevant = is_relevant_import(node, self.roots)
-        index = len(self.imports)
         if relevant:
             self.imports.append(ImportRecord(node, self._scope, self._path()))
         if isinstance(node, cst.Import):
-            for i, alias in enumerate(node.names):
+            for alias in node.names:
                 full = dotted_name(alias.name) or ""
                 if alias.asname is not None:
                     local = alias_local(alias)
@@ -424,17 +419,17 @@ class Analysis:
                 else:
                     local = full.partition(".")[0]
                     self.local_imports.setdefault(local, local)
-                binding = Binding("import", node, index, i) if relevant else Binding("other", node)
+                binding = Binding("import" if relevant else "other", node)
                 self._bind(local, binding)
             return
         if isinstance(node.names, cst.ImportStar):
             return
         module = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module else "")
-        for i, alias in enumerate(node.names):
+        for alias in node.names:
             name = dotted_name(alias.name) or ""
             local = alias_local(alias)
             self.local_imports.setdefault(local, f"{module}.{name}")
-            binding = Binding("import", node, index, i) if relevant else Binding("other", node)
+            binding = Binding("import" if relevant else "other", node)
             self._bind(local, binding)
 
     def _mentions_root(self, text: str) -> bool:
