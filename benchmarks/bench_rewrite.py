@@ -50,7 +50,17 @@ def fetch_django(cache: Path) -> Path:
     wheels = sorted(cache.glob("[Dd]jango-*.whl"))
     if not wheels:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "django", "-d", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "django",
+                "-d",
+                str(cache),
+            ],
             check=True,
         )
         wheels = sorted(cache.glob("[Dd]jango-*.whl"))
@@ -119,17 +129,28 @@ def leftovers(root: Path, findings: set[tuple[str, int]]) -> tuple[Counter[str],
             id(node.body[0].value)
             for node in ast.walk(tree)
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.body and isinstance(node.body[0], ast.Expr)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
         }
         for node in ast.walk(tree):
             kind = None
-            if isinstance(node, ast.Import) and any(a.name.partition(".")[0] == "django" for a in node.names):
+            if isinstance(node, ast.Import) and any(
+                a.name.partition(".")[0] == "django" for a in node.names
+            ):
                 kind = "import"
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").partition(".")[0] == "django":
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").partition(".")[0] == "django"
+            ):
                 kind = "import"
             elif isinstance(node, ast.Name) and node.id == "django":
                 kind = "name"
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+            ):
                 if MODULE_PATH.fullmatch(node.value):
                     kind = "string"
             if kind is None:
@@ -145,14 +166,20 @@ def leftovers(root: Path, findings: set[tuple[str, int]]) -> tuple[Counter[str],
 
 
 def unreported(counts: Counter[str]) -> int:
-    return sum(v for k, v in counts.items() if not k.endswith("-reported") and k != "unparsable-output")
+    return sum(
+        v for k, v in counts.items() if not k.endswith("-reported") and k != "unparsable-output"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "graft-bench")
-    parser.add_argument("--skip-renamecommand", action="store_true", help="skip libcst's RenameCommand (about a minute)")
+    parser.add_argument(
+        "--skip-renamecommand",
+        action="store_true",
+        help="skip libcst's RenameCommand (about a minute)",
+    )
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
@@ -169,14 +196,39 @@ def main() -> int:
         files = sorted(pristine.rglob("*.py"))
         mentioning = sum(1 for p in files if WORD.search(p.read_bytes()))
         lines = sum(p.read_bytes().count(b"\n") for p in files)
-        print(f"{wheel.name}: {len(files)} .py files, {lines} lines, {mentioning} mention 'django'; jobs={args.jobs}")
+        print(
+            f"{wheel.name}: {len(files)} .py files, {lines} lines, {mentioning} mention 'django'; jobs={args.jobs}"
+        )
 
-        floor_time, proc = run([sys.executable, __file__, "--floor", str(copies["floor"] / "django"), "--jobs", str(args.jobs)], work)
+        floor_time, proc = run(
+            [
+                sys.executable,
+                __file__,
+                "--floor",
+                str(copies["floor"] / "django"),
+                "--jobs",
+                str(args.jobs),
+            ],
+            work,
+        )
         if proc.returncode:
             print(proc.stderr)
             return 1
         graft_time, proc = run(
-            [sys.executable, "-m", "graft", "-q", "rewrite", "django", "--map", "django=mydjango", "--format", "json", "--jobs", str(args.jobs)],
+            [
+                sys.executable,
+                "-m",
+                "graft",
+                "-q",
+                "rewrite",
+                "django",
+                "--map",
+                "django=mydjango",
+                "--format",
+                "json",
+                "--jobs",
+                str(args.jobs),
+            ],
             copies["graft"],
         )
         if proc.returncode:
@@ -186,10 +238,27 @@ def main() -> int:
         findings = {(Path(f["path"]).as_posix(), f["line"]) for f in report["findings"]}
         kinds = Counter(f["kind"] for f in report["findings"])
 
-        results = [("floor (libcst parse+codegen)", floor_time, None), ("graft rewrite", graft_time, copies["graft"])]
+        results = [
+            ("floor (libcst parse+codegen)", floor_time, None),
+            ("graft rewrite", graft_time, copies["graft"]),
+        ]
         known_time, proc = run(
-            [sys.executable, "-m", "graft", "-q", "rewrite", "django", "--map", "django=mydjango", "--format", "json",
-             "--jobs", str(args.jobs), "--unknown-strings", "rename-known"],
+            [
+                sys.executable,
+                "-m",
+                "graft",
+                "-q",
+                "rewrite",
+                "django",
+                "--map",
+                "django=mydjango",
+                "--format",
+                "json",
+                "--jobs",
+                str(args.jobs),
+                "--unknown-strings",
+                "rename-known",
+            ],
             copies["graft-known"],
         )
         known_report = json.loads(proc.stdout)
@@ -197,27 +266,53 @@ def main() -> int:
         results.append(("graft --unknown-strings rename-known", known_time, copies["graft-known"]))
         if not args.skip_renamecommand:
             libcst_time, proc = run(
-                [sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand", "--old_name", "django",
-                 "--new_name", "mydjango", "--no-format", "-j", str(args.jobs), "--hide-progress", "django"],
+                [
+                    sys.executable,
+                    "-m",
+                    "libcst.tool",
+                    "codemod",
+                    "rename.RenameCommand",
+                    "--old_name",
+                    "django",
+                    "--new_name",
+                    "mydjango",
+                    "--no-format",
+                    "-j",
+                    str(args.jobs),
+                    "--hide-progress",
+                    "django",
+                ],
                 copies["libcst"],
             )
             if proc.returncode:
                 print("RenameCommand exited", proc.returncode, proc.stderr[-2000:])
             results.append(("libcst RenameCommand", libcst_time, copies["libcst"]))
 
-        cpu = list(CPU.values())  # floor, graft, graft-known, [RenameCommand]: the order of the runs
+        cpu = list(
+            CPU.values()
+        )  # floor, graft, graft-known, [RenameCommand]: the order of the runs
         print(f"\n{'tool':40} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8}")
         for (name, seconds, _), cpu_seconds in zip(results, cpu):
-            print(f"{name:40} {seconds:8.2f} {seconds / floor_time:8.2f} {cpu_seconds:8.2f} {cpu_seconds / cpu[0]:8.2f}")
+            print(
+                f"{name:40} {seconds:8.2f} {seconds / floor_time:8.2f} {cpu_seconds:8.2f} {cpu_seconds / cpu[0]:8.2f}"
+            )
         if not args.skip_renamecommand:
             print(f"graft is {results[-1][1] / graft_time:.1f}x faster than RenameCommand")
 
-        print(f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed, findings {dict(sorted(kinds.items()))}")
+        print(
+            f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed, findings {dict(sorted(kinds.items()))}"
+        )
         baseline, _ = leftovers(copies["floor"] / "django", set())
         print(f"references before any rewrite: {dict(sorted(baseline.items()))}")
         for name, _, tree in results[1:]:
             assert tree is not None
-            reported = findings if name == "graft rewrite" else known_findings if name.startswith("graft") else set()
+            reported = (
+                findings
+                if name == "graft rewrite"
+                else known_findings
+                if name.startswith("graft")
+                else set()
+            )
             counts, examples = leftovers(tree / "django", reported)
             print(f"{name}: left {dict(sorted(counts.items()))}; unreported: {unreported(counts)}")
             for example in examples[:5]:

@@ -99,13 +99,19 @@ def upstream_files(count: int, version: int) -> dict[str, str]:
         sibling = (i + 1) % count
         changed = version > 1 and i % CHANGED_FRACTION == 0
         files[f"{PACKAGE}/{module_path(i)}"] = MODULE.format(
-            i=i, package=PACKAGE, sibling=sibling, sibling_mod=module_name(sibling),
-            marker=f" (changed in v{version})" if changed else "")
+            i=i,
+            package=PACKAGE,
+            sibling=sibling,
+            sibling_mod=module_name(sibling),
+            marker=f" (changed in v{version})" if changed else "",
+        )
     return files
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def write_tree(root: Path, files: t.Mapping[str, str]) -> None:
@@ -143,7 +149,9 @@ class Timers:
                 timers._depth[label] = depth
                 timers.counts[label] = timers.counts.get(label, 0) + 1
                 if depth == 0:
-                    timers.totals[label] = timers.totals.get(label, 0.0) + time.perf_counter() - start
+                    timers.totals[label] = (
+                        timers.totals.get(label, 0.0) + time.perf_counter() - start
+                    )
 
         setattr(owner, attr, timed)
 
@@ -196,8 +204,9 @@ def prepare(root: Path, count: int) -> tuple[Path, Path]:
     return upstream, app
 
 
-def time_sync(app: Path, label: str, rounds: int, timers: Timers, profile: bool
-              ) -> tuple[list[float], dict[str, float], int, list[Path]]:
+def time_sync(
+    app: Path, label: str, rounds: int, timers: Timers, profile: bool
+) -> tuple[list[float], dict[str, float], int, list[Path]]:
     """Sync ``rounds`` copies of ``app``; returns times, the parts of the best round, copies.
 
     Copies sit next to ``app`` so the recorded source path (``../upstream``) still holds.
@@ -255,7 +264,9 @@ def measure_alternatives(count: int) -> dict[str, float]:
     cost goes away), and stream the blobs through one ``git fast-import`` (one pack).
     """
     old = upstream_files(count, 1)
-    files = {rel: text.encode() for rel, text in upstream_files(count, 2).items() if old[rel] != text}
+    files = {
+        rel: text.encode() for rel, text in upstream_files(count, 2).items() if old[rel] != text
+    }
     times: dict[str, float] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="graft-scratch-") as scratch:
@@ -304,27 +315,49 @@ def bench(count: int, rounds: int, profile: bool, timers: Timers) -> dict[str, t
         git(upstream, "tag", "v2")
         changed, parts, rewritten, copies = time_sync(app, "changed", rounds, timers, profile)
         merge = time_git_merge(app, copies[0], rounds)
-    return {"count": count, "noop": noop, "noop_parts": noop_parts, "noop_git": noop_git,
-            "changed": changed, "parts": parts, "rewritten": rewritten, "merge": merge,
-            "alternatives": measure_alternatives(count)}
+    return {
+        "count": count,
+        "noop": noop,
+        "noop_parts": noop_parts,
+        "noop_git": noop_git,
+        "changed": changed,
+        "parts": parts,
+        "rewritten": rewritten,
+        "merge": merge,
+        "alternatives": measure_alternatives(count),
+    }
 
 
 def parts_text(parts: t.Mapping[str, float]) -> str:
-    return ", ".join(f"{k} {v:.0f}" if k.endswith("count") else f"{k} {v:.3f} s"
-                     for k, v in sorted(parts.items()))
+    return ", ".join(
+        f"{k} {v:.0f}" if k.endswith("count") else f"{k} {v:.3f} s"
+        for k, v in sorted(parts.items())
+    )
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,1000", help="Fork sizes in files (default 100,1000).")
-    parser.add_argument("--rounds", type=int, default=3, help="Syncs per measurement (best is kept).")
-    parser.add_argument("--profile", action="store_true", help="cProfile the last round of each sync.")
+    parser.add_argument(
+        "--sizes", default="100,1000", help="Fork sizes in files (default 100,1000)."
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Syncs per measurement (best is kept)."
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the last round of each sync."
+    )
     args = parser.parse_args(argv)
     timers = install_timers()
-    env = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
+    env = {
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    }
     os.environ.update(env)
-    results = [bench(int(size), args.rounds, args.profile, timers) for size in args.sizes.split(",")]
+    results = [
+        bench(int(size), args.rounds, args.profile, timers) for size in args.sizes.split(",")
+    ]
     ok = True
     print()
     for res in results:
@@ -332,27 +365,39 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         noop, merge, changed = min(res["noop"]), min(res["merge"]), min(res["changed"])
         rewrite = res["parts"].get("rewrite", 0.0)
         beyond = changed - rewrite
-        print(f"fork of {count} files ({count // CHANGED_FRACTION} changed upstream in v2), "
-              f"best of {len(res['changed'])}:")
-        print(f"  no-op sync          {noop:7.3f} s   (git merge, already merged: "
-              f"{min(res['noop_git']):.3f} s; ratio {noop / max(min(res['noop_git']), 1e-9):.0f}x)")
+        print(
+            f"fork of {count} files ({count // CHANGED_FRACTION} changed upstream in v2), "
+            f"best of {len(res['changed'])}:"
+        )
+        print(
+            f"  no-op sync          {noop:7.3f} s   (git merge, already merged: "
+            f"{min(res['noop_git']):.3f} s; ratio {noop / max(min(res['noop_git']), 1e-9):.0f}x)"
+        )
         print("    parts: " + parts_text(res["noop_parts"]))
-        print(f"  sync with changes   {changed:7.3f} s   (bare git merge of the same snapshot: "
-              f"{merge:.3f} s; ratio {changed / max(merge, 1e-9):.1f}x)")
-        print(f"    rewrite {rewrite:.3f} s for {res['rewritten']} file(s); "
-              f"everything else {beyond:.3f} s")
+        print(
+            f"  sync with changes   {changed:7.3f} s   (bare git merge of the same snapshot: "
+            f"{merge:.3f} s; ratio {changed / max(merge, 1e-9):.1f}x)"
+        )
+        print(
+            f"    rewrite {rewrite:.3f} s for {res['rewritten']} file(s); "
+            f"everything else {beyond:.3f} s"
+        )
         print("    parts: " + parts_text(res["parts"]))
         alt = res["alternatives"]
-        print(f"    for {alt['files']:.0f} changed files: scratch tree for the rewriter "
-              f"{alt['scratch tree for the rewriter']:.3f} s (in memory: 0); new blobs as loose "
-              f"objects {alt['loose blobs via hash-object']:.3f} s, as one fast-import pack "
-              f"{alt['one pack via fast-import']:.3f} s")
+        print(
+            f"    for {alt['files']:.0f} changed files: scratch tree for the rewriter "
+            f"{alt['scratch tree for the rewriter']:.3f} s (in memory: 0); new blobs as loose "
+            f"objects {alt['loose blobs via hash-object']:.3f} s, as one fast-import pack "
+            f"{alt['one pack via fast-import']:.3f} s"
+        )
         if count >= 1000:
             ok &= noop < 1.0 and beyond < 1.0 and res["rewritten"] <= count // CHANGED_FRACTION + 1
-            print(f"  targets: no-op < 1 s: {'met' if noop < 1.0 else 'MISSED'}; "
-                  f"changed files only rewritten: "
-                  f"{'met' if res['rewritten'] <= count // CHANGED_FRACTION + 1 else 'MISSED'}; "
-                  f"rest < 1 s: {'met' if beyond < 1.0 else 'MISSED'}")
+            print(
+                f"  targets: no-op < 1 s: {'met' if noop < 1.0 else 'MISSED'}; "
+                f"changed files only rewritten: "
+                f"{'met' if res['rewritten'] <= count // CHANGED_FRACTION + 1 else 'MISSED'}; "
+                f"rest < 1 s: {'met' if beyond < 1.0 else 'MISSED'}"
+            )
     return 0 if ok else 1
 
 

@@ -176,9 +176,7 @@ class Reference:
         for path in sorted(root.rglob("*.py")):
             source = path.read_text(encoding="utf-8")
             lines.update(_normalise(line) for line in source.splitlines())
-            runs.update(
-                tuple(text for _, text in window) for window in _runs(_significant(source))
-            )
+            runs.update(tuple(text for _, text in window) for window in _runs(_significant(source)))
             sentences.update(sentence for _, sentence in prose_sentences(source))
         return cls(lines, runs, sentences)
 

@@ -28,8 +28,9 @@ def help_text(name: str | None) -> str:
     command = main.get_command(parent, name)
     if command is None:
         raise ValueError(f"graft has no command {name!r}")
-    ctx = click.Context(command, info_name=name, parent=parent, terminal_width=WIDTH,
-                        max_content_width=WIDTH)
+    ctx = click.Context(
+        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
+    )
     return command.get_help(ctx)
 
 

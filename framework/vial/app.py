@@ -247,7 +247,8 @@ class Vial(Scaffold):
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
     permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
-        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta  # type: ignore[arg-type]
+        "PERMANENT_SESSION_LIFETIME",
+        get_converter=_make_timedelta,  # type: ignore[arg-type]
     )
 
     # Swappable parts: a subclass (or an extension, on one app) replaces any of them.
@@ -316,10 +317,13 @@ class Vial(Scaffold):
         instance_relative_config: bool = False,
         root_path: str | None = None,
     ) -> None:
+        # Kept as written: one argument per line would repeat Flask's own lines.
+        # fmt: off
         super().__init__(
             import_name, static_folder=static_folder, static_url_path=static_url_path,
             template_folder=template_folder, root_path=root_path,
         )
+        # fmt: on
         if instance_path is not None and not os.path.isabs(instance_path):
             raise ValueError(
                 f"instance_path must be absolute, got {instance_path!r}; pass"
@@ -446,8 +450,12 @@ class Vial(Scaffold):
             options["auto_reload"] = self.debug if reload_setting is None else reload_setting
         env = self.jinja_environment(self, **options)
         env.globals.update(
-            g=g, request=request, session=session, config=self.config,
-            url_for=self.url_for, get_flashed_messages=get_flashed_messages,
+            g=g,
+            request=request,
+            session=session,
+            config=self.config,
+            url_for=self.url_for,
+            get_flashed_messages=get_flashed_messages,
         )
         # ``|tojson`` in templates serialises with the app's JSON provider.
         env.policies["json.dumps_function"] = self.json.dumps
@@ -628,7 +636,11 @@ class Vial(Scaffold):
         # coroutine flag, and no attributes that could mark it (functools.wraps, asgiref's
         # markcoroutinefunction) -- those take the full check below.
         code = getattr(func, "__code__", None)
-        if code is not None and not code.co_flags & _CO_ASYNC and not getattr(func, "__dict__", None):
+        if (
+            code is not None
+            and not code.co_flags & _CO_ASYNC
+            and not getattr(func, "__dict__", None)
+        ):
             return func
         if iscoroutinefunction(func):
             return self.async_to_sync(func)
@@ -855,7 +867,9 @@ class Vial(Scaffold):
             # permanent session that must be refreshed, so open it just for that case.
             if not self._session_is_lazy():
                 sess = ctx.session
-            elif self.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in ctx.request.environ:
+            elif (
+                self.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in ctx.request.environ
+            ):
                 if self.session_interface.get_cookie_name(self) in ctx.request.cookies:
                     sess = ctx.session
         if sess is not None:
@@ -1159,7 +1173,10 @@ class Vial(Scaffold):
         host, port = _server_address(host, port, self.config.get("SERVER_NAME"))
         # Debug mode brings the reloader and the debugger unless asked otherwise.
         options = {
-            "use_reloader": self.debug, "use_debugger": self.debug, "threaded": True, **options
+            "use_reloader": self.debug,
+            "use_debugger": self.debug,
+            "threaded": True,
+            **options,
         }
         show_banner = getattr(cli, "show_server_banner", None)
         if show_banner is not None:
@@ -1170,4 +1187,3 @@ class Vial(Scaffold):
             run_simple(host, port, self, **options)
         finally:
             self._got_first_request = False
-

@@ -385,9 +385,7 @@ class Blueprint(Scaffold):
     @setupmethod
     def app_context_processor(self, f: F) -> F:
         """Like :meth:`context_processor`, for every template the app renders."""
-        self._on_app(
-            lambda app: app.template_context_processors.setdefault(None, []).append(f)
-        )
+        self._on_app(lambda app: app.template_context_processors.setdefault(None, []).append(f))
         return f
 
     @setupmethod

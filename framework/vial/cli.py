@@ -88,7 +88,9 @@ def find_best_app(module: ModuleType) -> Vial:
         if not inspect.isfunction(factory):
             continue
         app = _call_factory(
-            factory, (), {},
+            factory,
+            (),
+            {},
             f"The factory '{factory_name}' in module '{where}' needs arguments; give them"
             f" in the app string, as in '{where}:{factory_name}(args)'.",
         )
@@ -102,7 +104,10 @@ def find_best_app(module: ModuleType) -> Vial:
 
 
 def _call_factory(
-    factory: t.Callable[..., t.Any], args: t.Sequence[t.Any], kwargs: dict[str, t.Any], complaint: str
+    factory: t.Callable[..., t.Any],
+    args: t.Sequence[t.Any],
+    kwargs: dict[str, t.Any],
+    complaint: str,
 ) -> t.Any:
     """Call an app factory; a ``TypeError`` about its arguments becomes ``complaint``.
 
@@ -139,7 +144,9 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Vial:
     app = target
     if inspect.isfunction(target):
         app = _call_factory(
-            target, args, kwargs,
+            target,
+            args,
+            kwargs,
             f"Calling {app_name!r} in module {module.__name__!r} failed: the factory does"
             " not accept those arguments.",
         )
@@ -412,9 +419,7 @@ _debug_option = click.Option(
 )
 
 
-def _env_file_callback(
-    ctx: click.Context, param: click.Option, value: str | None
-) -> str | None:
+def _env_file_callback(ctx: click.Context, param: click.Option, value: str | None) -> str | None:
     try:
         import dotenv  # noqa: F401
     except ImportError:
@@ -527,6 +532,8 @@ class VialGroup(AppGroup):
     ) -> click.Context:
         # Lets app.run() know the CLI is already serving the app.
         os.environ[f"{_PREFIX}_RUN_FROM_CLI"] = "true"
+        # Kept as written: one argument per line would repeat Flask's own lines.
+        # fmt: off
         if "obj" not in extra and "obj" not in self.context_settings:
             # Commands reach the app through this object (see pass_script_info).
             extra["obj"] = ScriptInfo(
@@ -534,6 +541,7 @@ class VialGroup(AppGroup):
                 load_dotenv_defaults=self.load_dotenv,
             )
         return super().make_context(info_name, args, parent=parent, **extra)
+        # fmt: on
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -669,7 +677,9 @@ def _validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t
     self_contained = cert == "adhoc" or isinstance(cert, ssl.SSLContext)
     if value is None:
         if cert and not self_contained:
-            raise click.BadParameter('a certificate file from "--cert" needs its key file.', ctx, param)
+            raise click.BadParameter(
+                'a certificate file from "--cert" needs its key file.', ctx, param
+            )
         return value
     if self_contained:
         raise click.BadParameter(
@@ -775,10 +785,15 @@ def run_command(
     debug = get_debug_flag()
     show_server_banner(debug, info.app_import_path)
     run_simple(
-        host, port, app, ssl_context=cert, threaded=with_threads,
+        host,
+        port,
+        app,
+        ssl_context=cert,
+        threaded=with_threads,
         use_reloader=debug if reload is None else reload,
         use_debugger=debug if debugger is None else debugger,
-        extra_files=extra_files, exclude_patterns=exclude_patterns,
+        extra_files=extra_files,
+        exclude_patterns=exclude_patterns,
     )
 
 

@@ -151,9 +151,7 @@ class Config(dict):  # type: ignore[type-arg]
             raise _explain_unreadable(e) from None
         return self.from_mapping(data)
 
-    def from_mapping(
-        self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any
-    ) -> bool:
+    def from_mapping(self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any) -> bool:
         """Load the UPPERCASE keys of a mapping (or of pairs) and of the keyword arguments."""
         merged = dict(mapping or {}, **kwargs)
         self.update({k: v for k, v in merged.items() if k.isupper()})

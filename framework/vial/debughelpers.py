@@ -51,8 +51,7 @@ class FormDataRoutingRedirect(AssertionError):
         lines = [f"{request.method} {request.url} was redirected by the router to {target}."]
         if target.partition("?")[0] == f"{request.base_url}/":
             lines.append(
-                "The rule ends with a slash, so the URL without it redirects to the URL"
-                " with it."
+                "The rule ends with a slash, so the URL without it redirects to the URL with it."
             )
         lines.append(
             f"A browser follows a {redirect.code} redirect with a GET and drops the form"
@@ -75,7 +74,9 @@ def attach_enctype_error_multidict(request: Request) -> None:
                 raise DebugFilesKeyError(request, key).with_traceback(e.__traceback__) from None
             raise
 
-    explained = type(base.__name__, (base,), {"__getitem__": __getitem__, "__module__": base.__module__})
+    explained = type(
+        base.__name__, (base,), {"__getitem__": __getitem__, "__module__": base.__module__}
+    )
     files.__class__ = explained
 
 

@@ -72,7 +72,9 @@ def setupmethod(f: F) -> F:
 def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
     """A rule added without an endpoint is named after its view function."""
     if view_func is None:
-        raise AssertionError("add_url_rule() needs an endpoint= name when there is no view function.")
+        raise AssertionError(
+            "add_url_rule() needs an endpoint= name when there is no view function."
+        )
     return view_func.__name__
 
 
@@ -226,7 +228,9 @@ class Scaffold:
 
         return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
-    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> t.IO[t.Any]:
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> t.IO[t.Any]:
         """Open a file relative to ``root_path`` for reading."""
         if mode not in ("r", "rt", "rb"):
             raise ValueError(
@@ -238,7 +242,9 @@ class Scaffold:
 
     # -- routes -----------------------------------------------------------------------
 
-    def _method_route(self, method: str, rule: str, options: dict[str, t.Any]) -> t.Callable[[T_route], T_route]:
+    def _method_route(
+        self, method: str, rule: str, options: dict[str, t.Any]
+    ) -> t.Callable[[T_route], T_route]:
         if "methods" in options:
             raise TypeError(
                 f"{method.lower()}() fixes the method to {method}; use route(rule, methods=[...])"

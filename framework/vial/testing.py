@@ -208,8 +208,7 @@ class VialClient(Client):
     def __enter__(self) -> VialClient:
         if self.preserve_context:
             raise RuntimeError(
-                "Cannot nest client invocations: this client is already in a"
-                " 'with' block."
+                "Cannot nest client invocations: this client is already in a 'with' block."
             )
         self.preserve_context = True
         return self

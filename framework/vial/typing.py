@@ -11,11 +11,14 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.sansio.response import Response  # noqa: F401
 
 # What a view may return as the body: a response, text, JSON data or a stream of chunks.
+# Kept as written: one argument per line would repeat Flask's own lines.
+# fmt: off
 ResponseValue = t.Union[
     str, bytes, "Response",
     t.Mapping[str, t.Any], t.List[t.Any],  # sent as JSON
     t.Iterator[str], t.Iterator[bytes], cabc.AsyncIterable[str], cabc.AsyncIterable[bytes],
 ]
+# fmt: on
 
 # One header's value: a string, or several values for a repeated header.
 HeaderValue = t.Union[str, t.List[str], t.Tuple[str, ...]]
@@ -60,9 +63,7 @@ TemplateFilterCallable: t.TypeAlias = t.Callable[..., t.Any]
 TemplateGlobalCallable: t.TypeAlias = t.Callable[..., t.Any]
 TemplateTestCallable = t.Callable[..., bool]
 URLDefaultCallable = t.Callable[[str, t.Dict[str, t.Any]], None]
-URLValuePreprocessorCallable = t.Callable[
-    [t.Optional[str], t.Optional[t.Dict[str, t.Any]]], None
-]
+URLValuePreprocessorCallable = t.Callable[[t.Optional[str], t.Optional[t.Dict[str, t.Any]]], None]
 
 # Error handlers take the exception; the bound is loose so handlers for a subclass type-check.
 ErrorHandlerCallable = t.Callable[[t.Any], _SyncOrAsync[ResponseReturnValue]]

@@ -30,9 +30,7 @@ class View:
         raise NotImplementedError()
 
     @classmethod
-    def as_view(
-        cls, name: str, *class_args: t.Any, **class_kwargs: t.Any
-    ) -> ft.RouteCallable:
+    def as_view(cls, name: str, *class_args: t.Any, **class_kwargs: t.Any) -> ft.RouteCallable:
         """A view function that builds an instance (per request, or once) and dispatches.
 
         The function carries ``view_class``, ``methods`` and ``provide_automatic_options``,

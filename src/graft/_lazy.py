@@ -10,7 +10,9 @@ import importlib
 import typing as t
 
 
-def lazy_getattr(package: str, names: t.Mapping[str, str], namespace: dict[str, t.Any]) -> t.Callable[[str], t.Any]:
+def lazy_getattr(
+    package: str, names: t.Mapping[str, str], namespace: dict[str, t.Any]
+) -> t.Callable[[str], t.Any]:
     """A ``__getattr__`` for ``package`` that loads ``names[attr]`` (a submodule) on demand.
 
     The value is cached in ``namespace`` (the package's globals), so each name is

@@ -70,8 +70,13 @@ class LocalChanges:
 
 def file_dict(stat: vcs.FileStat) -> dict[str, t.Any]:
     """A JSON-ready form of one changed file."""
-    return {"status": stat.status, "path": stat.path, "new_path": stat.new_path,
-            "added": stat.added, "removed": stat.removed}
+    return {
+        "status": stat.status,
+        "path": stat.path,
+        "new_path": stat.new_path,
+        "added": stat.added,
+        "removed": stat.removed,
+    }
 
 
 def snapshot_prefix(repo: vcs.Repo, snapshot_commit: str) -> str | None:
@@ -100,14 +105,14 @@ def moved_to(repo: vcs.Repo, entry: Entry, head: str) -> str | None:
     old = snapshot_prefix(repo, entry.snapshot)
     if old is None:
         return None
-    rels = {path[len(old) + 1:] for path in repo.ls_tree(entry.snapshot, old)}
+    rels = {path[len(old) + 1 :] for path in repo.ls_tree(entry.snapshot, old)}
     if not rels:
         return None
     counts: dict[str, int] = {}
     for path in repo.ls_tree(head):
         cut = path.find("/")
         while cut != -1:
-            if path[cut + 1:] in rels:
+            if path[cut + 1 :] in rels:
                 counts[path[:cut]] = counts.get(path[:cut], 0) + 1
             cut = path.find("/", cut + 1)
     if not counts:
@@ -124,14 +129,18 @@ def moved_error(entry: Entry, new: str) -> UserError:
     )
 
 
-def pristine_base(repo: vcs.Repo, entry: Entry, *,
-                  search_path: t.Sequence[str] | None = None) -> Base:
+def pristine_base(
+    repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None = None
+) -> Base:
     """The snapshot to compare with: the recorded commit, or a verified rebuild of it.
 
     :raises UserError: the commit is gone and the recorded revision cannot be had
         again (SourceError), or rebuilding it gives another tree (ManifestError).
     """
-    if repo.has_object(entry.snapshot) and repo.resolve(entry.snapshot, "tree") == entry.snapshot_tree:
+    if (
+        repo.has_object(entry.snapshot)
+        and repo.resolve(entry.snapshot, "tree") == entry.snapshot_tree
+    ):
         old = snapshot_prefix(repo, entry.snapshot)
         if old is not None and old != entry.path:  # the fork was moved, and its path updated
             return Base(repo.reroot_tree(f"{entry.snapshot}:{old}", entry.path))
@@ -150,22 +159,27 @@ def pristine_base(repo: vcs.Repo, entry: Entry, *,
     return Base(snapshot.store(repo, rendering), rebuilt=True)
 
 
-def current_base(repo: vcs.Repo, entry: Entry, *,
-                 search_path: t.Sequence[str] | None = None) -> Base:
+def current_base(
+    repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None = None
+) -> Base:
     """The base to measure changes against now: the snapshot being merged during a stopped
     sync of this fork (what your changes are relative to once it is done), else
     :func:`pristine_base`."""
     from .resume import read_state
 
     state = read_state(repo)
-    if (state is not None and state.get("name") == entry.name
-            and repo.merge_head() == state.get("snapshot")):
+    if (
+        state is not None
+        and state.get("name") == entry.name
+        and repo.merge_head() == state.get("snapshot")
+    ):
         return Base(str(state["snapshot"]), merging=str(state.get("label")))
     return pristine_base(repo, entry, search_path=search_path)
 
 
-def local_changes(repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = False
-                  ) -> LocalChanges:
+def local_changes(
+    repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = False
+) -> LocalChanges:
     """The fork's files that differ from ``base``: in the work tree, or at HEAD if ``committed``.
 
     Work-tree changes count tracked files only, like ``git diff``; a new file counts
@@ -221,25 +235,35 @@ def rename_back(data: bytes, path: str, renames: Renames) -> bytes:
 
     result = rewrite_source(data, renames, path=path)
     if result.status == "failed":
-        raise RewriteError(f"cannot rename {path} back to upstream's names: {result.error}",
-                           hint="Fix the syntax error in the file, or diff without --upstream.")
+        raise RewriteError(
+            f"cannot rename {path} back to upstream's names: {result.error}",
+            hint="Fix the syntax error in the file, or diff without --upstream.",
+        )
     return result.code
 
 
 def _upstream_path(path: str, entry: Entry, directory: str) -> str:
-    rel = path[len(entry.path) + 1:] if path.startswith(entry.path + "/") else path
+    rel = path[len(entry.path) + 1 :] if path.startswith(entry.path + "/") else path
     return f"{directory.strip('/')}/{rel}" if directory.strip("/") else rel
 
 
 def upstream_stats(entry: Entry, changes: LocalChanges, directory: str) -> list[vcs.FileStat]:
     """The changed files at upstream's paths (line counts as in the fork: renaming keeps lines)."""
-    return [vcs.FileStat(s.status, _upstream_path(s.path, entry, directory),
-                         None if s.new_path is None else _upstream_path(s.new_path, entry, directory),
-                         s.added, s.removed) for s in changes.files]
+    return [
+        vcs.FileStat(
+            s.status,
+            _upstream_path(s.path, entry, directory),
+            None if s.new_path is None else _upstream_path(s.new_path, entry, directory),
+            s.added,
+            s.removed,
+        )
+        for s in changes.files
+    ]
 
 
-def upstream_sides(repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *,
-                   committed: bool = False) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def upstream_sides(
+    repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *, committed: bool = False
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """Both sides of every changed file, renamed back and placed at upstream's paths."""
     renames = reverse_renames(entry)
     old: dict[str, bytes] = {}
@@ -266,13 +290,26 @@ def _current(repo: vcs.Repo, path: str, committed: bool) -> bytes | None:
     return full.read_bytes() if full.is_file() else None
 
 
-def upstream_patch(repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *,
-                   committed: bool = False) -> str:
+def upstream_patch(
+    repo: vcs.Repo, entry: Entry, changes: LocalChanges, directory: str, *, committed: bool = False
+) -> str:
     """The patch of ``changes`` in upstream's names and layout, for ``git apply`` upstream."""
     old, new = upstream_sides(repo, entry, changes, directory, committed=committed)
     return vcs.diff_contents(repo, old, new)
 
 
-__all__ = ["Base", "LocalChanges", "current_base", "file_dict", "fork_patch", "local_changes",
-           "pristine_base", "rename_back", "reverse_renames", "upstream_dir", "upstream_patch",
-           "upstream_sides", "upstream_stats"]
+__all__ = [
+    "Base",
+    "LocalChanges",
+    "current_base",
+    "file_dict",
+    "fork_patch",
+    "local_changes",
+    "pristine_base",
+    "rename_back",
+    "reverse_renames",
+    "upstream_dir",
+    "upstream_patch",
+    "upstream_sides",
+    "upstream_stats",
+]

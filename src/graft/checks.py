@@ -117,8 +117,14 @@ class Problem:
         return f"{where}: {self.kind}: {self.message}" if where else f"{self.kind}: {self.message}"
 
     def to_dict(self) -> dict[str, t.Any]:
-        return {"kind": self.kind, "name": self.name, "message": self.message,
-                "path": self.path, "line": self.line, "modules": list(self.modules)}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "modules": list(self.modules),
+        }
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,12 @@ class CheckReport:
         return EXIT_BEHIND if all(p.kind == "behind" for p in self.problems) else EXIT_ERROR
 
     def to_dict(self) -> dict[str, t.Any]:
-        return {"problems": [p.to_dict() for p in self.problems], "notes": list(self.notes),
-                "checked": list(self.checked), "exit_code": self.exit_code}
+        return {
+            "problems": [p.to_dict() for p in self.problems],
+            "notes": list(self.notes),
+            "checked": list(self.checked),
+            "exit_code": self.exit_code,
+        }
 
 
 # -- the pure parts -----------------------------------------------------------------
@@ -202,18 +212,29 @@ def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) 
     try:
         newest, older = newest_upstream(entry, root, search_path=search_path)
     except UserError as exc:
-        return [Problem("source", entry.name, f"cannot tell whether it is behind: {exc.format_message()}")]
+        return [
+            Problem(
+                "source", entry.name, f"cannot tell whether it is behind: {exc.format_message()}"
+            )
+        ]
     if older or not is_behind(entry, newest):
         return []
     same = sources.same_version_changed(newest, entry.revision, entry.upstream_tree)
     newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)
     why = " (files changed since the fork, same version number)" if same else ""
-    return [Problem("behind", entry.name, f"{newest.label} is available{why}, the fork is at "
-                    f"{entry_label(entry, newest)}; run `graft sync {entry.name}`.")]
+    return [
+        Problem(
+            "behind",
+            entry.name,
+            f"{newest.label} is available{why}, the fork is at "
+            f"{entry_label(entry, newest)}; run `graft sync {entry.name}`.",
+        )
+    ]
 
 
-def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None
-                       ) -> tuple[list[Problem], list[str]]:
+def check_reproducible(
+    repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None
+) -> tuple[list[Problem], list[str]]:
     """Re-run the rewrite (no cache) on the recorded revision and compare with the record."""
     from .sync import entry_label, recorded_upstream
 
@@ -221,9 +242,14 @@ def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str
     if repo.has_object(entry.snapshot):
         tree = repo.resolve(entry.snapshot, "tree")
         if tree != entry.snapshot_tree:
-            problems.append(Problem("irreproducible", entry.name,
-                                    f"snapshot commit {entry.snapshot[:10]} has tree {tree}, "
-                                    f"the manifest records {entry.snapshot_tree}."))
+            problems.append(
+                Problem(
+                    "irreproducible",
+                    entry.name,
+                    f"snapshot commit {entry.snapshot[:10]} has tree {tree}, "
+                    f"the manifest records {entry.snapshot_tree}.",
+                )
+            )
     try:
         upstream = recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
     except UserError as exc:
@@ -231,14 +257,23 @@ def check_reproducible(repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str
     try:
         rendering = snapshot.render(upstream, entry.maps, entry.path, repo=None)
     except UserError as exc:
-        return problems + [Problem("irreproducible", entry.name,
-                                   f"the rewrite of the recorded revision fails: {exc.format_message()}")], []
+        return problems + [
+            Problem(
+                "irreproducible",
+                entry.name,
+                f"the rewrite of the recorded revision fails: {exc.format_message()}",
+            )
+        ], []
     if rendering.tree != entry.snapshot_tree:
-        problems.append(Problem(
-            "irreproducible", entry.name,
-            f"re-running the rewrite on {entry_label(entry)} gives tree {rendering.tree}, not the "
-            f"recorded {entry.snapshot_tree}; the next sync cannot rebuild its base if the "
-            "snapshot commit is lost (rewrite engine or settings changed)."))
+        problems.append(
+            Problem(
+                "irreproducible",
+                entry.name,
+                f"re-running the rewrite on {entry_label(entry)} gives tree {rendering.tree}, not the "
+                f"recorded {entry.snapshot_tree}; the next sync cannot rebuild its base if the "
+                "snapshot commit is lost (rewrite engine or settings changed).",
+            )
+        )
     return problems, []
 
 
@@ -254,14 +289,21 @@ def check_markers(repo: vcs.Repo, entry: Entry) -> list[Problem]:
                 continue
             rel = full.relative_to(repo.root).as_posix()
             for line in conflict_marker_lines(full.read_bytes()):
-                problems.append(Problem("conflict-markers", entry.name,
-                                        "a conflict block is left here; resolve it and commit.",
-                                        rel, line))
+                problems.append(
+                    Problem(
+                        "conflict-markers",
+                        entry.name,
+                        "a conflict block is left here; resolve it and commit.",
+                        rel,
+                        line,
+                    )
+                )
     return problems
 
 
-def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
-                  python: str | None = None) -> list[Problem]:
+def check_imports(
+    app: str, directory: Path, olds: t.Mapping[str, str], *, python: str | None = None
+) -> list[Problem]:
     """Import ``app`` in a fresh interpreter run in ``directory`` and report, once per
     original package, the ``OLD``/``OLD.*`` modules it loaded and where the first
     import of it came from.
@@ -272,11 +314,23 @@ def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
     has its ``create_app``/``make_app`` factory called. Factories often import lazily,
     so not calling them would let the check pass on an app that loads the old package.
     """
-    command = [python or sys.executable, "-c", _IMPORT_PROBE, os.fspath(directory), app,
-               json.dumps(sorted(olds))]
+    command = [
+        python or sys.executable,
+        "-c",
+        _IMPORT_PROBE,
+        os.fspath(directory),
+        app,
+        json.dumps(sorted(olds)),
+    ]
     try:
-        proc = subprocess.run(command, cwd=directory, capture_output=True, text=True,
-                              timeout=IMPORT_TIMEOUT, check=False)
+        proc = subprocess.run(
+            command,
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=IMPORT_TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Problem("import-failed", None, f"cannot import {app}: {exc}")]
     lines = proc.stdout.strip().splitlines()
@@ -290,14 +344,25 @@ def check_imports(app: str, directory: Path, olds: t.Mapping[str, str], *,
     problems = []
     for root, modules in by_root.items():
         owner = olds[root]
-        listed = root if len(modules) == 1 else (
-            f"{root} ({len(modules)} modules: {', '.join(modules[:3])}"
-            f"{', ...' if len(modules) > 3 else ''})")
+        listed = (
+            root
+            if len(modules) == 1
+            else (
+                f"{root} ({len(modules)} modules: {', '.join(modules[:3])}"
+                f"{', ...' if len(modules) > 3 else ''})"
+            )
+        )
         where = _where(found["first"].get(root), directory)
-        problems.append(Problem(
-            "old-import", owner, f"importing {app} loads {listed}, which {owner} replaces"
-            f"{f'; first imported from {where}' if where else ''}; import {owner} instead "
-            "(or `graft patch` the extension that imports it).", modules=tuple(modules)))
+        problems.append(
+            Problem(
+                "old-import",
+                owner,
+                f"importing {app} loads {listed}, which {owner} replaces"
+                f"{f'; first imported from {where}' if where else ''}; import {owner} instead "
+                "(or `graft patch` the extension that imports it).",
+                modules=tuple(modules),
+            )
+        )
     return problems
 
 
@@ -313,9 +378,15 @@ def _where(first: list[t.Any] | None, directory: Path) -> str | None:
     return f"{filename}:{line}"
 
 
-def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | None = None,
-               python: str | None = None, skip: t.Collection[str] = (),
-               search_path: t.Sequence[str] | None = None) -> CheckReport:
+def run_checks(
+    name: str | None = None,
+    *,
+    cwd: Path | None = None,
+    app: str | None = None,
+    python: str | None = None,
+    skip: t.Collection[str] = (),
+    search_path: t.Sequence[str] | None = None,
+) -> CheckReport:
     """Run every check not in ``skip`` on entry ``name`` (all entries by default).
 
     :raises UserError: not a git work tree, or no (such) entry in the manifest.
@@ -328,16 +399,23 @@ def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | N
     rel, recorded = load_manifest(repo, cwd)
     entries = [recorded.select(name)] if name is not None else list(recorded.entries)
     if not entries:
-        raise UserError(f"{rel} records no vendored package under [tool.graft.packages].",
-                        hint="Run `graft fork` first.")
+        raise UserError(
+            f"{rel} records no vendored package under [tool.graft.packages].",
+            hint="Run `graft fork` first.",
+        )
     root = repo.root.resolve()
     problems: list[Problem] = []
     notes: list[str] = []
     state = read_state(repo)
     if state is not None and repo.merge_head() == state.get("snapshot"):
-        problems.append(Problem("sync-in-progress", str(state.get("name")),
-                                f"a sync to {state.get('label')} is stopped on conflicts; "
-                                "finish it with `graft sync --continue` or `--abort`."))
+        problems.append(
+            Problem(
+                "sync-in-progress",
+                str(state.get("name")),
+                f"a sync to {state.get('label')} is stopped on conflicts; "
+                "finish it with `graft sync --continue` or `--abort`.",
+            )
+        )
     for entry in entries:
         if "behind" not in skip:
             problems += check_behind(entry, root, search_path)
@@ -349,11 +427,14 @@ def run_checks(name: str | None = None, *, cwd: Path | None = None, app: str | N
             problems += check_markers(repo, entry)
     if "imports" not in skip:
         directory = (root / rel).parent
-        module = app or app_from_pyproject((root / rel).read_text("utf-8") if (root / rel).is_file()
-                                           else "")
+        module = app or app_from_pyproject(
+            (root / rel).read_text("utf-8") if (root / rel).is_file() else ""
+        )
         if module is None:
-            notes.append("imports: not checked; pass --app MODULE or set "
-                         f'[tool.graft] app = "MODULE" in {rel}.')
+            notes.append(
+                "imports: not checked; pass --app MODULE or set "
+                f'[tool.graft] app = "MODULE" in {rel}.'
+            )
         else:
             problems += check_imports(module, directory, old_roots(recorded.entries), python=python)
     return CheckReport(tuple(problems), tuple(notes), tuple(e.name for e in entries))
@@ -368,6 +449,18 @@ def render_json(report: CheckReport) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True)
 
 
-__all__ = ["CHECKS", "CheckReport", "Problem", "app_from_pyproject", "check_behind",
-           "check_imports", "check_markers", "check_reproducible", "conflict_marker_lines",
-           "old_roots", "render_json", "render_text", "run_checks"]
+__all__ = [
+    "CHECKS",
+    "CheckReport",
+    "Problem",
+    "app_from_pyproject",
+    "check_behind",
+    "check_imports",
+    "check_markers",
+    "check_reproducible",
+    "conflict_marker_lines",
+    "old_roots",
+    "render_json",
+    "render_text",
+    "run_checks",
+]

@@ -56,13 +56,25 @@ def with_output_options(command: click.Command) -> click.Command:
     """
     taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
     if not taken & {"-q", "--quiet"}:
-        command.params.append(click.Option(
-            ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
-            help="Print only errors and requested data (as `graft -q`)."))
+        command.params.append(
+            click.Option(
+                ["-q", "--quiet"],
+                is_flag=True,
+                expose_value=False,
+                callback=_set_quiet,
+                help="Print only errors and requested data (as `graft -q`).",
+            )
+        )
     if not taken & {"-v", "--verbose"}:
-        command.params.append(click.Option(
-            ["-v", "--verbose"], count=True, expose_value=False, callback=_add_verbose,
-            help="Print more detail (as `graft -v`)."))
+        command.params.append(
+            click.Option(
+                ["-v", "--verbose"],
+                count=True,
+                expose_value=False,
+                callback=_add_verbose,
+                help="Print more detail (as `graft -v`).",
+            )
+        )
     return command
 
 
@@ -129,4 +141,3 @@ def main(ctx: click.Context, quiet: bool, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["verbose"] = 0 if quiet else verbose
-

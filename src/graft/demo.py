@@ -58,7 +58,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok", "framework": __package__ or __name__}
 '''
 
-SERVE_SCRIPT = textwrap.dedent('''\
+SERVE_SCRIPT = textwrap.dedent("""\
     import json, sys
     sys.modules["vial"] = None   # the fork must not need the original...
     sys.modules["flask"] = None  # ...and the patched extension must not need Flask
@@ -77,7 +77,7 @@ SERVE_SCRIPT = textwrap.dedent('''\
     print(json.dumps({"responses": responses, "modules": loaded,
                       "version": acme_web.__version__,
                       "local": getattr(acme_web, "ACME_BUILD", None)}))
-''')
+""")
 
 
 @dataclass
@@ -144,8 +144,12 @@ def _init_repo(root: Path) -> vcs.Repo:
     from . import vcs
 
     try:
-        subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q", os.fspath(root)],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["git", "-c", "init.defaultBranch=main", "init", "-q", os.fspath(root)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except FileNotFoundError:
         raise ToolError("git is not installed.", hint="Install git and retry.") from None
     except subprocess.CalledProcessError as exc:
@@ -173,29 +177,37 @@ def check_target(directory: Path) -> None:
     The demo never overwrites, and a half-made demo directory would block the next try.
     """
     if directory.is_file() or directory.is_symlink():
-        raise UserError(f"{directory} exists and is not a directory.",
-                        hint="Choose another DIR, e.g. `graft demo demo-app2`.")
+        raise UserError(
+            f"{directory} exists and is not a directory.",
+            hint="Choose another DIR, e.g. `graft demo demo-app2`.",
+        )
     if directory.is_dir() and any(directory.iterdir()):
-        raise UserError(f"{directory} exists and is not empty.",
-                        hint="Choose another DIR, or remove it first.")
+        raise UserError(
+            f"{directory} exists and is not empty.", hint="Choose another DIR, or remove it first."
+        )
     if shutil.which("git") is None:
         raise UserError("git is not installed (or not on PATH).", hint="Install git and retry.")
     for needed in (APP_FIXTURE, EXTENSION_FIXTURE):
         if not needed.is_dir():
-            raise UserError(f"the demo fixture {needed} is missing.",
-                            hint="graft demo runs from a source checkout installed with "
-                                 "`pip install -e .`.")
+            raise UserError(
+                f"the demo fixture {needed} is missing.",
+                hint="graft demo runs from a source checkout installed with `pip install -e .`.",
+            )
 
 
 def create_app(root: Path) -> vcs.Repo:
     """The acme app from the fixture, committed in a new repository."""
-    shutil.copytree(APP_FIXTURE, root, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        APP_FIXTURE, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
     (root / ".gitignore").write_text(f"/{SCRATCH}/\n__pycache__/\n", encoding="utf-8")
     repo = _init_repo(root)
     _commit(repo, "acme: the demo app, written for a fork of vial named acme_web")
-    shutil.copytree(EXTENSION_FIXTURE, root / SCRATCH / EXTENSION_FIXTURE.name,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        EXTENSION_FIXTURE,
+        root / SCRATCH / EXTENSION_FIXTURE.name,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return repo
 
 
@@ -207,17 +219,24 @@ def do_by_hand(root: Path) -> list[str]:
     lookup = 'importlib.metadata.version("flask")'
     if lookup in text and f"import {FORK_NAME}\n" in text:
         init.write_text(text.replace(lookup, f"{FORK_NAME}.__version__"), encoding="utf-8")
-        done.append(f"flask_greeting/__init__.py: asks {FORK_NAME}.__version__, "
-                    "not the Flask distribution")
+        done.append(
+            f"flask_greeting/__init__.py: asks {FORK_NAME}.__version__, not the Flask distribution"
+        )
     template = root / "flask_greeting" / "templates" / "greeting.html"
     if template.is_file() and "served by flask" in template.read_text(encoding="utf-8"):
-        template.write_text(template.read_text(encoding="utf-8")
-                            .replace("served by flask", f"served by {FORK_NAME}"), encoding="utf-8")
+        template.write_text(
+            template.read_text(encoding="utf-8").replace(
+                "served by flask", f"served by {FORK_NAME}"
+            ),
+            encoding="utf-8",
+        )
         done.append("flask_greeting/templates/greeting.html: says acme_web, not flask")
     app = root / "app.py"
-    app.write_text(app.read_text(encoding="utf-8")
-                   + "\n\nfrom flask_greeting import Greeting  # noqa: E402\n\nGreeting(app)\n",
-                   encoding="utf-8")
+    app.write_text(
+        app.read_text(encoding="utf-8")
+        + "\n\nfrom flask_greeting import Greeting  # noqa: E402\n\nGreeting(app)\n",
+        encoding="utf-8",
+    )
     done.append("app.py: Greeting(app)")
     return done
 
@@ -226,8 +245,14 @@ def serve(root: Path, paths: t.Sequence[str]) -> Served:
     """Requests through the app's test client, in a process where vial and flask cannot load."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTHONPATH", None)
-    proc = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, json.dumps(list(paths))],
-                          cwd=root, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", SERVE_SCRIPT, json.dumps(list(paths))],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ToolError(f"the demo app failed to serve: {tail}")
@@ -240,7 +265,9 @@ def change_fork(root: Path) -> None:
     """A local change to the fork, in a file upstream will change too (far from its change)."""
     init = root / FORK_NAME / "__init__.py"
     with init.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n\n#: A local change made in the fork; graft sync keeps it.\n{LOCAL_MARK}\n")
+        handle.write(
+            f"\n\n#: A local change made in the fork; graft sync keeps it.\n{LOCAL_MARK}\n"
+        )
 
 
 def next_version(version: str) -> str:
@@ -268,7 +295,7 @@ def release_upstream(root: Path) -> tuple[Path, str, str]:
     text = init.read_text(encoding="utf-8")
     text, count = re.subn(r'(?m)^__version__ = "[^"]*"', f'__version__ = "{new}"', text)
     if count != 1:
-        raise ToolError("the bundled vial has no `__version__ = \"...\"` line to bump.")
+        raise ToolError('the bundled vial has no `__version__ = "..."` line to bump.')
     init.write_text(text, encoding="utf-8")
     (package / "health.py").write_text(HEALTH_MODULE, encoding="utf-8")
     return release, old, new
@@ -283,11 +310,14 @@ def _html_text(body: str) -> str:
 def _show_served(story: Story, served: Served) -> None:
     for path, status, body in served.responses:
         story.ok(f"GET {path} -> {status}  {_html_text(body)}")
-    tops = sorted({m.split(".")[0] for m in served.modules} & {"vial", "flask", FORK_NAME,
-                                                                "flask_greeting"})
-    story.info(f"loaded: {', '.join(tops)} ({len(served.loaded(FORK_NAME))} {FORK_NAME} modules); "
-               f"vial loaded: {'yes' if served.loaded('vial') else 'no'}, "
-               f"flask loaded: {'yes' if served.loaded('flask') else 'no'}")
+    tops = sorted(
+        {m.split(".")[0] for m in served.modules} & {"vial", "flask", FORK_NAME, "flask_greeting"}
+    )
+    story.info(
+        f"loaded: {', '.join(tops)} ({len(served.loaded(FORK_NAME))} {FORK_NAME} modules); "
+        f"vial loaded: {'yes' if served.loaded('vial') else 'no'}, "
+        f"flask loaded: {'yes' if served.loaded('flask') else 'no'}"
+    )
 
 
 def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
@@ -300,8 +330,11 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     root = directory.resolve()
     story = Story(echo)
     result = DemoResult(root)
-    story.say("graft demo: fork vial into an app, patch an extension, serve requests, "
-               "then merge a new upstream release into the changed fork.", bold=True)
+    story.say(
+        "graft demo: fork vial into an app, patch an extension, serve requests, "
+        "then merge a new upstream release into the changed fork.",
+        bold=True,
+    )
 
     story.step(f"Create a demo app: a git repository in {directory}")
     root.mkdir(parents=True, exist_ok=True)
@@ -312,24 +345,32 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     story.step(f"Fork the bundled vial into the app as {FORK_NAME}   (graft fork vial {FORK_NAME})")
     forked = fork(None, FORK_NAME, cwd=root)
     result.fork_commit = forked.commit or ""
-    story.ok(f"{forked.upstream} copied to {forked.path}/: {len(forked.files)} files, "
-             f"{forked.rewritten} rewritten ({', '.join(forked.maps)})")
-    story.ok(f"recorded in pyproject.toml [tool.graft.packages.{FORK_NAME}]; "
-             f"commit {result.fork_commit[:10]} (pristine snapshot {(forked.snapshot or '')[:10]})")
+    story.ok(
+        f"{forked.upstream} copied to {forked.path}/: {len(forked.files)} files, "
+        f"{forked.rewritten} rewritten ({', '.join(forked.maps)})"
+    )
+    story.ok(
+        f"recorded in pyproject.toml [tool.graft.packages.{FORK_NAME}]; "
+        f"commit {result.fork_commit[:10]} (pristine snapshot {(forked.snapshot or '')[:10]})"
+    )
     if forked.findings:
         kinds: dict[str, int] = {}
         for finding in forked.findings:
             kind = str(getattr(finding, "kind", "other"))
             kinds[kind] = kinds.get(kind, 0) + 1
         counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        story.note(f"findings for a human to check: {counted} (`graft fork` lists them); "
-                   "vial computes its dynamic module names from __name__ or your app's names")
+        story.note(
+            f"findings for a human to check: {counted} (`graft fork` lists them); "
+            "vial computes its dynamic module names from __name__ or your app's names"
+        )
 
     story.step(f"Patch a Flask extension to {FORK_NAME}   (graft patch {SCRATCH}/flask-greeting)")
     patched = patch(os.fspath(root / SCRATCH / EXTENSION_FIXTURE.name), cwd=root)
     result.patch_commit = patched.vendored.commit or ""
-    story.ok(f"{patched.vendored.upstream} vendored to {patched.vendored.path}/: "
-             f"{patched.vendored.rewritten} files now import {patched.target} instead of flask")
+    story.ok(
+        f"{patched.vendored.upstream} vendored to {patched.vendored.path}/: "
+        f"{patched.vendored.rewritten} files now import {patched.target} instead of flask"
+    )
     for finding in patched.human:
         text = finding.format() if hasattr(finding, "format") else str(finding)
         result.findings.append(text)
@@ -360,17 +401,22 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
         raise ToolError(f"the demo sync ended as {report.status!r}, not a clean merge.")
     result.merge_commit = last.commit or ""
     for change in last.upstream_changes:
-        verb = {"A": "added", "D": "deleted", "M": "changed", "R": "renamed"}.get(change.status,
-                                                                                 change.status)
+        verb = {"A": "added", "D": "deleted", "M": "changed", "R": "renamed"}.get(
+            change.status, change.status
+        )
         story.info(f"upstream {verb}: {change.path}")
-    story.ok(f"clean three-way merge: commit {result.merge_commit[:10]} "
-             f"(base: the vial {old} snapshot; theirs: vial {new} renamed to {FORK_NAME})")
+    story.ok(
+        f"clean three-way merge: commit {result.merge_commit[:10]} "
+        f"(base: the vial {old} snapshot; theirs: vial {new} renamed to {FORK_NAME})"
+    )
 
     story.step("Serve again: upstream's new code and your change, together")
     result.second = serve(root, ["/healthz", "/greet/again"])
     _show_served(story, result.second)
-    story.ok(f"{FORK_NAME}.__version__ == {result.second.version!r}; "
-             f"your {LOCAL_MARK.split(' =')[0]} == {result.second.local!r}")
+    story.ok(
+        f"{FORK_NAME}.__version__ == {result.second.version!r}; "
+        f"your {LOCAL_MARK.split(' =')[0]} == {result.second.local!r}"
+    )
 
     story.say("")
     story.say("Done. Look around:", bold=True)

@@ -54,7 +54,9 @@ def _search(search_path: t.Sequence[str] | None) -> list[str]:
     return [*(search_path or []), *sources.search_path_from_env()]
 
 
-def _find_dist(spec: str, search_path: t.Sequence[str] | None) -> importlib.metadata.Distribution | None:
+def _find_dist(
+    spec: str, search_path: t.Sequence[str] | None
+) -> importlib.metadata.Distribution | None:
     """An installed distribution by distribution name or top-level import name."""
     paths = _search(search_path)
     wanted = normalize_dist(spec)
@@ -67,21 +69,30 @@ def _find_dist(spec: str, search_path: t.Sequence[str] | None) -> importlib.meta
     return None
 
 
-def extension_info(spec: str, upstream: Upstream, cwd: Path, search_path: t.Sequence[str] | None) -> ExtensionInfo:
+def extension_info(
+    spec: str, upstream: Upstream, cwd: Path, search_path: t.Sequence[str] | None
+) -> ExtensionInfo:
     """The metadata behind ``upstream``: installed ``METADATA``, or an sdist's ``PKG-INFO``/pyproject."""
     if upstream.kind == "distribution":
         dist = _find_dist(upstream.source, search_path)
         if dist is not None:
             meta = t.cast(email.message.Message, dist.metadata)
-            return ExtensionInfo(meta["Name"] or upstream.source, dist.version, meta,
-                                 dist.read_text("entry_points.txt"))
+            return ExtensionInfo(
+                meta["Name"] or upstream.source,
+                dist.version,
+                meta,
+                dist.read_text("entry_points.txt"),
+            )
     directory = (cwd / spec).resolve()
     if upstream.kind == "directory" and directory.is_dir():
         pkg_info = directory / "PKG-INFO"
         if pkg_info.is_file():
             meta = email.parser.Parser(policy=email.policy.compat32).parsestr(
-                pkg_info.read_text(encoding="utf-8"))
-            return ExtensionInfo(meta["Name"] or upstream.package, meta["Version"] or upstream.revision, meta)
+                pkg_info.read_text(encoding="utf-8")
+            )
+            return ExtensionInfo(
+                meta["Name"] or upstream.package, meta["Version"] or upstream.revision, meta
+            )
         project = _pyproject_project(directory)
         if project:
             meta = email.message.Message()
@@ -101,7 +112,9 @@ def _pyproject_project(directory: Path) -> t.Mapping[str, t.Any]:
         return {}
     import tomlkit
 
-    return t.cast(t.Mapping[str, t.Any], tomlkit.parse(path.read_text(encoding="utf-8")).get("project", {}))
+    return t.cast(
+        t.Mapping[str, t.Any], tomlkit.parse(path.read_text(encoding="utf-8")).get("project", {})
+    )
 
 
 def locate_single_module(
@@ -116,12 +129,18 @@ def locate_single_module(
     dist = None if ("/" in spec or spec.startswith(".")) else _find_dist(spec, search_path)
     if dist is not None:
         root = Path(str(dist.locate_file("")))
-        modules = [m for m in (dist.read_text("top_level.txt") or "").split() if (root / f"{m}.py").is_file()]
+        modules = [
+            m
+            for m in (dist.read_text("top_level.txt") or "").split()
+            if (root / f"{m}.py").is_file()
+        ]
         if len(modules) != 1:
             return None
         data = (root / f"{modules[0]}.py").read_bytes()
         files = {"__init__.py": data, **_licences(dist)}
-        return Upstream("distribution", dist.metadata["Name"] or spec, modules[0], dist.version, None, files)
+        return Upstream(
+            "distribution", dist.metadata["Name"] or spec, modules[0], dist.version, None, files
+        )
     directory = (cwd / spec).resolve()
     if not directory.is_dir():
         return None
@@ -132,8 +151,13 @@ def locate_single_module(
         module = base / f"{guess}.py"
         if module.is_file():
             files = {"__init__.py": module.read_bytes()}
-            files.update({p.name: p.read_bytes() for p in sorted(directory.iterdir())
-                          if p.is_file() and sources.LICENCE_RE.match(p.name)})
+            files.update(
+                {
+                    p.name: p.read_bytes()
+                    for p in sorted(directory.iterdir())
+                    if p.is_file() and sources.LICENCE_RE.match(p.name)
+                }
+            )
             version = str(project.get("version") or "unversioned")
             return Upstream("directory", spec, guess, version, None, files)
     return None
@@ -148,7 +172,15 @@ def _licences(dist: importlib.metadata.Distribution) -> dict[str, bytes]:
     return found
 
 
-_METADATA_CALLS = {"version", "distribution", "metadata", "requires", "files", "get_distribution", "require"}
+_METADATA_CALLS = {
+    "version",
+    "distribution",
+    "metadata",
+    "requires",
+    "files",
+    "get_distribution",
+    "require",
+}
 _TEXT_LIMIT = 5
 """At most this many lines are reported per non-Python file (a template may say flask often)."""
 
@@ -175,9 +207,15 @@ def find_metadata_lookups(code: str, path: str, dists: t.Iterable[str]) -> list[
         arg = node.args[0]
         if name in _METADATA_CALLS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             if normalize_dist(re.split(r"[<>=!~ ;\[]", arg.value)[0]) in wanted:
-                found.append(Finding(path, node.lineno, "distribution",
-                                     f"{name}({arg.value!r}) looks up a distribution the patched "
-                                     "copy does not have; decide what it should answer"))
+                found.append(
+                    Finding(
+                        path,
+                        node.lineno,
+                        "distribution",
+                        f"{name}({arg.value!r}) looks up a distribution the patched "
+                        "copy does not have; decide what it should answer",
+                    )
+                )
     return found
 
 
@@ -187,10 +225,18 @@ def find_version_reads(code: str, path: str, roots: t.Iterable[str]) -> list[Fin
         return []
     names = "|".join(map(re.escape, sorted(roots)))
     pattern = re.compile(rf"(?<![\w.])(?:{names})\.__version__\b")
-    return [Finding(path, n, "version", "reads the framework's __version__, which after the patch "
-                    "is the target's own version, not a Flask version (vial names the Flask API "
-                    "level it follows in __flask_version__)")
-            for n, line in enumerate(code.splitlines(), 1) if pattern.search(line)]
+    return [
+        Finding(
+            path,
+            n,
+            "version",
+            "reads the framework's __version__, which after the patch "
+            "is the target's own version, not a Flask version (vial names the Flask API "
+            "level it follows in __flask_version__)",
+        )
+        for n, line in enumerate(code.splitlines(), 1)
+        if pattern.search(line)
+    ]
 
 
 def mentions(text: str, names: t.Iterable[str]) -> list[int]:
@@ -199,7 +245,9 @@ def mentions(text: str, names: t.Iterable[str]) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
 
 
-def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, renames: Renames) -> list[Finding]:
+def find_human_work(
+    upstream: Upstream, info: ExtensionInfo, prefix: str, renames: Renames
+) -> list[Finding]:
     """What no rewrite can settle, from the raw upstream files and the extension's metadata.
 
     Non-Python files naming the old package (templates, data, entry points), distribution
@@ -208,7 +256,11 @@ def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, rename
     """
     roots = sorted(renames.roots)
     version_mapped = renames.rename(f"{UPSTREAM}.__version__").endswith(".__flask_version__")
-    old_dists = [*roots, info.dist, upstream.source if upstream.kind == "distribution" else info.dist]
+    old_dists = [
+        *roots,
+        info.dist,
+        upstream.source if upstream.kind == "distribution" else info.dist,
+    ]
     found: list[Finding] = []
     for rel, data in sorted(upstream.files.items()):
         where = f"{prefix}/{rel}"
@@ -221,20 +273,40 @@ def find_human_work(upstream: Upstream, info: ExtensionInfo, prefix: str, rename
             found += find_version_reads(text, where, [r for r in roots if not version_mapped])
             continue
         lines = mentions(text, roots)
-        found += [Finding(where, n, "file", f"a non-Python file mentions {' or '.join(roots)}; "
-                          "check whether it means the framework") for n in lines[:_TEXT_LIMIT]]
+        found += [
+            Finding(
+                where,
+                n,
+                "file",
+                f"a non-Python file mentions {' or '.join(roots)}; "
+                "check whether it means the framework",
+            )
+            for n in lines[:_TEXT_LIMIT]
+        ]
     for requirement in info.requires:
         name = normalize_dist(re.split(r"[<>=!~ ;\[(]", requirement.strip())[0])
         if name in {normalize_dist(r) for r in roots}:
-            found.append(Finding(f"{info.dist} metadata", 0, "metadata",
-                                 f"Requires-Dist: {requirement}; installing the original from PyPI "
-                                 "pulls it in: build the patched wheel with --wheel"))
+            found.append(
+                Finding(
+                    f"{info.dist} metadata",
+                    0,
+                    "metadata",
+                    f"Requires-Dist: {requirement}; installing the original from PyPI "
+                    "pulls it in: build the patched wheel with --wheel",
+                )
+            )
     groups = re.findall(r"^\[([^\]]+)\]", info.entry_points or "", re.MULTILINE)
     for group in groups:
         if group.partition(".")[0] in roots:
-            found.append(Finding(f"{info.dist} entry_points.txt", 0, "entry-point",
-                                 f"registers in the [{group}] entry-point group of the old framework; "
-                                 f"a --wheel registers it in [{renames.rename(group)}] instead"))
+            found.append(
+                Finding(
+                    f"{info.dist} entry_points.txt",
+                    0,
+                    "entry-point",
+                    f"registers in the [{group}] entry-point group of the old framework; "
+                    f"a --wheel registers it in [{renames.rename(group)}] instead",
+                )
+            )
     return found
 
 
@@ -250,9 +322,15 @@ def find_original_installed(dist: str, root: Path) -> list[Finding]:
         location = Path(str(installed.locate_file(""))).resolve()
         if location == root or root in location.parents:
             continue
-        found.append(Finding(f"{installed.metadata['Name']} {installed.version}", 0, "environment",
-                             f"the original is installed in {location}; it shadows the patched copy "
-                             "unless the app runs from its root: replace it with --wheel DIR --install"))
+        found.append(
+            Finding(
+                f"{installed.metadata['Name']} {installed.version}",
+                0,
+                "environment",
+                f"the original is installed in {location}; it shadows the patched copy "
+                "unless the app runs from its root: replace it with --wheel DIR --install",
+            )
+        )
     return found
 
 

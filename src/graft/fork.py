@@ -69,21 +69,25 @@ def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = ""
         raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
     operation = repo.operation_in_progress()
     if operation is not None:
-        raise DirtyWorktreeError(f"a git {operation} is in progress.",
-                                 hint=f"Finish or abort the {operation} first.")
+        raise DirtyWorktreeError(
+            f"a git {operation} is in progress.", hint=f"Finish or abort the {operation} first."
+        )
     dirty = repo.dirty_paths()
     if dirty and notes is not None:
         shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
         notes.append(f"the real {what} needs a clean work tree (uncommitted: {shown}).")
     elif dirty:
         shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
-        raise DirtyWorktreeError(f"the work tree has uncommitted changes ({shown}).",
-                                 hint="Please commit or stash your local changes and retry.")
+        raise DirtyWorktreeError(
+            f"the work tree has uncommitted changes ({shown}).",
+            hint="Please commit or stash your local changes and retry.",
+        )
     return repo
 
 
-def reopen_clean_repo(root: Path, head: str, index: str | None, pyproject: str, text: str,
-                      *, what: str) -> vcs.Repo:
+def reopen_clean_repo(
+    root: Path, head: str, index: str | None, pyproject: str, text: str, *, what: str
+) -> vcs.Repo:
     """The repository a plan was made in, refusing when HEAD moved since.
 
     Planning ran :func:`open_clean_repo`; ``git status`` over the whole work tree is
@@ -101,9 +105,13 @@ def reopen_clean_repo(root: Path, head: str, index: str | None, pyproject: str, 
     repo = vcs.Repo(root)
     if repo.head() != head:
         raise VcsError(f"HEAD moved since the {what} was planned.", hint="Run the command again.")
-    if (index is None or repo.bare or repo.index_stamp() != index
-            or repo.operation_in_progress() is not None
-            or _read_bytes(repo.root / pyproject) != text.encode("utf-8")):
+    if (
+        index is None
+        or repo.bare
+        or repo.index_stamp() != index
+        or repo.operation_in_progress() is not None
+        or _read_bytes(repo.root / pyproject) != text.encode("utf-8")
+    ):
         repo = open_clean_repo(root)
     return repo
 
@@ -135,8 +143,10 @@ def find_pyproject(repo: vcs.Repo, cwd: Path) -> tuple[str, str]:
     if not path.exists():
         return rel, ""
     if not repo.is_tracked(rel):
-        raise DirtyWorktreeError(f"{rel} is not committed; graft records forks in it.",
-                                 hint=f"Commit it (git add {rel} && git commit) and retry.")
+        raise DirtyWorktreeError(
+            f"{rel} is not committed; graft records forks in it.",
+            hint=f"Commit it (git add {rel} && git commit) and retry.",
+        )
     return rel, path.read_bytes().decode("utf-8")
 
 
@@ -151,8 +161,9 @@ def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -
     if posix in ("", ".") or rel.parts[0] == ".git":
         raise UserError(f"--path {path!r} cannot hold a package.", hint="Give a subdirectory.")
     if full.exists() or full.is_symlink() or repo.lookup(head, posix):
-        raise UserError(f"{posix} already exists.",
-                        hint="Choose another --path, or remove it first.")
+        raise UserError(
+            f"{posix} already exists.", hint="Choose another --path, or remove it first."
+        )
     return posix
 
 
@@ -194,8 +205,10 @@ def plan_vendor(
     index = repo.index_stamp()
     head = repo.head()
     if head is None:
-        raise VcsError("the repository has no commits yet.",
-                       hint="Commit your app first (git commit --allow-empty -m init is enough).")
+        raise VcsError(
+            "the repository has no commits yet.",
+            hint="Commit your app first (git commit --allow-empty -m init is enough).",
+        )
     if kind not in manifest.KINDS:
         raise UserError(f"unknown kind {kind!r}.")
     validate_import_name(name, force=force or kind == "patch")
@@ -204,34 +217,67 @@ def plan_vendor(
         # Python imports a package by its directory's name (QA F4).
         raise InvalidNameError(
             f"the package directory must be named {name} to be importable as {name} (got {path}).",
-            hint=f"Use --path {PurePosixPath(prefix).parent / name}, or --force to keep it.")
+            hint=f"Use --path {PurePosixPath(prefix).parent / name}, or --force to keep it.",
+        )
     pyproject, text = find_pyproject(repo, cwd)
     recorded = manifest.parse_manifest(text)
     if recorded.get(name) is not None:
-        raise UserError(f"{name} is already recorded in {pyproject}.",
-                        hint=f"Run `graft sync {name}` to update it.")
+        raise UserError(
+            f"{name} is already recorded in {pyproject}.",
+            hint=f"Run `graft sync {name}` to update it.",
+        )
     for other in recorded.entries:
         if prefix.startswith(other.path + "/") or other.path.startswith(prefix + "/"):
             raise UserError(f"{prefix} overlaps {other.name} at {other.path}.")
     if upstream is None:
-        upstream = sources.locate(source or sources.BUNDLED, root=repo.root.resolve(), cwd=cwd,
-                                  ref=ref, package=package, search_path=search_path)
+        upstream = sources.locate(
+            source or sources.BUNDLED,
+            root=repo.root.resolve(),
+            cwd=cwd,
+            ref=ref,
+            package=package,
+            search_path=search_path,
+        )
     if kind == "fork" and upstream.package == name:
-        raise InvalidNameError(f"NEW_NAME {name!r} is the upstream's own name.",
-                               hint="A fork needs a new import name (e.g. acme_web).")
+        raise InvalidNameError(
+            f"NEW_NAME {name!r} is the upstream's own name.",
+            hint="A fork needs a new import name (e.g. acme_web).",
+        )
     if kind == "patch" and upstream.package != name:
-        raise InvalidNameError(f"a patched extension keeps its name: expected {upstream.package!r}.")
+        raise InvalidNameError(
+            f"a patched extension keeps its name: expected {upstream.package!r}."
+        )
     implied = [f"{upstream.package}={name}"] if upstream.package != name else []
     all_maps = snapshot.load_renames([*implied, *maps]).to_strings()
     rendering = snapshot.render(upstream, all_maps, prefix, repo=repo, progress=progress)
     entry = manifest.Entry(
-        name=name, kind=kind, source=upstream.source, source_kind=upstream.kind,
-        package=upstream.package, path=prefix, maps=tuple(all_maps), revision=upstream.revision,
-        upstream_tree=upstream.tree, fingerprint=rendering.fingerprint, snapshot="",
-        snapshot_tree=rendering.tree, graft_version=__version__, ref=upstream.ref,
+        name=name,
+        kind=kind,
+        source=upstream.source,
+        source_kind=upstream.kind,
+        package=upstream.package,
+        path=prefix,
+        maps=tuple(all_maps),
+        revision=upstream.revision,
+        upstream_tree=upstream.tree,
+        fingerprint=rendering.fingerprint,
+        snapshot="",
+        snapshot_tree=rendering.tree,
+        graft_version=__version__,
+        ref=upstream.ref,
     )
-    return ForkPlan(repo.root.resolve(), head, repo.branch(), pyproject, text, entry,
-                    upstream.label, rendering, index, tuple(notes))
+    return ForkPlan(
+        repo.root.resolve(),
+        head,
+        repo.branch(),
+        pyproject,
+        text,
+        entry,
+        upstream.label,
+        rendering,
+        index,
+        tuple(notes),
+    )
 
 
 def snapshot_message(entry: Entry, upstream: str) -> str:
@@ -249,8 +295,9 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
 
     If anything fails or is interrupted, HEAD, index and work tree are as before.
     """
-    repo = reopen_clean_repo(plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text,
-                             what="fork")
+    repo = reopen_clean_repo(
+        plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what="fork"
+    )
     entry = plan.entry
     moved = False
     try:
@@ -261,8 +308,11 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         entry = entry.replace(snapshot=snap)
         text = manifest.set_entry(plan.pyproject_text, entry)
         blob = repo.write_blob(text.encode("utf-8"))
-        merged = repo.write_tree({**plan.rendering.files, plan.pyproject: blob}, base=plan.head,
-                                 modes=plan.rendering.modes)
+        merged = repo.write_tree(
+            {**plan.rendering.files, plan.pyproject: blob},
+            base=plan.head,
+            modes=plan.rendering.modes,
+        )
         verb = "fork" if entry.kind == "fork" else "patch"
         message = (
             f"graft {verb}: {plan.upstream} as {entry.name} in {entry.path}/\n\n"
@@ -291,12 +341,22 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
 def _report(plan: ForkPlan, entry: Entry, snap: str | None, commit: str | None) -> ForkReport:
     prefix = entry.path + "/"
     return ForkReport(
-        name=entry.name, kind=entry.kind, package=entry.package, upstream=plan.upstream,
-        source=entry.source, source_kind=entry.source_kind, revision=entry.revision,
-        path=entry.path, pyproject=plan.pyproject, maps=entry.maps,
-        files=tuple(p[len(prefix):] for p in plan.rendering.files),
-        rewritten=plan.rendering.rewritten, findings=plan.rendering.findings,
-        snapshot=snap, commit=commit, dry_run=commit is None,
+        name=entry.name,
+        kind=entry.kind,
+        package=entry.package,
+        upstream=plan.upstream,
+        source=entry.source,
+        source_kind=entry.source_kind,
+        revision=entry.revision,
+        path=entry.path,
+        pyproject=plan.pyproject,
+        maps=entry.maps,
+        files=tuple(p[len(prefix) :] for p in plan.rendering.files),
+        rewritten=plan.rendering.rewritten,
+        findings=plan.rendering.findings,
+        snapshot=snap,
+        commit=commit,
+        dry_run=commit is None,
         notes=plan.notes if commit is None else (),
     )
 
@@ -312,10 +372,22 @@ def vendor(source: str | None, name: str, *, dry_run: bool = False, **options: t
     return report_plan(plan) if dry_run else apply_vendor(plan)
 
 
-def fork(source: str | None, new_name: str, *, dry_run: bool = False, **options: t.Any) -> ForkReport:
+def fork(
+    source: str | None, new_name: str, *, dry_run: bool = False, **options: t.Any
+) -> ForkReport:
     """``graft fork``: vendor ``source`` (default: the bundled vial) under ``new_name``."""
     return vendor(source, new_name, dry_run=dry_run, kind="fork", **options)
 
 
-__all__ = ["ForkPlan", "apply_vendor", "find_pyproject", "fork", "open_clean_repo", "plan_vendor",
-           "reopen_clean_repo", "report_plan", "snapshot_message", "vendor"]
+__all__ = [
+    "ForkPlan",
+    "apply_vendor",
+    "find_pyproject",
+    "fork",
+    "open_clean_repo",
+    "plan_vendor",
+    "reopen_clean_repo",
+    "report_plan",
+    "snapshot_message",
+    "vendor",
+]

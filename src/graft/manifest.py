@@ -37,6 +37,7 @@ from tomlkit.items import InlineTable, Table
 
 from .errors import ManifestError
 
+
 def manifest_error(message: str, hint: str | None = None) -> ManifestError:
     """A ManifestError with its message and hint (kept for the callers that build one here)."""
     return ManifestError(message, hint=hint)
@@ -111,8 +112,10 @@ class Entry:
                 if attr in _OPTIONAL:
                     values[attr] = None
                     continue
-                raise manifest_error(f"{where} in pyproject.toml has no {key!r}.",
-                                    hint="Restore it from git history, or fork again.")
+                raise manifest_error(
+                    f"{where} in pyproject.toml has no {key!r}.",
+                    hint="Restore it from git history, or fork again.",
+                )
             value = table[key]
             if attr == "maps":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -151,15 +154,20 @@ class Manifest:
             entry = self.get(name)
             if entry is None:
                 known = ", ".join(self.names()) or "none"
-                raise manifest_error(f"no vendored package named {name!r} in pyproject.toml "
-                                    f"(recorded: {known}).")
+                raise manifest_error(
+                    f"no vendored package named {name!r} in pyproject.toml (recorded: {known})."
+                )
             return entry
         if not self.entries:
-            raise manifest_error("pyproject.toml records no vendored package under "
-                                f"[{'.'.join(TABLE)}].", hint="Run `graft fork` first.")
+            raise manifest_error(
+                f"pyproject.toml records no vendored package under [{'.'.join(TABLE)}].",
+                hint="Run `graft fork` first.",
+            )
         if len(self.entries) > 1:
-            raise manifest_error(f"several vendored packages are recorded ({', '.join(self.names())}).",
-                                hint="Name the one to use.")
+            raise manifest_error(
+                f"several vendored packages are recorded ({', '.join(self.names())}).",
+                hint="Name the one to use.",
+            )
         return self.entries[0]
 
 
@@ -230,8 +238,12 @@ def _set_in_place(doc: tomlkit.TOMLDocument, entry: Entry) -> str | None:
         if key not in node:
             if isinstance(node, OutOfOrderTableProxy):
                 return None  # tomlkit would put the new table inside one part of the split one
-            node.add(key, tomlkit.inline_table() if isinstance(node, InlineTable)
-                     else tomlkit.table(is_super_table=True))
+            node.add(
+                key,
+                tomlkit.inline_table()
+                if isinstance(node, InlineTable)
+                else tomlkit.table(is_super_table=True),
+            )
         node = node[key]
         if not isinstance(node, _TABLES):
             raise manifest_error(f"{key!r} in pyproject.toml must be a table.")
@@ -240,7 +252,9 @@ def _set_in_place(doc: tomlkit.TOMLDocument, entry: Entry) -> str | None:
     if entry.name in node:
         existing = node[entry.name]
         if not isinstance(existing, _TABLES):
-            raise manifest_error(f"[{'.'.join(TABLE)}.{entry.name}] in pyproject.toml must be a table.")
+            raise manifest_error(
+                f"[{'.'.join(TABLE)}.{entry.name}] in pyproject.toml must be a table."
+            )
         for key in list(existing.keys()):
             if key not in table:
                 del existing[key]
@@ -305,4 +319,13 @@ def remove_entry(text: str, name: str) -> str:
     return _line_endings(text, tomlkit.dumps(doc))
 
 
-__all__ = ["KINDS", "SOURCE_KINDS", "Entry", "Manifest", "manifest_error", "parse_manifest", "remove_entry", "set_entry"]
+__all__ = [
+    "KINDS",
+    "SOURCE_KINDS",
+    "Entry",
+    "Manifest",
+    "manifest_error",
+    "parse_manifest",
+    "remove_entry",
+    "set_entry",
+]

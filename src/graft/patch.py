@@ -115,8 +115,10 @@ def resolve_target(
         chosen = [e for e in forks if e.name == fork]
         if not chosen:
             known = ", ".join(e.name for e in forks) or "none"
-            raise UserError(f"No fork named {fork!r} in pyproject.toml (recorded: {known}).",
-                            hint="Run `graft fork` first, or give --map OLD=NEW.")
+            raise UserError(
+                f"No fork named {fork!r} in pyproject.toml (recorded: {known}).",
+                hint="Run `graft fork` first, or give --map OLD=NEW.",
+            )
         forks = chosen
     explicit = Renames.parse(maps) if maps else None
     if profile is not None:
@@ -126,12 +128,16 @@ def resolve_target(
             base = base.redirect("vial", vial_forks[0].name)
         if explicit is not None:
             base = base.merged(explicit)
-        return Target(_target_name(base), base, vial_forks[0].name if len(vial_forks) == 1 else None)
+        return Target(
+            _target_name(base), base, vial_forks[0].name if len(vial_forks) == 1 else None
+        )
     if explicit is not None:
         return Target(_target_name(explicit), explicit)
     if len(forks) > 1:
         names = ", ".join(e.name for e in forks)
-        raise UserError(f"Several forks are recorded ({names}).", hint="Pick one with --target NAME.")
+        raise UserError(
+            f"Several forks are recorded ({names}).", hint="Pick one with --target NAME."
+        )
     if not forks:  # no fork: the app runs on the vial graft ships
         return Target(sources.BUNDLED, profile_renames(VIAL_PROFILE))
     entry = forks[0]
@@ -226,11 +232,14 @@ def plan_patch(
     root = repo.root.resolve()
     target = resolve_target(root, maps=maps, profile=profile, fork=fork)
     if spec in (target.name, UPSTREAM, sources.BUNDLED):
-        raise UserError(f"{spec!r} is a framework, not an extension.",
-                        hint="Use `graft fork` to vendor a framework.")
+        raise UserError(
+            f"{spec!r} is a framework, not an extension.",
+            hint="Use `graft fork` to vendor a framework.",
+        )
     try:
-        upstream = sources.locate(spec, root=root, cwd=cwd, ref=ref, package=package,
-                                  search_path=search_path)
+        upstream = sources.locate(
+            spec, root=root, cwd=cwd, ref=ref, package=package, search_path=search_path
+        )
     except SourceError:
         # The fork machinery reads package directories only; a one-module extension is
         # read here. Not at a git ref: that would need the module's blob at the ref.
@@ -239,9 +248,15 @@ def plan_patch(
             raise
         upstream = single
     base = (into if into is not None else default_into(root, cwd, target)).resolve()
-    plan = plan_vendor(spec, upstream.package, kind="patch", cwd=cwd,
-                       path=os.path.relpath(base / upstream.package, cwd),
-                       maps=target.renames.to_strings(), upstream=upstream)
+    plan = plan_vendor(
+        spec,
+        upstream.package,
+        kind="patch",
+        cwd=cwd,
+        path=os.path.relpath(base / upstream.package, cwd),
+        maps=target.renames.to_strings(),
+        upstream=upstream,
+    )
     info = extension_info(spec, upstream, cwd, search_path)
     human = find_human_work(upstream, info, plan.entry.path, target.renames)
     human += find_original_installed(info.dist, root)
@@ -251,7 +266,10 @@ def plan_patch(
 def _merge_findings(engine: t.Iterable[t.Any], extra: t.Iterable[Finding]) -> list[t.Any]:
     """The rewriter's findings plus ours, without a second report of the same line and kind."""
     merged = list(engine)
-    seen = {(getattr(f, "path", None), getattr(f, "line", None), getattr(f, "kind", None)) for f in merged}
+    seen = {
+        (getattr(f, "path", None), getattr(f, "line", None), getattr(f, "kind", None))
+        for f in merged
+    }
     merged += [f for f in extra if (f.path, f.line, f.kind) not in seen]
     return merged
 
@@ -263,10 +281,16 @@ def build_patched_wheel(
     replace = {normalize_dist(r): target_requirement(target.name) for r in target.renames.roots}
     requires, changed = rewrite_requirements(info.requires, replace)
     package_dir = root / entry.path
-    path = build_wheel(package_dir.parent, [package_dir.name], out_dir, name=info.dist,
-                       version=local_version(info.version, target.name), requires=requires,
-                       metadata=info.metadata,
-                       entry_points=rename_entry_point_groups(info.entry_points, target.renames))
+    path = build_wheel(
+        package_dir.parent,
+        [package_dir.name],
+        out_dir,
+        name=info.dist,
+        version=local_version(info.version, target.name),
+        requires=requires,
+        metadata=info.metadata,
+        entry_points=rename_entry_point_groups(info.entry_points, target.renames),
+    )
     return path, changed
 
 
@@ -300,8 +324,16 @@ def patch(
         if install:
             install_wheel(built)
             installed = True
-    return PatchReport(vendored, target.name, info.dist, info.version, tuple(human), wheel,
-                       tuple(changed), installed)
+    return PatchReport(
+        vendored,
+        target.name,
+        info.dist,
+        info.version,
+        tuple(human),
+        wheel,
+        tuple(changed),
+        installed,
+    )
 
 
 __all__ = [

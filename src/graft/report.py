@@ -160,9 +160,11 @@ def _fork_text(report: ForkReport) -> str:
         lines += [f"  + {path}" for path in report.files]
         lines.append(f"Would record [tool.graft.packages.{report.name}] in {report.pyproject}.")
     else:
-        lines.append(f"Recorded [tool.graft.packages.{report.name}] in {report.pyproject}; "
-                     f"commit {report.commit and report.commit[:10]} "
-                     f"(snapshot {report.snapshot and report.snapshot[:10]}).")
+        lines.append(
+            f"Recorded [tool.graft.packages.{report.name}] in {report.pyproject}; "
+            f"commit {report.commit and report.commit[:10]} "
+            f"(snapshot {report.snapshot and report.snapshot[:10]})."
+        )
     if report.findings:
         lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
         lines += [f"  {_finding_text(f)}" for f in report.findings]
@@ -177,8 +179,14 @@ def _short(revision: str) -> str:
     return revision
 
 
-_STATUS_LETTER = {"A": "added", "D": "deleted", "M": "changed", "R": "renamed", "C": "copied",
-                  "T": "type changed"}
+_STATUS_LETTER = {
+    "A": "added",
+    "D": "deleted",
+    "M": "changed",
+    "R": "renamed",
+    "C": "copied",
+    "T": "type changed",
+}
 
 
 def _sync_text(report: SyncReport) -> str:
@@ -186,8 +194,9 @@ def _sync_text(report: SyncReport) -> str:
     if report.action == "abort":
         return f"Aborted the sync of {report.name}; the repository is back where it was."
     if not report.steps:
-        return "\n".join([f"{report.name} is already up to date.",
-                          *(f"Note: {note}" for note in report.notes)])
+        return "\n".join(
+            [f"{report.name} is already up to date.", *(f"Note: {note}" for note in report.notes)]
+        )
     for step in report.steps:
         if step.status == "up-to-date":
             lines.append(f"{report.name} is already up to date with {step.upstream}.")
@@ -198,12 +207,18 @@ def _sync_text(report: SyncReport) -> str:
             "conflicts": "Merging",
             "aborted": "Aborted merging",
         }.get(step.status, step.status)
-        lines.append(f"{head} {step.upstream} into {report.name} (from {_short(step.old_revision)}).")
+        lines.append(
+            f"{head} {step.upstream} into {report.name} (from {_short(step.old_revision)})."
+        )
         if step.regenerated:
-            lines.append("  The previous snapshot commit was missing: rebuilt it and verified its tree.")
+            lines.append(
+                "  The previous snapshot commit was missing: rebuilt it and verified its tree."
+            )
         if step.relinked:
-            lines.append("  The previous snapshot was not in your history (squash or rebase): "
-                         "reconnected it as the merge base.")
+            lines.append(
+                "  The previous snapshot was not in your history (squash or rebase): "
+                "reconnected it as the merge base."
+            )
         for change in step.upstream_changes:
             what = _STATUS_LETTER.get(change.status, change.status)
             target = f" -> {change.new_path}" if change.new_path else ""
@@ -214,23 +229,31 @@ def _sync_text(report: SyncReport) -> str:
         renamed_to = {c.new_path: c.path for c in step.upstream_changes if c.new_path}
         for path in step.kept_deleted:
             if path in renamed_to:  # git stages a rename/delete conflict at the new name
-                lines.append(f"  kept deleted: {renamed_to[path]} (you deleted it; upstream "
-                             f"renamed it to {path})")
+                lines.append(
+                    f"  kept deleted: {renamed_to[path]} (you deleted it; upstream "
+                    f"renamed it to {path})"
+                )
             else:
                 lines.append(f"  kept deleted: {path} (you deleted it; upstream changed it)")
         if step.status == "merged" and step.commit:
             lines.append(f"  merge commit {step.commit[:10]}.")
         if step.status == "conflicts" and step.reused:
-            lines.append(f"  {len(step.reused)} conflict(s) resolved from your earlier resolution "
-                         "(git rerere):")
+            lines.append(
+                f"  {len(step.reused)} conflict(s) resolved from your earlier resolution "
+                "(git rerere):"
+            )
             lines += [f"    {path}" for path in step.reused]
         if step.status == "conflicts" and step.conflicts:
             lines.append(f"  {len(step.conflicts)} conflicted file(s):")
             lines += [f"    {path}" for path in step.conflicts]
-            lines.append("  Resolve them, `git add` them, then run `graft sync --continue` "
-                         "(or `graft sync --abort`).")
+            lines.append(
+                "  Resolve them, `git add` them, then run `graft sync --continue` "
+                "(or `graft sync --abort`)."
+            )
         elif step.status == "conflicts":
-            lines.append("  Review them, then run `graft sync --continue` (or `graft sync --abort`).")
+            lines.append(
+                "  Review them, then run `graft sync --continue` (or `graft sync --abort`)."
+            )
     if report.findings:
         lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
         lines += [f"  {_finding_text(f)}" for f in report.findings]

@@ -93,29 +93,48 @@ def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncRep
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
     state = _require_state(repo)
     if state.get("snapshot") is None:
-        raise UserError("the sync was interrupted before its merge started.",
-                        hint="Run `graft sync --abort`, then `graft sync` again.")
+        raise UserError(
+            "the sync was interrupted before its merge started.",
+            hint="Run `graft sync --abort`, then `graft sync` again.",
+        )
     entry = manifest.Entry.from_table(state["name"], state["entry"])
     if repo.merge_head() != state["snapshot"]:
         clear_state(repo)
         head = repo.head()
         if head is None or state["snapshot"] not in repo.parents(head)[1:]:
-            raise UserError(f"the merge of {state['label']} is no longer in progress "
-                            "(aborted with git directly).", hint="Run `graft sync` to start again.")
+            raise UserError(
+                f"the merge of {state['label']} is no longer in progress "
+                "(aborted with git directly).",
+                hint="Run `graft sync` to start again.",
+            )
         commit = head  # concluded with `git commit`: the staged manifest went with it
     else:
         commit = _conclude(repo, state, entry)
     interrupts.mark_completed(f"the merge commit {commit[:10]}")
     changes = tuple(repo.diff_trees(state["base"], state["snapshot"]))
-    steps = [SyncStep(state["old_revision"], entry.revision, state["label"], "merged",
-                      upstream_changes=changes, kept_deleted=tuple(state.get("kept_deleted", ())),
-                      snapshot=state["snapshot"], commit=commit)]
+    steps = [
+        SyncStep(
+            state["old_revision"],
+            entry.revision,
+            state["label"],
+            "merged",
+            upstream_changes=changes,
+            kept_deleted=tuple(state.get("kept_deleted", ())),
+            snapshot=state["snapshot"],
+            commit=commit,
+        )
+    ]
     findings: tuple[t.Any, ...] = ()
     if state.get("remaining"):
         from .sync import apply, plan_sync
 
-        plan = plan_sync(entry.name, cwd=repo.root, refs=state["remaining"],
-                         search_path=state.get("search_path") or None, progress=progress)
+        plan = plan_sync(
+            entry.name,
+            cwd=repo.root,
+            refs=state["remaining"],
+            search_path=state.get("search_path") or None,
+            progress=progress,
+        )
         more = apply(plan)
         steps.extend(s for s in more.steps if s.status != "up-to-date")
         findings = more.findings
@@ -126,13 +145,20 @@ def _conclude(repo: vcs.Repo, state: t.Mapping[str, t.Any], entry: Entry) -> str
     """Commit the resolved merge, refusing while conflicts or markers remain."""
     left = sorted(repo.unmerged())
     if left:
-        raise UserError(f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
-                        hint="Resolve them, `git add` them, then run `graft sync --continue`.")
-    marked = [p for p in state.get("conflicts", ()) if (repo.root / p).is_file()
-              and any(m in (repo.root / p).read_bytes() for m in MARKERS)]
+        raise UserError(
+            f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
+            hint="Resolve them, `git add` them, then run `graft sync --continue`.",
+        )
+    marked = [
+        p
+        for p in state.get("conflicts", ())
+        if (repo.root / p).is_file() and any(m in (repo.root / p).read_bytes() for m in MARKERS)
+    ]
     if marked:
-        raise UserError(f"conflict markers are left in {', '.join(marked[:5])}.",
-                        hint="Remove them, `git add` the files, then run `graft sync --continue`.")
+        raise UserError(
+            f"conflict markers are left in {', '.join(marked[:5])}.",
+            hint="Remove them, `git add` the files, then run `graft sync --continue`.",
+        )
     record_manifest(repo, state["pyproject"], entry)
     checkpoint("continue-recorded")
     commit = repo.commit_merge(state["message"])
@@ -148,12 +174,25 @@ def abort_sync(*, cwd: Path | None = None) -> SyncReport:
     stopped = state["snapshot"] is not None and repo.merge_head() == state["snapshot"]
     if not stopped and repo.head() not in (state["pre_head"], state.get("merge_from")):
         clear_state(repo)  # never throw away commits made after the merge was concluded
-        raise UserError(f"the merge of {state['label']} was already concluded; nothing to abort.",
-                        hint="Undo it with git (revert or reset) if you need to.")
+        raise UserError(
+            f"the merge of {state['label']} was already concluded; nothing to abort.",
+            hint="Undo it with git (revert or reset) if you need to.",
+        )
     rollback(repo, state["pre_head"], state.get("branch"))
     interrupts.mark_completed("the abort of the sync")
     return SyncReport(state["name"], "abort")
 
 
-__all__ = ["MARKERS", "STATE", "abort_sync", "clear_state", "continue_sync", "is_sync_in_progress",
-           "read_state", "record_manifest", "rollback", "state_path", "write_state"]
+__all__ = [
+    "MARKERS",
+    "STATE",
+    "abort_sync",
+    "clear_state",
+    "continue_sync",
+    "is_sync_in_progress",
+    "read_state",
+    "record_manifest",
+    "rollback",
+    "state_path",
+    "write_state",
+]

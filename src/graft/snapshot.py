@@ -177,8 +177,9 @@ def render(
         modes=full_modes,
         pending=pending,
         cache_updates=learned,
-        findings=tuple(sorted(findings, key=lambda f: (str(getattr(f, "path", "")),
-                                                        getattr(f, "line", 0)))),
+        findings=tuple(
+            sorted(findings, key=lambda f: (str(getattr(f, "path", "")), getattr(f, "line", 0)))
+        ),
         rewritten=len(todo),
         unstored=frozenset(unstored) if unstored is not None else None,
     )
@@ -209,7 +210,9 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
     """
     trees = vcs.tree_objects(rendering.files, rendering.modes)
     if trees[-1].sha != rendering.tree:
-        raise RewriteError(f"the snapshot's files give tree {trees[-1].sha}, expected {rendering.tree}.")
+        raise RewriteError(
+            f"the snapshot's files give tree {trees[-1].sha}, expected {rendering.tree}."
+        )
     unstored = rendering.unstored
     if unstored is None:
         unstored = frozenset(repo.missing_objects(rendering.pending))
@@ -219,8 +222,10 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
     try:
         repo.write_trees(trees)
     except VcsError as exc:  # a reused rewrite whose blob was pruned since the plan
-        raise RewriteError(f"some files of the snapshot are missing from git's object database "
-                           f"({exc.message}).", hint="Run the command again.") from None
+        raise RewriteError(
+            f"some files of the snapshot are missing from git's object database ({exc.message}).",
+            hint="Run the command again.",
+        ) from None
     return rendering.tree
 
 
@@ -237,5 +242,12 @@ def save_cache(repo: vcs.Repo, rendering: Rendering) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["Rendering", "checkpoint", "load_renames", "render", "save_cache", "set_checkpoint_hook",
-           "store"]
+__all__ = [
+    "Rendering",
+    "checkpoint",
+    "load_renames",
+    "render",
+    "save_cache",
+    "set_checkpoint_hook",
+    "store",
+]

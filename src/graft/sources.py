@@ -31,8 +31,22 @@ BUNDLED = "vial"
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache"})
 SKIP_SUFFIXES = (".pyc", ".pyo")
 COMPILED_SUFFIXES = (".so", ".pyd")
-NOT_PACKAGES = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
-                          "benchmarks", "scripts", "tools", "build", "dist"})
+NOT_PACKAGES = frozenset(
+    {
+        "tests",
+        "test",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "example",
+        "benchmarks",
+        "scripts",
+        "tools",
+        "build",
+        "dist",
+    }
+)
 LICENCE_RE = re.compile(r"^(licen[cs]e|copying|notice|authors)([.-].*)?$", re.IGNORECASE)
 SEARCH_PATH_ENV = "GRAFT_SEARCH_PATH"
 """Extra directories (``os.pathsep``-separated) searched for distributions before sys.path."""
@@ -75,8 +89,9 @@ class Upstream:
     @property
     def tree(self) -> str:
         """The git tree id of the raw files: a content digest needing no repository."""
-        return vcs.hash_tree({path: vcs.hash_blob(data) for path, data in self.files.items()},
-                             self.modes)
+        return vcs.hash_tree(
+            {path: vcs.hash_blob(data) for path, data in self.files.items()}, self.modes
+        )
 
 
 def same_version_changed(upstream: Upstream, revision: str, tree: str) -> bool:
@@ -105,8 +120,9 @@ def _looks_like_url(source: str) -> bool:
 
 
 def _looks_like_path(source: str) -> bool:
-    return (os.sep in source or "/" in source or source.startswith((".", "~"))
-            or os.path.isabs(source))
+    return (
+        os.sep in source or "/" in source or source.startswith((".", "~")) or os.path.isabs(source)
+    )
 
 
 def locate(
@@ -153,16 +169,21 @@ def _check_ref(upstream: Upstream, ref: str | None) -> Upstream:
     """
     if ref is None or ref == upstream.revision:
         return upstream
-    what = {"bundled": "graft's bundled framework", "distribution": "an installed distribution",
-            "directory": "a directory"}[upstream.kind]
+    what = {
+        "bundled": "graft's bundled framework",
+        "distribution": "an installed distribution",
+        "directory": "a directory",
+    }[upstream.kind]
     if upstream.kind == "distribution":
         hint = f"Install the version you want (pip install {upstream.source}=={ref}) or pass a git repository."
     elif upstream.kind == "directory":
         hint = "Put the version you want in the directory, or pass a git repository."
     else:
         hint = "Pass a git repository or a directory holding the version you want."
-    raise SourceError(f"--ref applies to git sources only; {upstream.source} is {what} at "
-                      f"{upstream.revision}.", hint=hint)
+    raise SourceError(
+        f"--ref applies to git sources only; {upstream.source} is {what} at {upstream.revision}.",
+        hint=hint,
+    )
 
 
 def _guess_kind(source: str, cwd: Path, search_path: t.Sequence[str] | None) -> str:
@@ -246,15 +267,24 @@ def _find_package(top: Path, package: str | None, what: str) -> Path:
                 return candidate
         if top.name == package and top.is_dir():
             return top
-        raise SourceError(f"no package {package!r} in {what} (looked for src/{package} and "
-                          f"{package}/).", hint="Check --package.")
-    found = [d for base in (top / "src", top) if base.is_dir() for d in sorted(base.iterdir())
-             if d.is_dir() and (d / "__init__.py").is_file() and d.name not in NOT_PACKAGES]
+        raise SourceError(
+            f"no package {package!r} in {what} (looked for src/{package} and {package}/).",
+            hint="Check --package.",
+        )
+    found = [
+        d
+        for base in (top / "src", top)
+        if base.is_dir()
+        for d in sorted(base.iterdir())
+        if d.is_dir() and (d / "__init__.py").is_file() and d.name not in NOT_PACKAGES
+    ]
     if len(found) == 1:
         return found[0]
     if not found:
-        raise SourceError(f"no Python package found in {what}.",
-                          hint="Give the package directory itself, or --package NAME.")
+        raise SourceError(
+            f"no Python package found in {what}.",
+            hint="Give the package directory itself, or --package NAME.",
+        )
     names = ", ".join(sorted({d.name for d in found}))
     raise SourceError(f"several packages in {what} ({names}).", hint="Choose one with --package.")
 
@@ -264,8 +294,12 @@ NOT_MODULES = frozenset({"setup", "conftest", "noxfile", "fabfile", "tasks", "ma
 
 
 def _is_lone_module_name(stem: str) -> bool:
-    return (stem.isidentifier() and stem not in NOT_MODULES and stem not in NOT_PACKAGES
-            and not stem.startswith(("_", "test_")))
+    return (
+        stem.isidentifier()
+        and stem not in NOT_MODULES
+        and stem not in NOT_PACKAGES
+        and not stem.startswith(("_", "test_"))
+    )
 
 
 def _find_module(top: Path, package: str | None) -> Path | None:
@@ -278,11 +312,19 @@ def _find_module(top: Path, package: str | None) -> Path | None:
         if (top / "__init__.py").is_file():
             return None
         bases = [base for base in (top / "src", top) if base.is_dir()]
-        if any((d / "__init__.py").is_file() and d.name not in NOT_PACKAGES
-               for base in bases for d in base.iterdir() if d.is_dir()):
+        if any(
+            (d / "__init__.py").is_file() and d.name not in NOT_PACKAGES
+            for base in bases
+            for d in base.iterdir()
+            if d.is_dir()
+        ):
             return None
-        lone = [p for base in bases for p in sorted(base.glob("*.py"))
-                if p.is_file() and _is_lone_module_name(p.stem)]
+        lone = [
+            p
+            for base in bases
+            for p in sorted(base.glob("*.py"))
+            if p.is_file() and _is_lone_module_name(p.stem)
+        ]
         return lone[0] if len(lone) == 1 else None
     for candidate in (top / "src" / package, top / package):
         if candidate.is_dir():
@@ -295,8 +337,10 @@ def _find_module(top: Path, package: str | None) -> Path | None:
 
 def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
     if project_root is not None and (project_root / "pyproject.toml").is_file():
-        match = re.search(r'(?m)^version\s*=\s*"([^"]+)"',
-                          (project_root / "pyproject.toml").read_text("utf-8", "replace"))
+        match = re.search(
+            r'(?m)^version\s*=\s*"([^"]+)"',
+            (project_root / "pyproject.toml").read_text("utf-8", "replace"),
+        )
         if match:
             return match.group(1)
     init = package_dir if package_dir.suffix == ".py" else package_dir / "__init__.py"
@@ -306,10 +350,14 @@ def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
         except SyntaxError:
             return None
         for node in tree.body:
-            if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name)
-                    and node.targets[0].id == "__version__"
-                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "__version__"
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 return node.value.value
     return None
 
@@ -320,8 +368,9 @@ def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
 def _bundled(source: str, package: str | None) -> Upstream:
     spec = importlib.util.find_spec(BUNDLED)
     if spec is None or not spec.submodule_search_locations:
-        raise SourceError(f"the bundled {BUNDLED} framework is not installed.",
-                          hint="Reinstall graft.")
+        raise SourceError(
+            f"the bundled {BUNDLED} framework is not installed.", hint="Reinstall graft."
+        )
     directory = Path(next(iter(spec.submodule_search_locations)))
     files = read_package_dir(directory)
     version = _version_of(directory, None) or importlib.metadata.version("graft")
@@ -348,16 +397,24 @@ def _top_level(dist: importlib.metadata.Distribution) -> set[str]:
     text = dist.read_text("top_level.txt")
     if text:
         return {line.strip() for line in text.splitlines() if line.strip()}
-    return {PurePosixPath(str(f)).parts[0] for f in dist.files or ()
-            if len(PurePosixPath(str(f)).parts) > 1 and str(f).endswith("/__init__.py")
-            and not str(f).startswith("..")}
+    return {
+        PurePosixPath(str(f)).parts[0]
+        for f in dist.files or ()
+        if len(PurePosixPath(str(f)).parts) > 1
+        and str(f).endswith("/__init__.py")
+        and not str(f).startswith("..")
+    }
 
 
-def _distribution(source: str, package: str | None, search_path: t.Sequence[str] | None) -> Upstream:
+def _distribution(
+    source: str, package: str | None, search_path: t.Sequence[str] | None
+) -> Upstream:
     found = _find_distribution(source, search_path)
     if found is None:
-        raise SourceError(f"no installed distribution or import name {source!r}.",
-                          hint=f"Install it, or add its site directory to ${SEARCH_PATH_ENV}.")
+        raise SourceError(
+            f"no installed distribution or import name {source!r}.",
+            hint=f"Install it, or add its site directory to ${SEARCH_PATH_ENV}.",
+        )
     dist, import_name = found
     dist_name = dist.metadata["Name"] or source
     package = package or import_name
@@ -369,15 +426,17 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
         elif len(tops) == 1:
             package = tops[0]
         else:
-            raise SourceError(f"{dist_name} provides several packages ({', '.join(tops) or 'none'}).",
-                              hint="Choose one with --package.")
+            raise SourceError(
+                f"{dist_name} provides several packages ({', '.join(tops) or 'none'}).",
+                hint="Choose one with --package.",
+            )
     files: dict[str, bytes] = {}
     licences: list[tuple[str, bytes]] = []
     prefix = package + "/"
     for record in dist.files or ():
         name = str(record).replace(os.sep, "/")
         if name.startswith(prefix):
-            rel = name[len(prefix):]
+            rel = name[len(prefix) :]
             if any(part in SKIP_DIRS for part in rel.split("/")):
                 continue
             _check_file(rel)
@@ -385,7 +444,9 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
                 continue
             files[rel] = Path(str(dist.locate_file(record))).read_bytes()
         elif ".dist-info/" in name and LICENCE_RE.match(name.rsplit("/", 1)[-1]):
-            licences.append((name.rsplit("/", 1)[-1], Path(str(dist.locate_file(record))).read_bytes()))
+            licences.append(
+                (name.rsplit("/", 1)[-1], Path(str(dist.locate_file(record))).read_bytes())
+            )
     if not files:
         located = Path(str(dist.locate_file(package)))
         module = Path(str(dist.locate_file(f"{package}.py")))
@@ -397,8 +458,9 @@ def _distribution(source: str, package: str | None, search_path: t.Sequence[str]
         elif editable is not None:  # an editable install: RECORD lists a .pth, not the files
             files = read_package_dir(editable)
         else:
-            raise SourceError(f"distribution {dist_name} has no package {package!r}.",
-                              hint="Check --package.")
+            raise SourceError(
+                f"distribution {dist_name} has no package {package!r}.", hint="Check --package."
+            )
     _add_licences(files, sorted(licences))
     return Upstream("distribution", dist_name, package, dist.version, None, files)
 
@@ -428,8 +490,14 @@ def _directory(path: Path, source: str, package: str | None) -> Upstream:
         project_root = None if package_dir == path else path
         files = read_package_dir(package_dir, modes)
     if project_root is not None:
-        _add_licences(files, sorted((p.name, p.read_bytes()) for p in project_root.iterdir()
-                                    if p.is_file() and LICENCE_RE.match(p.name)))
+        _add_licences(
+            files,
+            sorted(
+                (p.name, p.read_bytes())
+                for p in project_root.iterdir()
+                if p.is_file() and LICENCE_RE.match(p.name)
+            ),
+        )
     version = _version_of(package_dir, project_root) or "unversioned"
     name = package_dir.stem if module is not None else package_dir.name
     return Upstream("directory", source, name, version, None, files, modes)
@@ -450,13 +518,17 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     except SourceError:
         raise
     except VcsError as exc:
-        raise SourceError(f"cannot open git source {source}: {exc.message}", hint=exc.hint) from None
+        raise SourceError(
+            f"cannot open git source {source}: {exc.message}", hint=exc.hint
+        ) from None
     except Exception as exc:
         raise SourceError(f"cannot open git source {source}: {exc}") from None
     commit = repo.resolve(ref or "HEAD")
     if commit is None:
-        raise SourceError(f"unknown ref {ref or 'HEAD'!r} in git source {source}.",
-                          hint=f"Known tags: {', '.join(repo.tags()[-5:]) or 'none'}.")
+        raise SourceError(
+            f"unknown ref {ref or 'HEAD'!r} in git source {source}.",
+            hint=f"Known tags: {', '.join(repo.tags()[-5:]) or 'none'}.",
+        )
     all_modes: dict[str, str] = {}
     everything = repo.ls_tree(commit, modes=all_modes)
     import_name, directory = _git_package(everything, package, source)
@@ -468,14 +540,15 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     for path, sha in everything.items():
         if not path.startswith(prefix):
             continue
-        rel = path[len(prefix):]
+        rel = path[len(prefix) :]
         if any(part in SKIP_DIRS for part in rel.split("/")):
             continue
         _check_file(rel)
         if not rel.endswith(SKIP_SUFFIXES):
             chosen[rel] = sha
-    licences = {p: s for p, s in everything.items() if prefix and "/" not in p
-                and LICENCE_RE.match(p)}
+    licences = {
+        p: s for p, s in everything.items() if prefix and "/" not in p and LICENCE_RE.match(p)
+    }
     blobs = repo.read_blobs([*chosen.values(), *licences.values()])
     files = {rel: blobs[sha] for rel, sha in chosen.items()}
     modes = {rel: all_modes[prefix + rel] for rel in chosen if prefix + rel in all_modes}
@@ -483,7 +556,9 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     return Upstream("git", source, import_name, commit, ref, files, modes)
 
 
-def _git_package(everything: t.Mapping[str, str], package: str | None, source: str) -> tuple[str, str]:
+def _git_package(
+    everything: t.Mapping[str, str], package: str | None, source: str
+) -> tuple[str, str]:
     """(import name, directory in the tree) of the package in a git source."""
     dirs = {p.rsplit("/", 1)[0] for p in everything if p.endswith("/__init__.py")}
     if package is not None:
@@ -493,26 +568,35 @@ def _git_package(everything: t.Mapping[str, str], package: str | None, source: s
         for candidate in (f"src/{package}.py", f"{package}.py"):
             if candidate in everything:
                 return package, candidate
-        raise SourceError(f"no package {package!r} in git source {source}.", hint="Check --package.")
-    found = sorted({d for d in dirs if d.count("/") == 0 or (d.startswith("src/") and d.count("/") == 1)}
-                   - {d for d in dirs if d.rsplit("/", 1)[-1] in NOT_PACKAGES})
+        raise SourceError(
+            f"no package {package!r} in git source {source}.", hint="Check --package."
+        )
+    found = sorted(
+        {d for d in dirs if d.count("/") == 0 or (d.startswith("src/") and d.count("/") == 1)}
+        - {d for d in dirs if d.rsplit("/", 1)[-1] in NOT_PACKAGES}
+    )
     if len(found) == 1:
         return found[0].rsplit("/", 1)[-1], found[0]
     if not found:
-        lone = [p for p in everything if p.endswith(".py") and "/" not in p.removeprefix("src/")
-                and _is_lone_module_name(p.rsplit("/", 1)[-1][:-3])]
+        lone = [
+            p
+            for p in everything
+            if p.endswith(".py")
+            and "/" not in p.removeprefix("src/")
+            and _is_lone_module_name(p.rsplit("/", 1)[-1][:-3])
+        ]
         if len(lone) == 1:  # a single-module project (QA 12)
             return lone[0].rsplit("/", 1)[-1][:-3], lone[0]
-        raise SourceError(f"no Python package found in git source {source}.",
-                          hint="Choose one with --package.")
+        raise SourceError(
+            f"no Python package found in git source {source}.", hint="Choose one with --package."
+        )
     names = ", ".join(d.rsplit("/", 1)[-1] for d in found)
-    raise SourceError(f"several packages in git source {source} ({names}).",
-                      hint="Choose one with --package.")
+    raise SourceError(
+        f"several packages in git source {source} ({names}).", hint="Choose one with --package."
+    )
 
 
-def releases_between(
-    source: str, *, root: Path, since: str, until: str
-) -> list[str]:
+def releases_between(source: str, *, root: Path, since: str, until: str) -> list[str]:
     """Tags of a git source after commit ``since`` up to and including commit ``until``.
 
     Oldest first: ``graft sync --step`` merges them one at a time.
@@ -541,7 +625,16 @@ def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
     return tags[-1] if tags else "HEAD"
 
 
-__all__ = ["BUNDLED", "SEARCH_PATH_ENV", "Upstream", "default_ref", "distinguish", "locate",
-           "open_git", "same_version_changed",
-           "read_package_dir",
-           "releases_between", "search_path_from_env"]
+__all__ = [
+    "BUNDLED",
+    "SEARCH_PATH_ENV",
+    "Upstream",
+    "default_ref",
+    "distinguish",
+    "locate",
+    "open_git",
+    "same_version_changed",
+    "read_package_dir",
+    "releases_between",
+    "search_path_from_env",
+]

@@ -103,39 +103,62 @@ def fork_status(facts: Facts) -> ForkStatus:
             newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)
             notes.append("files changed since the fork (same version number).")
         if facts.newest_is_older:
-            notes.append(f"the newest release ({newest.label}) is older than the recorded "
-                         "revision; pass `graft sync --ref` to move on.")
+            notes.append(
+                f"the newest release ({newest.label}) is older than the recorded "
+                "revision; pass `graft sync --ref` to move on."
+            )
     state = facts.sync_state
     in_progress = state is not None and state.get("name") == entry.name
-    rewrite_changed = (facts.current_fingerprint is not None
-                       and facts.current_fingerprint != entry.fingerprint)
+    rewrite_changed = (
+        facts.current_fingerprint is not None and facts.current_fingerprint != entry.fingerprint
+    )
     if rewrite_changed:
-        notes.append("the rewrite engine or settings changed since the snapshot; "
-                     "the next sync renders upstream again.")
+        notes.append(
+            "the rewrite engine or settings changed since the snapshot; "
+            "the next sync renders upstream again."
+        )
     if facts.snapshot_reachable is False:
-        notes.append("the snapshot commit is not in your history (squash or rebase); "
-                     "the next sync reconnects it.")
+        notes.append(
+            "the snapshot commit is not in your history (squash or rebase); "
+            "the next sync reconnects it."
+        )
     if facts.local is not None and facts.local.base.rebuilt:
         notes.append("the snapshot commit was missing: rebuilt it from the recorded revision.")
     if facts.local is not None and facts.local.base.merging:
-        notes.append(f"changes are counted against the snapshot of {facts.local.base.merging}, "
-                     "which the stopped sync is merging.")
+        notes.append(
+            f"changes are counted against the snapshot of {facts.local.base.merging}, "
+            "which the stopped sync is merging."
+        )
     return ForkStatus(
-        name=entry.name, kind=entry.kind, package=entry.package, path=entry.path,
-        source=entry.source, source_kind=entry.source_kind, ref=entry.ref,
-        revision=entry.revision, label=entry_label(entry, newest),
+        name=entry.name,
+        kind=entry.kind,
+        package=entry.package,
+        path=entry.path,
+        source=entry.source,
+        source_kind=entry.source_kind,
+        ref=entry.ref,
+        revision=entry.revision,
+        label=entry_label(entry, newest),
         newest_revision=newest.revision if newest is not None else None,
         newest_label=newest.label if newest is not None else None,
-        newest_error=facts.newest_error, behind=behind,
+        newest_error=facts.newest_error,
+        behind=behind,
         sync_in_progress=in_progress,
         sync_target=str(state.get("label")) if in_progress and state is not None else None,
         # What is still unmerged in the index, not what was when the sync stopped (QA F9).
-        conflicts=(facts.unmerged if facts.unmerged is not None
-                   else tuple(state.get("conflicts", ())) if in_progress and state is not None
-                   else ()),
+        conflicts=(
+            facts.unmerged
+            if facts.unmerged is not None
+            else tuple(state.get("conflicts", ()))
+            if in_progress and state is not None
+            else ()
+        ),
         merge_committed=in_progress and facts.merge_committed,
-        snapshot=entry.snapshot, snapshot_reachable=facts.snapshot_reachable,
-        rewrite_changed=rewrite_changed, local=facts.local, local_error=facts.local_error,
+        snapshot=entry.snapshot,
+        snapshot_reachable=facts.snapshot_reachable,
+        rewrite_changed=rewrite_changed,
+        local=facts.local,
+        local_error=facts.local_error,
         notes=tuple(notes),
     )
 
@@ -155,7 +178,8 @@ def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
     rel, text = find_pyproject(repo, cwd)
     if not text and not (repo.root / rel).exists():
         raise manifest.manifest_error(
-            "no pyproject.toml here: nothing is recorded (run graft fork first).")
+            "no pyproject.toml here: nothing is recorded (run graft fork first)."
+        )
     if is_sync_in_progress(repo):
         committed = repo.read_file("HEAD", rel)
         text = committed.decode("utf-8") if committed is not None else ""
@@ -168,13 +192,16 @@ def load_entries(repo: vcs.Repo, cwd: Path, name: str | None = None) -> list[Ent
     if name is not None:
         return [recorded.select(name)]
     if not recorded.entries:
-        raise manifest.manifest_error(f"{rel} records no vendored package under [tool.graft.packages].",
-                                      hint="Run `graft fork` first.")
+        raise manifest.manifest_error(
+            f"{rel} records no vendored package under [tool.graft.packages].",
+            hint="Run `graft fork` first.",
+        )
     return list(recorded.entries)
 
 
-def newest_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
-                    ) -> tuple[Upstream, bool]:
+def newest_upstream(
+    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+) -> tuple[Upstream, bool]:
     """What a sync without options would move to, and whether it is older than the record.
 
     :raises UserError: the source cannot be read.
@@ -183,15 +210,25 @@ def newest_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] | 
 
     newest = locate_upstream(entry, root, search_path=search_path)
     older = False
-    if (entry.source_kind == "git" and newest.revision != entry.revision
-            and "://" not in entry.source and (root / entry.source).is_dir()):
+    if (
+        entry.source_kind == "git"
+        and newest.revision != entry.revision
+        and "://" not in entry.source
+        and (root / entry.source).is_dir()
+    ):
         source_repo = vcs.Repo(root / entry.source, search_parents=False)
         older = source_repo.is_ancestor(newest.revision, entry.revision)
     return newest, older
 
 
-def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None = None,
-           committed: bool = False, newest: bool = True) -> Facts:
+def gather(
+    repo: vcs.Repo,
+    entry: Entry,
+    *,
+    search_path: t.Sequence[str] | None = None,
+    committed: bool = False,
+    newest: bool = True,
+) -> Facts:
     """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
     from .snapshot import load_renames
     from .resume import read_state
@@ -201,7 +238,8 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
     if newest:
         try:
             values["newest"], values["newest_is_older"] = newest_upstream(
-                entry, root, search_path=search_path)
+                entry, root, search_path=search_path
+            )
         except UserError as exc:
             values["newest_error"] = exc.format_message()
     try:
@@ -228,9 +266,14 @@ def gather(repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None 
     return Facts(**values)
 
 
-def collect(name: str | None = None, *, cwd: Path | None = None,
-            search_path: t.Sequence[str] | None = None, committed: bool = False,
-            newest: bool = True) -> list[ForkStatus]:
+def collect(
+    name: str | None = None,
+    *,
+    cwd: Path | None = None,
+    search_path: t.Sequence[str] | None = None,
+    committed: bool = False,
+    newest: bool = True,
+) -> list[ForkStatus]:
     """The status of fork ``name`` (every recorded one by default).
 
     :param newest: look up the newest upstream revision (reads the source).
@@ -241,8 +284,12 @@ def collect(name: str | None = None, *, cwd: Path | None = None,
     if repo.bare:
         raise UserError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
     entries = load_entries(repo, cwd, name)
-    return [fork_status(gather(repo, entry, search_path=search_path, committed=committed,
-                               newest=newest)) for entry in entries]
+    return [
+        fork_status(
+            gather(repo, entry, search_path=search_path, committed=committed, newest=newest)
+        )
+        for entry in entries
+    ]
 
 
 # -- rendering ------------------------------------------------------------------------
@@ -267,32 +314,42 @@ def render_text(statuses: t.Sequence[ForkStatus]) -> str:
         elif status.newest_label is None:
             lines.append("  newest:    not looked up (--offline)")
         elif status.behind:
-            lines.append(f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`")
+            lines.append(
+                f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`"
+            )
         else:
             lines.append(f"  newest:    {status.newest_label}: up to date")
         if status.sync_in_progress and status.merge_committed:
-            lines.append(f"  sync:      the merge of {status.sync_target} was committed with "
-                         "git commit; run `graft sync --continue` to record it")
+            lines.append(
+                f"  sync:      the merge of {status.sync_target} was committed with "
+                "git commit; run `graft sync --continue` to record it"
+            )
         elif status.sync_in_progress and not status.conflicts:
-            lines.append(f"  sync:      in progress, merging {status.sync_target}; all conflicts "
-                         "resolved and staged; run `graft sync --continue`")
+            lines.append(
+                f"  sync:      in progress, merging {status.sync_target}; all conflicts "
+                "resolved and staged; run `graft sync --continue`"
+            )
         elif status.sync_in_progress:
-            lines.append(f"  sync:      in progress, merging {status.sync_target}; "
-                         f"{len(status.conflicts)} conflicted file(s)")
+            lines.append(
+                f"  sync:      in progress, merging {status.sync_target}; "
+                f"{len(status.conflicts)} conflicted file(s)"
+            )
             lines += [f"    {path}" for path in status.conflicts]
-            lines.append("             resolve and `git add`, then `graft sync --continue` "
-                         "(or --abort)")
+            lines.append(
+                "             resolve and `git add`, then `graft sync --continue` (or --abort)"
+            )
         else:
             lines.append("  sync:      none in progress")
         lines.append(f"  snapshot:  {_short(status.snapshot)}")
         if status.local is not None:
             files = status.local.files
             if files:
-                lines.append(f"  changes:   {len(files)} file(s), +{status.local.added} "
-                             f"-{status.local.removed} against the snapshot")
+                lines.append(
+                    f"  changes:   {len(files)} file(s), +{status.local.added} "
+                    f"-{status.local.removed} against the snapshot"
+                )
                 for stat in files:
-                    counts = ("binary" if stat.added is None
-                              else f"+{stat.added} -{stat.removed}")
+                    counts = "binary" if stat.added is None else f"+{stat.added} -{stat.removed}"
                     target = f" -> {stat.new_path}" if stat.new_path else ""
                     lines.append(f"    {stat.status} {stat.path}{target}  {counts}")
             else:
@@ -309,5 +366,16 @@ def render_json(statuses: t.Sequence[ForkStatus]) -> str:
     return json.dumps({"forks": [s.to_dict() for s in statuses]}, indent=2, sort_keys=True)
 
 
-__all__ = ["Facts", "ForkStatus", "collect", "fork_status", "gather", "is_behind",
-           "load_entries", "load_manifest", "newest_upstream", "render_json", "render_text"]
+__all__ = [
+    "Facts",
+    "ForkStatus",
+    "collect",
+    "fork_status",
+    "gather",
+    "is_behind",
+    "load_entries",
+    "load_manifest",
+    "newest_upstream",
+    "render_json",
+    "render_text",
+]

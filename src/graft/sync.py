@@ -44,7 +44,6 @@ if t.TYPE_CHECKING:
     from .sources import Upstream
 
 
-
 @dataclass(frozen=True)
 class Target:
     """One upstream revision to merge, rendered."""
@@ -93,36 +92,65 @@ class SyncPlan:
 # -- planning ---------------------------------------------------------------------
 
 
-def locate_upstream(entry: Entry, root: Path, *, ref: str | None = None, source: str | None = None,
-                    cwd: Path | None = None, search_path: t.Sequence[str] | None = None) -> Upstream:
+def locate_upstream(
+    entry: Entry,
+    root: Path,
+    *,
+    ref: str | None = None,
+    source: str | None = None,
+    cwd: Path | None = None,
+    search_path: t.Sequence[str] | None = None,
+) -> Upstream:
     """The upstream an entry syncs from: its recorded source (or ``source``) at ``ref``.
 
     Without ``ref``, git sources move to the recorded branch or the newest tag, other
     sources to what is installed or on disk now.
     """
     if source is not None:
-        return sources.locate(source, root=root, cwd=cwd or root, ref=ref, package=entry.package,
-                              search_path=search_path)
+        return sources.locate(
+            source,
+            root=root,
+            cwd=cwd or root,
+            ref=ref,
+            package=entry.package,
+            search_path=search_path,
+        )
     if entry.source_kind == "git" and ref is None:
         ref = sources.default_ref(entry.source, root=root, recorded_ref=entry.ref)
-    return sources.locate(entry.source, root=root, ref=ref, package=entry.package,
-                          search_path=search_path, kind=entry.source_kind)
+    return sources.locate(
+        entry.source,
+        root=root,
+        ref=ref,
+        package=entry.package,
+        search_path=search_path,
+        kind=entry.source_kind,
+    )
 
 
-def recorded_upstream(entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
-                      ) -> Upstream:
+def recorded_upstream(
+    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+) -> Upstream:
     """The upstream at the recorded revision, verified against the recorded digest.
 
     Used to rebuild a missing snapshot and by ``graft check``. Raises SourceError when
     the source no longer offers that revision (an upgraded distribution, say).
     """
     ref = entry.revision if entry.source_kind == "git" else None
-    upstream = sources.locate(entry.source, root=root, ref=ref, package=entry.package,
-                              search_path=search_path, kind=entry.source_kind)
+    upstream = sources.locate(
+        entry.source,
+        root=root,
+        ref=ref,
+        package=entry.package,
+        search_path=search_path,
+        kind=entry.source_kind,
+    )
     if upstream.tree != entry.upstream_tree:
-        found = (f"its files differ from those recorded (digest {upstream.tree[:10]}, "
-                 f"recorded {entry.upstream_tree[:10]})" if upstream.revision == entry.revision
-                 else f"found {upstream.label}")
+        found = (
+            f"its files differ from those recorded (digest {upstream.tree[:10]}, "
+            f"recorded {entry.upstream_tree[:10]})"
+            if upstream.revision == entry.revision
+            else f"found {upstream.label}"
+        )
         raise SourceError(
             f"{entry.source} no longer provides {entry.package} {entry.revision} as recorded "
             f"({found}).",
@@ -138,8 +166,9 @@ def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
     recorded files' digest (``vial 0.1.0+1a2b3c4d5e``), so the two can be told apart.
     """
     if entry.source_kind != "git":
-        if newest is not None and sources.same_version_changed(newest, entry.revision,
-                                                                entry.upstream_tree):
+        if newest is not None and sources.same_version_changed(
+            newest, entry.revision, entry.upstream_tree
+        ):
             return f"{entry.package} {entry.revision}+{entry.upstream_tree[:10]}"
         return f"{entry.package} {entry.revision}"
     shown = f"{entry.ref} ({entry.revision[:10]})" if entry.ref else entry.revision[:10]
@@ -178,8 +207,10 @@ def plan_sync(
     state = read_state(repo)
     if state is not None:
         if repo.merge_head() == state.get("snapshot"):
-            raise UserError(f"a sync of {state['name']} is in progress.",
-                            hint="Run `graft sync --continue` or `graft sync --abort`.")
+            raise UserError(
+                f"a sync of {state['name']} is in progress.",
+                hint="Run `graft sync --continue` or `graft sync --abort`.",
+            )
         clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
     notes: list[str] = []
     repo = open_clean_repo(cwd, notes=notes if dry_run else None, what="sync")
@@ -191,7 +222,8 @@ def plan_sync(
     pyproject, text = find_pyproject(repo, cwd)
     if not text and not (root / pyproject).exists():
         raise manifest.manifest_error(
-            "no pyproject.toml here: nothing is recorded (run graft fork first).")
+            "no pyproject.toml here: nothing is recorded (run graft fork first)."
+        )
     entry = manifest.parse_manifest(text).select(name)
     moved = moved_to(repo, entry, head)
     if moved is not None:
@@ -203,19 +235,40 @@ def plan_sync(
     else:
         plans = [ref]
     requested = plans[0]
-    first = locate_upstream(entry, root, ref=requested, source=source, cwd=cwd,
-                            search_path=search_path)
-    if (refs is None and not step and first.revision == entry.revision
-            and first.tree == entry.upstream_tree and first.source == entry.source
-            and _same_settings(entry)):
-        return SyncPlan(root, head, repo.branch(), pyproject, entry, entry.snapshot, None,
-                        first.label, False, (), (), tuple(search_path or ()), index, text,
-                        tuple(notes))
+    first = locate_upstream(
+        entry, root, ref=requested, source=source, cwd=cwd, search_path=search_path
+    )
+    if (
+        refs is None
+        and not step
+        and first.revision == entry.revision
+        and first.tree == entry.upstream_tree
+        and first.source == entry.source
+        and _same_settings(entry)
+    ):
+        return SyncPlan(
+            root,
+            head,
+            repo.branch(),
+            pyproject,
+            entry,
+            entry.snapshot,
+            None,
+            first.label,
+            False,
+            (),
+            (),
+            tuple(search_path or ()),
+            index,
+            text,
+            tuple(notes),
+        )
     _refuse_downgrade(repo, entry, first, root)
     first = sources.distinguish(first, entry.revision, entry.upstream_tree)
     if refs is None and step and first.kind == "git":
-        between = sources.releases_between(first.source, root=root, since=entry.revision,
-                                           until=first.revision)
+        between = sources.releases_between(
+            first.source, root=root, since=entry.revision, until=first.revision
+        )
         if between and repo_resolve_equal(between[-1], first):
             plans = list(between)
         else:
@@ -245,35 +298,69 @@ def plan_sync(
     if reroot is not None:
         # The fork moved (and its path was updated): the base is the snapshot at the new
         # path, so git merges file by file instead of seeing the whole tree renamed.
-        base_files = {f"{entry.path}{p[len(reroot):]}": sha
-                      for p, sha in repo.ls_tree(t.cast(str, base), reroot).items()}
+        base_files = {
+            f"{entry.path}{p[len(reroot) :]}": sha
+            for p, sha in repo.ls_tree(t.cast(str, base), reroot).items()
+        }
     else:
-        base_files = (base_rendering.files if base_rendering is not None
-                      else repo.ls_tree(t.cast(str, base), entry.path))
+        base_files = (
+            base_rendering.files
+            if base_rendering is not None
+            else repo.ls_tree(t.cast(str, base), entry.path)
+        )
     ours = repo.ls_tree(head, entry.path)
-    local = tuple(sorted(p for p in set(base_files) | set(ours) if base_files.get(p) != ours.get(p)))
+    local = tuple(
+        sorted(p for p in set(base_files) | set(ours) if base_files.get(p) != ours.get(p))
+    )
 
     targets: list[Target] = []
     previous = base_files
     current = entry
     for i, target_ref in enumerate(plans):
         same = (i == 0 and target_ref == requested) or (
-            first.ref is not None and target_ref == first.ref)
-        upstream = first if same else locate_upstream(entry, root, ref=target_ref, source=source,
-                                                      cwd=cwd, search_path=search_path)
+            first.ref is not None and target_ref == first.ref
+        )
+        upstream = (
+            first
+            if same
+            else locate_upstream(
+                entry, root, ref=target_ref, source=source, cwd=cwd, search_path=search_path
+            )
+        )
         rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo, progress=progress)
         if rendering.tree == current.snapshot_tree and upstream.revision == current.revision:
             continue
         current = current.replace(
-            source=upstream.source, source_kind=upstream.kind, revision=upstream.revision,
-            ref=upstream.ref, upstream_tree=upstream.tree, fingerprint=rendering.fingerprint,
-            snapshot="", snapshot_tree=rendering.tree, graft_version=__version__,
+            source=upstream.source,
+            source_kind=upstream.kind,
+            revision=upstream.revision,
+            ref=upstream.ref,
+            upstream_tree=upstream.tree,
+            fingerprint=rendering.fingerprint,
+            snapshot="",
+            snapshot_tree=rendering.tree,
+            graft_version=__version__,
         )
         targets.append(Target(upstream, rendering, current, _changes(previous, rendering.files)))
         previous = rendering.files
-    return SyncPlan(root, head, repo.branch(), pyproject, entry, base, base_rendering, base_label,
-                    relink, tuple(targets), local, tuple(search_path or ()), index, text,
-                    tuple(notes), reroot)
+    return SyncPlan(
+        root,
+        head,
+        repo.branch(),
+        pyproject,
+        entry,
+        base,
+        base_rendering,
+        base_label,
+        relink,
+        tuple(targets),
+        local,
+        tuple(search_path or ()),
+        index,
+        text,
+        tuple(notes),
+        reroot,
+    )
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
@@ -351,8 +438,9 @@ def apply(plan: SyncPlan) -> SyncReport:
     if plan.is_up_to_date:
         step = SyncStep(entry.revision, entry.revision, plan.base_label, "up-to-date")
         return SyncReport(entry.name, "sync", (step,))
-    repo = reopen_clean_repo(plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text,
-                             what="sync")
+    repo = reopen_clean_repo(
+        plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what="sync"
+    )
     steps: list[SyncStep] = []
     findings: list[t.Any] = []
     try:
@@ -362,36 +450,62 @@ def apply(plan: SyncPlan) -> SyncReport:
         if base is None:
             assert plan.base_rendering is not None
             tree = snapshot.store(repo, plan.base_rendering)
-            base = repo.commit_tree(tree, [], snapshot_message(entry, plan.base_label), snapshot=True)
+            base = repo.commit_tree(
+                tree, [], snapshot_message(entry, plan.base_label), snapshot=True
+            )
         if plan.reroot is not None:
             # By graft's fixed identity and date: the same move gives the same commit.
             tree = repo.reroot_tree(f"{base}:{plan.reroot}", entry.path)
             base = repo.commit_tree(
-                tree, [base], snapshot_message(entry, plan.base_label)
+                tree,
+                [base],
+                snapshot_message(entry, plan.base_label)
                 + f"Re-rooted from {plan.reroot}/, where the fork was when this snapshot was made.\n",
-                snapshot=True)
+                snapshot=True,
+            )
         if plan.relink:
             head_tree = t.cast(str, repo.resolve(plan.head, "tree"))
             link = repo.commit_tree(
-                head_tree, [plan.head, base],
+                head_tree,
+                [plan.head, base],
                 f"graft: reconnect the upstream snapshot of {entry.name}\n\n"
-                + (f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
-                 "(squash or rebase); " if plan.reroot is None else
-                 f"The fork moved from {plan.reroot}/ to {entry.path}/; the snapshot of "
-                 f"{plan.base_label} re-rooted there ({base[:10]}) is the base now; ")
+                + (
+                    f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
+                    "(squash or rebase); "
+                    if plan.reroot is None
+                    else f"The fork moved from {plan.reroot}/ to {entry.path}/; the snapshot of "
+                    f"{plan.base_label} re-rooted there ({base[:10]}) is the base now; "
+                )
                 + "this commit changes no file and makes it the merge base again.\n",
             )
             # Remembered first, so that --abort can take the commit back if we are killed.
-            write_state(repo, {"name": entry.name, "pre_head": plan.head, "branch": plan.branch,
-                               "snapshot": None, "label": plan.base_label, "merge_from": link})
+            write_state(
+                repo,
+                {
+                    "name": entry.name,
+                    "pre_head": plan.head,
+                    "branch": plan.branch,
+                    "snapshot": None,
+                    "label": plan.base_label,
+                    "merge_from": link,
+                },
+            )
             repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
             current = link
             snapshot.checkpoint("relinked")
         old_label = plan.base_label
         for index, target in enumerate(plan.targets):
-            step = _merge_one(repo, plan, target, base, old_label, index, current,
-                              regenerated=plan.base_rendering is not None and index == 0,
-                              relinked=plan.relink and index == 0)
+            step = _merge_one(
+                repo,
+                plan,
+                target,
+                base,
+                old_label,
+                index,
+                current,
+                regenerated=plan.base_rendering is not None and index == 0,
+                relinked=plan.relink and index == 0,
+            )
             steps.append(step)
             findings.extend(target.rendering.findings)
             snapshot.save_cache(repo, target.rendering)
@@ -414,8 +528,18 @@ def _completed_text(step: SyncStep) -> str:
     return f"the merge commit {(step.commit or '')[:10]}"
 
 
-def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_label: str,
-               index: int, current: str, *, regenerated: bool, relinked: bool) -> SyncStep:
+def _merge_one(
+    repo: vcs.Repo,
+    plan: SyncPlan,
+    target: Target,
+    base: str,
+    old_label: str,
+    index: int,
+    current: str,
+    *,
+    regenerated: bool,
+    relinked: bool,
+) -> SyncStep:
     """Store the target's snapshot and merge it into ``current`` (HEAD now)."""
     label = target.upstream.label
     tree = snapshot.store(repo, target.rendering)
@@ -424,14 +548,24 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     message = _merge_message(entry, old_label, label, snap, base)
     changes = tuple(repo.diff_trees(base, snap))
     snapshot.checkpoint("snapshot")
-    remaining = [t_.upstream.ref or t_.upstream.revision for t_ in plan.targets[index + 1:]]
+    remaining = [t_.upstream.ref or t_.upstream.revision for t_ in plan.targets[index + 1 :]]
     state = {
-        "name": entry.name, "pre_head": plan.head, "branch": plan.branch, "snapshot": snap,
-        "base": base, "message": message, "entry": entry.to_table(), "pyproject": plan.pyproject,
-        "old_label": old_label, "label": label,
+        "name": entry.name,
+        "pre_head": plan.head,
+        "branch": plan.branch,
+        "snapshot": snap,
+        "base": base,
+        "message": message,
+        "entry": entry.to_table(),
+        "pyproject": plan.pyproject,
+        "old_label": old_label,
+        "label": label,
         "old_revision": plan.targets[index - 1].entry.revision if index else plan.entry.revision,
-        "remaining": remaining, "search_path": list(plan.search_path),
-        "regenerated": regenerated, "relinked": relinked, "merge_from": current,
+        "remaining": remaining,
+        "search_path": list(plan.search_path),
+        "regenerated": regenerated,
+        "relinked": relinked,
+        "merge_from": current,
     }
     write_state(repo, state)
     snapshot.checkpoint("state")
@@ -444,19 +578,31 @@ def _merge_one(repo: vcs.Repo, plan: SyncPlan, target: Target, base: str, old_la
     repo.unstage_deleted(kept)
     conflicts = tuple(sorted(p for p in unmerged if p not in kept))
     snapshot.checkpoint("recorded")
-    common = dict(old_revision=state["old_revision"],
-                  new_revision=entry.revision, upstream=label, upstream_changes=changes,
-                  local_changes=plan.local_changes if index == 0 else (),
-                  kept_deleted=tuple(kept), snapshot=snap, regenerated=regenerated,
-                  relinked=relinked)
+    common = dict(
+        old_revision=state["old_revision"],
+        new_revision=entry.revision,
+        upstream=label,
+        upstream_changes=changes,
+        local_changes=plan.local_changes if index == 0 else (),
+        kept_deleted=tuple(kept),
+        snapshot=snap,
+        regenerated=regenerated,
+        relinked=relinked,
+    )
     reused = tuple(p for p in merged.reused if p not in conflicts)
     if conflicts or reused:
         # A resolution rerere replayed is still a conflict: the user reviews it and
         # concludes with --continue, never a merge commit made behind their back (QA F15).
-        write_state(repo, {**state, "conflicts": sorted({*conflicts, *reused}),
-                           "kept_deleted": kept, "reused": list(reused)})
-        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused,
-                        **common)  # type: ignore[arg-type]
+        write_state(
+            repo,
+            {
+                **state,
+                "conflicts": sorted({*conflicts, *reused}),
+                "kept_deleted": kept,
+                "reused": list(reused),
+            },
+        )
+        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused, **common)  # type: ignore[arg-type]
     commit = repo.commit_merge(message)
     snapshot.checkpoint("committed")
     clear_state(repo)
@@ -468,8 +614,11 @@ def _marker_label(upstream: Upstream) -> str:
 
     (A ref name, so no spaces: git takes the marker label from the name it merges.)
     """
-    version = upstream.ref or (upstream.revision[:10] if upstream.kind == "git"
-                               else upstream.revision + upstream.label_suffix)
+    version = upstream.ref or (
+        upstream.revision[:10]
+        if upstream.kind == "git"
+        else upstream.revision + upstream.label_suffix
+    )
     name = re.sub(r"[^A-Za-z0-9._+-]+", "-", f"{upstream.package}-{version}").strip("-.")
     return f"{name.replace('..', '.')}-upstream-snapshot"
 
@@ -484,21 +633,30 @@ def render_plan(plan: SyncPlan) -> SyncReport:
     """The report of a plan that is not applied (``--dry-run``)."""
     entry = plan.entry
     if plan.is_up_to_date:
-        return SyncReport(entry.name, "sync", (SyncStep(entry.revision, entry.revision,
-                                                        plan.base_label, "up-to-date"),), True,
-                          notes=plan.notes)
+        return SyncReport(
+            entry.name,
+            "sync",
+            (SyncStep(entry.revision, entry.revision, plan.base_label, "up-to-date"),),
+            True,
+            notes=plan.notes,
+        )
     steps = []
     old = entry.revision
     for i, target in enumerate(plan.targets):
         touched = {c.path for c in target.changes}
-        steps.append(SyncStep(
-            old, target.entry.revision, target.upstream.label, "planned",
-            upstream_changes=target.changes,
-            local_changes=plan.local_changes if i == 0 else (),
-            overlapping=tuple(sorted(touched & set(plan.local_changes))),
-            regenerated=plan.base_rendering is not None and i == 0,
-            relinked=plan.relink and i == 0,
-        ))
+        steps.append(
+            SyncStep(
+                old,
+                target.entry.revision,
+                target.upstream.label,
+                "planned",
+                upstream_changes=target.changes,
+                local_changes=plan.local_changes if i == 0 else (),
+                overlapping=tuple(sorted(touched & set(plan.local_changes))),
+                regenerated=plan.base_rendering is not None and i == 0,
+                relinked=plan.relink and i == 0,
+            )
+        )
         old = target.entry.revision
     findings = _unique(f for target in plan.targets for f in target.rendering.findings)
     return SyncReport(entry.name, "sync", tuple(steps), True, findings, notes=plan.notes)
@@ -509,7 +667,20 @@ def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:
     return tuple(dict.fromkeys(findings))
 
 
-__all__ = ["SyncPlan", "Target", "abort_sync", "apply", "continue_sync", "entry_label",
-           "is_sync_in_progress",
-           "locate_upstream", "plan_sync", "read_state", "recorded_upstream", "render_plan",
-           "rollback", "state_path", "sync"]
+__all__ = [
+    "SyncPlan",
+    "Target",
+    "abort_sync",
+    "apply",
+    "continue_sync",
+    "entry_label",
+    "is_sync_in_progress",
+    "locate_upstream",
+    "plan_sync",
+    "read_state",
+    "recorded_upstream",
+    "render_plan",
+    "rollback",
+    "state_path",
+    "sync",
+]

@@ -51,6 +51,7 @@ def _require_git() -> None:
         raise VcsError("git is not installed or not on PATH; install git and retry.")
     _git_found.append(executable)
 
+
 SNAPSHOT_ENV: dict[str, str] = {
     "GIT_AUTHOR_NAME": "graft",
     "GIT_AUTHOR_EMAIL": "graft@snapshot.invalid",
@@ -94,8 +95,9 @@ class TreeObject:
     """(mode, object id, name), in git's order; mode ``40000`` is a subtree."""
 
 
-def tree_objects(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
-                 ) -> list[TreeObject]:
+def tree_objects(
+    files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
+) -> list[TreeObject]:
     """Every tree of the git tree holding ``files`` (path -> blob id; ``modes`` as in hash_tree).
 
     Subtrees come before the trees that hold them, so the list can be written in
@@ -106,8 +108,7 @@ def tree_objects(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None =
     return trees
 
 
-def _nest(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
-          ) -> dict[str, t.Any]:
+def _nest(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
     """Paths as nested dicts; a leaf is its blob id, or (mode, id) when not 100644."""
     root: dict[str, t.Any] = {}
     for path, sha in files.items():
@@ -126,6 +127,7 @@ def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
     (Without ``trees`` this is the hot path of :func:`hash_tree`, which digests every
     upstream read, so it builds no entry list.)
     """
+
     # git sorts tree entries by name, with directories compared as "name/".
     def key(item: tuple[str, t.Any]) -> bytes:
         name, value = item
@@ -287,8 +289,9 @@ class Repo:
         out = self.out("for-each-ref", "--format=%(refname:short)", "refs/heads")
         return [line for line in out.splitlines() if line]
 
-    def ls_tree(self, treeish: str, prefix: str | None = None,
-                modes: dict[str, str] | None = None) -> dict[str, str]:
+    def ls_tree(
+        self, treeish: str, prefix: str | None = None, modes: dict[str, str] | None = None
+    ) -> dict[str, str]:
         """Blob ids of every file under ``prefix`` in ``treeish``, keyed by full posix path.
 
         :param modes: filled with the mode of every file that is not ``100644``
@@ -331,8 +334,12 @@ class Repo:
             handle.write("\n".join(wanted).encode() + b"\n")
             handle.seek(0)
             status, out, err = self._repo.git.execute(
-                ["git", "cat-file", "--batch"], istream=handle, with_extended_output=True,
-                with_exceptions=False, stdout_as_string=False, strip_newline_in_stdout=False,
+                ["git", "cat-file", "--batch"],
+                istream=handle,
+                with_extended_output=True,
+                with_exceptions=False,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
             )
         if status != 0:
             raise VcsError(f"git cat-file failed: {err!r}")
@@ -345,7 +352,7 @@ class Repo:
             if len(header) != 3 or header[1] != b"blob":
                 raise VcsError(f"cannot read git blob {sha}.")
             size = int(header[2])
-            blobs[sha] = data[end + 1:end + 1 + size]
+            blobs[sha] = data[end + 1 : end + 1 + size]
             pos = end + 1 + size + 1
         return blobs
 
@@ -500,8 +507,12 @@ class Repo:
         """Store bytes as a blob."""
         return self.out("hash-object", "-w", "--no-filters", "--stdin", stdin=data).strip()
 
-    def write_tree(self, files: t.Mapping[str, str | None], base: str | None = None,
-                   modes: t.Mapping[str, str] | None = None) -> str:
+    def write_tree(
+        self,
+        files: t.Mapping[str, str | None],
+        base: str | None = None,
+        modes: t.Mapping[str, str] | None = None,
+    ) -> str:
         """A tree: ``base`` (a tree-ish, or empty) with ``files`` (path -> blob id, None deletes).
 
         Files are mode 100644 unless ``modes`` gives another (100755, 120000).
@@ -519,8 +530,9 @@ class Repo:
                     records.append(f"{mode} {sha}\t{path}\0")
             if records:
                 info = "".join(records).encode()
-                self.run("update-index", "-z", "--add", "--remove", "--index-info", stdin=info,
-                         env=env)
+                self.run(
+                    "update-index", "-z", "--add", "--remove", "--index-info", stdin=info, env=env
+                )
             return self.out("write-tree", env=env).strip()
 
     def reroot_tree(self, treeish: str, prefix: str) -> str:
@@ -598,8 +610,15 @@ class Repo:
         ref = f"refs/graft/{label}" if label else None
         if ref is not None and self.run("check-ref-format", ref, check=False)[0] != 0:
             ref = None
-        args = ("merge", "--no-ff", "--no-commit", "--no-edit", "-m", message,
-                ref[len("refs/"):] if ref is not None else commit)
+        args = (
+            "merge",
+            "--no-ff",
+            "--no-commit",
+            "--no-edit",
+            "-m",
+            message,
+            ref[len("refs/") :] if ref is not None else commit,
+        )
         try:
             if ref is not None:
                 self.set_ref(ref, commit, None, "graft sync: name the upstream snapshot")
@@ -676,13 +695,17 @@ def mirror(url: str, dest: Path) -> Repo:
         dest.parent.mkdir(parents=True, exist_ok=True)
         git.Repo.clone_from(url, os.fspath(dest), mirror=True, multi_options=["--quiet"])
     except GitCommandError as exc:
-        raise VcsError(f"cannot fetch {url}: {_git_reason(exc.stderr or '') or exc}",
-                       hint="Check the URL (or path) and that you can reach it with "
-                            "`git ls-remote`; nothing was changed.") from None
+        raise VcsError(
+            f"cannot fetch {url}: {_git_reason(exc.stderr or '') or exc}",
+            hint="Check the URL (or path) and that you can reach it with "
+            "`git ls-remote`; nothing was changed.",
+        ) from None
     except VcsError as exc:
-        raise VcsError(f"cannot fetch {url}: {exc.message.partition(': ')[2] or exc.message}",
-                       hint="Check the URL (or path) and that you can reach it with "
-                            "`git ls-remote`; nothing was changed.") from None
+        raise VcsError(
+            f"cannot fetch {url}: {exc.message.partition(': ')[2] or exc.message}",
+            hint="Check the URL (or path) and that you can reach it with "
+            "`git ls-remote`; nothing was changed.",
+        ) from None
     return Repo(dest, search_parents=False)
 
 
@@ -693,7 +716,7 @@ def _git_reason(stderr: str) -> str:
     """
     text = stderr.strip()
     if text.startswith("stderr:"):
-        text = text[len("stderr:"):].strip().strip("'")
+        text = text[len("stderr:") :].strip().strip("'")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         if line.startswith(("fatal:", "error:")):
@@ -708,8 +731,18 @@ def is_repository_root(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
-__all__ = ["SNAPSHOT_ENV", "Change", "MergeResult", "Repo", "TreeObject", "hash_blob", "hash_tree", "is_repository_root",
-           "mirror", "tree_objects"]
+__all__ = [
+    "SNAPSHOT_ENV",
+    "Change",
+    "MergeResult",
+    "Repo",
+    "TreeObject",
+    "hash_blob",
+    "hash_tree",
+    "is_repository_root",
+    "mirror",
+    "tree_objects",
+]
 
 
 # --- used by status/diff/check ---
@@ -731,8 +764,14 @@ class FileStat:
 
 # Explicit prefixes and switches so the user's diff configuration (noprefix, external
 # diff drivers, textconv, diff.relative, color) cannot change what graft parses or emits.
-_DIFF_FLAGS = ("--no-color", "--no-ext-diff", "--no-textconv", "-M",
-               "--src-prefix=a/", "--dst-prefix=b/")
+_DIFF_FLAGS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-M",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
 
 
 def _diff_command(command: str, old: str, new: str | None, prefix: str | None) -> list[str]:
@@ -743,8 +782,9 @@ def _diff_command(command: str, old: str, new: str | None, prefix: str | None) -
     return args + (["--", prefix] if prefix else [])
 
 
-def diff_stats(repo: Repo, old: str, new: str | None = None, prefix: str | None = None
-               ) -> list[FileStat]:
+def diff_stats(
+    repo: Repo, old: str, new: str | None = None, prefix: str | None = None
+) -> list[FileStat]:
     """What changed from tree-ish ``old`` to ``new`` (the work tree's tracked files if None)."""
     command = "diff" if new is None else "diff-tree"
     base = _diff_command(command, old, new, prefix)
@@ -760,7 +800,10 @@ def diff_stats(repo: Repo, old: str, new: str | None = None, prefix: str | None 
             path, i = counts[i + 2], i + 3
         else:
             i += 1
-        lines[path] = (None if added == "-" else int(added), None if removed == "-" else int(removed))
+        lines[path] = (
+            None if added == "-" else int(added),
+            None if removed == "-" else int(removed),
+        )
     stats: list[FileStat] = []
     i = 0
     while i < len(names) and names[i]:
@@ -791,8 +834,7 @@ def diff_contents(repo: Repo, old: t.Mapping[str, bytes], new: t.Mapping[str, by
     with tempfile.TemporaryDirectory(prefix="graft-diff-") as scratch:
         objects = Path(scratch, "objects")
         objects.mkdir()
-        env = {"GIT_OBJECT_DIRECTORY": os.fspath(objects),
-               "GIT_ALTERNATE_OBJECT_DIRECTORIES": ""}
+        env = {"GIT_OBJECT_DIRECTORY": os.fspath(objects), "GIT_ALTERNATE_OBJECT_DIRECTORIES": ""}
         trees = []
         for side, files in (("old", old), ("new", new)):
             env["GIT_INDEX_FILE"] = os.path.join(scratch, f"{side}.index")
@@ -804,8 +846,9 @@ def diff_contents(repo: Repo, old: t.Mapping[str, bytes], new: t.Mapping[str, by
             shas = []
             if paths:
                 listing = ("\n".join(paths) + "\n").encode()
-                shas = repo.out("hash-object", "-w", "--no-filters", "--stdin-paths",
-                                stdin=listing, env=env).split()
+                shas = repo.out(
+                    "hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing, env=env
+                ).split()
             info = "".join(f"{BLOB_MODE} {sha}\t{name}\n" for name, sha in zip(files, shas))
             repo.run("read-tree", "--empty", env=env)
             if info:

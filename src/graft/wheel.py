@@ -107,14 +107,25 @@ def make_metadata(
     Written by hand rather than by :mod:`email`'s generator, which refuses the multi-line
     ``Description`` headers real metadata carries; a description header becomes the body.
     """
-    skip = {"metadata-version", "name", "version", "requires-dist", "dynamic", "license-file",
-            "description"}
+    skip = {
+        "metadata-version",
+        "name",
+        "version",
+        "requires-dist",
+        "dynamic",
+        "license-file",
+        "description",
+    }
     headers = [("Metadata-Version", "2.1"), ("Name", name), ("Version", version)]
     body = ""
     if original is not None:
         headers += [(k, str(v)) for k, v in original.items() if k.lower() not in skip]
         payload = original.get_payload()
-        body = payload if isinstance(payload, str) and payload.strip() else str(original.get("Description") or "")
+        body = (
+            payload
+            if isinstance(payload, str) and payload.strip()
+            else str(original.get("Description") or "")
+        )
     elif summary:
         headers.append(("Summary", summary))
     headers += [("Requires-Dist", r) for r in requires]
@@ -202,7 +213,9 @@ def target_requirement(target: str) -> str | None:
     providers = importlib.metadata.packages_distributions().get(target) or []
     if providers:
         return providers[0]
-    if target == "vial":  # the bundled framework ships in graft's distribution (editable installs hide it)
+    if (
+        target == "vial"
+    ):  # the bundled framework ships in graft's distribution (editable installs hide it)
         return importlib.metadata.metadata("graft")["Name"]
     return None
 
@@ -235,8 +248,10 @@ def check_wheel_dir(path: Path) -> None:
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise UserError(f"Cannot write wheels to {path}: {existing} is not a writable directory.",
-                        hint="Give another --wheel OUTDIR.")
+        raise UserError(
+            f"Cannot write wheels to {path}: {existing} is not a writable directory.",
+            hint="Give another --wheel OUTDIR.",
+        )
 
 
 def read_wheel_metadata(path: Path) -> email.message.Message:
@@ -251,7 +266,9 @@ def install_wheel(path: Path, *, python: str | None = None, target: Path | None 
     install_wheels([path], python=python, target=target)
 
 
-def install_wheels(paths: t.Sequence[Path], *, python: str | None = None, target: Path | None = None) -> None:
+def install_wheels(
+    paths: t.Sequence[Path], *, python: str | None = None, target: Path | None = None
+) -> None:
     """Install wheels with one pip run, without dependencies (they are the app's to provide).
 
     ``--no-deps`` because the target framework is often not a PyPI distribution (vial ships

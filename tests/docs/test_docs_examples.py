@@ -90,8 +90,10 @@ def extract_blocks(path: Path, root: Path = ROOT) -> list[Block]:
         start = i
         body: list[str] = []
         i += 1
-        while i < len(lines) and not (lines[i].strip().startswith(fence[0] * len(fence))
-                                      and lines[i].strip().strip(fence[0]) == ""):
+        while i < len(lines) and not (
+            lines[i].strip().startswith(fence[0] * len(fence))
+            and lines[i].strip().strip(fence[0]) == ""
+        ):
             body.append(lines[i])
             i += 1
         i += 1
@@ -143,9 +145,11 @@ class PageRunner:
         home = tmp / "home"
         home.mkdir()
         gitconfig = home / ".gitconfig"
-        gitconfig.write_text("[user]\n\tname = Doc Reader\n\temail = reader@example.invalid\n"
-                             "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-                             "[advice]\n\tdetachedHead = false\n")
+        gitconfig.write_text(
+            "[user]\n\tname = Doc Reader\n\temail = reader@example.invalid\n"
+            "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+            "[advice]\n\tdetachedHead = false\n"
+        )
         bin_dir = os.fspath(Path(sys.executable).parent)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GRAFT_"))},
@@ -164,10 +168,15 @@ class PageRunner:
         return Path(self.state.read_text().strip())
 
     def shell(self, code: str, where: str, expected: int = 0) -> None:
-        script = (f'cd "{self.cwd}"\ntrap \'pwd > "{self.state}"\' EXIT\nset -eo pipefail\n'
-                  + code)
-        proc = subprocess.run(["bash", "-c", script], env=self.env, capture_output=True,
-                              text=True, check=False, timeout=120)
+        script = f'cd "{self.cwd}"\ntrap \'pwd > "{self.state}"\' EXIT\nset -eo pipefail\n' + code
+        proc = subprocess.run(
+            ["bash", "-c", script],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         assert proc.returncode == expected, (
             f"{where}: exit {proc.returncode}, expected {expected}\n--- block\n{code}"
             f"--- stdout\n{proc.stdout}--- stderr\n{proc.stderr}"
@@ -214,7 +223,8 @@ def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_extract_blocks_reads_markers_and_directives(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text(textwrap.dedent("""\
+    page.write_text(
+        textwrap.dedent("""\
         # A page
 
         ```python
@@ -240,10 +250,14 @@ def test_extract_blocks_reads_markers_and_directives(tmp_path: Path) -> None:
         $ graft --version
         graft, version 0.1.0
         ````
-        """))
+        """)
+    )
     blocks = extract_blocks(page, root=tmp_path)
     assert [(b.lang, b.options) for b in blocks] == [
-        ("python", {}), ("sh", {"skip": ""}), ("python", {"file": "hello.py"}), ("", {}),
+        ("python", {}),
+        ("sh", {"skip": ""}),
+        ("python", {"file": "hello.py"}),
+        ("", {}),
         ("console", {}),
     ]
     assert [runs(b) for b in blocks] == [True, False, True, False, True]
@@ -253,8 +267,9 @@ def test_extract_blocks_reads_markers_and_directives(tmp_path: Path) -> None:
 def test_every_page_is_in_a_toctree() -> None:
     """A page no toctree reaches is invisible in the built docs (and -W warns)."""
     docs = ROOT / "docs"
-    text = "\n".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.md")
-                     if "_build" not in p.parts)
+    text = "\n".join(
+        p.read_text(encoding="utf-8") for p in docs.rglob("*.md") if "_build" not in p.parts
+    )
     for page in docs.rglob("*.md"):
         if "_build" in page.parts or page.name == "index.md" and page.parent == docs:
             continue

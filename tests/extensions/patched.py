@@ -60,10 +60,18 @@ def git_env(home: Path) -> dict[str, str]:
 
 def graft(*args: str, cwd: Path, home: Path) -> str:
     """Run ``python -m graft ARGS`` like a user would; raise with its output when it fails."""
-    proc = subprocess.run([sys.executable, "-m", "graft", *args], cwd=cwd, env=git_env(home),
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", *args],
+        cwd=cwd,
+        env=git_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"graft {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        raise RuntimeError(
+            f"graft {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
+        )
     return proc.stdout
 
 
@@ -92,8 +100,16 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
     reports = {}
     wheels = workdir / f"wheels-{target}"
     for dist in [*suites.SUITES, *suites.HELPER_EXTENSIONS]:
-        reports[dist] = graft("patch", dist, "--search-path", str(overlay),
-                              "--wheel", str(wheels), cwd=root, home=home)
+        reports[dist] = graft(
+            "patch",
+            dist,
+            "--search-path",
+            str(overlay),
+            "--wheel",
+            str(wheels),
+            cwd=root,
+            home=home,
+        )
     return PatchedApp(target, root, tuple(path), reports, wheels)
 
 
@@ -104,11 +120,22 @@ def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
     (``flask.Flask`` becomes ``acme_web.Vial``).
     """
     aim = ["--target", FORK_NAME] if target == "fork" else []
-    graft("rewrite", str(suite_dir / "tests"), "--profile", "flask-vial", *aim, "-j", "1",
-          cwd=suite_dir, home=home)
+    graft(
+        "rewrite",
+        str(suite_dir / "tests"),
+        "--profile",
+        "flask-vial",
+        *aim,
+        "-j",
+        "1",
+        cwd=suite_dir,
+        home=home,
+    )
 
 
-def run_patched(suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path) -> suites.SuiteResult:
+def run_patched(
+    suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path
+) -> suites.SuiteResult:
     """Copy, rewrite and run ``suite`` against ``app``'s patched extensions."""
     suite_dir = suites.copy_suite(suite, cache, workdir / f"suites-{app.target}")
     rewrite_suite(suite_dir, app.target, workdir / "home")
@@ -118,7 +145,9 @@ def run_patched(suite: suites.Suite, app: PatchedApp, cache: Path, workdir: Path
 _APPS: dict[tuple[str, Path], PatchedApp] = {}
 
 
-def run_on_target(target: str, suite: suites.Suite, cache: Path, workdir: Path) -> suites.SuiteResult:
+def run_on_target(
+    target: str, suite: suites.Suite, cache: Path, workdir: Path
+) -> suites.SuiteResult:
     """Entry point of ``scripts/run-extension-suites`` for the vial and fork targets."""
     key = (target, workdir)
     if key not in _APPS:

@@ -64,7 +64,11 @@ SUITES: dict[str, Suite] = {
         Suite("flask-cors", "6.0.5", "flask_cors", ("-p", "no:asyncio"), 98, 1),
         Suite("flask-wtf", "1.3.0", "flask_wtf", ("-p", "no:asyncio"), 85),
         Suite(
-            "flask-httpauth", "4.8.1", "flask_httpauth", ("-p", "no:asyncio", "-p", "no:logging"), 121
+            "flask-httpauth",
+            "4.8.1",
+            "flask_httpauth",
+            ("-p", "no:asyncio", "-p", "no:logging"),
+            121,
         ),
     )
 }
@@ -291,8 +295,18 @@ def run_suite(
     env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     proc = subprocess.run(
-        [str(python), "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "-rfE",
-         f"--junitxml={junit}", *suite.pytest_args],
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "tests",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rfE",
+            f"--junitxml={junit}",
+            *suite.pytest_args,
+        ],
         cwd=suite_dir,
         env=env,
         capture_output=True,
@@ -302,7 +316,9 @@ def run_suite(
     )
     output = proc.stdout + proc.stderr
     if not junit.exists():
-        raise RuntimeError(f"{suite.dist}: pytest wrote no report (exit {proc.returncode}):\n{output}")
+        raise RuntimeError(
+            f"{suite.dist}: pytest wrote no report (exit {proc.returncode}):\n{output}"
+        )
     return _count(suite, junit, output)
 
 

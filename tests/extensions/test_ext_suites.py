@@ -34,7 +34,11 @@ def patched_app(
 @pytest.mark.slow
 @pytest.mark.parametrize("dist", list(suites.SUITES))
 def test_suite_passes_as_on_flask(
-    dist: str, patched_app: patched.PatchedApp, extension_cache: Path, tmp_path: Path, suite_python: Path
+    dist: str,
+    patched_app: patched.PatchedApp,
+    extension_cache: Path,
+    tmp_path: Path,
+    suite_python: Path,
 ) -> None:
     suite = suites.SUITES[dist]
     result = patched.run_patched(suite, patched_app, extension_cache, tmp_path)
@@ -43,15 +47,20 @@ def test_suite_passes_as_on_flask(
     # (and VIAL_GAPS.md) is updated instead of silently keeping a stale excuse.
     assert failures == set(KNOWN_DIFFERENCES.get(dist, {})), result.output[-6000:]
     assert result.passed == suite.expected_passed, result.summary()
-    assert result.passed + result.skipped + len(failures) == suite.expected_passed + suite.expected_skipped
+    assert (
+        result.passed + result.skipped + len(failures)
+        == suite.expected_passed + suite.expected_skipped
+    )
 
 
 @pytest.mark.slow
 def test_patched_copies_import_no_flask(patched_app: patched.PatchedApp) -> None:
     """Every vendored file refers to the target; Flask is named only in prose and strings."""
     target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
-    for dist, (_, module) in {**{d: (s.version, s.import_name) for d, s in suites.SUITES.items()},
-                              **suites.HELPER_EXTENSIONS}.items():
+    for dist, (_, module) in {
+        **{d: (s.version, s.import_name) for d, s in suites.SUITES.items()},
+        **suites.HELPER_EXTENSIONS,
+    }.items():
         package = patched_app.root / module
         assert package.is_dir(), f"{dist} was not vendored at {package}"
         sources = "\n".join(p.read_text() for p in package.rglob("*.py"))
@@ -84,14 +93,33 @@ def test_extensions_in_a_small_app(
     checks = tmp_path / "app_checks.py"
     checks.write_text((Path(__file__).parent / "apps" / "app_checks.py").read_text())
     if patched_app.target == "fork":
-        patched.graft("rewrite", str(checks), "--map", f"vial={patched.FORK_NAME}",
-                      cwd=tmp_path, home=tmp_path)
+        patched.graft(
+            "rewrite",
+            str(checks),
+            "--map",
+            f"vial={patched.FORK_NAME}",
+            cwd=tmp_path,
+            home=tmp_path,
+        )
         assert "import acme_web" in checks.read_text()
     proc = subprocess.run(
-        [str(suite_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(checks)],
+        [
+            str(suite_python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            str(checks),
+        ],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(map(str, patched_app.path)),
-             "PYTHONDONTWRITEBYTECODE": "1"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": ":".join(map(str, patched_app.path)),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -113,8 +141,9 @@ def test_suites_pass_from_the_patched_wheels(
     site = tmp_path / "site-packages"
     for wheel in wheels:
         requires = read_wheel_metadata(wheel).get_all("Requires-Dist") or []
-        assert not any(r.lower().startswith("flask") and not r.lower().startswith("flask-")
-                       for r in requires), (wheel.name, requires)
+        assert not any(
+            r.lower().startswith("flask") and not r.lower().startswith("flask-") for r in requires
+        ), (wheel.name, requires)
         assert f"+{target.replace('_', '.')}-" in wheel.name
         if target == "vial":
             assert "graft" in requires, (wheel.name, requires)
@@ -122,7 +151,11 @@ def test_suites_pass_from_the_patched_wheels(
     if patched_app.target == "fork":  # the app ships its fork; stand in for the app's install
         (site / patched.FORK_NAME).symlink_to(patched_app.root / patched.FORK_NAME)
     path = [p for p in patched_app.path if p != patched_app.root] + [site]
-    app = patched.PatchedApp(patched_app.target, patched_app.root, tuple(path), {}, patched_app.wheels)
+    app = patched.PatchedApp(
+        patched_app.target, patched_app.root, tuple(path), {}, patched_app.wheels
+    )
     for dist in ("flask-login", "flask-httpauth"):
         result = patched.run_patched(suites.SUITES[dist], app, extension_cache, tmp_path / dist)
-        assert (result.passed, result.failures) == (suites.SUITES[dist].expected_passed, ()), result.output[-4000:]
+        assert (result.passed, result.failures) == (suites.SUITES[dist].expected_passed, ()), (
+            result.output[-4000:]
+        )

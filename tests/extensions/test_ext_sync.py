@@ -27,7 +27,11 @@ def test_sync_flask_login_to_its_next_release(
     root = tmp_path / "app"
     root.mkdir()
     (root / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\n')
-    for args in (["init", "-q", "-b", "main"], ["add", "pyproject.toml"], ["commit", "-q", "-m", "app"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "pyproject.toml"],
+        ["commit", "-q", "-m", "app"],
+    ):
         subprocess.run(["git", *args], cwd=root, env=patched.git_env(home), check=True)
 
     patched.graft("patch", "flask-login", "--search-path", str(old), cwd=root, home=home)
@@ -46,13 +50,24 @@ def test_sync_flask_login_to_its_next_release(
     merged = utils.read_text()
     assert "APP_LOCAL_EDIT = True" in merged and "from vial import" in merged
     assert "from flask import" not in merged
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, env=patched.git_env(home),
-                            capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"],
+        cwd=root,
+        env=patched.git_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert status == ""
 
     suites.write_flask_blocker(tmp_path / "site")
-    app = patched.PatchedApp("vial", root, (tmp_path / "site", root, suites.REPO_ROOT / "framework"),
-                             {}, tmp_path / "wheels")
+    app = patched.PatchedApp(
+        "vial",
+        root,
+        (tmp_path / "site", root, suites.REPO_ROOT / "framework"),
+        {},
+        tmp_path / "wheels",
+    )
     suite = suites.SUITES["flask-login"]
     result = patched.run_patched(suite, app, extension_cache, tmp_path)
     assert (result.passed, result.failures) == (suite.expected_passed, ()), result.output[-4000:]

@@ -24,7 +24,9 @@ USER_EMAIL = "test@example.invalid"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path_factory.mktemp("home")
     config = home / ".gitconfig"
     config.write_text(
@@ -36,9 +38,18 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GRAFT_CACHE_DIR", str(home / "cache"))
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_AUTHOR_NAME",
-                 "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                 "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "GRAFT_SEARCH_PATH"):
+    for name in (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_DATE",
+        "GRAFT_SEARCH_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -71,8 +82,10 @@ def git_commit_all(repo: Path, message: str = "commit") -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def make_upstream(tmp: Path, versions: t.Mapping[str, t.Mapping[str, str | bytes]] | str = "kettle",
-                  ) -> Path:
+def make_upstream(
+    tmp: Path,
+    versions: t.Mapping[str, t.Mapping[str, str | bytes]] | str = "kettle",
+) -> Path:
     """An upstream git repository with one tagged commit per version.
 
     ``versions`` maps a tag to a full file tree, or names a directory of
@@ -82,8 +95,11 @@ def make_upstream(tmp: Path, versions: t.Mapping[str, t.Mapping[str, str | bytes
         base = FIXTURES / "upstreams" / versions
         loaded: dict[str, dict[str, str | bytes]] = {}
         for version in sorted(p.name for p in base.iterdir() if p.is_dir()):
-            loaded[version] = {p.relative_to(base / version).as_posix(): p.read_bytes()
-                               for p in sorted((base / version).rglob("*")) if p.is_file()}
+            loaded[version] = {
+                p.relative_to(base / version).as_posix(): p.read_bytes()
+                for p in sorted((base / version).rglob("*"))
+                if p.is_file()
+            }
         versions = loaded
     repo = tmp / "upstream"
     repo.mkdir(parents=True)

@@ -45,8 +45,9 @@ _TEMPLATE: dict[str, Path] = {}
 
 
 @pytest.fixture
-def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
+def forked(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """The app with kettle v1.0 forked as teabag and shop.py configured as the app."""
     if "base" not in _TEMPLATE:
         base = tmp_path_factory.mktemp("check-template")
@@ -55,8 +56,12 @@ def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
         # [tool.graft] goes before the packages: after them, manifest.set_entry (used by
         # sync) refuses the out-of-order table (reported to its owner).
         text = (app / "pyproject.toml").read_text()
-        (app / "pyproject.toml").write_text(text.replace(
-            "[tool.graft.packages.teabag]", '[tool.graft]\napp = "shop"\n\n[tool.graft.packages.teabag]'))
+        (app / "pyproject.toml").write_text(
+            text.replace(
+                "[tool.graft.packages.teabag]",
+                '[tool.graft]\napp = "shop"\n\n[tool.graft.packages.teabag]',
+            )
+        )
         build_file_tree(app, {"shop.py": SHOP})
         git_commit_all(app, "the shop app")
         _TEMPLATE["base"] = base
@@ -81,21 +86,35 @@ def test_clean_then_behind(forked: Path) -> None:
 def test_conflict_markers_fail_with_1(forked: Path) -> None:
     path = forked / "teabag" / "util.py"
     lines = path.read_text().splitlines(keepends=True)
-    lines[9:10] = ["<<<<<<< HEAD\n", lines[9], "=======\n", "    result = thing\n", ">>>>>>> theirs\n"]
+    lines[9:10] = [
+        "<<<<<<< HEAD\n",
+        lines[9],
+        "=======\n",
+        "    result = thing\n",
+        ">>>>>>> theirs\n",
+    ]
     path.write_text("".join(lines))
     result = invoke(["check"])
     assert result.exit_code == 1, result.output
     behind, markers, imports = result.stdout.splitlines()  # a failure other than behind wins
     assert behind.startswith("teabag: behind: ")
-    assert markers == ("teabag/util.py:10: conflict-markers: a conflict block is left here; "
-                       "resolve it and commit.")
+    assert markers == (
+        "teabag/util.py:10: conflict-markers: a conflict block is left here; resolve it and commit."
+    )
     assert imports.startswith("import-failed: importing shop fails: SyntaxError")
     result = invoke(["check", "--format", "json", "--skip", "behind", "--skip", "imports"])
     data = json.loads(result.stdout)
     assert data["exit_code"] == 1 and data["checked"] == ["teabag"]
-    assert data["problems"] == [{"kind": "conflict-markers", "name": "teabag", "path": "teabag/util.py",
-                                 "line": 10, "message": "a conflict block is left here; resolve it and commit.",
-                                 "modules": []}]
+    assert data["problems"] == [
+        {
+            "kind": "conflict-markers",
+            "name": "teabag",
+            "path": "teabag/util.py",
+            "line": 10,
+            "message": "a conflict block is left here; resolve it and commit.",
+            "modules": [],
+        }
+    ]
 
 
 def test_snapshot_no_longer_reproducible(forked: Path) -> None:
@@ -103,7 +122,10 @@ def test_snapshot_no_longer_reproducible(forked: Path) -> None:
     # snapshot can no longer be rebuilt from the recorded revision.
     text = (forked / "pyproject.toml").read_text()
     (forked / "pyproject.toml").write_text(
-        text.replace('maps = ["kettle=teabag"]', 'maps = ["kettle=teabag", "kettle.util=teabag.tools"]'))
+        text.replace(
+            'maps = ["kettle=teabag"]', 'maps = ["kettle=teabag", "kettle.util=teabag.tools"]'
+        )
+    )
     git_commit_all(forked, "change the maps by hand")
     result = invoke(["check", "--skip", "behind"])
     assert result.exit_code == 1, result.output
@@ -120,8 +142,14 @@ def test_snapshot_no_longer_reproducible(forked: Path) -> None:
 def test_importing_the_app_must_not_load_the_original(forked: Path) -> None:
     assert invoke(["check", "--skip", "behind", "--skip", "reproduce"]).exit_code == 0
     # A leftover copy of the original package, imported by another entry point of the app.
-    build_file_tree(forked, {"kettle/__init__.py": "", "kettle/util.py": "X = 1\n",
-                             "legacy_app.py": "import teabag\nfrom kettle import util\n"})
+    build_file_tree(
+        forked,
+        {
+            "kettle/__init__.py": "",
+            "kettle/util.py": "X = 1\n",
+            "legacy_app.py": "import teabag\nfrom kettle import util\n",
+        },
+    )
     result = invoke(["check", "--app", "legacy_app", "--skip", "behind", "--skip", "reproduce"])
     assert result.exit_code == 1, result.output
     # One line per original package, naming the line that first imported it.
@@ -132,7 +160,9 @@ def test_importing_the_app_must_not_load_the_original(forked: Path) -> None:
     ]
     # MODULE:FACTORY() calls the factory, which is where some apps import lazily.
     result = invoke(["check", "--app", "shop:make()", "--skip", "behind", "--skip", "reproduce"])
-    assert result.exit_code == 1 and "loads kettle (2 modules: kettle, kettle.util)" in result.stdout
+    assert (
+        result.exit_code == 1 and "loads kettle (2 modules: kettle, kettle.util)" in result.stdout
+    )
     result = invoke(["check", "--app", "no_such_module", "--skip", "behind", "--skip", "reproduce"])
     assert result.exit_code == 1
     assert "import-failed: importing no_such_module fails: ModuleNotFoundError" in result.stdout
@@ -149,14 +179,21 @@ def create_app():
 '''
 
 
-@pytest.mark.parametrize("spec", ["flaskr", "flaskr:create_app", "flaskr:create_app()",
-                                  "maker", "maker:make_app"])
+@pytest.mark.parametrize(
+    "spec", ["flaskr", "flaskr:create_app", "flaskr:create_app()", "maker", "maker:make_app"]
+)
 def test_factories_are_called_as_flask_app_calls_them(forked: Path, spec: str) -> None:
     """``--app MODULE`` and ``--app MODULE:FUNCTION`` call the factory, as ``flask --app``
     does; otherwise a factory's lazy import of the original would pass unseen."""
-    build_file_tree(forked, {"kettle/__init__.py": "", "kettle/util.py": "X = 1\n",
-                             "flaskr/__init__.py": FACTORY_APP,
-                             "maker.py": FACTORY_APP.replace("create_app", "make_app")})
+    build_file_tree(
+        forked,
+        {
+            "kettle/__init__.py": "",
+            "kettle/util.py": "X = 1\n",
+            "flaskr/__init__.py": FACTORY_APP,
+            "maker.py": FACTORY_APP.replace("create_app", "make_app"),
+        },
+    )
     result = invoke(["check", "--app", spec, "--skip", "behind", "--skip", "reproduce"])
     assert result.exit_code == 1, result.output
     where = "flaskr/__init__.py:7" if spec.startswith("flaskr") else "maker.py:7"
@@ -170,21 +207,32 @@ def test_factories_are_called_as_flask_app_calls_them(forked: Path, spec: str) -
 def test_app_object_wins_over_factory_and_factory_arguments(forked: Path) -> None:
     """A module with an ``app`` object is that app (its factory is not called); a
     factory that needs arguments cannot be called and says so."""
-    build_file_tree(forked, {"kettle/__init__.py": "",
-                             "has_app.py": "import teabag\napp = object()\n"
-                                           "def create_app():\n    import kettle\n",
-                             "needs_args.py": "def create_app(config):\n    import kettle\n"})
+    build_file_tree(
+        forked,
+        {
+            "kettle/__init__.py": "",
+            "has_app.py": "import teabag\napp = object()\ndef create_app():\n    import kettle\n",
+            "needs_args.py": "def create_app(config):\n    import kettle\n",
+        },
+    )
     skips = ["--skip", "behind", "--skip", "reproduce"]
     assert invoke(["check", "--app", "has_app", *skips]).exit_code == 0
     result = invoke(["check", "--app", "needs_args", *skips])
     assert result.exit_code == 1
-    assert "import-failed: importing needs_args fails: create_app() needs arguments" in result.stdout
+    assert (
+        "import-failed: importing needs_args fails: create_app() needs arguments" in result.stdout
+    )
 
 
 def test_many_submodules_are_one_line_and_all_in_json(forked: Path) -> None:
-    build_file_tree(forked, {"kettle/__init__.py": "from . import a, b, c, d\n",
-                             **{f"kettle/{n}.py": "" for n in "abcd"},
-                             "leaky.py": "\n\nimport kettle\n"})
+    build_file_tree(
+        forked,
+        {
+            "kettle/__init__.py": "from . import a, b, c, d\n",
+            **{f"kettle/{n}.py": "" for n in "abcd"},
+            "leaky.py": "\n\nimport kettle\n",
+        },
+    )
     skips = ["--skip", "behind", "--skip", "reproduce"]
     result = invoke(["check", "--app", "leaky", *skips])
     assert result.stdout.splitlines() == [
@@ -193,7 +241,13 @@ def test_many_submodules_are_one_line_and_all_in_json(forked: Path) -> None:
         "import teabag instead (or `graft patch` the extension that imports it).",
     ]
     data = json.loads(invoke(["check", "--app", "leaky", "--format", "json", *skips]).stdout)
-    assert data["problems"][0]["modules"] == ["kettle", "kettle.a", "kettle.b", "kettle.c", "kettle.d"]
+    assert data["problems"][0]["modules"] == [
+        "kettle",
+        "kettle.a",
+        "kettle.b",
+        "kettle.c",
+        "kettle.d",
+    ]
 
 
 def test_no_app_configured_is_a_note(forked: Path) -> None:
@@ -207,7 +261,9 @@ def test_no_app_configured_is_a_note(forked: Path) -> None:
 
 def test_sync_in_progress_and_unreadable_source(forked: Path) -> None:
     path = forked / "teabag" / "util.py"
-    path.write_text(path.read_text().replace("result = thing.strip()", "result = thing.strip().lower()"))
+    path.write_text(
+        path.read_text().replace("result = thing.strip()", "result = thing.strip().lower()")
+    )
     git_commit_all(forked, "overlapping edit")
     assert sync(cwd=forked, ref="v2.0").status == "conflicts"
     result = invoke(["check", "--skip", "reproduce"])
@@ -227,29 +283,40 @@ def test_unknown_name_and_usage(forked: Path) -> None:
     result = invoke(["check", "nope"])
     assert result.exit_code == 1 and "Error: no vendored package named 'nope'" in result.stderr
     assert invoke(["check", "--skip", "everything"]).exit_code == 2
-    assert "4  the only problems are forks behind their upstream" in invoke(["check", "--help"]).stdout
+    assert (
+        "4  the only problems are forks behind their upstream" in invoke(["check", "--help"]).stdout
+    )
 
 
-@pytest.mark.parametrize(("text", "lines"), [
-    (b"a\n<<<<<<< ours\nb\n=======\nc\n>>>>>>> theirs\n", [2]),
-    (b"<<<<<<<\nx\n|||||||\ny\n=======\nz\n>>>>>>>\n<<<<<<< a\n>>>>>>> b\n", [1, 8]),
-    (b"<<<<<<< only an opening line\n", []),
-    (b"x = '<<<<<<<<< not a marker'\n<<<<<<<<\n>>>>>>>>\n", []),
-    (b"\0binary <<<<<<< \n>>>>>>> \n", []),
-])
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        (b"a\n<<<<<<< ours\nb\n=======\nc\n>>>>>>> theirs\n", [2]),
+        (b"<<<<<<<\nx\n|||||||\ny\n=======\nz\n>>>>>>>\n<<<<<<< a\n>>>>>>> b\n", [1, 8]),
+        (b"<<<<<<< only an opening line\n", []),
+        (b"x = '<<<<<<<<< not a marker'\n<<<<<<<<\n>>>>>>>>\n", []),
+        (b"\0binary <<<<<<< \n>>>>>>> \n", []),
+    ],
+)
 def test_conflict_marker_lines(text: bytes, lines: list[int]) -> None:
     assert conflict_marker_lines(text) == lines
 
 
 def test_app_and_old_roots_from_the_manifest() -> None:
-    text = ('[tool.graft]\napp = "shop:create_app()"\n\n[tool.graft.packages.teabag]\n'
-            'kind = "fork"\nsource = "kettle"\nsource-kind = "distribution"\npackage = "kettle"\n'
-            'path = "teabag"\nmaps = ["kettle=teabag", "spout=teabag.spout"]\nrevision = "1"\n'
-            'upstream-tree = "x"\nfingerprint = "x"\nsnapshot = "x"\nsnapshot-tree = "x"\n'
-            'graft-version = "0"\n')
+    text = (
+        '[tool.graft]\napp = "shop:create_app()"\n\n[tool.graft.packages.teabag]\n'
+        'kind = "fork"\nsource = "kettle"\nsource-kind = "distribution"\npackage = "kettle"\n'
+        'path = "teabag"\nmaps = ["kettle=teabag", "spout=teabag.spout"]\nrevision = "1"\n'
+        'upstream-tree = "x"\nfingerprint = "x"\nsnapshot = "x"\nsnapshot-tree = "x"\n'
+        'graft-version = "0"\n'
+    )
     assert app_from_pyproject(text) == "shop:create_app()"
     assert app_from_pyproject("[tool.graft]\n") is None and app_from_pyproject("not toml [") is None
     assert old_roots(parse_manifest(text).entries) == {"kettle": "teabag", "spout": "teabag"}
-    patched = text.replace("[tool.graft.packages.teabag]", "[tool.graft.packages.flask_login]").replace(
-        'maps = ["kettle=teabag", "spout=teabag.spout"]', 'maps = ["flask=acme_web", "flask.json.x=z"]')
+    patched = text.replace(
+        "[tool.graft.packages.teabag]", "[tool.graft.packages.flask_login]"
+    ).replace(
+        'maps = ["kettle=teabag", "spout=teabag.spout"]',
+        'maps = ["flask=acme_web", "flask.json.x=z"]',
+    )
     assert old_roots(parse_manifest(patched).entries) == {"flask": "acme_web"}

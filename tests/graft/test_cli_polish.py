@@ -116,8 +116,13 @@ def test_exit_codes_match_docs() -> None:
     """The exit-code table in docs/cli.md is the contract; graft.errors must agree with it."""
     table = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     documented = {int(m.group(1)) for m in re.finditer(r"(?m)^\| (\d+) \|", table)}
-    constants = {errors.EXIT_OK, errors.EXIT_ERROR, errors.EXIT_USAGE, errors.EXIT_CONFLICTS,
-                 errors.EXIT_BEHIND}
+    constants = {
+        errors.EXIT_OK,
+        errors.EXIT_ERROR,
+        errors.EXIT_USAGE,
+        errors.EXIT_CONFLICTS,
+        errors.EXIT_BEHIND,
+    }
     assert constants == {0, 1, 2, 3, 4}
     assert documented == constants | {130}
     assert errors.ConflictError("x").exit_code == 3
@@ -166,16 +171,20 @@ def test_fork_with_a_keyword_name(app_repo: Path) -> None:
 
 def test_fork_in_a_dirty_tree(app_repo: Path) -> None:
     (app_repo / "app.py").write_text("changed\n")
-    assert_one_line_error(invoke(["fork", "vial", "acme_web"], cwd=app_repo),
-                          contains="commit or stash")
+    assert_one_line_error(
+        invoke(["fork", "vial", "acme_web"], cwd=app_repo), contains="commit or stash"
+    )
 
 
 def test_fork_of_an_unknown_source(app_repo: Path) -> None:
-    assert_one_line_error(invoke(["fork", "no-such-dist-xyz", "acme_web"], cwd=app_repo),
-                          contains="no-such-dist-xyz")
+    assert_one_line_error(
+        invoke(["fork", "no-such-dist-xyz", "acme_web"], cwd=app_repo), contains="no-such-dist-xyz"
+    )
 
 
-@pytest.mark.parametrize("name", [n for n in ("sync", "status", "diff", "check") if n in commands()])
+@pytest.mark.parametrize(
+    "name", [n for n in ("sync", "status", "diff", "check") if n in commands()]
+)
 def test_commands_without_a_recorded_fork(app_repo: Path, name: str) -> None:
     result = invoke([name], cwd=app_repo)
     if name == "status" and result.exit_code == 0:
@@ -184,8 +193,9 @@ def test_commands_without_a_recorded_fork(app_repo: Path, name: str) -> None:
 
 
 def test_patch_of_an_unknown_extension(app_repo: Path) -> None:
-    assert_one_line_error(invoke(["patch", "no-such-extension-xyz", "--profile", "flask-vial"],
-                                 cwd=app_repo))
+    assert_one_line_error(
+        invoke(["patch", "no-such-extension-xyz", "--profile", "flask-vial"], cwd=app_repo)
+    )
 
 
 def test_sync_continue_without_a_sync(app_repo: Path) -> None:
@@ -240,11 +250,14 @@ def test_quiet_fork_prints_nothing(tmp_path: Path) -> None:
 def test_shell_completion_as_documented() -> None:
     """docs/cli.md tells users to eval `_GRAFT_COMPLETE=bash_source graft`; it must work."""
     assert "_GRAFT_COMPLETE=bash_source graft" in (ROOT / "docs" / "cli.md").read_text("utf-8")
-    script = CliRunner().invoke(main, [], prog_name="graft",
-                                env={"_GRAFT_COMPLETE": "bash_source"})
+    script = CliRunner().invoke(main, [], prog_name="graft", env={"_GRAFT_COMPLETE": "bash_source"})
     assert script.exit_code == 0 and "_graft_completion()" in script.output
-    words = CliRunner().invoke(main, [], prog_name="graft", env={
-        "_GRAFT_COMPLETE": "bash_complete", "COMP_WORDS": "graft sy", "COMP_CWORD": "1"})
+    words = CliRunner().invoke(
+        main,
+        [],
+        prog_name="graft",
+        env={"_GRAFT_COMPLETE": "bash_complete", "COMP_WORDS": "graft sy", "COMP_CWORD": "1"},
+    )
     assert words.output.split() == ["plain,sync"]
 
 
@@ -267,7 +280,12 @@ def test_verbose_after_the_command_and_quiet_wins(tmp_path: Path) -> None:
     """``CMD -v`` counts like ``graft -v CMD``; ``-q`` in either position still wins."""
     app = make_app(tmp_path)
     assert invoke(["fork", "vial", "acme_web", "-q"], cwd=app).exit_code == 0
-    for args in (["-v", "status"], ["status", "-v"], ["status", "-vv", "-q"], ["-q", "status", "-v"]):
+    for args in (
+        ["-v", "status"],
+        ["status", "-v"],
+        ["status", "-vv", "-q"],
+        ["-q", "status", "-v"],
+    ):
         assert invoke(args, cwd=app).exit_code == 0, args
     seen: list[dict[str, t.Any]] = []
 
@@ -278,10 +296,18 @@ def test_verbose_after_the_command_and_quiet_wins(tmp_path: Path) -> None:
 
     main.add_command(probe, "probe-settings")
     try:
-        for args in (["probe-settings", "-vv"], ["-v", "probe-settings", "-v"],
-                     ["probe-settings", "-v", "-q"], ["-q", "probe-settings", "-v"]):
+        for args in (
+            ["probe-settings", "-vv"],
+            ["-v", "probe-settings", "-v"],
+            ["probe-settings", "-v", "-q"],
+            ["-q", "probe-settings", "-v"],
+        ):
             assert invoke(args).exit_code == 0, args
     finally:
         main.commands.pop("probe-settings")
-    assert seen == [{"quiet": False, "verbose": 2}, {"quiet": False, "verbose": 2},
-                    {"quiet": True, "verbose": 0}, {"quiet": True, "verbose": 0}]
+    assert seen == [
+        {"quiet": False, "verbose": 2},
+        {"quiet": False, "verbose": 2},
+        {"quiet": True, "verbose": 0},
+        {"quiet": True, "verbose": 0},
+    ]

@@ -32,16 +32,29 @@ def no_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_demo_tells_the_whole_cycle(tmp_path: Path, no_identity: None) -> None:
     (tmp_path / "demo-app").mkdir()  # an empty DIR is fine; the default DIR is ./demo-app
-    proc = subprocess.run([sys.executable, "-m", "graft", "demo"], cwd=tmp_path,
-                          capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     out = proc.stdout
     assert "\x1b[" not in out  # not a terminal: no colours
     # The numbered story, in order.
     titles = re.findall(r"(?m)^(\d+)\. (\w+)", out)
-    assert [w for _, w in titles] == ["Create", "Fork", "Patch", "Serve", "Change", "Upstream",
-                                      "Sync", "Serve"]
+    assert [w for _, w in titles] == [
+        "Create",
+        "Fork",
+        "Patch",
+        "Serve",
+        "Change",
+        "Upstream",
+        "Sync",
+        "Serve",
+    ]
     assert "GET /greet/newcomer -> 200  Hello newcomer from app, served by acme_web." in out
     assert "GET /healthz -> 200" in out and '"framework":"acme_web"' in out
     assert out.count("vial loaded: no, flask loaded: no") == 2
@@ -97,9 +110,14 @@ def test_next_version() -> None:
 
 def test_demo_without_git_is_one_line(tmp_path: Path) -> None:
     """On a machine without git the demo says so, writes nothing, and shows no traceback."""
-    proc = subprocess.run([sys.executable, "-m", "graft", "demo", "no-git"], cwd=tmp_path,
-                          capture_output=True, text=True, check=False,
-                          env={**os.environ, "PATH": os.fspath(tmp_path / "empty-bin")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "demo", "no-git"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": os.fspath(tmp_path / "empty-bin")},
+    )
     assert proc.returncode == 1
     assert proc.stderr == "Error: git is not installed (or not on PATH). Install git and retry.\n"
     assert not (tmp_path / "no-git").exists()

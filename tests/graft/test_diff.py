@@ -34,8 +34,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file() and ".git" not in p.parts}
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
 
 
 _TEMPLATES: dict[str, Path] = {}
@@ -48,10 +51,17 @@ def _template(tmp_path_factory: pytest.TempPathFactory, layout: str) -> Path:
         base = tmp_path_factory.mktemp(f"diff-{layout}")
         versions: t.Any = "kettle"
         if layout == "src":
-            files = {p.relative_to(KETTLE_V1).as_posix(): p.read_bytes()
-                     for p in KETTLE_V1.rglob("*") if p.is_file()}
-            versions = {"v1.0": {("src/" + rel if rel.startswith("kettle/") else rel): data
-                                 for rel, data in files.items()}}
+            files = {
+                p.relative_to(KETTLE_V1).as_posix(): p.read_bytes()
+                for p in KETTLE_V1.rglob("*")
+                if p.is_file()
+            }
+            versions = {
+                "v1.0": {
+                    ("src/" + rel if rel.startswith("kettle/") else rel): data
+                    for rel, data in files.items()
+                }
+            }
         fork(str(make_upstream(base, versions)), "teabag", ref="v1.0", cwd=make_app(base))
         _TEMPLATES[layout] = base
     return _TEMPLATES[layout]
@@ -65,8 +75,9 @@ def copy_template(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
+def forked(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A copy of the flat-layout template: the app and the upstream next to it."""
     return copy_template(_template(tmp_path_factory, "flat"), tmp_path, monkeypatch)
 
@@ -75,11 +86,15 @@ def make_changes(app: Path) -> None:
     """Edit, add, delete and rename files of the fork; commit some, leave one edit uncommitted."""
     fork_dir = app / "teabag"
     edit(fork_dir / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
-    edit(fork_dir / "util.py", "    return result\n",
-         "    return result\n\n\ndef spill():\n    import teabag.core\n    return teabag.core.boil('x')\n")
+    edit(
+        fork_dir / "util.py",
+        "    return result\n",
+        "    return result\n\n\ndef spill():\n    import teabag.core\n    return teabag.core.boil('x')\n",
+    )
     (fork_dir / "teapot.py").unlink()
-    (fork_dir / "helpers.py").write_text('"""Mine."""\n\nfrom teabag.util import cup\n\n\n'
-                                         'def mug(x):\n    return cup(x)\n')
+    (fork_dir / "helpers.py").write_text(
+        '"""Mine."""\n\nfrom teabag.util import cup\n\n\ndef mug(x):\n    return cup(x)\n'
+    )
     git(app, "mv", "teabag/legacy.py", "teabag/older.py")
     git_commit_all(app, "my changes")
     # Uncommitted, but tracked: part of the work tree diff, not of --committed.
@@ -115,13 +130,17 @@ def test_upstream_patch_applies_to_the_upstream_project(forked: Path, tmp_path: 
     git(tmp_path, "clone", "-q", "--branch", "v1.0", str(forked.parent / "upstream"), str(checkout))
     expected = files_of(checkout)
     expected["kettle/core.py"] = expected["kettle/core.py"].replace(
-        b"return pour(cup)", b"return pour(cup).upper()  # mine")
-    expected["kettle/util.py"] += b"\n\ndef spill():\n    import kettle.core\n    return kettle.core.boil('x')\n"
+        b"return pour(cup)", b"return pour(cup).upper()  # mine"
+    )
+    expected["kettle/util.py"] += (
+        b"\n\ndef spill():\n    import kettle.core\n    return kettle.core.boil('x')\n"
+    )
     expected["kettle/__init__.py"] = expected["kettle/__init__.py"].replace(b'"1.0"', b'"1.0+mine"')
     del expected["kettle/teapot.py"]
     expected["kettle/older.py"] = expected.pop("kettle/legacy.py")
-    expected["kettle/helpers.py"] = (b'"""Mine."""\n\nfrom kettle.util import cup\n\n\n'
-                                     b"def mug(x):\n    return cup(x)\n")
+    expected["kettle/helpers.py"] = (
+        b'"""Mine."""\n\nfrom kettle.util import cup\n\n\ndef mug(x):\n    return cup(x)\n'
+    )
     (tmp_path / "up.patch").write_text(patch)
     git(checkout, "apply", str(tmp_path / "up.patch"))
     assert files_of(checkout) == expected
@@ -129,14 +148,20 @@ def test_upstream_patch_applies_to_the_upstream_project(forked: Path, tmp_path: 
     plain = tmp_path / "kettle-plain"
     git(tmp_path, "clone", "-q", "--branch", "v1.0", str(forked.parent / "upstream"), str(plain))
     shutil.rmtree(plain / ".git")
-    proc = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")], cwd=plain,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")],
+        cwd=plain,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert files_of(plain) == expected
 
 
-def test_upstream_patch_follows_a_src_layout(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_patch_follows_a_src_layout(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = copy_template(_template(tmp_path_factory, "src"), tmp_path, monkeypatch)
     edit(app / "teabag" / "core.py", "import teabag.util", "import teabag.util  # mine")
     result = invoke(["diff", "--upstream", "--committed"])
@@ -166,8 +191,12 @@ def test_stat_json_and_committed(forked: Path) -> None:
     data = json.loads(invoke(["diff", "--format", "json", "--committed"]).stdout)
     assert data["name"] == "teabag" and data["upstream"] is False
     assert [(f["status"], f["path"]) for f in data["files"]] == [
-        ("M", "teabag/core.py"), ("A", "teabag/helpers.py"), ("R", "teabag/legacy.py"),
-        ("D", "teabag/teapot.py"), ("M", "teabag/util.py")]
+        ("M", "teabag/core.py"),
+        ("A", "teabag/helpers.py"),
+        ("R", "teabag/legacy.py"),
+        ("D", "teabag/teapot.py"),
+        ("M", "teabag/util.py"),
+    ]
     assert "teabag/__init__.py" not in data["patch"]
     data = json.loads(invoke(["diff", "--upstream", "--format", "json", "--stat"]).stdout)
     assert data["directory"] == "kettle" and data["patch"] is None
@@ -205,20 +234,37 @@ def test_refusals(forked: Path) -> None:
 def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Flask 3.0.3 installed with pip --target (the same cache as test_sync_flask)."""
     cache = getattr(request.config, "cache", None)
-    target = Path(cache.mkdir("flask-3.0.3")) if cache is not None \
+    target = (
+        Path(cache.mkdir("flask-3.0.3"))
+        if cache is not None
         else tmp_path_factory.mktemp("flask-3.0.3")
+    )
     if not (target / "flask" / "__init__.py").exists():
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                               "--target", str(target), "flask==3.0.3"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                "flask==3.0.3",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             pytest.skip(f"cannot install flask==3.0.3: {proc.stderr.strip()[-200:]}")
     return target
 
 
 @pytest.mark.slow
-def test_flask_fork_patch_goes_back_to_flask(flask_303: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flask_fork_patch_goes_back_to_flask(
+    flask_303: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real thing: Flask 3.0.3 forked as myflask; a change to the fork, sent upstream.
 
     The patch renamed back must apply to Flask 3.0.3's own files, in flask's names;
@@ -229,8 +275,11 @@ def test_flask_fork_patch_goes_back_to_flask(flask_303: Path, tmp_path: Path,
     search = ["--search-path", str(flask_303)]
     assert invoke(["fork", "flask", "myflask", *search]).exit_code == 0
     helpers = app / "myflask" / "helpers.py"
-    edit(helpers, "def get_debug_flag() -> bool:",
-         "def get_debug_flag() -> bool:  # acme: reviewed\n    from myflask.globals import current_app  # noqa")
+    edit(
+        helpers,
+        "def get_debug_flag() -> bool:",
+        "def get_debug_flag() -> bool:  # acme: reviewed\n    from myflask.globals import current_app  # noqa",
+    )
     git_commit_all(app, "acme: review get_debug_flag")
     result = invoke(["diff", "--upstream", *search])
     assert result.exit_code == 0, result.output
@@ -238,17 +287,25 @@ def test_flask_fork_patch_goes_back_to_flask(flask_303: Path, tmp_path: Path,
     assert "myflask" not in result.stdout
     # Applied to the files of the Flask 3.0.3 distribution (package directory flask/).
     upstream = tmp_path / "flask-3.0.3"
-    shutil.copytree(flask_303 / "flask", upstream / "flask",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        flask_303 / "flask", upstream / "flask", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (tmp_path / "up.patch").write_text(result.stdout)
-    proc = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")], cwd=upstream,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")],
+        cwd=upstream,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     patched = (upstream / "flask" / "helpers.py").read_text()
     assert "def get_debug_flag() -> bool:  # acme: reviewed\n    from flask.globals" in patched
     original = (flask_303 / "flask" / "helpers.py").read_text()
-    assert patched.replace("  # acme: reviewed\n    from flask.globals import current_app  # noqa",
-                           "") == original
+    assert (
+        patched.replace("  # acme: reviewed\n    from flask.globals import current_app  # noqa", "")
+        == original
+    )
     # status: recorded 3.0.3, the installed 3.1 is newer; check: behind only, no flask loaded.
     # (Without --search-path: with it, Flask 3.0.3 there is what the source offers first.)
     (data,) = json.loads(invoke(["status", "--format", "json"]).stdout)["forks"]
@@ -259,6 +316,9 @@ def test_flask_fork_patch_goes_back_to_flask(flask_303: Path, tmp_path: Path,
     assert result.exit_code == 4, result.output
     (line,) = result.stdout.splitlines()
     assert line.startswith("myflask: behind: flask 3.1")
-    assert "note: myflask: snapshot not verified: Flask no longer provides flask 3.0.3" in result.stderr
+    assert (
+        "note: myflask: snapshot not verified: Flask no longer provides flask 3.0.3"
+        in result.stderr
+    )
     result = invoke(["check", "--app", "app", "--skip", "behind", *search])
     assert result.exit_code == 0, result.output

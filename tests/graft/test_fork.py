@@ -52,8 +52,13 @@ print("ok")
 
 
 def run_app_check(app: Path, old: str) -> None:
-    proc = subprocess.run([sys.executable, "-c", APP_CHECK.format(old=old)], cwd=app,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", APP_CHECK.format(old=old)],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
 
@@ -75,8 +80,9 @@ def test_fork_bundled_vial_serves_app_without_vial(
     run_app_check(app_repo, "vial")
 
 
-def test_fork_records_manifest_and_two_commits(upstream: Path, app_repo: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fork_records_manifest_and_two_commits(
+    upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(app_repo)
     before = git(app_repo, "rev-parse", "HEAD").strip()
     report = fork(str(upstream), "teabag", ref="v1.0")
@@ -84,22 +90,29 @@ def test_fork_records_manifest_and_two_commits(upstream: Path, app_repo: Path,
     assert git(app_repo, "rev-parse", "HEAD^1").strip() == before
     snap = git(app_repo, "rev-parse", "HEAD^2").strip()
     assert snap == report.snapshot
-    assert git(app_repo, "log", "-1", "--format=%an <%ae>", "HEAD").strip() == \
-        "Test User <test@example.invalid>"
+    assert (
+        git(app_repo, "log", "-1", "--format=%an <%ae>", "HEAD").strip()
+        == "Test User <test@example.invalid>"
+    )
     assert git(app_repo, "log", "-1", "--format=%an", snap).strip() == "graft"
     assert "graft fork: kettle v1.0" in git(app_repo, "log", "-1", "--format=%s")
     assert git(app_repo, "rev-list", "--parents", "-1", snap).split() == [snap]  # a root commit
     # The snapshot holds only the fork's path.
-    assert {p.split("/")[0] for p in git(app_repo, "ls-tree", "-r", "--name-only", snap).split()} \
-        == {"teabag"}
+    assert {
+        p.split("/")[0] for p in git(app_repo, "ls-tree", "-r", "--name-only", snap).split()
+    } == {"teabag"}
     assert git(app_repo, "status", "--porcelain") == ""
     assert git(app_repo, "config", "rerere.enabled").strip() == "true"
     # The manifest is in pyproject.toml; the user's comment survived.
     text = (app_repo / "pyproject.toml").read_text()
     assert "line-length = 99  # keep this comment: graft must not touch it" in text
     entry = parse_manifest(text).select("teabag")
-    assert (entry.kind, entry.package, entry.path, entry.source_kind) == \
-        ("fork", "kettle", "teabag", "git")
+    assert (entry.kind, entry.package, entry.path, entry.source_kind) == (
+        "fork",
+        "kettle",
+        "teabag",
+        "git",
+    )
     assert entry.source == "../upstream" and entry.ref == "v1.0"
     assert entry.maps == ("kettle=teabag",)
     assert entry.revision == git(upstream, "rev-parse", "v1.0").strip()
@@ -159,21 +172,42 @@ def _refusal_cases(tmp: Path, upstream: Path, app: Path) -> dict[str, tuple[list
         "unknown-package": (["fork", str(upstream), "teabag", "--package", "nope"], "no package"),
         "existing-path": (["fork", "vial", "acme_web", "--path", "templates"], "already exists"),
         # QA F4: a package is imported by its directory's name.
-        "path-name": (["fork", "vial", "acme_web", "--path", "src/other"],
-                      "the package directory must be named acme_web to be importable as acme_web "
-                      "(got src/other)"),
-        "path-not-identifier": (["fork", "vial", "acme_web", "--path", "lib/acme-web"],
-                                "must be named acme_web"),
-        "ref-bundled": (["fork", "vial", "x1", "--ref", "1.0"], "--ref applies to git sources only"),
+        "path-name": (
+            ["fork", "vial", "acme_web", "--path", "src/other"],
+            "the package directory must be named acme_web to be importable as acme_web "
+            "(got src/other)",
+        ),
+        "path-not-identifier": (
+            ["fork", "vial", "acme_web", "--path", "lib/acme-web"],
+            "must be named acme_web",
+        ),
+        "ref-bundled": (
+            ["fork", "vial", "x1", "--ref", "1.0"],
+            "--ref applies to git sources only",
+        ),
     }
 
 
-@pytest.mark.parametrize("case", ["identifier", "keyword", "stdlib", "installed", "same-name",
-                                  "unknown-source", "unknown-ref", "unknown-package",
-                                  "existing-path", "path-name", "path-not-identifier",
-                                  "ref-bundled"])
-def test_refusals_touch_nothing(case: str, tmp_path: Path, upstream: Path, app_repo: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        "identifier",
+        "keyword",
+        "stdlib",
+        "installed",
+        "same-name",
+        "unknown-source",
+        "unknown-ref",
+        "unknown-package",
+        "existing-path",
+        "path-name",
+        "path-not-identifier",
+        "ref-bundled",
+    ],
+)
+def test_refusals_touch_nothing(
+    case: str, tmp_path: Path, upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     args, message = _refusal_cases(tmp_path, upstream, app_repo)[case]
     monkeypatch.chdir(app_repo)
     before = snapshot_state(app_repo)
@@ -184,8 +218,9 @@ def test_refusals_touch_nothing(case: str, tmp_path: Path, upstream: Path, app_r
     assert snapshot_state(app_repo) == before
 
 
-def test_refuses_outside_git_and_dirty_tree(tmp_path: Path, app_repo: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refuses_outside_git_and_dirty_tree(
+    tmp_path: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     monkeypatch.chdir(plain)
@@ -233,15 +268,18 @@ def test_interrupted_fork_leaves_repository_as_it_was(
 
 def test_directory_sources(tmp_path: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "proj"
-    build_file_tree(project, {
-        "pyproject.toml": '[project]\nname = "kit"\nversion = "2.5"\n',
-        "LICENSE.txt": "licence\n",
-        "src/kit/__init__.py": "from kit.parts import x\n",
-        "src/kit/parts.py": "x = 1\n",
-        "src/kit/__pycache__/parts.cpython-311.pyc": b"junk",
-        "src/kit/data/table.csv": "a,b\n",
-        "tests/__init__.py": "",
-    })
+    build_file_tree(
+        project,
+        {
+            "pyproject.toml": '[project]\nname = "kit"\nversion = "2.5"\n',
+            "LICENSE.txt": "licence\n",
+            "src/kit/__init__.py": "from kit.parts import x\n",
+            "src/kit/parts.py": "x = 1\n",
+            "src/kit/__pycache__/parts.cpython-311.pyc": b"junk",
+            "src/kit/data/table.csv": "a,b\n",
+            "tests/__init__.py": "",
+        },
+    )
     monkeypatch.chdir(app_repo)
     report = fork(str(project), "mykit")
     assert report.revision == "2.5" and report.source_kind == "directory"
@@ -252,9 +290,13 @@ def test_directory_sources(tmp_path: Path, app_repo: Path, monkeypatch: pytest.M
     assert "parts.py" in report.files and "LICENSE.txt" not in report.files
 
 
-def test_compiled_extension_is_refused(tmp_path: Path, app_repo: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    build_file_tree(tmp_path / "fast", {"__init__.py": "", "_speedups.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"})
+def test_compiled_extension_is_refused(
+    tmp_path: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_file_tree(
+        tmp_path / "fast",
+        {"__init__.py": "", "_speedups.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"},
+    )
     monkeypatch.chdir(app_repo)
     result = invoke(["fork", str(tmp_path / "fast"), "myfast"])
     assert result.exit_code == 1
@@ -275,14 +317,18 @@ def test_distribution_source(app_repo: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "blinker" not in text.replace("myblinker", "")
 
 
-def test_search_path_for_distributions(tmp_path: Path, app_repo: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_path_for_distributions(
+    tmp_path: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = tmp_path / "site"
-    build_file_tree(site, {
-        "tinydist-1.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinydist\nVersion: 1.2\n",
-        "tinydist-1.2.dist-info/RECORD": "tiny/__init__.py,,\ntinydist-1.2.dist-info/METADATA,,\n",
-        "tiny/__init__.py": "import tiny\n",
-    })
+    build_file_tree(
+        site,
+        {
+            "tinydist-1.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinydist\nVersion: 1.2\n",
+            "tinydist-1.2.dist-info/RECORD": "tiny/__init__.py,,\ntinydist-1.2.dist-info/METADATA,,\n",
+            "tiny/__init__.py": "import tiny\n",
+        },
+    )
     monkeypatch.chdir(app_repo)
     result = invoke(["fork", "tinydist", "mytiny", "--search-path", str(site)])
     assert result.exit_code == 0, result.output
@@ -300,22 +346,28 @@ def test_make_upstream_tags_every_version(tmp_path: Path) -> None:
     assert git_commit_all(repo, "noop")
 
 
-def test_source_defaults_to_the_bundled_vial(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_defaults_to_the_bundled_vial(
+    app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(app_repo)
     result = invoke(["fork", "acme_web", "--dry-run"])
     assert result.exit_code == 0 and result.output.startswith("Would fork vial ")
     assert invoke(["fork", "a", "b", "c"]).exit_code == 2
 
 
-def test_nested_path_and_project_in_a_subdirectory(upstream: Path, app_repo: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nested_path_and_project_in_a_subdirectory(
+    upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A monorepo: the app (and its pyproject.toml) lives in a subdirectory."""
     build_file_tree(app_repo, {"services/web/pyproject.toml": '[project]\nname = "web"\n'})
     git_commit_all(app_repo, "a second project")
     web = app_repo / "services" / "web"
     monkeypatch.chdir(web)
     report = fork(str(upstream), "teabag", ref="v1.0", path="src/teabag")
-    assert report.path == "services/web/src/teabag" and report.pyproject == "services/web/pyproject.toml"
+    assert (
+        report.path == "services/web/src/teabag"
+        and report.pyproject == "services/web/pyproject.toml"
+    )
     assert (web / "src" / "teabag" / "core.py").exists()
     entry = parse_manifest((web / "pyproject.toml").read_text()).select(None)
     assert entry.source == "../upstream"  # relative to the repository root
@@ -347,7 +399,9 @@ def test_apply_checks_again_when_the_repository_changed_after_planning(
     assert apply_vendor(plan_vendor(str(upstream), "teabag", ref="v1.0")).snapshot
 
 
-def test_interrupt_after_the_fork_commit_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_after_the_fork_commit_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(tmp_path)
     monkeypatch.chdir(app)
 
@@ -358,7 +412,9 @@ def test_interrupt_after_the_fork_commit_exits_0(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(main, ["fork", "vial", "acme_web"])
     head = git(app, "rev-parse", "HEAD").strip()
     assert result.exit_code == 0, result.output
-    assert f"Interrupted while reporting; the fork commit {head[:10]} was completed." in result.output
+    assert (
+        f"Interrupted while reporting; the fork commit {head[:10]} was completed." in result.output
+    )
     assert (app / "acme_web" / "__init__.py").is_file()
 
 
@@ -371,8 +427,9 @@ def _links_and_executables(repo: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["git", "directory"])
-def test_symlinks_and_executables_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           kind: str) -> None:
+def test_symlinks_and_executables_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     upstream = make_upstream(tmp_path)
     git(upstream, "checkout", "-q", "v1.0")
     _links_and_executables(upstream)
@@ -386,11 +443,15 @@ def test_symlinks_and_executables_are_kept(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(app)
     report = fork(str(source), "teabag", **({"ref": "v1.1"} if kind == "git" else {}))
     # Before QA F10 both became 100644 files, the link a file holding "core.py".
-    modes = {line.split()[3]: line.split()[0]
-             for line in git(app, "ls-tree", "-r", "HEAD", "teabag").splitlines()}
+    modes = {
+        line.split()[3]: line.split()[0]
+        for line in git(app, "ls-tree", "-r", "HEAD", "teabag").splitlines()
+    }
     assert modes["teabag/run.py"] == "100755" and modes["teabag/alias.py"] == "120000"
     assert modes["teabag/core.py"] == "100644"
-    snap_modes = git(app, "ls-tree", "-r", report.snapshot or "", "teabag/run.py", "teabag/alias.py")
+    snap_modes = git(
+        app, "ls-tree", "-r", report.snapshot or "", "teabag/run.py", "teabag/alias.py"
+    )
     assert "100755" in snap_modes and "120000" in snap_modes
     assert (app / "teabag" / "alias.py").is_symlink()
     assert os.readlink(app / "teabag" / "alias.py") == "core.py"
@@ -412,15 +473,18 @@ def test_symlinks_and_executables_are_kept(tmp_path: Path, monkeypatch: pytest.M
         assert (app / "teabag" / "alias.py").is_symlink()
 
 
-def test_path_with_another_name_is_allowed_with_force(app_repo: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_path_with_another_name_is_allowed_with_force(
+    app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(app_repo)
     result = invoke(["fork", "vial", "acme_web", "--path", "src/other", "--force"])
     assert result.exit_code == 0, result.output
     assert (app_repo / "src" / "other" / "__init__.py").is_file()
 
 
-def test_dry_run_of_a_dirty_work_tree_notes_it(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_of_a_dirty_work_tree_notes_it(
+    app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(app_repo)
     tracked = git(app_repo, "ls-files").split()[0]
     (app_repo / tracked).write_text("changed\n")

@@ -11,7 +11,9 @@ from test_fork import run_app_check
 from graft.fork import fork
 
 
-def test_fork_flask_serves_app_without_flask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fork_flask_serves_app_without_flask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(tmp_path, "acme_flask")
     monkeypatch.chdir(app)
     report = fork("flask", "myflask")

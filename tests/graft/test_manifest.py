@@ -11,9 +11,19 @@ from graft.errors import ManifestError
 from graft.manifest import Entry, parse_manifest, remove_entry, set_entry
 
 ENTRY = Entry(
-    name="acme_web", kind="fork", source="vial", source_kind="bundled", package="vial",
-    path="acme_web", maps=("vial=acme_web",), revision="0.1.0", upstream_tree="a" * 40,
-    fingerprint="sha256:f", snapshot="b" * 40, snapshot_tree="c" * 40, graft_version="0.1.0",
+    name="acme_web",
+    kind="fork",
+    source="vial",
+    source_kind="bundled",
+    package="vial",
+    path="acme_web",
+    maps=("vial=acme_web",),
+    revision="0.1.0",
+    upstream_tree="a" * 40,
+    fingerprint="sha256:f",
+    snapshot="b" * 40,
+    snapshot_tree="c" * 40,
+    graft_version="0.1.0",
 )
 
 USER_TEXT = """\
@@ -53,8 +63,13 @@ def test_update_in_place_and_optional_ref() -> None:
 
 
 def test_several_entries_and_selection() -> None:
-    patch = ENTRY.replace(name="flask_login", kind="patch", package="flask_login",
-                          path="flask_login", maps=("flask=myflask",))
+    patch = ENTRY.replace(
+        name="flask_login",
+        kind="patch",
+        package="flask_login",
+        path="flask_login",
+        maps=("flask=myflask",),
+    )
     text = set_entry(set_entry(USER_TEXT, ENTRY), patch)
     manifest = parse_manifest(text)
     assert manifest.names() == ["acme_web", "flask_login"]
@@ -122,8 +137,10 @@ def _recorded(name: str = "acme_web", **changes: str) -> str:
     [
         pytest.param(lambda: _recorded() + USER_GRAFT, id="user-graft-table-after-entries"),
         pytest.param(lambda: _recorded() + "\n" + USER_TEXT, id="tool-split-by-project"),
-        pytest.param(lambda: _recorded() + USER_GRAFT + "\n" + _recorded("other"),
-                     id="packages-split-by-user-graft-table"),
+        pytest.param(
+            lambda: _recorded() + USER_GRAFT + "\n" + _recorded("other"),
+            id="packages-split-by-user-graft-table",
+        ),
     ],
 )
 def test_out_of_order_tables_keep_the_users_text(layout: t.Callable[[], str]) -> None:
@@ -133,20 +150,23 @@ def test_out_of_order_tables_keep_the_users_text(layout: t.Callable[[], str]) ->
     newer = ENTRY.replace(revision="0.2.0", snapshot="d" * 40)
     updated = set_entry(text, newer)
     assert updated == text.replace('revision = "0.1.0"', 'revision = "0.2.0"', 1).replace(
-        "b" * 40, "d" * 40, 1)
+        "b" * 40, "d" * 40, 1
+    )
     assert parse_manifest(updated).get("acme_web") == newer
     # A new entry goes after everything the user wrote, which stays as it was.
     added = set_entry(updated, ENTRY.replace(name="flask_login", path="flask_login"))
     assert added.startswith(updated + "\n[tool.graft.packages.flask_login]\n")
-    assert parse_manifest(added).get("flask_login") == ENTRY.replace(name="flask_login",
-                                                                      path="flask_login")
+    assert parse_manifest(added).get("flask_login") == ENTRY.replace(
+        name="flask_login", path="flask_login"
+    )
     assert set_entry(added, ENTRY.replace(name="flask_login", path="flask_login")) == added
     # Removing it keeps the rest, comments included.
     removed = remove_entry(added, "flask_login")
     assert parse_manifest(removed).get("flask_login") is None
     assert parse_manifest(removed).get("acme_web") == newer
     assert [line for line in text.splitlines() if "#" in line] == [
-        line for line in removed.splitlines() if "#" in line]
+        line for line in removed.splitlines() if "#" in line
+    ]
 
 
 def test_user_graft_table_after_entries_in_a_sync_record() -> None:
@@ -170,11 +190,19 @@ def test_crlf_with_out_of_order_tables() -> None:
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
-        pytest.param("[tool]\ngraft = { color = false }  # inline\n", "  # inline\n", id="inline-graft"),
-        pytest.param("[tool]\ngraft.color = false  # dotted\n", "graft.color = false  # dotted\n",
-                     id="dotted-graft"),
-        pytest.param("[tool.graft]\ncolor = false  # mine\npackages.acme_web.kind = 'fork'  # was\n",
-                     "color = false  # mine\n", id="dotted-entry"),
+        pytest.param(
+            "[tool]\ngraft = { color = false }  # inline\n", "  # inline\n", id="inline-graft"
+        ),
+        pytest.param(
+            "[tool]\ngraft.color = false  # dotted\n",
+            "graft.color = false  # dotted\n",
+            id="dotted-graft",
+        ),
+        pytest.param(
+            "[tool.graft]\ncolor = false  # mine\npackages.acme_web.kind = 'fork'  # was\n",
+            "color = false  # mine\n",
+            id="dotted-entry",
+        ),
     ],
 )
 def test_inline_and_dotted_tables(text: str, kept: str) -> None:
@@ -186,8 +214,9 @@ def test_inline_and_dotted_tables(text: str, kept: str) -> None:
     assert parse_manifest(set_entry(added, newer)).get("acme_web") == newer
 
 
-@pytest.mark.parametrize("text", ["[tool]\ngraft = 3\n", "[[tool.graft]]\nx = 1\n",
-                                  "[tool.graft]\npackages = ['x']\n"])
+@pytest.mark.parametrize(
+    "text", ["[tool]\ngraft = 3\n", "[[tool.graft]]\nx = 1\n", "[tool.graft]\npackages = ['x']\n"]
+)
 def test_non_tables_on_the_way_are_refused(text: str) -> None:
     with pytest.raises(ManifestError, match="must be a table"):
         set_entry(text, ENTRY)

@@ -47,16 +47,21 @@ def test_patch_directory_to_vial(app: Path) -> None:
     assert "import flask_sqlalchemy" in code  # another extension: not mapped, not touched
     assert 'importlib.metadata.version("flask")' in code  # a distribution, reported below
     assert "from vial.cli import with_appcontext" in (app / "flask_greeting" / "cli.py").read_text()
-    assert (app / "flask_greeting" / "templates" / "greeting.html").read_text() == \
-        (GREETING / "src" / "flask_greeting" / "templates" / "greeting.html").read_text()
+    assert (app / "flask_greeting" / "templates" / "greeting.html").read_text() == (
+        GREETING / "src" / "flask_greeting" / "templates" / "greeting.html"
+    ).read_text()
     # One commit by the user on top of the app, merging graft's pristine snapshot.
     assert git(app, "rev-parse", "HEAD^1").strip() == head
     assert "graft patch: flask_greeting 1.2.0" in git(app, "log", "-1", "--format=%s")
     assert git(app, "status", "--porcelain") == ""
     entry = parse_manifest((app / "pyproject.toml").read_text()).get("flask_greeting")
     assert entry is not None
-    assert (entry.kind, entry.package, entry.path, entry.revision) == \
-        ("patch", "flask_greeting", "flask_greeting", "1.2.0")
+    assert (entry.kind, entry.package, entry.path, entry.revision) == (
+        "patch",
+        "flask_greeting",
+        "flask_greeting",
+        "1.2.0",
+    )
     assert "flask=vial" in entry.maps and "flask.Flask=vial.Vial" in entry.maps
     assert "line-length = 99  # keep this comment" in (app / "pyproject.toml").read_text()
 
@@ -100,7 +105,9 @@ def test_without_a_fork_the_target_is_vial(app: Path) -> None:
     result = invoke("patch", str(GREETING))
     assert result.exit_code == 0, result.output
     assert "flask_greeting now imports vial" in result.output
-    assert "from vial import Blueprint, Vial" in (app / "flask_greeting" / "__init__.py").read_text()
+    assert (
+        "from vial import Blueprint, Vial" in (app / "flask_greeting" / "__init__.py").read_text()
+    )
 
 
 def test_explicit_map_to_a_flask_fork(app: Path) -> None:
@@ -124,9 +131,11 @@ def test_single_module_extension_becomes_a_package(app: Path) -> None:
     assert result.exit_code == 0, result.output
     code = (app / "flask_single" / "__init__.py").read_text()
     assert "from vial import Vial, g, request" in code
-    assert code.replace("from vial import Vial, g, request", "") == \
-        (SINGLE / "flask_single.py").read_text().replace("from flask import Flask, g, request", "") \
-        .replace("app: Flask", "app: Vial")
+    assert code.replace("from vial import Vial, g, request", "") == (
+        SINGLE / "flask_single.py"
+    ).read_text().replace("from flask import Flask, g, request", "").replace(
+        "app: Flask", "app: Vial"
+    )
 
 
 def test_git_source_at_a_ref(app: Path, tmp_path: Path) -> None:
@@ -217,10 +226,24 @@ def _manifest(tmp_path: Path, *entries: tuple[str, str]) -> Path:
 
     text = '[project]\nname = "app"\n'
     for name, package in entries:
-        text = set_entry(text, Entry(name=name, kind="fork", source=package, source_kind="distribution",
-                                     package=package, path=name, maps=(f"{package}={name}",),
-                                     revision="1", upstream_tree="t", fingerprint="f", snapshot="s",
-                                     snapshot_tree="t", graft_version="0"))
+        text = set_entry(
+            text,
+            Entry(
+                name=name,
+                kind="fork",
+                source=package,
+                source_kind="distribution",
+                package=package,
+                path=name,
+                maps=(f"{package}={name}",),
+                revision="1",
+                upstream_tree="t",
+                fingerprint="f",
+                snapshot="s",
+                snapshot_tree="t",
+                graft_version="0",
+            ),
+        )
     (tmp_path / "pyproject.toml").write_text(text)
     return tmp_path
 
@@ -272,8 +295,11 @@ def test_metadata_lookups_and_version_reads() -> None:
         "e = flask.__version__\nf = flask_cors.__version__\n"
     )
     found = find_metadata_lookups(code, "x.py", ["flask", "Flask-CORS"])
-    assert [(f.line, f.kind) for f in found] == [(3, "distribution"), (4, "distribution"),
-                                                 (7, "distribution")]
+    assert [(f.line, f.kind) for f in found] == [
+        (3, "distribution"),
+        (4, "distribution"),
+        (7, "distribution"),
+    ]
     assert [f.line for f in find_version_reads(code, "x.py", ["flask"])] == [8]
 
 
@@ -285,9 +311,16 @@ def installed_greeting(tmp_path: Path) -> Path:
     from graft.wheel import build_wheel, install_wheel
 
     metadata = email.parser.Parser().parsestr((GREETING / "PKG-INFO").read_text())
-    wheel = build_wheel(GREETING / "src", ["flask_greeting"], tmp_path / "dist", name="flask-greeting",
-                        version="1.2.0", requires=["Flask>=2.2", "itsdangerous"], metadata=metadata,
-                        entry_points="[flask.commands]\ngreet = flask_greeting.cli:greet\n")
+    wheel = build_wheel(
+        GREETING / "src",
+        ["flask_greeting"],
+        tmp_path / "dist",
+        name="flask-greeting",
+        version="1.2.0",
+        requires=["Flask>=2.2", "itsdangerous"],
+        metadata=metadata,
+        entry_points="[flask.commands]\ngreet = flask_greeting.cli:greet\n",
+    )
     site = tmp_path / "site"
     install_wheel(wheel, target=site)
     return site
@@ -298,18 +331,23 @@ def test_patch_installed_distribution(app: Path, installed_greeting: Path, spec:
     result = invoke("patch", spec, "--search-path", str(installed_greeting), "--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert (report["source_kind"], report["dist"], report["version"]) == \
-        ("distribution", "flask-greeting", "1.2.0")
+    assert (report["source_kind"], report["dist"], report["version"]) == (
+        "distribution",
+        "flask-greeting",
+        "1.2.0",
+    )
     kinds = {f["kind"] for f in report["human"]}
     assert {"distribution", "file", "metadata", "entry-point"} <= kinds
     assert "from vial import" in (app / "flask_greeting" / "__init__.py").read_text()
 
 
-def test_wheel_moves_entry_points_to_the_target_group(app: Path, installed_greeting: Path,
-                                                      tmp_path: Path) -> None:
+def test_wheel_moves_entry_points_to_the_target_group(
+    app: Path, installed_greeting: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "wheels"
-    result = invoke("patch", "flask-greeting", "--search-path", str(installed_greeting),
-                    "--wheel", str(out))
+    result = invoke(
+        "patch", "flask-greeting", "--search-path", str(installed_greeting), "--wheel", str(out)
+    )
     assert result.exit_code == 0, result.output
     (wheel,) = out.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -343,8 +381,9 @@ def test_flask_version_reads_become_the_api_level(app: Path, tmp_path: Path) -> 
     assert not [f for f in json.loads(result.output)["human"] if f["kind"] == "version"]
 
 
-def test_an_installed_original_is_reported(app: Path, installed_greeting: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_installed_original_is_reported(
+    app: Path, installed_greeting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The original in the running environment would shadow the patched copy: say so."""
     monkeypatch.syspath_prepend(str(installed_greeting))
     result = invoke("patch", "flask-greeting", "--format", "json")

@@ -36,10 +36,13 @@ def upstream(tmp_path: Path) -> Path:
     return repo
 
 
-def test_sync_merges_the_next_release_rewritten(upstream: Path, app_repo: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_merges_the_next_release_rewritten(
+    upstream: Path, app_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(app_repo)
-    assert invoke("patch", str(upstream), "--ref", "v1.2.0", "--profile", "flask-vial").exit_code == 0
+    assert (
+        invoke("patch", str(upstream), "--ref", "v1.2.0", "--profile", "flask-vial").exit_code == 0
+    )
 
     # The app edits its patched copy.
     init = app_repo / "flask_greeting" / "__init__.py"
@@ -49,8 +52,11 @@ def test_sync_merges_the_next_release_rewritten(upstream: Path, app_repo: Path,
     # Upstream releases v1.3.0: a new import of Flask and a new helper at the top.
     source = upstream / "src" / "flask_greeting" / "__init__.py"
     text = source.read_text().replace(
-        "bp = Blueprint(", "from flask import url_for\n\n\ndef greeting_url(name: str) -> str:\n"
-        "    return url_for(\"greeting.greet\", name=name)\n\n\nbp = Blueprint(", 1)
+        "bp = Blueprint(",
+        "from flask import url_for\n\n\ndef greeting_url(name: str) -> str:\n"
+        '    return url_for("greeting.greet", name=name)\n\n\nbp = Blueprint(',
+        1,
+    )
     source.write_text(text)
     git_commit_all(upstream, "release 1.3.0")
     git(upstream, "tag", "v1.3.0")

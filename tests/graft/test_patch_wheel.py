@@ -47,8 +47,16 @@ def test_normalize_dist() -> None:
 def test_rewrite_requirements_swaps_only_the_framework() -> None:
     requires = _original().get_all("Requires-Dist")
     kept, changed = rewrite_requirements(requires, {"flask": "graft"})
-    assert kept == ["graft", "itsdangerous", 'flask_sqlalchemy; extra == "db"', 'graft; extra == "async"']
-    assert changed == [("Flask>=2.2", "graft"), ('flask[async]>=2.2; extra == "async"', 'graft; extra == "async"')]
+    assert kept == [
+        "graft",
+        "itsdangerous",
+        'flask_sqlalchemy; extra == "db"',
+        'graft; extra == "async"',
+    ]
+    assert changed == [
+        ("Flask>=2.2", "graft"),
+        ('flask[async]>=2.2; extra == "async"', 'graft; extra == "async"'),
+    ]
 
 
 def test_rewrite_requirements_can_drop() -> None:
@@ -58,8 +66,9 @@ def test_rewrite_requirements_can_drop() -> None:
 
 
 def test_metadata_keeps_description_and_other_headers() -> None:
-    text = make_metadata(_original(), name="Flask-Greeting", version="1.2.0+vial",
-                         requires=["graft", "itsdangerous"]).decode()
+    text = make_metadata(
+        _original(), name="Flask-Greeting", version="1.2.0+vial", requires=["graft", "itsdangerous"]
+    ).decode()
     parsed = email.parser.Parser(policy=email.policy.compat32).parsestr(text)
     assert parsed["Version"] == "1.2.0+vial"
     assert parsed["Requires-Python"] == ">=3.8"
@@ -79,9 +88,16 @@ def _tree(tmp_path: Path) -> Path:
 
 
 def test_build_wheel_contents_and_record(tmp_path: Path) -> None:
-    path = build_wheel(_tree(tmp_path), ["flask_greeting", "flask_single"], tmp_path / "out",
-                       name="Flask-Greeting", version="1.2.0+vial", requires=["graft"],
-                       metadata=_original(), entry_points="[flask.commands]\ngreet = x:y\n")
+    path = build_wheel(
+        _tree(tmp_path),
+        ["flask_greeting", "flask_single"],
+        tmp_path / "out",
+        name="Flask-Greeting",
+        version="1.2.0+vial",
+        requires=["graft"],
+        metadata=_original(),
+        entry_points="[flask.commands]\ngreet = x:y\n",
+    )
     assert path.name == "flask_greeting-1.2.0+vial-py3-none-any.whl"
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
@@ -96,8 +112,12 @@ def test_build_wheel_contents_and_record(tmp_path: Path) -> None:
 
 def test_build_wheel_is_deterministic(tmp_path: Path) -> None:
     source = _tree(tmp_path)
-    first = build_wheel(source, ["flask_greeting"], tmp_path / "a", name="x", version="1", requires=[])
-    second = build_wheel(source, ["flask_greeting"], tmp_path / "b", name="x", version="1", requires=[])
+    first = build_wheel(
+        source, ["flask_greeting"], tmp_path / "a", name="x", version="1", requires=[]
+    )
+    second = build_wheel(
+        source, ["flask_greeting"], tmp_path / "b", name="x", version="1", requires=[]
+    )
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -108,9 +128,15 @@ def test_build_wheel_missing_module(tmp_path: Path) -> None:
 
 def test_pip_installs_the_wheel_and_sees_the_new_requirement(tmp_path: Path) -> None:
     """pip accepts the hand-built wheel, and the installed metadata names no Flask."""
-    wheel = build_wheel(_tree(tmp_path), ["flask_greeting"], tmp_path / "out",
-                        name="Flask-Greeting", version="1.2.0+vial", requires=["graft"],
-                        metadata=_original())
+    wheel = build_wheel(
+        _tree(tmp_path),
+        ["flask_greeting"],
+        tmp_path / "out",
+        name="Flask-Greeting",
+        version="1.2.0+vial",
+        requires=["graft"],
+        metadata=_original(),
+    )
     target = tmp_path / "site"
     install_wheel(wheel, target=target)
     assert (target / "flask_greeting" / "templates" / "a.html").is_file()
@@ -118,6 +144,11 @@ def test_pip_installs_the_wheel_and_sees_the_new_requirement(tmp_path: Path) -> 
         "import importlib.metadata as m, sys; d = m.distribution('flask-greeting');"
         "print(d.version); print(d.requires)"
     )
-    out = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(target)},
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.splitlines() == ["1.2.0+vial", "['graft']"]

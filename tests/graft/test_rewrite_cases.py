@@ -58,7 +58,9 @@ def test_dotted_import_binds_the_top_level_name() -> None:
 
 def test_dotted_import_with_alias() -> None:
     """3."""
-    assert_rewrite("import flask.json as fj\nfj.dumps(1)\n", "import myflask.json as fj\nfj.dumps(1)\n")
+    assert_rewrite(
+        "import flask.json as fj\nfj.dumps(1)\n", "import myflask.json as fj\nfj.dumps(1)\n"
+    )
 
 
 def test_alias_is_kept_and_its_uses_untouched() -> None:
@@ -80,7 +82,10 @@ def test_unused_alias_is_kept() -> None:
         ("import flask, os\nflask.g\n", "import myflask, os\nmyflask.g\n"),
         ("import os, flask\nflask.g\n", "import os, myflask\nmyflask.g\n"),
         ("import os; import flask\nflask.g\n", "import os; import myflask\nmyflask.g\n"),
-        ("try: import flask\nexcept ImportError: pass\n", "try: import myflask\nexcept ImportError: pass\n"),
+        (
+            "try: import flask\nexcept ImportError: pass\n",
+            "try: import myflask\nexcept ImportError: pass\n",
+        ),
         ("if True: import flask; flask.g\n", "if True: import myflask; myflask.g\n"),
     ],
 )
@@ -582,7 +587,16 @@ def test_sys_modules_guard_that_blocks_the_old_package_is_kept() -> None:
             monkeypatch.delitem(sys.modules, "flask.cli")
         """
     result = assert_rewrite(code, code)
-    assert kinds(result) == [(2, "string"), (3, "string"), (3, "string"), (6, "string"), (7, "string"), (9, "string"), (10, "string"), (11, "string")]
+    assert kinds(result) == [
+        (2, "string"),
+        (3, "string"),
+        (3, "string"),
+        (6, "string"),
+        (7, "string"),
+        (9, "string"),
+        (10, "string"),
+        (11, "string"),
+    ]
     assert "blocks the old package" in result.findings[0].message
     assert "kept on purpose" in result.findings[0].message
     # A guard under the profile's --target is kept as well, and lookups are still renamed.
@@ -638,7 +652,13 @@ def test_patch_dict_sys_modules_guard_is_kept() -> None:
                 pass
         """,
     )
-    assert kinds(result) == [(5, "string"), (7, "string"), (7, "string"), (9, "string"), (11, "string")]
+    assert kinds(result) == [
+        (5, "string"),
+        (7, "string"),
+        (7, "string"),
+        (9, "string"),
+        (11, "string"),
+    ]
     assert all("kept on purpose" in finding.message for finding in result.findings)
     # A key mapped to a module object is renamed, with either spelling of the target.
     assert_rewrite(
@@ -775,7 +795,11 @@ def test_entry_point_groups_reported_by_default() -> None:
 
 def test_entry_point_groups_renamed_or_kept_on_request() -> None:
     """22: ``entry_points="rename"`` renames, ``"keep"`` keeps quietly."""
-    renamed = assert_rewrite(ENTRY_POINTS, ENTRY_POINTS.replace('"flask.', '"myflask.'), options=RewriteOptions(entry_points="rename"))
+    renamed = assert_rewrite(
+        ENTRY_POINTS,
+        ENTRY_POINTS.replace('"flask.', '"myflask.'),
+        options=RewriteOptions(entry_points="rename"),
+    )
     assert renamed.findings == ()
     kept = assert_rewrite(ENTRY_POINTS, ENTRY_POINTS, options=RewriteOptions(entry_points="keep"))
     assert kept.findings == ()
@@ -846,7 +870,11 @@ def test_docstrings_and_doctests_renamed_on_request() -> None:
         """
         # flask stays in comments
     '''
-    after = code.replace("Use flask.json", "Use myflask.json").replace(">>> import flask", ">>> import myflask").replace(">>> flask.json", ">>> myflask.json")
+    after = (
+        code.replace("Use flask.json", "Use myflask.json")
+        .replace(">>> import flask", ">>> import myflask")
+        .replace(">>> flask.json", ">>> myflask.json")
+    )
     assert_rewrite(code, after, options=RewriteOptions(docstrings=True))
 
 

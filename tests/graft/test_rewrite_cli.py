@@ -32,7 +32,9 @@ def invoke(*args: str | Path) -> tuple[int, str, str]:
 def test_rewrites_in_place_and_lists_files_and_findings(project: Path) -> None:
     code, out, err = invoke("rewrite", project, "--map", "flask=myflask")
     assert code == 0, err
-    assert (project / "app" / "main.py").read_text() == APP.replace("import flask", "import myflask").replace("from flask", "from myflask")
+    assert (project / "app" / "main.py").read_text() == APP.replace(
+        "import flask", "import myflask"
+    ).replace("from flask", "from myflask")
     assert f"rewrote {project / 'app' / 'main.py'}" in out
     assert f"{project / 'app' / 'main.py'}:4: string:" in out
     assert "rewrote 1 file, 2 checked, 1 finding to review." in err
@@ -53,7 +55,10 @@ def test_diff_and_dry_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--diff")
     assert code == 0
     assert "--- a/app/main.py\n+++ b/app/main.py\n" in out
-    assert "-import flask\n-from flask import Flask\n+import myflask\n+from myflask import Flask\n" in out
+    assert (
+        "-import flask\n-from flask import Flask\n+import myflask\n+from myflask import Flask\n"
+        in out
+    )
     assert (project / "app" / "main.py").read_text() == APP
 
 
@@ -87,10 +92,15 @@ def test_skipped_paths_listed_with_v_and_in_json(tmp_path: Path) -> None:
     assert code == 0, err
     assert f"skipped {tmp_path / 'gen'} (git-ignored)\n" in err
     assert f"skipped {tmp_path / 'venv'} (virtualenv)\n" in err
-    assert "rewrote 1 file, 1 checked, 1 finding to review, 2 skipped (not source; -v lists them)." in err
+    assert (
+        "rewrote 1 file, 1 checked, 1 finding to review, 2 skipped (not source; -v lists them)."
+        in err
+    )
     assert (tmp_path / "venv" / "lib" / "flask_ext.py").read_text() == "import flask\n"
     assert (tmp_path / "gen" / "api.py").read_text() == "import flask\n"
-    code, out, _ = invoke("rewrite", tmp_path, "--profile", "flask-vial", "--include-ignored", "--format", "json")
+    code, out, _ = invoke(
+        "rewrite", tmp_path, "--profile", "flask-vial", "--include-ignored", "--format", "json"
+    )
     assert code == 0
     report = json.loads(out)
     assert report["changed"] == [str(tmp_path / "gen" / "api.py")]
@@ -127,7 +137,10 @@ def test_non_utf8_file_error_and_hint(tmp_path: Path) -> None:
     bad.write_bytes(b"import flask\ns = 'caf\xe9'\n")
     code, _, err = invoke("rewrite", tmp_path, "--map", "flask=myflask")
     assert code == 1
-    assert f"Error: {bad}:2: not valid UTF-8 (byte 0xe9 at column 9); add a PEP 263 coding cookie or re-encode the file\n" in err
+    assert (
+        f"Error: {bad}:2: not valid UTF-8 (byte 0xe9 at column 9); add a PEP 263 coding cookie or re-encode the file\n"
+        in err
+    )
     assert "Error: 1 file could not be read or parsed and was left untouched." in err
     assert "syntax" not in err and "codec" not in err and "Traceback" not in err
     assert bad.read_bytes() == b"import flask\ns = 'caf\xe9'\n"
@@ -136,17 +149,26 @@ def test_non_utf8_file_error_and_hint(tmp_path: Path) -> None:
 
 
 def test_json_report(project: Path) -> None:
-    code, out, _ = invoke("rewrite", project, "--map", "flask=myflask", "--format", "json", "--check")
+    code, out, _ = invoke(
+        "rewrite", project, "--map", "flask=myflask", "--format", "json", "--check"
+    )
     assert code == 1
     report = json.loads(out)
     assert report["mode"] == "check" and report["written"] is False and report["checked"] == 2
     assert report["changed"] == [str(project / "app" / "main.py")]
     assert report["findings"] == [
-        {"path": str(project / "app" / "main.py"), "line": 4, "kind": "string", "message": "'flask.ext' looks like a module path but is not used as one here; left unchanged"}
+        {
+            "path": str(project / "app" / "main.py"),
+            "line": 4,
+            "kind": "string",
+            "message": "'flask.ext' looks like a module path but is not used as one here; left unchanged",
+        }
     ]
 
 
-def test_json_report_carries_diffs_on_request(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_report_carries_diffs_on_request(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(project)
     code, out, _ = invoke("rewrite", "app", "--map", "flask=myflask", "--format", "json", "--diff")
     assert code == 0
@@ -180,15 +202,23 @@ def test_verbose_prints_the_map_fingerprint(project: Path) -> None:
 def test_profile_and_extra_maps(project: Path) -> None:
     code, _, _ = invoke("rewrite", project, "--profile", "flask-vial", "--jobs", "1")
     assert code == 0
-    assert (project / "app" / "main.py").read_text().startswith("import vial\nfrom vial import Vial\napp = Vial(__name__)\n")
+    assert (
+        (project / "app" / "main.py")
+        .read_text()
+        .startswith("import vial\nfrom vial import Vial\napp = Vial(__name__)\n")
+    )
 
 
 def test_entry_points_and_docstrings_options(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text('"""Uses flask.json."""\nentry_points(group="flask.commands")\n')
-    code, _, _ = invoke("rewrite", source, "--map", "flask=myflask", "--entry-points", "rename", "--docstrings")
+    code, _, _ = invoke(
+        "rewrite", source, "--map", "flask=myflask", "--entry-points", "rename", "--docstrings"
+    )
     assert code == 0
-    assert source.read_text() == '"""Uses myflask.json."""\nentry_points(group="myflask.commands")\n'
+    assert (
+        source.read_text() == '"""Uses myflask.json."""\nentry_points(group="myflask.commands")\n'
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,7 +244,17 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_python_m_graft_rewrite(project: Path) -> None:
     """End to end in a subprocess: stdout is data, stderr the summary, no progress off a terminal."""
     proc = subprocess.run(
-        [sys.executable, "-m", "graft", "rewrite", str(project), "--map", "flask=myflask", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "graft",
+            "rewrite",
+            str(project),
+            "--map",
+            "flask=myflask",
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -233,7 +273,7 @@ def test_importing_the_rewriter_does_not_import_git() -> None:
     assert proc.stdout.strip() == "[]"
 
 
-FACTORY = '''import os
+FACTORY = """import os
 from flask import Flask
 
 
@@ -245,7 +285,7 @@ def create_app():
     if os.environ.get("FLASK_DEBUG"):
         pass
     return app
-'''
+"""
 
 
 def test_environment_variables_and_deployment_files_are_reported(tmp_path: Path) -> None:
@@ -257,24 +297,44 @@ def test_environment_variables_and_deployment_files_are_reported(tmp_path: Path)
     (tmp_path / "Dockerfile").write_text("FROM python\nENV FLASK_APP=app\nCMD flask run\n")
     (tmp_path / "Procfile").write_text("web: flask run\n")
     (tmp_path / "run.sh").write_text("export FLASK_ENV=x\n")
-    (tmp_path / "setup.py").write_text('from setuptools import setup\nsetup(install_requires=["Flask>=3", "click"])\n')
+    (tmp_path / "setup.py").write_text(
+        'from setuptools import setup\nsetup(install_requires=["Flask>=3", "click"])\n'
+    )
     code, out, err = invoke("rewrite", tmp_path, "--profile", "flask-vial", "--format", "json")
     assert code == 0, err
-    found = {(Path(f["path"]).relative_to(tmp_path).as_posix(), f["line"], f["kind"]): f["message"] for f in json.loads(out)["findings"]}
+    found = {
+        (Path(f["path"]).relative_to(tmp_path).as_posix(), f["line"], f["kind"]): f["message"]
+        for f in json.loads(out)["findings"]
+    }
     assert "pass prefix='FLASK'" in found[("app/__init__.py", 7, "env")]
     assert ("app/__init__.py", 8, "env") not in found  # an explicit prefix keeps reading FLASK_*
     assert "VIAL_SETTINGS" in found[("app/__init__.py", 9, "env")]
     assert "VIAL_DEBUG" in found[("app/__init__.py", 10, "env")]
     assert "VIAL_SECRET_KEY" in found[("settings.py", 1, "env")]
     assert ".vialenv" in found[(".flaskenv", 0, "env")]
-    assert "VIAL_APP" in found[(".flaskenv", 1, "env")] and "VIAL_DEBUG" in found[(".flaskenv", 2, "env")]
+    assert (
+        "VIAL_APP" in found[(".flaskenv", 1, "env")]
+        and "VIAL_DEBUG" in found[(".flaskenv", 2, "env")]
+    )
     assert "VIAL_APP" in found[("Dockerfile", 2, "env")]
     assert "flask run" in found[("Dockerfile", 3, "file")]
     assert ("Procfile", 1, "file") in found and ("run.sh", 1, "env") in found
     assert "'Flask>=3'" in found[("setup.py", 2, "distribution")]
-    assert 'install_requires=["Flask>=3"' in (tmp_path / "setup.py").read_text()  # reported, never renamed
-    assert "VIAL_SETTINGS" not in (tmp_path / "app" / "__init__.py").read_text()  # and nothing renamed
+    assert (
+        'install_requires=["Flask>=3"' in (tmp_path / "setup.py").read_text()
+    )  # reported, never renamed
+    assert (
+        "VIAL_SETTINGS" not in (tmp_path / "app" / "__init__.py").read_text()
+    )  # and nothing renamed
     # Named explicitly, the deployment files are reported as well.
-    code, out, err = invoke("rewrite", tmp_path / ".flaskenv", tmp_path / "Dockerfile", "--profile", "flask-vial", "--format", "json")
+    code, out, err = invoke(
+        "rewrite",
+        tmp_path / ".flaskenv",
+        tmp_path / "Dockerfile",
+        "--profile",
+        "flask-vial",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     assert len(json.loads(out)["findings"]) == 5

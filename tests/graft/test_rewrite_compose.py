@@ -24,7 +24,11 @@ FLASK_VIAL = PROFILES["flask-vial"]
 def test_compose_renames_each_target_again() -> None:
     first = Renames.parse(["flask=vial", "flask.Flask=vial.Vial", "werkzeug=wz"])
     composed = first.compose(Renames.parse(["vial=acme_web"]))
-    assert composed.mapping == {"flask": "acme_web", "flask.Flask": "acme_web.Vial", "werkzeug": "wz"}
+    assert composed.mapping == {
+        "flask": "acme_web",
+        "flask.Flask": "acme_web.Vial",
+        "werkzeug": "wz",
+    }
     # Only the targets change: the second map's own keys are not added.
     assert not composed.matches("vial.Vial")
 
@@ -42,15 +46,23 @@ def test_redirect_aims_the_profile_at_the_fork_symbols_included() -> None:
 
 def test_redirect_matches_targets_on_dot_boundaries() -> None:
     renames = Renames.parse(["a=vial", "b=vialx", "c=my.vial"])
-    assert renames.redirect("vial", "acme_web").mapping == {"a": "acme_web", "b": "vialx", "c": "my.vial"}
+    assert renames.redirect("vial", "acme_web").mapping == {
+        "a": "acme_web",
+        "b": "vialx",
+        "c": "my.vial",
+    }
     assert renames.redirect("other", "acme_web") == renames  # aims nothing at it: unchanged
 
 
 def test_redirect_is_the_same_as_composing_with_one_map() -> None:
-    assert FLASK_VIAL.redirect("vial", "acme_web") == FLASK_VIAL.compose(Renames({"vial": "acme_web"}))
+    assert FLASK_VIAL.redirect("vial", "acme_web") == FLASK_VIAL.compose(
+        Renames({"vial": "acme_web"})
+    )
 
 
-@pytest.mark.parametrize("old, new", [("vial", "acme-web"), ("vial", ""), ("vial", "class"), ("1vial", "acme")])
+@pytest.mark.parametrize(
+    "old, new", [("vial", "acme-web"), ("vial", ""), ("vial", "class"), ("1vial", "acme")]
+)
 def test_redirect_refuses_names_that_are_not_import_names(old: str, new: str) -> None:
     with pytest.raises(InvalidNameError, match="not a dotted Python identifier"):
         FLASK_VIAL.redirect(old, new)
@@ -85,7 +97,9 @@ def test_redirected_profile_rewrites_a_test_module_in_one_pass() -> None:
 
 # -- graft rewrite --profile flask-vial --target NAME ---------------------------------
 
-SUITE = "import flask\nfrom flask import Flask\nfrom flask.testing import FlaskClient\nimport vial\n"
+SUITE = (
+    "import flask\nfrom flask import Flask\nfrom flask.testing import FlaskClient\nimport vial\n"
+)
 
 
 def invoke(*args: str | Path) -> tuple[int, str, str]:
@@ -107,8 +121,9 @@ def test_cli_target_redirects_the_profile(tmp_path: Path) -> None:
 def test_cli_target_then_extra_maps(tmp_path: Path) -> None:
     path = tmp_path / "test_app.py"
     path.write_text(SUITE)
-    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_web",
-                          "--map", "vial=acme_web")
+    code, _, err = invoke(
+        "rewrite", path, "--profile", "flask-vial", "--target", "acme_web", "--map", "vial=acme_web"
+    )
     assert code == 0, err
     assert path.read_text() == (
         "import acme_web\nfrom acme_web import Vial\nfrom acme_web.testing import VialClient\nimport acme_web\n"
@@ -162,7 +177,9 @@ def test_cli_target_refuses_stdlib_and_keywords(tmp_path: Path, target: str, mes
     assert path.read_text() == SUITE
 
 
-def test_cli_target_must_be_a_recorded_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_target_must_be_a_recorded_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """QA2 F9: in a repository that records forks, a typo is refused unless --force."""
     root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
     (root / "src").mkdir()
@@ -173,21 +190,29 @@ def test_cli_target_must_be_a_recorded_fork(tmp_path: Path, monkeypatch: pytest.
     assert code == 2
     assert "acme_wbe is not a recorded fork (recorded: acme_web)" in err
     assert path.read_text() == SUITE
-    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_web", "--check")
+    code, _, err = invoke(
+        "rewrite", path, "--profile", "flask-vial", "--target", "acme_web", "--check"
+    )
     assert code == 1, err
-    code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", "acme_wbe", "--force")
+    code, _, err = invoke(
+        "rewrite", path, "--profile", "flask-vial", "--target", "acme_wbe", "--force"
+    )
     assert code == 0, err
     assert path.read_text().startswith("import acme_wbe\n")
 
 
-def test_cli_leaves_graft_records_and_vendored_directories_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_leaves_graft_records_and_vendored_directories_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """QA2 F2: the manifest keeps the upstream name on purpose; the fork was renamed by ``graft fork``."""
     root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
     with (root / "pyproject.toml").open("a") as handle:
         handle.write('[tool.ruff]\nsrc = ["vial"]\n')
     for name in ("acme_web", "flask_greeting"):
         (root / name).mkdir()
-        (root / name / "__init__.py").write_text("import importlib\nimport vial\nimportlib.import_module(NAME)\n")
+        (root / name / "__init__.py").write_text(
+            "import importlib\nimport vial\nimportlib.import_module(NAME)\n"
+        )
     (root / "app.py").write_text("from vial import Vial\napp = Vial(__name__)\n")
     monkeypatch.chdir(root)
     code, out, err = invoke("rewrite", ".", "--map", "vial=acme_web", "--format", "json")
@@ -197,8 +222,12 @@ def test_cli_leaves_graft_records_and_vendored_directories_alone(tmp_path: Path,
     # Only the line outside [tool.graft.*] is reported; nothing inside the vendored directories.
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("pyproject.toml", 33)]
     assert {(Path(s["path"]).name, s["reason"]) for s in report["skipped"]} == {
-        ("acme_web", "vendored fork"), ("flask_greeting", "vendored patch")}
+        ("acme_web", "vendored fork"),
+        ("flask_greeting", "vendored patch"),
+    }
     # A file named explicitly is still rewritten.
-    code, out, err = invoke("rewrite", "acme_web/__init__.py", "--map", "vial=acme_web", "--format", "json")
+    code, out, err = invoke(
+        "rewrite", "acme_web/__init__.py", "--map", "vial=acme_web", "--format", "json"
+    )
     assert code == 0, err
     assert json.loads(out)["changed"] == ["acme_web/__init__.py"]

@@ -19,7 +19,9 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
 def _load_regenerate_script():  # type: ignore[no-untyped-def]
-    loader = importlib.machinery.SourceFileLoader("regenerate_fixtures", str(ROOT / "scripts" / "regenerate-fixtures"))
+    loader = importlib.machinery.SourceFileLoader(
+        "regenerate_fixtures", str(ROOT / "scripts" / "regenerate-fixtures")
+    )
     spec = importlib.util.spec_from_loader("regenerate_fixtures", loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
@@ -35,7 +37,9 @@ def test_golden_fixture(case: str) -> None:
     """``fixtures/rewrite/<case>``: after.py and findings.txt are what the engine gives today."""
     directory = FIXTURES / case
     after, findings = REGENERATE.render(directory)
-    assert after == (directory / "after.py").read_bytes(), "run scripts/regenerate-fixtures and review the diff"
+    assert after == (directory / "after.py").read_bytes(), (
+        "run scripts/regenerate-fixtures and review the diff"
+    )
     assert findings == (directory / "findings.txt").read_text()
 
 
@@ -99,10 +103,17 @@ def test_tree_rewrites_py_and_pyi_and_reports_other_files(tmp_path: Path) -> Non
         },
     )
     tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
-    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == ["app/__init__.py", "app/stubs.pyi"]
-    assert (tmp_path / "app/stubs.pyi").read_text() == "import myflask\ndef f() -> myflask.Response: ...\n"
+    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == [
+        "app/__init__.py",
+        "app/stubs.pyi",
+    ]
+    assert (
+        tmp_path / "app/stubs.pyi"
+    ).read_text() == "import myflask\ndef f() -> myflask.Response: ...\n"
     assert (tmp_path / "__pycache__/stale.py").read_text() == "import flask\n"
-    reported = {(Path(f.path).relative_to(tmp_path).as_posix(), f.line, f.kind) for f in tree.findings}
+    reported = {
+        (Path(f.path).relative_to(tmp_path).as_posix(), f.line, f.kind) for f in tree.findings
+    }
     assert reported == {
         ("app/templates/base.html", 1, "file"),
         ("app/_speedups.cpython-311-x86_64-linux-gnu.so", 0, "compiled"),
@@ -121,11 +132,17 @@ def test_unparsable_file_is_reported_with_its_line_and_left_untouched(tmp_path: 
     renames = Renames.parse(["flask=myflask"])
     tree = rewrite_tree([tmp_path], renames)
     [failed] = tree.failed
-    assert failed.error is not None and failed.error.startswith(f"{tmp_path / 'bad.py'}:3: cannot parse")
+    assert failed.error is not None and failed.error.startswith(
+        f"{tmp_path / 'bad.py'}:3: cannot parse"
+    )
     assert (tmp_path / "bad.py").read_bytes() == bad
     assert (tmp_path / "good.py").read_text() == "import myflask\n"
-    skipped = rewrite_tree([tmp_path / "bad.py"], renames, options=RewriteOptions(skip_unparsable=True))
-    assert skipped.failed == [] and [(f.line, f.kind) for f in skipped.findings] == [(3, "unparsable")]
+    skipped = rewrite_tree(
+        [tmp_path / "bad.py"], renames, options=RewriteOptions(skip_unparsable=True)
+    )
+    assert skipped.failed == [] and [(f.line, f.kind) for f in skipped.findings] == [
+        (3, "unparsable")
+    ]
 
 
 def test_tree_without_write_changes_nothing_and_renders_diffs(tmp_path: Path) -> None:
@@ -133,19 +150,27 @@ def test_tree_without_write_changes_nothing_and_renders_diffs(tmp_path: Path) ->
     tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]), write=False)
     assert (tmp_path / "a.py").read_text() == "import flask\n"
     assert tree.written is False
-    assert tree.diff(root=tmp_path) == "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-import flask\n+import myflask\n"
+    assert (
+        tree.diff(root=tmp_path)
+        == "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-import flask\n+import myflask\n"
+    )
 
 
 def test_tree_result_is_the_same_with_one_or_two_processes(tmp_path: Path) -> None:
     """Deterministic order and bytes whatever the number of workers."""
-    files = {f"pkg/m{i:02}.py": f"import flask\nfrom flask import g as g{i}\nx = 'flask.m{i}'\n" for i in range(12)}
+    files = {
+        f"pkg/m{i:02}.py": f"import flask\nfrom flask import g as g{i}\nx = 'flask.m{i}'\n"
+        for i in range(12)
+    }
     _tree(tmp_path / "one", files)
     _tree(tmp_path / "two", files)
     renames = Renames.parse(["flask=myflask"])
     one = rewrite_tree([tmp_path / "one"], renames, jobs=1)
     two = rewrite_tree([tmp_path / "two"], renames, jobs=2)
     assert [f.new_bytes for f in one.files] == [f.new_bytes for f in two.files]
-    assert [(f.line, f.kind, f.message) for f in one.findings] == [(f.line, f.kind, f.message) for f in two.findings]
+    assert [(f.line, f.kind, f.message) for f in one.findings] == [
+        (f.line, f.kind, f.message) for f in two.findings
+    ]
     assert [f.path.name for f in two.files] == sorted(f"m{i:02}.py" for i in range(12))
 
 
@@ -180,7 +205,9 @@ def test_rewritten_package_loads_no_module_of_the_old_name(tmp_path: Path) -> No
         "import newpkg\nassert newpkg.make() == 'utilutilcodec'\n"
         "print(sorted(m for m in sys.modules if m == 'oldpkg' or m.startswith('oldpkg.')))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['oldpkg']"  # only the None placeholder we put there
 
@@ -204,7 +231,10 @@ def test_unknown_strings_rename_known_modules_of_the_tree(tmp_path: Path) -> Non
     renames = Renames.parse(["oldpkg=newpkg"])
     default = rewrite_tree([tmp_path], renames, write=False)
     assert [(Path(f.path).name, f.line, f.kind) for f in default.findings] == [
-        ("settings.py", 1, "string"), ("settings.py", 2, "string"), ("settings.py", 3, "string"), ("settings.py", 4, "string"),
+        ("settings.py", 1, "string"),
+        ("settings.py", 2, "string"),
+        ("settings.py", 3, "string"),
+        ("settings.py", 4, "string"),
     ]
     tree = rewrite_tree([tmp_path], renames, options=RewriteOptions(unknown_strings="rename-known"))
     assert (tmp_path / "oldpkg" / "settings.py").read_text() == (
@@ -219,8 +249,14 @@ def test_unknown_strings_rename_known_modules_of_the_tree(tmp_path: Path) -> Non
 def test_module_names_climb_packages(tmp_path: Path) -> None:
     from graft.rewrite.tree import module_names
 
-    _tree(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/m.py": "", "script.py": ""})
-    files = [tmp_path / p for p in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/m.py", "script.py")]
+    _tree(
+        tmp_path,
+        {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/m.py": "", "script.py": ""},
+    )
+    files = [
+        tmp_path / p
+        for p in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/m.py", "script.py")
+    ]
     assert module_names(files) == {"pkg", "pkg.sub", "pkg.sub.m", "script"}
 
 
@@ -246,7 +282,10 @@ def test_walk_stays_out_of_virtualenvs_installed_packages_and_build_output(tmp_p
         },
     )
     tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
-    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == ["app/main.py", "app/build/__init__.py"]
+    assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == [
+        "app/main.py",
+        "app/build/__init__.py",
+    ]
     untouched = [p for p in tmp_path.rglob("*.py") if p.read_text() == source]
     assert len(untouched) == 9
     assert [(s.path.relative_to(tmp_path).as_posix(), s.reason) for s in tree.skipped] == [
@@ -283,13 +322,19 @@ def test_walk_skips_git_ignored_paths_unless_asked_or_named(tmp_path: Path) -> N
         ("third_party", "git-ignored"),
     ]
     # Walking a subdirectory asks git about that subdirectory.
-    assert [s.path.name for s in rewrite_tree([tmp_path / "app"], renames, write=False).skipped] == ["generated_api.py"]
+    assert [
+        s.path.name for s in rewrite_tree([tmp_path / "app"], renames, write=False).skipped
+    ] == ["generated_api.py"]
     included = rewrite_tree([tmp_path], renames, write=False, include_ignored=True)
     assert [f.path.relative_to(tmp_path).as_posix() for f in included.changed] == [
-        "app/generated_api.py", "app/main.py", "third_party/ext/m.py"
+        "app/generated_api.py",
+        "app/main.py",
+        "third_party/ext/m.py",
     ]
     assert included.skipped == ()
-    named = rewrite_tree([tmp_path / "app" / "generated_api.py", tmp_path / "third_party"], renames, write=False)
+    named = rewrite_tree(
+        [tmp_path / "app" / "generated_api.py", tmp_path / "third_party"], renames, write=False
+    )
     assert [f.path.name for f in named.changed] == ["generated_api.py", "m.py"]
 
 
@@ -304,7 +349,11 @@ def _hook_raising(exc: BaseException, on_call: int) -> t.Callable[[Path], None]:
     return hook
 
 
-@pytest.mark.parametrize("exc", [KeyboardInterrupt(), OSError(28, "No space left on device")], ids=["ctrl-c", "disk-full"])
+@pytest.mark.parametrize(
+    "exc",
+    [KeyboardInterrupt(), OSError(28, "No space left on device")],
+    ids=["ctrl-c", "disk-full"],
+)
 def test_interrupted_write_restores_every_file(tmp_path: Path, exc: BaseException) -> None:
     """QA 2: an interrupt or error while writing leaves the tree exactly as it was."""
     from graft.errors import RewriteError
@@ -315,11 +364,15 @@ def test_interrupted_write_restores_every_file(tmp_path: Path, exc: BaseExceptio
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     set_write_hook(_hook_raising(exc, on_call=4))  # three files are written by then
     try:
-        with pytest.raises(KeyboardInterrupt if isinstance(exc, KeyboardInterrupt) else RewriteError) as info:
+        with pytest.raises(
+            KeyboardInterrupt if isinstance(exc, KeyboardInterrupt) else RewriteError
+        ) as info:
             rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]), jobs=1)
     finally:
         set_write_hook(None)
-    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "restored, no temp files left"
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, (
+        "restored, no temp files left"
+    )
     if isinstance(info.value, RewriteError):
         assert "no file was changed" in info.value.format_message()
 
@@ -347,11 +400,17 @@ def test_non_utf8_file_without_a_cookie_names_the_byte_and_the_fix(tmp_path: Pat
         "add a PEP 263 coding cookie or re-encode the file"
     )
     assert (tmp_path / "nocookie.py").read_bytes() == data
-    skipped = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]), options=RewriteOptions(skip_unparsable=True))
-    assert skipped.failed == [] and [(f.line, f.kind) for f in skipped.findings] == [(2, "unparsable")]
+    skipped = rewrite_tree(
+        [tmp_path], Renames.parse(["flask=myflask"]), options=RewriteOptions(skip_unparsable=True)
+    )
+    assert skipped.failed == [] and [(f.line, f.kind) for f in skipped.findings] == [
+        (2, "unparsable")
+    ]
     # With a cookie the same bytes are fine.
     cookie = b"# -*- coding: latin-1 -*-\n" + data
-    assert rewrite_source(cookie, Renames.parse(["flask=myflask"])).code == cookie.replace(b"flask", b"myflask")
+    assert rewrite_source(cookie, Renames.parse(["flask=myflask"])).code == cookie.replace(
+        b"flask", b"myflask"
+    )
 
 
 class _Clock:
@@ -387,7 +446,10 @@ def test_progress_stays_quiet_on_a_quick_run_and_names_a_large_file() -> None:
     clock.now += 60
     slow.step()
     slow.done()
-    assert stream.getvalue() == "\r" + announcement + "\r" + "rewriting 2/2 files".ljust(len(announcement)) + "\n"
+    assert (
+        stream.getvalue()
+        == "\r" + announcement + "\r" + "rewriting 2/2 files".ljust(len(announcement)) + "\n"
+    )
 
 
 def test_progress_counter_appears_once_the_run_is_long() -> None:

@@ -43,21 +43,26 @@ def _same(item: FileResult, walked: FileResult, root: Path) -> None:
     assert item.old_bytes == walked.old_bytes
     assert item.new_bytes == walked.new_bytes
     assert [(f.line, f.kind, f.message) for f in item.findings] == [
-        (f.line, f.kind, f.message) for f in walked.findings]
+        (f.line, f.kind, f.message) for f in walked.findings
+    ]
     assert [Path(f.path) for f in item.findings] == [
-        Path(f.path).relative_to(root) for f in walked.findings]
+        Path(f.path).relative_to(root) for f in walked.findings
+    ]
     if walked.error is not None:
         assert item.error == walked.error.replace(f"{root}/", "")
 
 
-@pytest.mark.parametrize("options", [RewriteOptions(), RewriteOptions(unknown_strings="rename-known")])
+@pytest.mark.parametrize(
+    "options", [RewriteOptions(), RewriteOptions(unknown_strings="rename-known")]
+)
 def test_items_match_the_tree_walker(tmp_path: Path, options: RewriteOptions) -> None:
     for rel, data in FILES.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    walked = _by_name(list(rewrite_tree([tmp_path], RENAMES, write=False, options=options).files),
-                      tmp_path)
+    walked = _by_name(
+        list(rewrite_tree([tmp_path], RENAMES, write=False, options=options).files), tmp_path
+    )
     items = rewrite_items(FILES.items(), RENAMES, options=options)
 
     assert [r.path.as_posix() for r in items] == list(FILES)  # one result per item, in order
@@ -69,8 +74,11 @@ def test_items_match_the_tree_walker(tmp_path: Path, options: RewriteOptions) ->
             assert (result.status, result.findings) == ("unchanged", ())
     named = _by_name(items)
     assert named["kettle/core.py"].new_bytes == (
-        b"import brew.util\n\n\ndef boil():\n    return brew.util.heat()\n")
-    assert named["kettle/latin.py"].new_bytes == FILES["kettle/latin.py"].replace(b"kettle", b"brew")
+        b"import brew.util\n\n\ndef boil():\n    return brew.util.heat()\n"
+    )
+    assert named["kettle/latin.py"].new_bytes == FILES["kettle/latin.py"].replace(
+        b"kettle", b"brew"
+    )
     assert named["kettle/broken.py"].status == "failed"
     assert named["kettle/broken.py"].error is not None
     assert named["kettle/broken.py"].error.startswith("kettle/broken.py:2")
@@ -78,7 +86,8 @@ def test_items_match_the_tree_walker(tmp_path: Path, options: RewriteOptions) ->
     assert named["kettle/speedups.so"].findings[0].kind == "compiled"
     if options.unknown_strings == "rename-known":  # the items' own modules are the known ones
         assert named["kettle/strings.py"].new_bytes == (
-            b'NAME = "brew.core"\nSETTINGS = ["brew.util"]\n')
+            b'NAME = "brew.core"\nSETTINGS = ["brew.util"]\n'
+        )
 
 
 def test_items_never_touch_the_file_system(tmp_path: Path) -> None:

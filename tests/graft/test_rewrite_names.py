@@ -29,7 +29,16 @@ def test_names_with_repeated_substrings() -> None:
 
 @pytest.mark.parametrize(
     "item",
-    ["flask", "flask=", "=vial", "flask=1vial", "flask=my-flask", "flask=class", "flask.=vial", "flask=flask"],
+    [
+        "flask",
+        "flask=",
+        "=vial",
+        "flask=1vial",
+        "flask=my-flask",
+        "flask=class",
+        "flask.=vial",
+        "flask=flask",
+    ],
 )
 def test_parse_rejects_bad_maps(item: str) -> None:
     with pytest.raises(InvalidNameError):

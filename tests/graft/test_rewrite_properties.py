@@ -24,7 +24,15 @@ REVERSE = RENAMES.reverse()
 #: findings after which the old spelling cannot come back by reversing the map
 IRREVERSIBLE = {"alias", "clash", "split", "unbound"}
 
-MODULES = ["flask", "flask.json", "flask.json.provider", "os", "flask_login", "flaskx", "cliapp.flask"]
+MODULES = [
+    "flask",
+    "flask.json",
+    "flask.json.provider",
+    "os",
+    "flask_login",
+    "flaskx",
+    "cliapp.flask",
+]
 ALIASES = ["fl", "flask", "json", "os", "f2"]
 NAMES = ["Flask", "g", "json", "request", "flask", "x"]
 
@@ -32,15 +40,34 @@ statement = st.one_of(
     st.builds("import {}".format, st.sampled_from(MODULES)),
     st.builds("import {} as {}".format, st.sampled_from(MODULES), st.sampled_from(ALIASES)),
     st.builds("from {} import {}".format, st.sampled_from(MODULES), st.sampled_from(NAMES)),
-    st.builds("from {} import {} as {}".format, st.sampled_from(MODULES), st.sampled_from(NAMES), st.sampled_from(ALIASES)),
-    st.builds("from .{} import {}".format, st.sampled_from(["", "app", "flask"]), st.sampled_from(NAMES)),
+    st.builds(
+        "from {} import {} as {}".format,
+        st.sampled_from(MODULES),
+        st.sampled_from(NAMES),
+        st.sampled_from(ALIASES),
+    ),
+    st.builds(
+        "from .{} import {}".format, st.sampled_from(["", "app", "flask"]), st.sampled_from(NAMES)
+    ),
     st.builds("{}.{}()".format, st.sampled_from(ALIASES + NAMES), st.sampled_from(NAMES)),
-    st.builds("{} = {}".format, st.sampled_from(NAMES + ALIASES), st.sampled_from(["None", "1", "flask", "fl.g"])),
+    st.builds(
+        "{} = {}".format,
+        st.sampled_from(NAMES + ALIASES),
+        st.sampled_from(["None", "1", "flask", "fl.g"]),
+    ),
     st.builds("importlib.import_module({!r})".format, st.sampled_from(MODULES)),
     st.builds("sys.modules[{!r}]".format, st.sampled_from(MODULES)),
     st.builds("x = {!r}".format, st.sampled_from(MODULES + ["flask is great", "werkzeug.request"])),
-    st.builds("def f({}):\n    return {}.g".format, st.sampled_from(["", "flask", "fl"]), st.sampled_from(ALIASES)),
-    st.builds("def h():\n    import {}\n    return {}.x".format, st.sampled_from(MODULES), st.sampled_from(ALIASES)),
+    st.builds(
+        "def f({}):\n    return {}.g".format,
+        st.sampled_from(["", "flask", "fl"]),
+        st.sampled_from(ALIASES),
+    ),
+    st.builds(
+        "def h():\n    import {}\n    return {}.x".format,
+        st.sampled_from(MODULES),
+        st.sampled_from(ALIASES),
+    ),
     st.just("try:\n    import flask\nexcept ImportError:\n    flask = None"),
     st.just("# flask in a comment"),
     st.just('"""flask in a docstring."""'),
@@ -78,11 +105,15 @@ def check_properties(code: bytes, renames: Renames, reverse: Renames) -> Rewrite
     if result.status == "unchanged":
         assert result.code is code
     if not {f.kind for f in result.findings} & IRREVERSIBLE and not reverse.mentions(code):
-        assert rewrite_source(result.code, reverse).code == code, "a -> b -> a does not restore the bytes"
+        assert rewrite_source(result.code, reverse).code == code, (
+            "a -> b -> a does not restore the bytes"
+        )
     return result
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 @given(modules())
 def test_generated_modules(code: bytes) -> None:
     result = check_properties(code, RENAMES, REVERSE)
@@ -110,7 +141,9 @@ def symbol_modules(draw: st.DrawFn) -> bytes:
     return "\n".join(draw(st.lists(symbol_statement, min_size=1, max_size=8))).encode()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 @given(symbol_modules())
 def test_generated_modules_with_symbol_maps(code: bytes) -> None:
     result = check_properties(code, SYMBOL_RENAMES, SYMBOL_RENAMES.reverse())
@@ -139,8 +172,12 @@ def _package_files(name: str) -> list[Path]:
 
 
 REAL = [
-    pytest.param("flask", Renames.parse(["flask=myflask", "werkzeug=wzg", "click=klick"]), id="flask"),
-    pytest.param("werkzeug", Renames.parse(["werkzeug=wzg"]), id="werkzeug", marks=pytest.mark.slow),
+    pytest.param(
+        "flask", Renames.parse(["flask=myflask", "werkzeug=wzg", "click=klick"]), id="flask"
+    ),
+    pytest.param(
+        "werkzeug", Renames.parse(["werkzeug=wzg"]), id="werkzeug", marks=pytest.mark.slow
+    ),
     pytest.param("click", Renames.parse(["click=klick"]), id="click", marks=pytest.mark.slow),
 ]
 

@@ -20,8 +20,10 @@ from graft.sources import Upstream
 
 UPSTREAM: dict[str, bytes] = {
     "__init__.py": b'"""Kettle."""\nfrom kettle.core import boil\n\n__all__ = ["boil"]\n',
-    "core.py": (b"import kettle.util\nfrom kettle import util as u\n\n\n"
-                b"def boil() -> int:\n    return kettle.util.heat() + u.heat()\n"),
+    "core.py": (
+        b"import kettle.util\nfrom kettle import util as u\n\n\n"
+        b"def boil() -> int:\n    return kettle.util.heat() + u.heat()\n"
+    ),
     "util.py": b"def heat() -> int:\n    return 100\n",
     "core.pyi": b"from kettle.util import heat as heat\n",
     "py.typed": b"",
@@ -47,7 +49,9 @@ PINNED_FINDINGS = [
 
 
 def upstream(files: dict[str, bytes] | None = None) -> Upstream:
-    return Upstream("directory", "kettle", "kettle", "1.0", files=UPSTREAM if files is None else files)
+    return Upstream(
+        "directory", "kettle", "kettle", "1.0", files=UPSTREAM if files is None else files
+    )
 
 
 @pytest.fixture
@@ -78,12 +82,16 @@ def test_store_writes_exactly_the_rendered_bytes(repo: vcs.Repo) -> None:
     assert snapshot.store(repo, rendering) == PINNED_TREE
     files = stored_files(repo, PINNED_TREE)
     assert sorted(files) == sorted(f"{PREFIX}/{rel}" for rel in UPSTREAM)
-    assert files[f"{PREFIX}/core.py"] == (b"import brew.util\nfrom brew import util as u\n\n\n"
-                                          b"def boil() -> int:\n    return brew.util.heat() + u.heat()\n")
+    assert files[f"{PREFIX}/core.py"] == (
+        b"import brew.util\nfrom brew import util as u\n\n\n"
+        b"def boil() -> int:\n    return brew.util.heat() + u.heat()\n"
+    )
     assert files[f"{PREFIX}/sub/crlf.py"] == b"import brew\r\nprint(brew.__name__)\r\n"
     assert files[f"{PREFIX}/sub/latin.py"] == UPSTREAM["sub/latin.py"].replace(b"kettle", b"brew")
     assert files[f"{PREFIX}/data.bin"] == UPSTREAM["data.bin"]
-    assert files[f"{PREFIX}/templates/page.html"] == UPSTREAM["templates/page.html"]  # reported only
+    assert (
+        files[f"{PREFIX}/templates/page.html"] == UPSTREAM["templates/page.html"]
+    )  # reported only
     assert git(repo.root, "fsck", "--no-dangling", "--connectivity-only") == ""
 
 
@@ -102,7 +110,8 @@ def test_reuse_gives_the_same_tree_and_writes_nothing_new(repo: vcs.Repo) -> Non
     assert warm.tree == cold.tree != PINNED_TREE
     assert snapshot.store(repo, warm) == cold.tree
     assert stored_files(repo, cold.tree)[f"{PREFIX}/util.py"] == (
-        b"import brew\n\ndef heat() -> int:\n    return 99\n")
+        b"import brew\n\ndef heat() -> int:\n    return 99\n"
+    )
 
 
 def test_a_rendering_made_without_a_repository_is_looked_up_when_stored(repo: vcs.Repo) -> None:
@@ -134,8 +143,11 @@ def test_pruned_reuse_is_rendered_again_or_refused_at_store(repo: vcs.Repo) -> N
 
 def test_a_file_the_rewriter_cannot_parse_is_named(repo: vcs.Repo) -> None:
     broken = {**UPSTREAM, "sub/bad.py": b"import kettle\ndef (:\n"}
-    with pytest.raises(RewriteError, match=r"cannot rewrite 1 file\(s\) of kettle 1.0: "
-                                           r"vendor/brew/sub/bad.py:2: cannot parse"):
+    with pytest.raises(
+        RewriteError,
+        match=r"cannot rewrite 1 file\(s\) of kettle 1.0: "
+        r"vendor/brew/sub/bad.py:2: cannot parse",
+    ):
         snapshot.render(upstream(broken), MAPS, PREFIX, repo=repo)
     assert not (repo.git_dir / "graft").exists()
 
@@ -144,5 +156,7 @@ def test_files_that_never_name_the_package_are_copied_without_the_rewriter() -> 
     plain = {"a.py": b"import os\n", "data/b.txt": b"text\n"}
     rendering = snapshot.render(upstream(plain), MAPS, "x")
     assert rendering.rewritten == 0
-    assert rendering.files == {"x/a.py": vcs.hash_blob(b"import os\n"),
-                               "x/data/b.txt": vcs.hash_blob(b"text\n")}
+    assert rendering.files == {
+        "x/a.py": vcs.hash_blob(b"import os\n"),
+        "x/data/b.txt": vcs.hash_blob(b"text\n"),
+    }

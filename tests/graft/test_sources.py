@@ -30,7 +30,10 @@ def test_git_source_tags_and_package(upstream: Path, tmp_path: Path) -> None:
     assert sources.default_ref("../upstream", root=root, recorded_ref="v1.0") == "v3.0"
     assert sources.default_ref("../upstream", root=root, recorded_ref="main") == "main"
     v1, v3 = (git(upstream, "rev-parse", v).strip() for v in ("v1.0", "v3.0"))
-    assert sources.releases_between("../upstream", root=root, since=v1, until=v3) == ["v2.0", "v3.0"]
+    assert sources.releases_between("../upstream", root=root, since=v1, until=v3) == [
+        "v2.0",
+        "v3.0",
+    ]
     # The digest does not depend on where the files were read from.
     again = sources.locate(str(upstream), root=root, ref=up.revision)
     assert again.tree == up.tree
@@ -38,7 +41,9 @@ def test_git_source_tags_and_package(upstream: Path, tmp_path: Path) -> None:
 
 def test_git_source_ambiguity(tmp_path: Path) -> None:
     repo = tmp_path / "multi"
-    build_file_tree(repo, {"one/__init__.py": "", "src/two/__init__.py": "", "tests/__init__.py": ""})
+    build_file_tree(
+        repo, {"one/__init__.py": "", "src/two/__init__.py": "", "tests/__init__.py": ""}
+    )
     git(repo, "init", "-q")
     git_commit_all(repo)
     with pytest.raises(SourceError, match=r"several packages .*\(one, two\)"):
@@ -67,19 +72,29 @@ def test_directory_guessing_and_refusals(tmp_path: Path) -> None:
     assert (up.kind, up.package, up.revision, up.source) == ("directory", "kit", "0.3", "mod")
 
 
-def test_distribution_by_import_name_and_search_path(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_distribution_by_import_name_and_search_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = tmp_path / "site"
-    build_file_tree(site, {
-        "Some_Dist-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: Some-Dist\nVersion: 2.0\n",
-        "Some_Dist-2.0.dist-info/RECORD": "somemod/__init__.py,,\nsomemod/x.py,,\n"
-                                          "Some_Dist-2.0.dist-info/licenses/LICENSE,,\n",
-        "Some_Dist-2.0.dist-info/licenses/LICENSE": "MIT\n",
-        "Some_Dist-2.0.dist-info/top_level.txt": "somemod\n",
-        "somemod/__init__.py": "", "somemod/x.py": "import somemod\n",
-    })
+    build_file_tree(
+        site,
+        {
+            "Some_Dist-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: Some-Dist\nVersion: 2.0\n",
+            "Some_Dist-2.0.dist-info/RECORD": "somemod/__init__.py,,\nsomemod/x.py,,\n"
+            "Some_Dist-2.0.dist-info/licenses/LICENSE,,\n",
+            "Some_Dist-2.0.dist-info/licenses/LICENSE": "MIT\n",
+            "Some_Dist-2.0.dist-info/top_level.txt": "somemod\n",
+            "somemod/__init__.py": "",
+            "somemod/x.py": "import somemod\n",
+        },
+    )
     up = sources.locate("somemod", root=tmp_path, search_path=[str(site)])
-    assert (up.kind, up.source, up.package, up.revision) == ("distribution", "Some-Dist", "somemod", "2.0")
+    assert (up.kind, up.source, up.package, up.revision) == (
+        "distribution",
+        "Some-Dist",
+        "somemod",
+        "2.0",
+    )
     assert sorted(up.files) == ["LICENSE", "__init__.py", "x.py"]
     monkeypatch.setenv(sources.SEARCH_PATH_ENV, str(site))
     assert sources.locate("Some-Dist", root=tmp_path).package == "somemod"
@@ -91,17 +106,21 @@ def test_distribution_by_import_name_and_search_path(tmp_path: Path,
         sources.locate("somemod", root=tmp_path, ref="1.0")
     assert str(info.value) == (
         "--ref applies to git sources only; Some-Dist is an installed distribution at 2.0. "
-        "Install the version you want (pip install Some-Dist==1.0) or pass a git repository.")
+        "Install the version you want (pip install Some-Dist==1.0) or pass a git repository."
+    )
     assert sources.locate("somemod", root=tmp_path, ref="2.0").revision == "2.0"
 
 
 def test_ref_is_refused_for_bundled_and_directory_sources(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="--ref applies to git sources only; vial is graft's "
-                                          "bundled framework at "):
+    with pytest.raises(
+        SourceError,
+        match="--ref applies to git sources only; vial is graft's bundled framework at ",
+    ):
         sources.locate("vial", root=tmp_path, ref="1.0")
     build_file_tree(tmp_path / "mod", {"kit/__init__.py": "__version__ = '0.3'\n"})
-    with pytest.raises(SourceError, match="--ref applies to git sources only; mod is a directory "
-                                          "at 0.3"):
+    with pytest.raises(
+        SourceError, match="--ref applies to git sources only; mod is a directory at 0.3"
+    ):
         sources.locate(str(tmp_path / "mod"), root=tmp_path, ref="1.0")
     assert sources.locate(str(tmp_path / "mod"), root=tmp_path, ref="0.3").revision == "0.3"
 
@@ -109,8 +128,14 @@ def test_ref_is_refused_for_bundled_and_directory_sources(tmp_path: Path) -> Non
 def test_single_module_projects_become_a_package_init(tmp_path: Path) -> None:
     """The layout `graft patch` vendors one-module extensions in, so sync finds them again."""
     project = tmp_path / "proj"
-    build_file_tree(project, {"pyproject.toml": '[project]\nname = "onemod"\nversion = "0.4"\n',
-                              "src/onemod.py": "import flask\n", "LICENSE": "MIT\n"})
+    build_file_tree(
+        project,
+        {
+            "pyproject.toml": '[project]\nname = "onemod"\nversion = "0.4"\n',
+            "src/onemod.py": "import flask\n",
+            "LICENSE": "MIT\n",
+        },
+    )
     up = sources.locate(str(project), root=tmp_path, package="onemod")
     assert (up.kind, up.package, up.revision) == ("directory", "onemod", "0.4")
     assert up.files == {"__init__.py": b"import flask\n", "LICENSE": b"MIT\n"}
@@ -119,14 +144,21 @@ def test_single_module_projects_become_a_package_init(tmp_path: Path) -> None:
     up = sources.locate(str(project), root=tmp_path, package="onemod")
     assert up.kind == "git" and up.files == {"__init__.py": b"import flask\n", "LICENSE": b"MIT\n"}
     site = tmp_path / "site"
-    build_file_tree(site, {
-        "onemod-0.4.dist-info/METADATA": "Metadata-Version: 2.1\nName: onemod\nVersion: 0.4\n",
-        "onemod-0.4.dist-info/RECORD": "onemod.py,,\n",
-        "onemod-0.4.dist-info/top_level.txt": "onemod\n",
-        "onemod.py": "import flask\n",
-    })
+    build_file_tree(
+        site,
+        {
+            "onemod-0.4.dist-info/METADATA": "Metadata-Version: 2.1\nName: onemod\nVersion: 0.4\n",
+            "onemod-0.4.dist-info/RECORD": "onemod.py,,\n",
+            "onemod-0.4.dist-info/top_level.txt": "onemod\n",
+            "onemod.py": "import flask\n",
+        },
+    )
     up = sources.locate("onemod", root=tmp_path, search_path=[str(site)])
-    assert (up.kind, up.package, up.files) == ("distribution", "onemod", {"__init__.py": b"import flask\n"})
+    assert (up.kind, up.package, up.files) == (
+        "distribution",
+        "onemod",
+        {"__init__.py": b"import flask\n"},
+    )
 
 
 def test_editable_distribution_is_read_from_its_import_location(tmp_path: Path) -> None:
@@ -141,8 +173,10 @@ def test_unreachable_git_source_gives_gits_reason(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         sources.locate("file:///nonexistent/repo.git", root=tmp_path)
     message = str(info.value)
-    assert message.startswith("cannot open git source file:///nonexistent/repo.git: cannot fetch "
-                              "file:///nonexistent/repo.git: fatal: ")
+    assert message.startswith(
+        "cannot open git source file:///nonexistent/repo.git: cannot fetch "
+        "file:///nonexistent/repo.git: fatal: "
+    )
     assert "does not appear to be a git repository" in message
     assert info.value.hint and "git ls-remote" in info.value.hint
 
@@ -153,16 +187,26 @@ def test_lone_module_is_found_without_package(tmp_path: Path) -> None:
     Before, directory sources read single modules only with --package: "no Python package found".
     """
     project = tmp_path / "flask-hello"
-    build_file_tree(project, {"pyproject.toml": '[project]\nname = "flask-hello"\nversion = "1.0"\n',
-                              "flask_hello.py": "import flask\n", "setup.py": "",
-                              "tests/test_hello.py": "import flask_hello\n"})
+    build_file_tree(
+        project,
+        {
+            "pyproject.toml": '[project]\nname = "flask-hello"\nversion = "1.0"\n',
+            "flask_hello.py": "import flask\n",
+            "setup.py": "",
+            "tests/test_hello.py": "import flask_hello\n",
+        },
+    )
     up = sources.locate(str(project), root=tmp_path)
     assert (up.kind, up.package, up.revision) == ("directory", "flask_hello", "1.0")
     assert up.files == {"__init__.py": b"import flask\n"}
     git(project, "init", "-q")
     git_commit_all(project)
     up = sources.locate(str(project), root=tmp_path)
-    assert (up.kind, up.package, up.files) == ("git", "flask_hello", {"__init__.py": b"import flask\n"})
+    assert (up.kind, up.package, up.files) == (
+        "git",
+        "flask_hello",
+        {"__init__.py": b"import flask\n"},
+    )
     # Two modules: ambiguous, so still refused.
     build_file_tree(tmp_path / "two", {"a_mod.py": "", "b_mod.py": ""})
     with pytest.raises(SourceError, match="no Python package found"):

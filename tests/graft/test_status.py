@@ -36,8 +36,9 @@ _TEMPLATE: dict[str, Path] = {}
 
 
 @pytest.fixture
-def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
+def forked(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """kettle v1.0 forked as teabag, with one committed edit to core.py.
 
     Forked once per session and copied for each test (the fork is what takes time).
@@ -45,8 +46,11 @@ def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
     if "base" not in _TEMPLATE:
         base = tmp_path_factory.mktemp("status-template")
         fork(str(make_upstream(base)), "teabag", ref="v1.0", cwd=make_app(base))
-        edit(base / "app" / "teabag" / "core.py", "return pour(cup)",
-             "return pour(cup).upper()  # mine")
+        edit(
+            base / "app" / "teabag" / "core.py",
+            "return pour(cup)",
+            "return pour(cup).upper()  # mine",
+        )
         git_commit_all(base / "app", "my edit")
         _TEMPLATE["base"] = base
     for name in ("upstream", "app"):
@@ -87,8 +91,9 @@ def test_json_and_check_exit_codes(forked: Path, upstream: Path) -> None:
     assert data["snapshot"] == entry.snapshot and data["snapshot_reachable"] is True
     local = data["local_changes"]
     assert local["base"] == entry.snapshot and local["rebuilt"] is False
-    assert local["files"] == [{"status": "M", "path": "teabag/core.py", "new_path": None,
-                               "added": 1, "removed": 1}]
+    assert local["files"] == [
+        {"status": "M", "path": "teabag/core.py", "new_path": None, "added": 1, "removed": 1}
+    ]
     assert (local["lines_added"], local["lines_removed"]) == (1, 1)
     result = invoke(["status", "--check"])
     assert result.exit_code == 4
@@ -101,13 +106,18 @@ def test_json_and_check_exit_codes(forked: Path, upstream: Path) -> None:
 
 def test_work_tree_versus_committed_changes(forked: Path) -> None:
     fork_dir = forked / "teabag"
-    edit(fork_dir / "util.py", "result = thing.strip()", "result = thing.strip()\n    result += '!'")
+    edit(
+        fork_dir / "util.py", "result = thing.strip()", "result = thing.strip()\n    result += '!'"
+    )
     (fork_dir / "teapot.py").unlink()
     (fork_dir / "brand_new.py").write_text("from teabag import core\n")
     (data,) = collect(cwd=forked)
     assert data.local is not None
     assert [(f.status, f.path, f.added, f.removed) for f in data.local.files] == [
-        ("M", "teabag/core.py", 1, 1), ("D", "teabag/teapot.py", 0, 5), ("M", "teabag/util.py", 1, 0)]
+        ("M", "teabag/core.py", 1, 1),
+        ("D", "teabag/teapot.py", 0, 5),
+        ("M", "teabag/util.py", 1, 0),
+    ]
     # An untracked file counts once git knows about it.
     git(forked, "add", "-N", "teabag/brand_new.py")
     (data,) = collect(cwd=forked)
@@ -147,16 +157,19 @@ def test_status_reads_conflicts_from_the_index(forked: Path) -> None:
     path.write_text(git(forked, "show", ":3:teabag/util.py"))
     git(forked, "add", "teabag/util.py")
     result = invoke(["status", "--offline"])
-    assert ("  sync:      in progress, merging kettle v2.0 (" in result.output
-            and "; all conflicts resolved and staged; run `graft sync --continue`" in result.output)
+    assert (
+        "  sync:      in progress, merging kettle v2.0 (" in result.output
+        and "; all conflicts resolved and staged; run `graft sync --continue`" in result.output
+    )
     assert "conflicted file(s)" not in result.output
     (data,) = json.loads(invoke(["status", "--format", "json", "--offline"]).output)["forks"]
     assert data["conflicts"] == [] and data["sync_in_progress"] is True
     # Finished with a plain `git commit`: status says --continue records it.
     git(forked, "commit", "-q", "--no-edit")
     result = invoke(["status", "--offline"])
-    assert "was committed with git commit; run `graft sync --continue` to record it" \
-        in result.output, result.output
+    assert (
+        "was committed with git commit; run `graft sync --continue` to record it" in result.output
+    ), result.output
     assert invoke(["sync", "--continue"]).exit_code == 0
     assert "  sync:      none in progress" in invoke(["status", "--offline"]).output
 
@@ -233,8 +246,15 @@ def test_verdicts_are_pure(forked: Path, upstream: Path) -> None:
     from graft.sources import locate
 
     older = locate(str(upstream), root=forked, ref="v1.0", kind="git")
-    status = fork_status(Facts(entry, newest=older.__class__(
-        older.kind, older.source, older.package, "0" * 40, "v0.9", older.files), newest_is_older=True))
+    status = fork_status(
+        Facts(
+            entry,
+            newest=older.__class__(
+                older.kind, older.source, older.package, "0" * 40, "v0.9", older.files
+            ),
+            newest_is_older=True,
+        )
+    )
     assert status.behind is False and "older than the recorded revision" in status.notes[0]
     status = fork_status(Facts(entry, newest=older))
     assert status.behind is False and status.newest_label == older.label

@@ -49,8 +49,9 @@ _TEMPLATE: dict[str, Path] = {}
 
 
 @pytest.fixture
-def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
+def forked(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """The app with kettle v1.0 forked as teabag, and edits that do not overlap v2.0's.
 
     Built once per session and copied (upstream and app side by side) for each test.
@@ -76,7 +77,11 @@ def forked(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
 
 def overlap(app: Path) -> None:
     """A local edit on the very line v2.0 changes."""
-    edit(app / "teabag" / "util.py", "result = thing.strip()", "result = thing.strip().lower()  # mine")
+    edit(
+        app / "teabag" / "util.py",
+        "result = thing.strip()",
+        "result = thing.strip().lower()  # mine",
+    )
     git_commit_all(app, "my overlapping edit")
 
 
@@ -154,8 +159,11 @@ def test_conflict_then_continue_records_base_and_next_sync_is_noop(forked: Path)
     assert result.exit_code == 1 and "conflict markers" in result.output
     # Resolve: keep both changes.
     path = app / "teabag" / "util.py"
-    lines = [line for line in path.read_text().splitlines(keepends=True)
-             if not line.startswith(("<<<<<<<", "=======", ">>>>>>>", "||||||| "))]
+    lines = [
+        line
+        for line in path.read_text().splitlines(keepends=True)
+        if not line.startswith(("<<<<<<<", "=======", ">>>>>>>", "||||||| "))
+    ]
     resolved = "".join(line for line in lines if "# mine" not in line)
     resolved = resolved.replace('.rstrip(".")  # 2.0: tidy', '.rstrip(".").lower()  # both')
     path.write_text(resolved)
@@ -178,7 +186,9 @@ def test_rerere_reuses_a_resolution(forked: Path, only_conflict: bool) -> None:
         # Bring teapot.py back, so util.py is the merge's one conflict: git then exits 1
         # with nothing unmerged, which graft took for a failed merge (QA F15).
         fork_commit = git(app, "rev-list", "--max-parents=2", "--min-parents=2", "-1", "HEAD")
-        build_file_tree(app, {"teabag/teapot.py": git(app, "show", f"{fork_commit.strip()}:teabag/teapot.py")})
+        build_file_tree(
+            app, {"teabag/teapot.py": git(app, "show", f"{fork_commit.strip()}:teabag/teapot.py")}
+        )
         git_commit_all(app, "teapot is back")
     overlap(app)
     start = git(app, "rev-parse", "HEAD").strip()
@@ -247,7 +257,9 @@ def test_step_stops_at_conflict_and_continue_finishes(forked: Path) -> None:
     assert manifest_at(app).ref == "v3.0" and manifest_at(app, "HEAD^1").ref == "v2.0"
 
 
-def test_sync_in_a_fresh_clone(forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_in_a_fresh_clone(
+    forked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(forked), str(clone))
     monkeypatch.chdir(clone)
@@ -333,12 +345,16 @@ def test_untracked_file_in_the_way_refuses_and_changes_nothing(forked: Path) -> 
     before = snapshot_state(app)
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 1
-    assert "Error: git merge failed: untracked files are in the way of upstream's: " \
+    assert (
+        "Error: git merge failed: untracked files are in the way of upstream's: "
         "teabag/extra.py." in result.output
+    )
     assert snapshot_state(app) == before
 
 
-@pytest.mark.parametrize("step", ["planned", "snapshot", "state", "merged", "recorded", "committed"])
+@pytest.mark.parametrize(
+    "step", ["planned", "snapshot", "state", "merged", "recorded", "committed"]
+)
 def test_interrupted_sync_leaves_repository_as_it_was(step: str, forked: Path) -> None:
     app = forked
     build_file_tree(app, {"teabag/notes.md": "mine\n"})
@@ -378,8 +394,9 @@ def test_continue_after_interrupt_in_conflict_state_then_abort(forked: Path) -> 
         continue_sync(cwd=app)
 
 
-def test_source_directory_sync(upstream: Path, app_repo: Path, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_directory_sync(
+    upstream: Path, app_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A directory source: the fork follows whatever the directory holds now."""
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", "--branch", "v1.0", str(upstream), str(work))
@@ -395,25 +412,38 @@ def test_source_directory_sync(upstream: Path, app_repo: Path, tmp_path: Path,
     before = snapshot_state(app_repo)
     result = invoke(["sync", "--source", str(work), "--ref", "2.0"])
     assert result.exit_code == 1
-    assert "Error: --ref applies to git sources only; ../work is a directory at 1.0." in result.output
+    assert (
+        "Error: --ref applies to git sources only; ../work is a directory at 1.0." in result.output
+    )
     assert snapshot_state(app_repo) == before
 
 
 def _site(root: Path, version: str, body: str) -> Path:
-    build_file_tree(root, {
-        f"tinydist-{version}.dist-info/METADATA":
-            f"Metadata-Version: 2.1\nName: tinydist\nVersion: {version}\n",
-        f"tinydist-{version}.dist-info/RECORD": "tiny/__init__.py,,\ntiny/core.py,,\n",
-        "tiny/__init__.py": "from tiny.core import value\n",
-        "tiny/core.py": body,
-    })
+    build_file_tree(
+        root,
+        {
+            f"tinydist-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: tinydist\nVersion: {version}\n",
+            f"tinydist-{version}.dist-info/RECORD": "tiny/__init__.py,,\ntiny/core.py,,\n",
+            "tiny/__init__.py": "from tiny.core import value\n",
+            "tiny/core.py": body,
+        },
+    )
     return root
 
 
-def test_distribution_upgrade_via_search_path(app_repo: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    old = _site(tmp_path / "site1", "1.0", "import tiny\n\n\ndef value():\n    return 1\n\n\ndef other():\n    return 'a'\n")
-    new = _site(tmp_path / "site2", "1.1", "import tiny\n\n\ndef value():\n    return 2\n\n\ndef other():\n    return 'a'\n")
+def test_distribution_upgrade_via_search_path(
+    app_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _site(
+        tmp_path / "site1",
+        "1.0",
+        "import tiny\n\n\ndef value():\n    return 1\n\n\ndef other():\n    return 'a'\n",
+    )
+    new = _site(
+        tmp_path / "site2",
+        "1.1",
+        "import tiny\n\n\ndef value():\n    return 2\n\n\ndef other():\n    return 'a'\n",
+    )
     monkeypatch.chdir(app_repo)
     fork("tinydist", "mytiny", search_path=[str(old)])
     edit(app_repo / "mytiny" / "core.py", "return 'a'", "return 'mine'")
@@ -425,7 +455,8 @@ def test_distribution_upgrade_via_search_path(app_repo: Path, tmp_path: Path,
     data = json.loads(result.output)
     assert data["status"] == "merged" and data["steps"][0]["new_revision"] == "1.1"
     assert data["steps"][0]["upstream_changes"] == [
-        {"status": "M", "path": "mytiny/core.py", "new_path": None}]
+        {"status": "M", "path": "mytiny/core.py", "new_path": None}
+    ]
     core = (app_repo / "mytiny" / "core.py").read_text()
     assert "return 2" in core and "return 'mine'" in core and "import mytiny" in core
     # Going back to 1.0 is refused.
@@ -452,8 +483,12 @@ def test_move_to_another_source(forked: Path, tmp_path: Path) -> None:
     result = invoke(["sync", "--source", str(work)])
     assert result.exit_code == 0, result.output
     entry = manifest_at(app)
-    assert (entry.source_kind, entry.source, entry.revision, entry.ref) == \
-        ("directory", "../checkout", "2.0", None)
+    assert (entry.source_kind, entry.source, entry.revision, entry.ref) == (
+        "directory",
+        "../checkout",
+        "2.0",
+        None,
+    )
     assert "minutes * 60 + 30" in (app / "teabag" / "core.py").read_text()
 
 
@@ -508,8 +543,9 @@ def test_step_continue_after_git_commit(forked: Path) -> None:
     assert manifest_at(app).ref == "v3.0"
 
 
-def test_base_that_cannot_be_rebuilt_is_refused(upstream: Path, app_repo: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_that_cannot_be_rebuilt_is_refused(
+    upstream: Path, app_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A squashed history, a pruned snapshot, and a directory source that moved on."""
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", "--branch", "v1.0", str(upstream), str(work))
@@ -598,8 +634,9 @@ def test_killed_sync_is_undone_by_abort(squash: bool, step: str, forked: Path) -
         git(app, "commit", "-q", "-m", "squashed")
     build_file_tree(app, {"teabag/notes.md": "mine\n"})
     before = snapshot_state(app)
-    proc = subprocess.run([sys.executable, "-c", KILL, step], cwd=app, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL, step], cwd=app, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 9, proc.stderr
     if step == "committed":
         # The merge commit was made: the sync is complete but for forgetting its state.
@@ -684,6 +721,7 @@ def test_sync_with_a_user_graft_table_after_the_entries(forked: Path) -> None:
 
 def _interrupt_report(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
     """Ctrl-C while the report is printed: after the point of no return."""
+
     def render(report: t.Any) -> str:
         raise KeyboardInterrupt
 
@@ -692,7 +730,8 @@ def _interrupt_report(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
 
 @pytest.mark.parametrize("conflicted", [False, True], ids=["merged", "conflicts"])
 def test_interrupt_after_the_merge_exits_0_and_says_what_was_completed(
-        forked: Path, monkeypatch: pytest.MonkeyPatch, conflicted: bool) -> None:
+    forked: Path, monkeypatch: pytest.MonkeyPatch, conflicted: bool
+) -> None:
     app = forked
     if conflicted:
         overlap(app)
@@ -700,8 +739,10 @@ def test_interrupt_after_the_merge_exits_0_and_says_what_was_completed(
     result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
     assert result.exit_code == 0, result.output
     if conflicted:
-        assert "Interrupted while reporting; the merge, stopped on conflicts was completed." \
+        assert (
+            "Interrupted while reporting; the merge, stopped on conflicts was completed."
             in result.output
+        )
         assert "UU teabag/util.py" in git(app, "status", "--porcelain")
         # --abort and --continue mark their own completion.
         result = CliRunner().invoke(main, ["sync", "--abort"])
@@ -710,8 +751,10 @@ def test_interrupt_after_the_merge_exits_0_and_says_what_was_completed(
         assert git(app, "status", "--porcelain") == ""
     else:
         head = git(app, "rev-parse", "HEAD").strip()
-        assert f"Interrupted while reporting; the merge commit {head[:10]} was completed." \
+        assert (
+            f"Interrupted while reporting; the merge commit {head[:10]} was completed."
             in result.output
+        )
         assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
 
 
@@ -747,8 +790,10 @@ def test_moved_fork_is_refused_until_its_path_is_updated_then_syncs_in_place(for
     # Before QA F13 status read this as "every file deleted", and a sync dropped
     # upstream's new files as "kept deleted".
     before = snapshot_state(app)
-    message = ('Error: the fork teabag is not at teabag/ any more (moved to lib/teabag/?). '
-               'Set path = "lib/teabag" in [tool.graft.packages.teabag] and run graft sync again.')
+    message = (
+        "Error: the fork teabag is not at teabag/ any more (moved to lib/teabag/?). "
+        'Set path = "lib/teabag" in [tool.graft.packages.teabag] and run graft sync again.'
+    )
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 1 and message in result.output, result.output
     assert snapshot_state(app) == before
@@ -773,12 +818,16 @@ def test_moved_fork_is_refused_until_its_path_is_updated_then_syncs_in_place(for
     # The re-rooted base: a snapshot commit (fixed identity and date) under the new path,
     # whose parent is the old snapshot; the same move gives the same commit.
     rerooted = git(app, "rev-parse", f"{entry.snapshot}^").strip()
-    assert git(app, "log", "-1", "--format=%an %ad", "--date=iso-strict", rerooted).strip() \
+    assert (
+        git(app, "log", "-1", "--format=%an %ad", "--date=iso-strict", rerooted).strip()
         == "graft 2000-01-01T00:00:00+00:00"
+    )
     assert set(git(app, "ls-tree", "--name-only", rerooted).split()) == {"lib"}
-    assert invoke(["sync", "--ref", "v2.0"]).output.strip().endswith("already up to date with "
-                                                                      "kettle v2.0 (" +
-                                                                      entry.revision[:10] + ").")
+    assert (
+        invoke(["sync", "--ref", "v2.0"])
+        .output.strip()
+        .endswith("already up to date with kettle v2.0 (" + entry.revision[:10] + ").")
+    )
 
 
 def test_kept_deleted_says_when_upstream_renamed_the_file(forked: Path) -> None:
@@ -787,12 +836,15 @@ def test_kept_deleted_says_when_upstream_renamed_the_file(forked: Path) -> None:
     git(app, "commit", "-q", "-m", "I do not need it")
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 0, result.output
-    assert ("kept deleted: teabag/old_name.py (you deleted it; upstream renamed it to "
-            "teabag/new_name.py)") in result.output
+    assert (
+        "kept deleted: teabag/old_name.py (you deleted it; upstream renamed it to "
+        "teabag/new_name.py)"
+    ) in result.output
 
 
-def test_same_version_with_other_files_is_labelled_by_digest(app_repo: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_version_with_other_files_is_labelled_by_digest(
+    app_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An editable install or dev build changes without a new version number (QA F8)."""
     site = _site(tmp_path / "site", "1.0", "def value():\n    return 1\n")
     monkeypatch.chdir(app_repo)
@@ -803,8 +855,10 @@ def test_same_version_with_other_files_is_labelled_by_digest(app_repo: Path, tmp
     assert "files changed since the fork (same version number)" in result.output, result.output
     assert f"recorded:  tiny 1.0+{old_tree[:10]}" in result.output
     result = invoke(["check", "--search-path", str(site)])
-    assert "is available (files changed since the fork, same version number), the fork is at " \
-        f"tiny 1.0+{old_tree[:10]}" in result.output, result.output
+    assert (
+        "is available (files changed since the fork, same version number), the fork is at "
+        f"tiny 1.0+{old_tree[:10]}" in result.output
+    ), result.output
     result = invoke(["sync", "--search-path", str(site)])
     assert result.exit_code == 0, result.output
     new_tree = manifest_at_name(app_repo, "mytiny").upstream_tree
@@ -826,8 +880,10 @@ def test_dry_run_of_a_dirty_work_tree_notes_it_and_changes_nothing(forked: Path)
     result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge kettle v2.0" in result.output
-    assert "Note: the real sync needs a clean work tree (uncommitted: teabag/core.py)." \
+    assert (
+        "Note: the real sync needs a clean work tree (uncommitted: teabag/core.py)."
         in result.output
+    )
     assert snapshot_state(app) == before
     result = invoke(["sync", "--ref", "v2.0"])
     assert result.exit_code == 1 and "uncommitted changes" in result.output
@@ -835,8 +891,9 @@ def test_dry_run_of_a_dirty_work_tree_notes_it_and_changes_nothing(forked: Path)
 
 
 @pytest.mark.parametrize("command", ["status", "diff", "check", "sync"])
-def test_no_pyproject_says_nothing_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               command: str) -> None:
+def test_no_pyproject_says_nothing_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
     repo = tmp_path / "bare_app"
     build_file_tree(repo, {"app.py": "print('hi')\n"})
     git(repo, "init", "-q")
@@ -844,5 +901,7 @@ def test_no_pyproject_says_nothing_is_recorded(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(repo)
     result = invoke([command])
     assert result.exit_code == 1
-    assert "Error: no pyproject.toml here: nothing is recorded (run graft fork first)." \
-        in result.output, result.output
+    assert (
+        "Error: no pyproject.toml here: nothing is recorded (run graft fork first)."
+        in result.output
+    ), result.output

@@ -26,13 +26,27 @@ OLD = "3.0.3"
 @pytest.fixture(scope="session")
 def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    target = Path(cache.mkdir(f"flask-{OLD}")) if cache is not None \
+    target = (
+        Path(cache.mkdir(f"flask-{OLD}"))
+        if cache is not None
         else tmp_path_factory.mktemp(f"flask-{OLD}")
+    )
     if not (target / "flask" / "__init__.py").exists():
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-             str(target), f"flask=={OLD}"],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                f"flask=={OLD}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             pytest.skip(f"cannot install flask=={OLD}: {proc.stderr.strip()[-200:]}")
@@ -50,8 +64,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.mark.slow
-def test_fork_flask_303_then_sync_to_31(flask_303: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fork_flask_303_then_sync_to_31(
+    flask_303: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     new = importlib.metadata.version("flask")
     assert new.startswith("3.1")
     app = make_app(tmp_path, "acme_flask")
@@ -62,8 +77,11 @@ def test_fork_flask_303_then_sync_to_31(flask_303: Path, tmp_path: Path,
     assert entry.revision == OLD
     assert "from click.testing import Result" not in (app / "myflask" / "testing.py").read_text()
     # A change in a function 3.1 leaves alone.
-    edit(app / "myflask" / "logging.py", "def wsgi_errors_stream() -> t.TextIO:",
-         "def wsgi_errors_stream() -> t.TextIO:  # acme: reviewed")
+    edit(
+        app / "myflask" / "logging.py",
+        "def wsgi_errors_stream() -> t.TextIO:",
+        "def wsgi_errors_stream() -> t.TextIO:  # acme: reviewed",
+    )
     git_commit_all(app, "acme: review the logging stream")
     start = git(app, "rev-parse", "HEAD").strip()
 
@@ -80,8 +98,11 @@ def test_fork_flask_303_then_sync_to_31(flask_303: Path, tmp_path: Path,
 
     # Again from 3.0.3, now with a change that overlaps 3.1's: conflict, then abort.
     git(app, "reset", "-q", "--hard", start)
-    edit(app / "myflask" / "__init__.py", " Flask 3.1. Use feature detection or",
-         " Flask 4. Use feature detection or")
+    edit(
+        app / "myflask" / "__init__.py",
+        " Flask 3.1. Use feature detection or",
+        " Flask 4. Use feature detection or",
+    )
     git_commit_all(app, "acme: postpone the deprecation")
     before = snapshot_state(app)
     result = invoke(["sync"])

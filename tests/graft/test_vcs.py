@@ -13,8 +13,14 @@ from conftest import build_file_tree, git, git_commit_all
 from graft import vcs
 from graft.errors import VcsError
 
-AWKWARD = ["plain.txt", "with space.py", "ünïcödé.py", "tab\tname.txt", "dir/new\nline.py",
-           "-dash.py"]
+AWKWARD = [
+    "plain.txt",
+    "with space.py",
+    "ünïcödé.py",
+    "tab\tname.txt",
+    "dir/new\nline.py",
+    "-dash.py",
+]
 
 
 @pytest.fixture
@@ -36,7 +42,11 @@ def test_hash_functions_match_git(repo: Path) -> None:
     (repo / "blob.bin").write_bytes(data)
     assert vcs.hash_blob(data) == git(repo, "hash-object", "--no-filters", "blob.bin").strip()
     r = vcs.Repo(repo)
-    files = {"x/y.py": vcs.hash_blob(b"1"), "x.py": vcs.hash_blob(b"2"), "x-y/z": vcs.hash_blob(b"3")}
+    files = {
+        "x/y.py": vcs.hash_blob(b"1"),
+        "x.py": vcs.hash_blob(b"2"),
+        "x-y/z": vcs.hash_blob(b"3"),
+    }
     for data in (b"1", b"2", b"3"):
         r.write_blob(data)
     assert vcs.hash_tree(files) == r.write_tree(files)
@@ -62,8 +72,10 @@ def test_snapshot_commits_are_deterministic(repo: Path) -> None:
     tree = r.write_tree({"p/x.py": r.write_blob(b"x\n")})
     first = r.commit_tree(tree, [], "same message\n", snapshot=True)
     assert r.commit_tree(tree, [], "same message\n", snapshot=True) == first
-    assert git(repo, "log", "-1", "--format=%an|%cn|%ad", "--date=unix", first).strip() == \
-        "graft|graft|946684800"
+    assert (
+        git(repo, "log", "-1", "--format=%an|%cn|%ad", "--date=unix", first).strip()
+        == "graft|graft|946684800"
+    )
     user = r.commit_tree(tree, [], "by the user\n")
     assert git(repo, "log", "-1", "--format=%an", user).strip() == "Test User"
 
@@ -117,10 +129,15 @@ def test_diff_trees_detects_renames(repo: Path) -> None:
     r = vcs.Repo(repo)
     body = b"".join(b"line %d\n" % i for i in range(30))
     old = r.write_tree({"p/old.py": r.write_blob(body), "p/gone.py": r.write_blob(b"g\n")})
-    new = r.write_tree({"p/new.py": r.write_blob(body + b"more\n"), "p/add.py": r.write_blob(b"a\n")})
+    new = r.write_tree(
+        {"p/new.py": r.write_blob(body + b"more\n"), "p/add.py": r.write_blob(b"a\n")}
+    )
     changes = {(c.status, c.path, c.new_path) for c in r.diff_trees(old, new)}
-    assert changes == {("R", "p/old.py", "p/new.py"), ("D", "p/gone.py", None),
-                       ("A", "p/add.py", None)}
+    assert changes == {
+        ("R", "p/old.py", "p/new.py"),
+        ("D", "p/gone.py", None),
+        ("A", "p/add.py", None),
+    }
 
 
 def test_failures_become_vcs_errors(repo: Path) -> None:
@@ -137,10 +154,17 @@ def test_batch_writes_store_trees_like_the_index_route(repo: Path) -> None:
     # of "x" (a directory, compared as "x/") against "x.py" and "x-y".
     r = vcs.Repo(repo)
     contents = [b"", b"one\n", b"\0binary\r\n", b"x" * 70000]
-    files = {f"pkg/{name}": vcs.hash_blob(contents[i % len(contents)])
-             for i, name in enumerate(AWKWARD)}
-    files.update({"x/y.py": vcs.hash_blob(b"one\n"), "x.py": vcs.hash_blob(b""),
-                  "x-y/z": vcs.hash_blob(b"x" * 70000), "top": vcs.hash_blob(b"\0binary\r\n")})
+    files = {
+        f"pkg/{name}": vcs.hash_blob(contents[i % len(contents)]) for i, name in enumerate(AWKWARD)
+    }
+    files.update(
+        {
+            "x/y.py": vcs.hash_blob(b"one\n"),
+            "x.py": vcs.hash_blob(b""),
+            "x-y/z": vcs.hash_blob(b"x" * 70000),
+            "top": vcs.hash_blob(b"\0binary\r\n"),
+        }
+    )
     assert r.write_blob_data(contents) == [vcs.hash_blob(data) for data in contents]
     trees = vcs.tree_objects(files)
     assert trees[-1].sha == vcs.hash_tree(files)
@@ -202,8 +226,16 @@ def test_no_git_on_path_is_one_clear_error(tmp_path: Path) -> None:
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_PYTHON")}
     env["PATH"] = str(empty)
-    proc = subprocess.run([sys.executable, "-m", "graft", "status"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "status"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
-    assert proc.stderr.strip() == "Error: git is not installed or not on PATH; install git and retry."
+    assert (
+        proc.stderr.strip() == "Error: git is not installed or not on PATH; install git and retry."
+    )
     assert "Traceback" not in proc.stderr

@@ -44,9 +44,7 @@ def test_tuple_with_headers(app: Vial, client) -> None:
     app.add_url_rule("/dict", "d", lambda: ("x", {"X-A": "1"}))
     app.add_url_rule("/list", "l", lambda: ("x", [("X-A", "2")]))
     app.add_url_rule("/three", "t", lambda: ("x", 202, Headers({"X-A": "3"})))
-    app.add_url_rule(
-        "/content-type", "c", lambda: ("x", {"Content-Type": "text/plain"})
-    )
+    app.add_url_rule("/content-type", "c", lambda: ("x", {"Content-Type": "text/plain"}))
     assert client.get("/dict").headers["X-A"] == "1"
     assert client.get("/list").headers["X-A"] == "2"
     rv = client.get("/three")
@@ -398,9 +396,7 @@ def test_run_passes_options_to_run_simple(app: Vial, monkeypatch) -> None:
     import werkzeug.serving
 
     calls = []
-    monkeypatch.setattr(
-        werkzeug.serving, "run_simple", lambda *a, **kw: calls.append((a, kw))
-    )
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **kw: calls.append((a, kw)))
     app.config["SERVER_NAME"] = "pie.dev:8080"
     app.run(load_dotenv=False, debug=False)
     (host, port, served), options = calls[0]
@@ -416,9 +412,7 @@ def test_repr_and_version(app: Vial) -> None:
 
 
 def _run_python(code: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
@@ -449,10 +443,13 @@ def test_bottom_layer_imports_no_siblings_at_runtime(module: str) -> None:
 
 
 def test_template_functions_import_on_first_use() -> None:
-    assert _run_python(
-        "import vial, sys; f = vial.render_template; "
-        "print('jinja2' in sys.modules, f is vial.render_template)"
-    ) == "True True"
+    assert (
+        _run_python(
+            "import vial, sys; f = vial.render_template; "
+            "print('jinja2' in sys.modules, f is vial.render_template)"
+        )
+        == "True True"
+    )
     with pytest.raises(AttributeError):
         vial.no_such_name  # noqa: B018
 
@@ -740,7 +737,7 @@ def test_failure_while_finalizing_an_error_response_is_logged(app: Vial, caplog)
 
 
 def test_wsgi_callable_with_wrong_signature(app: Vial, client) -> None:
-    app.add_url_rule("/", "i", lambda: (lambda: None))
+    app.add_url_rule("/", "i", lambda: lambda: None)
     with pytest.raises(TypeError, match="did not return a valid response"):
         client.get("/")
 

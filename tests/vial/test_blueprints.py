@@ -238,7 +238,10 @@ def test_blueprint_template_filters_local(app: Vial) -> None:
         return f"[{s}]"
 
     with app.app_context():
-        assert vial.render_template_string("{{ 'a'|up }}{{ 3 is big }}{{ answer }}{{ 'b'|bare }}") == "ATrue42[b]"
+        assert (
+            vial.render_template_string("{{ 'a'|up }}{{ 3 is big }}{{ answer }}{{ 'b'|bare }}")
+            == "ATrue42[b]"
+        )
 
 
 def test_app_url_defaults_and_preprocessors(app: Vial, client) -> None:

@@ -101,7 +101,9 @@ def test_find_best_app_factory_needing_args() -> None:
     def create_app(config: str) -> Vial:
         return Vial(config)
 
-    with pytest.raises(NoAppError, match=r"factory 'create_app'.*needs arguments.*'m:create_app\(args\)'"):
+    with pytest.raises(
+        NoAppError, match=r"factory 'create_app'.*needs arguments.*'m:create_app\(args\)'"
+    ):
         find_best_app(module("m", create_app=create_app))
 
 
@@ -215,7 +217,9 @@ def test_locate_app(in_apps: Path, module_name: str, app_name: str | None, expec
         ("cliapp.app", "notanapp", "has no attribute 'notanapp'"),
     ],
 )
-def test_locate_app_errors(in_apps: Path, module_name: str, app_name: str | None, message: str) -> None:
+def test_locate_app_errors(
+    in_apps: Path, module_name: str, app_name: str | None, message: str
+) -> None:
     sys.path.insert(0, str(APPS))
     with pytest.raises(NoAppError, match=message):
         locate_app(module_name, app_name)
@@ -363,7 +367,9 @@ def test_vial_group_loads_app_commands(runner: CliRunner) -> None:
         assert f"  {name}" in help_text
 
 
-def test_vial_group_with_app_option_and_env(in_apps: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vial_group_with_app_option_and_env(
+    in_apps: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli = VialGroup()
     result = runner.invoke(cli, ["--app", "hello", "greet"])
     assert result.exit_code == 0, result.output
@@ -396,7 +402,9 @@ def test_blueprint_cli_groups(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["top"]).output == "top\n"
 
 
-def test_unknown_command_without_app_explains(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_command_without_app_explains(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["missing"])
     assert result.exit_code == 2
@@ -404,7 +412,9 @@ def test_unknown_command_without_app_explains(tmp_path: Path, runner: CliRunner,
     assert "No such command 'missing'" in result.output
 
 
-def test_help_shows_app_loading_error(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_shows_app_loading_error(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["--app", "nowhere_at_all", "--help"])
     assert result.exit_code == 0
@@ -546,7 +556,9 @@ def test_routes_empty(runner: CliRunner) -> None:
 # -- shell --------------------------------------------------------------------------------
 
 
-def test_shell_runs_in_app_context(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_shell_runs_in_app_context(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # Keep the real interpreter hook (readline history) out of the test.
     monkeypatch.delattr(sys, "__interactivehook__", raising=False)
     startup = tmp_path / "startup.py"
@@ -616,7 +628,9 @@ def test_load_dotenv_without_defaults(dotenv_dir: Path) -> None:
 def test_cli_loads_dotenv_before_finding_the_app(
     dotenv_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (dotenv_dir / ".env").write_text(f"VIAL_APP={APPS / 'envapp' / 'app.py'}\nVIAL_TEST_FROM_ENV=dotenv\n")
+    (dotenv_dir / ".env").write_text(
+        f"VIAL_APP={APPS / 'envapp' / 'app.py'}\nVIAL_TEST_FROM_ENV=dotenv\n"
+    )
 
     @click.command("show")
     @with_appcontext
@@ -643,7 +657,9 @@ def test_cli_env_file_option(dotenv_dir: Path, runner: CliRunner) -> None:
     assert runner.invoke(cli, ["-e", str(custom), "show"]).output == "from option\n"
 
 
-def test_cli_skip_dotenv(dotenv_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_skip_dotenv(
+    dotenv_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VIAL_SKIP_DOTENV", "1")
 
     @click.command("show")
@@ -684,7 +700,9 @@ def test_run_rejects_cert_without_key(runner: CliRunner, tmp_path: Path) -> None
     assert 'a certificate file from "--cert" needs its key file' in result.output
 
 
-def test_run_reports_missing_app(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_reports_missing_app(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(VialGroup(), ["run"])
     assert result.exit_code == 2
@@ -830,7 +848,9 @@ def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_pat
     try:
         import cryptography  # noqa: F401
     except ImportError:
-        with pytest.raises(click.BadParameter, match="makes a certificate with the cryptography package"):
+        with pytest.raises(
+            click.BadParameter, match="makes a certificate with the cryptography package"
+        ):
             CertParamType().convert("adhoc", None, None)
         return
     assert CertParamType().convert("adhoc", None, None) == "adhoc"
@@ -842,7 +862,9 @@ def test_adhoc_cert_needs_cryptography_or_rejects_key(runner: CliRunner, tmp_pat
     assert '"--key" has no use with "--cert adhoc"' in result.output
 
 
-def test_run_options_come_from_prefixed_env(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_options_come_from_prefixed_env(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # VIAL_RUN_PORT feeds `vial run --port`, as FLASK_RUN_PORT does for flask.
     monkeypatch.setenv("VIAL_RUN_PORT", "not-a-port")
     result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run"])

@@ -207,7 +207,14 @@ def test_blueprint_hooks_are_scoped(app: Vial, client) -> None:
     ]
     calls.clear()
     client.get("/app")
-    assert calls == ["app_before", "before_app", "app_view", "after_app", "app_after", "teardown_app"]
+    assert calls == [
+        "app_before",
+        "before_app",
+        "app_view",
+        "after_app",
+        "app_after",
+        "teardown_app",
+    ]
 
 
 def test_nested_blueprint_hook_order(app: Vial, client) -> None:

@@ -132,13 +132,17 @@ class HTMLThing:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
-         '"Tue, 02 Jan 2024 03:04:05 GMT"'),
+        (
+            datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+            '"Tue, 02 Jan 2024 03:04:05 GMT"',
+        ),
         (datetime.datetime(2024, 1, 2, 3, 4, 5), '"Tue, 02 Jan 2024 03:04:05 GMT"'),
         (datetime.date(2024, 1, 2), '"Tue, 02 Jan 2024 00:00:00 GMT"'),
         (decimal.Decimal("1.10"), '"1.10"'),
-        (uuid.UUID("12345678-1234-5678-1234-567812345678"),
-         '"12345678-1234-5678-1234-567812345678"'),
+        (
+            uuid.UUID("12345678-1234-5678-1234-567812345678"),
+            '"12345678-1234-5678-1234-567812345678"',
+        ),
         (Point(1, 2), '{"x": 1, "y": 2}'),
         (HTMLThing(), '"<p>hi</p>"'),
         (Markup("<b>x</b>"), '"<b>x</b>"'),

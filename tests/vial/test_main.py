@@ -17,7 +17,10 @@ def test_python_m_vial_lists_routes(tmp_path: Path) -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-m", "vial", "--app", "hello", "routes"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "/greet/<name>" in proc.stdout
@@ -27,7 +30,10 @@ def test_python_m_vial_lists_routes(tmp_path: Path) -> None:
 def test_python_m_vial_without_an_app_names_the_fix(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "vial", "routes"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert "--app" in proc.stderr

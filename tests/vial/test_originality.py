@@ -77,7 +77,7 @@ def test_a_copied_docstring_or_comment_line_is_found(flask_reference: t.Any) -> 
         for line in sorted(flask_reference.lines)
         if line.startswith("# ") and len(line) > scanner.TEXT_LENGTH
     )
-    source = f'def ours():\n    {prose}\n    return 1\n'
+    source = f"def ours():\n    {prose}\n    return 1\n"
     findings = scanner.scan_source(pathlib.Path("fake.py"), source, flask_reference)
     # One finding on that line: as a shared line, or as a shared sentence.
     assert [f.line for f in findings] == [2]
@@ -101,7 +101,7 @@ def test_a_copied_message_is_found_however_it_is_wrapped(flask_reference: t.Any)
 
 def test_api_lines_alone_are_not_findings(flask_reference: t.Any) -> None:
     """Imports, signatures and documented config defaults must match Flask; they never count."""
-    source = '''from __future__ import annotations
+    source = """from __future__ import annotations
 
 import typing as t
 from werkzeug.exceptions import HTTPException
@@ -121,9 +121,11 @@ DEFAULTS = {
     "SESSION_COOKIE_PATH": None,
     "SESSION_COOKIE_HTTPONLY": True,
 }
-'''
+"""
     assert scanner.scan_source(pathlib.Path("fake.py"), source, flask_reference) == []
 
 
 def test_short_trailing_comments_and_code_strings_are_not_prose(flask_reference: t.Any) -> None:
-    assert scanner.text_lines('x = f(a)  # type: ignore[arg-type]\nmsg = (\n    "long text"\n)\n') == {3}
+    assert scanner.text_lines(
+        'x = f(a)  # type: ignore[arg-type]\nmsg = (\n    "long text"\n)\n'
+    ) == {3}

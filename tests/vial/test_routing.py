@@ -114,7 +114,9 @@ def test_endpoint_and_view_functions(app: Vial, client) -> None:
 
 def test_endpoint_overwrite_is_an_error(app: Vial) -> None:
     app.add_url_rule("/a", "same", lambda: "a")
-    with pytest.raises(AssertionError, match="Endpoint 'same' already has a different view function"):
+    with pytest.raises(
+        AssertionError, match="Endpoint 'same' already has a different view function"
+    ):
         app.add_url_rule("/b", "same", lambda: "b")
 
 

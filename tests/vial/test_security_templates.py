@@ -40,7 +40,10 @@ def test_strings_are_autoescaped(template_app: Vial) -> None:
     with template_app.test_request_context():
         assert "<script>" not in vial.render_template_string("{{ v }}", v=PAYLOAD)
         assert vial.render_template_string("{{ v }}", v=Markup("<b>ok</b>")) == "<b>ok</b>"
-        assert vial.render_template_string("{% autoescape false %}{{ v }}{% endautoescape %}", v="<i>") == "<i>"
+        assert (
+            vial.render_template_string("{% autoescape false %}{{ v }}{% endautoescape %}", v="<i>")
+            == "<i>"
+        )
 
 
 def test_request_data_escaped_in_views(template_app: Vial) -> None:

@@ -132,7 +132,9 @@ def test_fuzzed_traversal_over_http(traversal_app: Vial, prefix: str) -> None:
         "%2e%2e/secret.txt",
     ],
 )
-def test_send_from_directory_refuses_raw_names(traversal_app: Vial, layout: Path, name: str) -> None:
+def test_send_from_directory_refuses_raw_names(
+    traversal_app: Vial, layout: Path, name: str
+) -> None:
     with traversal_app.test_request_context():
         with pytest.raises(NotFound):
             vial.send_from_directory(layout / "static", name)
@@ -143,7 +145,9 @@ def test_absolute_path_of_the_secret_refused(traversal_app: Vial, layout: Path) 
         with pytest.raises(NotFound):
             vial.send_from_directory(layout / "static", str(layout / "secret.txt"))
         with pytest.raises(NotFound):
-            traversal_app.send_static_file(os.path.relpath(layout / "secret.txt", layout / "static"))
+            traversal_app.send_static_file(
+                os.path.relpath(layout / "secret.txt", layout / "static")
+            )
 
 
 @settings(

@@ -516,9 +516,7 @@ def make_flash_app() -> Vial:
 def test_flash_messages_are_consumed() -> None:
     client = make_flash_app().test_client()
     client.get("/flash")
-    assert client.get("/show").data == (
-        b"['plain', 'careful', Markup('<b>bold</b>')]"
-    )
+    assert client.get("/show").data == (b"['plain', 'careful', Markup('<b>bold</b>')]")
     assert client.get("/show").data == b"[]"
 
 

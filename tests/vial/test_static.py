@@ -117,8 +117,10 @@ def test_send_file_path_and_stream(static_app: Vial, tmp_path: Path) -> None:
         assert rv.data == b"secret"
         rv.close()
         rv = vial.send_file(
-            io.BytesIO(b"in memory"), mimetype="application/octet-stream",
-            as_attachment=True, download_name="data.bin",
+            io.BytesIO(b"in memory"),
+            mimetype="application/octet-stream",
+            as_attachment=True,
+            download_name="data.bin",
         )
         rv.direct_passthrough = False
         assert rv.data == b"in memory"

@@ -286,9 +286,7 @@ def test_template_string_compiled_once_per_source(app: Vial) -> None:
     ("setting", "debug", "expected"),
     [(None, False, False), (None, True, True), (True, False, True), (False, True, False)],
 )
-def test_auto_reload_setting(
-    root: Path, setting: bool | None, debug: bool, expected: bool
-) -> None:
+def test_auto_reload_setting(root: Path, setting: bool | None, debug: bool, expected: bool) -> None:
     app = Vial(__name__, root_path=str(root))
     app.config["TEMPLATES_AUTO_RELOAD"] = setting
     app.debug = debug
@@ -322,8 +320,9 @@ def test_signals_are_sent_with_template_and_context(app: Vial) -> None:
     def rendered(sender: Vial, template: jinja2.Template, context: dict[str, t.Any]) -> None:
         events.append(("rendered", sender, template.name or "", dict(context)))
 
-    with before_render_template.connected_to(before, app), template_rendered.connected_to(
-        rendered, app
+    with (
+        before_render_template.connected_to(before, app),
+        template_rendered.connected_to(rendered, app),
     ):
         with app.app_context():
             out = render_template_string("{{ injected }}", a=1)
@@ -353,8 +352,9 @@ def test_stream_template_in_a_response(app: Vial) -> None:
     def index() -> t.Any:
         # The request context must still be alive while the body streams.
         return app.response_class(
-            stream_template_string("{{ request.args['a'] }}{% for i in items %}-{{ i }}{% endfor %}",
-                                   items=range(3))
+            stream_template_string(
+                "{{ request.args['a'] }}{% for i in items %}-{{ i }}{% endfor %}", items=range(3)
+            )
         )
 
     assert app.test_client().get("/?a=x").data == b"x-0-1-2"

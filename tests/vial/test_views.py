@@ -99,7 +99,12 @@ def test_method_view(app: Vial, client) -> None:
     assert client.delete("/items/3").status_code == 204
     rv = client.head("/items/3")
     assert (rv.status_code, rv.data) == (200, b"")
-    assert sorted(client.open("/items/3", method="OPTIONS").allow) == ["DELETE", "GET", "HEAD", "OPTIONS"]
+    assert sorted(client.open("/items/3", method="OPTIONS").allow) == [
+        "DELETE",
+        "GET",
+        "HEAD",
+        "OPTIONS",
+    ]
 
 
 def test_method_view_inherits_methods(app: Vial, client) -> None:

@@ -48,8 +48,9 @@ def test_form_errors_are_flashed(client: VialClient) -> None:
 
 
 def test_notes_are_escaped(client: VialClient) -> None:
-    page = client.post("/", data={"text": "<script>x</script>"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post("/", data={"text": "<script>x</script>"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "<script>x" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
 
@@ -94,8 +95,9 @@ def test_api_round_trip(client: VialClient) -> None:
         ({"json": {"text": "x" * 201}}, 422, "A note is at most 200 characters."),
     ],
 )
-def test_api_errors_are_json(client: VialClient, request_kwargs: dict[str, object], status: int,
-                             message: str) -> None:
+def test_api_errors_are_json(
+    client: VialClient, request_kwargs: dict[str, object], status: int, message: str
+) -> None:
     response = client.post("/api/notes", **request_kwargs)  # type: ignore[arg-type]
     assert response.status_code == status
     assert response.get_json()["message"] == message
@@ -106,8 +108,10 @@ def test_api_limit_and_missing_note(client: VialClient) -> None:
         assert client.post("/api/notes", json={"text": f"n{n}"}).status_code == 201
     full = client.post("/api/notes", json={"text": "one more"})
     assert full.status_code == 422
-    assert full.get_json() == {"error": "Unprocessable Entity",
-                               "message": "At most 3 notes; delete one first."}
+    assert full.get_json() == {
+        "error": "Unprocessable Entity",
+        "message": "At most 3 notes; delete one first.",
+    }
     missing = client.delete("/api/notes/9")
     assert missing.status_code == 404 and missing.get_json()["message"] == "No note 9."
 
@@ -115,8 +119,12 @@ def test_api_limit_and_missing_note(client: VialClient) -> None:
 def test_routes_and_blueprints(app: Vial) -> None:
     assert set(app.blueprints) == {"pages", "api"}
     rules = {(rule.rule, rule.endpoint) for rule in app.url_map.iter_rules()}
-    assert {("/api/notes", "api.list_notes"), ("/api/notes", "api.create_note"),
-            ("/", "pages.index"), ("/", "pages.add")} <= rules
+    assert {
+        ("/api/notes", "api.list_notes"),
+        ("/api/notes", "api.create_note"),
+        ("/", "pages.index"),
+        ("/", "pages.add"),
+    } <= rules
 
 
 def test_config_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:

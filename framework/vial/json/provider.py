@@ -49,9 +49,7 @@ class JSONProvider:
         content = fp.read()
         return self.loads(content, **kwargs)
 
-    def _prepare_response_obj(
-        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
-    ) -> t.Any:
+    def _prepare_response_obj(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
         # The name is kept for custom providers that call it from response().
         if kwargs:
             if args:

@@ -256,8 +256,7 @@ class TaggedJSONSerializer:
         if new_tag.key:
             if new_tag.key in self.tags and not force:
                 raise KeyError(
-                    f"Tag {new_tag.key!r} is already registered;"
-                    " pass force=True to replace it."
+                    f"Tag {new_tag.key!r} is already registered; pass force=True to replace it."
                 )
             self.tags[new_tag.key] = new_tag
         self.order.insert(len(self.order) if index is None else index, new_tag)

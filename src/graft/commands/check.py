@@ -11,21 +11,45 @@ from .fork import search_path_option
 
 @click.command("check")
 @click.argument("name", required=False)
-@click.option("--app", "app", metavar="MODULE",
-              help='The app to import, found as `flask --app` finds it: MODULE (its app, or '
-                   'its create_app/make_app factory, called), MODULE:ATTR (called when a '
-                   'function) or MODULE:FACTORY() (default: [tool.graft] app = "..." in '
-                   'pyproject.toml).')
-@click.option("--python", metavar="PATH", help="The interpreter that imports the app "
-              "(default: the one running graft).")
-@click.option("--skip", multiple=True, type=click.Choice(["behind", "reproduce", "markers", "imports"]),
-              help="Leave a check out (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--app",
+    "app",
+    metavar="MODULE",
+    help="The app to import, found as `flask --app` finds it: MODULE (its app, or "
+    "its create_app/make_app factory, called), MODULE:ATTR (called when a "
+    'function) or MODULE:FACTORY() (default: [tool.graft] app = "..." in '
+    "pyproject.toml).",
+)
+@click.option(
+    "--python",
+    metavar="PATH",
+    help="The interpreter that imports the app (default: the one running graft).",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["behind", "reproduce", "markers", "imports"]),
+    help="Leave a check out (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @search_path_option
 @click.pass_context
-def check_command(ctx: click.Context, name: str | None, app: str | None, python: str | None,
-                  skip: tuple[str, ...], fmt: str, search_path: tuple[str, ...]) -> None:
+def check_command(
+    ctx: click.Context,
+    name: str | None,
+    app: str | None,
+    python: str | None,
+    skip: tuple[str, ...],
+    fmt: str,
+    search_path: tuple[str, ...],
+) -> None:
     """Check every fork (or fork NAME) for CI; print each problem as one line.
 
     \b
@@ -46,8 +70,14 @@ def check_command(ctx: click.Context, name: str | None, app: str | None, python:
     """
     from ..checks import render_json, render_text, run_checks
 
-    report = run_checks(name, cwd=Path.cwd(), app=app, python=python, skip=set(skip),
-                        search_path=list(search_path) or None)
+    report = run_checks(
+        name,
+        cwd=Path.cwd(),
+        app=app,
+        python=python,
+        skip=set(skip),
+        search_path=list(search_path) or None,
+    )
     quiet = bool((ctx.obj or {}).get("quiet"))
     if fmt == "json":
         click.echo(render_json(report))

@@ -8,8 +8,7 @@ import click
 
 
 @click.command("demo")
-@click.argument("directory", required=False, default="demo-app",
-                type=click.Path(path_type=Path))
+@click.argument("directory", required=False, default="demo-app", type=click.Path(path_type=Path))
 @click.pass_context
 def demo_command(ctx: click.Context, directory: Path) -> None:
     """Run the whole graft cycle on a demo app created in DIR (default: ./demo-app).

@@ -26,29 +26,58 @@ def _stat_text(stats: t.Sequence[FileStat]) -> str:
         lines.append(f" {name.ljust(width)} | {counts}")
     added = sum(s.added or 0 for s in stats)
     removed = sum(s.removed or 0 for s in stats)
-    lines.append(f" {len(stats)} file(s) changed, {added} insertion(s)(+), {removed} deletion(s)(-)")
+    lines.append(
+        f" {len(stats)} file(s) changed, {added} insertion(s)(+), {removed} deletion(s)(-)"
+    )
     return "\n".join(lines) + "\n"
 
 
 @click.command("diff")
 @click.argument("name", required=False)
-@click.option("--upstream", is_flag=True,
-              help="Rename the patch back to upstream's names and layout, to send upstream.")
-@click.option("--upstream-dir", metavar="DIR",
-              help="With --upstream: the package directory in the upstream project "
-                   "(default: found from a local source, else the package name).")
-@click.option("--committed", is_flag=True,
-              help="Committed changes only (default: the work tree's tracked files).")
+@click.option(
+    "--upstream",
+    is_flag=True,
+    help="Rename the patch back to upstream's names and layout, to send upstream.",
+)
+@click.option(
+    "--upstream-dir",
+    metavar="DIR",
+    help="With --upstream: the package directory in the upstream project "
+    "(default: found from a local source, else the package name).",
+)
+@click.option(
+    "--committed",
+    is_flag=True,
+    help="Committed changes only (default: the work tree's tracked files).",
+)
 @click.option("--stat", is_flag=True, help="Only list the changed files and line counts.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the patch to FILE instead of standard output.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format (json: files, counts and the patch).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the patch to FILE instead of standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (json: files, counts and the patch).",
+)
 @search_path_option
 @click.pass_context
-def diff_command(ctx: click.Context, name: str | None, upstream: bool, upstream_dir: str | None,
-                 committed: bool, stat: bool, output: str | None, fmt: str,
-                 search_path: tuple[str, ...]) -> None:
+def diff_command(
+    ctx: click.Context,
+    name: str | None,
+    upstream: bool,
+    upstream_dir: str | None,
+    committed: bool,
+    stat: bool,
+    output: str | None,
+    fmt: str,
+    search_path: tuple[str, ...],
+) -> None:
     """Print your changes to fork NAME (the only one, by default) as a patch against its
     pristine upstream snapshot, the merge base of `graft sync`.
 
@@ -73,30 +102,46 @@ def diff_command(ctx: click.Context, name: str | None, upstream: bool, upstream_
     stats: t.Sequence[vcs.FileStat] = local.files
     directory = None
     if upstream:
-        directory = upstream_dir if upstream_dir is not None else changes.upstream_dir(entry, repo.root)
-        patch = changes.upstream_patch(repo, entry, local, directory, committed=committed) \
-            if local.files else ""
+        directory = (
+            upstream_dir if upstream_dir is not None else changes.upstream_dir(entry, repo.root)
+        )
+        patch = (
+            changes.upstream_patch(repo, entry, local, directory, committed=committed)
+            if local.files
+            else ""
+        )
         stats = changes.upstream_stats(entry, local, directory)
     else:
         patch = changes.fork_patch(repo, entry, base, committed=committed) if local.files else ""
     quiet = bool((ctx.obj or {}).get("quiet"))
     if base.rebuilt and not quiet:
-        click.echo("note: the snapshot commit was missing; rebuilt it from the recorded revision.",
-                   err=True)
+        click.echo(
+            "note: the snapshot commit was missing; rebuilt it from the recorded revision.",
+            err=True,
+        )
     if base.merging and not quiet:
-        click.echo(f"note: a sync is stopped on conflicts; the base is the snapshot of "
-                   f"{base.merging} it is merging.", err=True)
+        click.echo(
+            f"note: a sync is stopped on conflicts; the base is the snapshot of "
+            f"{base.merging} it is merging.",
+            err=True,
+        )
     if output is not None:
         Path(output).write_bytes(patch.encode("utf-8", "surrogateescape"))
         if not quiet:
             click.echo(f"Wrote the patch of {len(stats)} file(s) to {output}.", err=True)
     if fmt == "json":
-        data = {"name": entry.name, "base": base.treeish, "rebuilt": base.rebuilt,
-                "merging": base.merging,
-                "upstream": upstream, "directory": directory,
-                "files": [changes.file_dict(s) for s in stats],
-                "lines_added": local.added, "lines_removed": local.removed,
-                "patch": None if stat else patch}
+        data = {
+            "name": entry.name,
+            "base": base.treeish,
+            "rebuilt": base.rebuilt,
+            "merging": base.merging,
+            "upstream": upstream,
+            "directory": directory,
+            "files": [changes.file_dict(s) for s in stats],
+            "lines_added": local.added,
+            "lines_removed": local.removed,
+            "patch": None if stat else patch,
+        }
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     elif stat:
         click.echo(_stat_text(stats), nl=False)

@@ -14,7 +14,10 @@ from ..sources import SEARCH_PATH_ENV
 def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
     """``--search-path DIR`` (repeatable): where distribution sources are looked up first."""
     return click.option(
-        "--search-path", "search_path", multiple=True, metavar="DIR",
+        "--search-path",
+        "search_path",
+        multiple=True,
+        metavar="DIR",
         type=click.Path(file_okay=False),
         help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
     )(function)
@@ -25,13 +28,26 @@ def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
 @click.option("--path", "path", metavar="DIR", help="Where the fork goes (default: ./NEW_NAME).")
 @click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to fork.")
 @click.option("--package", metavar="OLD", help="The package to take, when the source has several.")
-@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
-              help="An extra rewrite map (repeatable), e.g. a dependency of the package.")
-@click.option("--force", is_flag=True, help="Allow NEW_NAME to shadow an installed or stdlib module.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="An extra rewrite map (repeatable), e.g. a dependency of the package.",
+)
+@click.option(
+    "--force", is_flag=True, help="Allow NEW_NAME to shadow an installed or stdlib module."
+)
 @search_path_option
 @click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.pass_context
 def fork_command(
     ctx: click.Context,
@@ -60,8 +76,16 @@ def fork_command(
     source, new_name = (None, names[0]) if len(names) == 1 else names
     quiet = bool((ctx.obj or {}).get("quiet"))
     report = fork(
-        source, new_name, dry_run=dry_run, cwd=Path.cwd(), path=path, ref=ref, package=package,
-        maps=maps, force=force, search_path=list(search_path) or None,
+        source,
+        new_name,
+        dry_run=dry_run,
+        cwd=Path.cwd(),
+        path=path,
+        ref=ref,
+        package=package,
+        maps=maps,
+        force=force,
+        search_path=list(search_path) or None,
         progress=not quiet and sys.stderr.isatty(),
     )
     if fmt == "json":

@@ -20,12 +20,16 @@ def render_patch_text(report: PatchReport) -> str:
 
     lines = [render_text(report.vendored)]
     lines[0] = lines[0].replace("Vendored", "Patched", 1).replace("Would fork", "Would patch", 1)
-    lines.append(f"{report.vendored.name} now imports {report.target}; the app imports it as "
-                 f"`import {report.vendored.name}` from {report.vendored.path}/.")
+    lines.append(
+        f"{report.vendored.name} now imports {report.target}; the app imports it as "
+        f"`import {report.vendored.name}` from {report.vendored.path}/."
+    )
     if report.wheel:
         verb = "Built and installed" if report.installed else "Built"
         lines.append(f"{verb} {report.wheel}.")
-        lines += [f"  Requires-Dist: {old} -> {new or '(dropped)'}" for old, new in report.requirements]
+        lines += [
+            f"  Requires-Dist: {old} -> {new or '(dropped)'}" for old, new in report.requirements
+        ]
     extra = [f for f in report.human if f not in report.vendored.findings]
     if extra:
         more = " more" if report.vendored.findings else ""
@@ -36,23 +40,55 @@ def render_patch_text(report: PatchReport) -> str:
 
 @click.command("patch")
 @click.argument("extension")
-@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
-              help="A rewrite map (repeatable); default: from the fork recorded in pyproject.toml.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="A rewrite map (repeatable); default: from the fork recorded in pyproject.toml.",
+)
 @click.option("--profile", metavar="NAME", help="A built-in rename profile, e.g. flask-vial.")
-@click.option("--target", "fork", metavar="NAME",
-              help="The recorded fork to target, when pyproject.toml records several.")
-@click.option("--into", "into", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory that receives the patched package (default: beside the fork).")
+@click.option(
+    "--target",
+    "fork",
+    metavar="NAME",
+    help="The recorded fork to target, when pyproject.toml records several.",
+)
+@click.option(
+    "--into",
+    "into",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory that receives the patched package (default: beside the fork).",
+)
 @click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to patch.")
 @click.option("--package", metavar="NAME", help="The package to take, when the source has several.")
-@click.option("--search-path", "search_path", multiple=True, type=click.Path(file_okay=False),
-              help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).")
-@click.option("--wheel", "wheel_dir", metavar="OUTDIR", type=click.Path(file_okay=False, path_type=Path),
-              help="Also build a wheel of the patched extension that requires the target, not Flask.")
-@click.option("--install", is_flag=True, help="With --wheel: pip install the wheel (no dependencies).")
+@click.option(
+    "--search-path",
+    "search_path",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
+)
+@click.option(
+    "--wheel",
+    "wheel_dir",
+    metavar="OUTDIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also build a wheel of the patched extension that requires the target, not Flask.",
+)
+@click.option(
+    "--install", is_flag=True, help="With --wheel: pip install the wheel (no dependencies)."
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.pass_context
 def patch_command(
     ctx: click.Context,
@@ -91,11 +127,22 @@ def patch_command(
     if install and wheel_dir is None:
         raise click.UsageError("--install needs --wheel OUTDIR.")
     if dry_run and wheel_dir is not None:
-        raise UserError("--wheel builds from the committed patch, so it cannot be combined "
-                        "with --dry-run.", hint="Drop one of them.")
+        raise UserError(
+            "--wheel builds from the committed patch, so it cannot be combined with --dry-run.",
+            hint="Drop one of them.",
+        )
     report = patch(
-        extension, dry_run=dry_run, wheel_dir=wheel_dir, install=install, cwd=Path.cwd(),
-        maps=maps, profile=profile, fork=fork, into=into, ref=ref, package=package,
+        extension,
+        dry_run=dry_run,
+        wheel_dir=wheel_dir,
+        install=install,
+        cwd=Path.cwd(),
+        maps=maps,
+        profile=profile,
+        fork=fork,
+        into=into,
+        ref=ref,
+        package=package,
         search_path=list(search_path) or None,
     )
     quiet = bool((ctx.obj or {}).get("quiet"))

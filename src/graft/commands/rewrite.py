@@ -93,7 +93,9 @@ def _renames(maps: t.Sequence[str], profile: str | None, target: str | None = No
     if not maps and profile is None:
         raise click.UsageError("Give at least one --map OLD=NEW or a --profile.")
     if target is not None and profile is None:
-        raise click.UsageError("--target redirects a profile; give --profile too, e.g. --profile flask-vial.")
+        raise click.UsageError(
+            "--target redirects a profile; give --profile too, e.g. --profile flask-vial."
+        )
     try:
         extra = Renames.parse(maps) if maps else None
     except InvalidNameError as exc:
@@ -111,7 +113,9 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     """The profile aimed at ``target`` (a fork of its target package) instead, in one pass."""
     aimed = sorted({new.partition(".")[0] for _, new in base})
     if len(aimed) != 1:
-        raise click.UsageError(f"--target needs a profile aimed at one package; {profile} aims at {', '.join(aimed)}.")
+        raise click.UsageError(
+            f"--target needs a profile aimed at one package; {profile} aims at {', '.join(aimed)}."
+        )
     try:
         return base.redirect(aimed[0], target)
     except InvalidNameError as exc:
@@ -120,8 +124,18 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
 
 @click.command("rewrite")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--map", "maps", multiple=True, metavar="OLD=NEW", help="Rename OLD (a module, package or symbol path) to NEW. Repeatable.")
-@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Start from a built-in map, e.g. flask-vial.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Rename OLD (a module, package or symbol path) to NEW. Repeatable.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    help="Start from a built-in map, e.g. flask-vial.",
+)
 @click.option(
     "--target",
     metavar="NAME",
@@ -133,18 +147,42 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     is_flag=True,
     help="Accept a --target that is a standard-library name or not a fork recorded in pyproject.toml.",
 )
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs of the changes; change nothing (like black's --diff).")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change."
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print unified diffs of the changes; change nothing (like black's --diff).",
+)
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
-@click.option("--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing."
+)
 @click.option(
     "--include-ignored",
     is_flag=True,
     help="Also rewrite git-ignored files under PATH (virtualenvs, site-packages and build output stay skipped).",
 )
-@click.option("--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests.")
-@click.option("--entry-points", type=click.Choice(["report", "rename", "keep"]), default="report", show_default=True, help="What to do with entry-point group names such as 'OLD.commands'.")
+@click.option(
+    "--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests."
+)
+@click.option(
+    "--entry-points",
+    type=click.Choice(["report", "rename", "keep"]),
+    default="report",
+    show_default=True,
+    help="What to do with entry-point group names such as 'OLD.commands'.",
+)
 @click.option(
     "--unknown-strings",
     type=click.Choice(["report", "keep", "rename-known"]),
@@ -153,7 +191,12 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     help="Module-path strings in positions graft cannot classify (settings, registries): "
     "report them, keep them quietly, or rename those that name a module of the rewritten tree.",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores for big trees).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: all cores for big trees).",
+)
 @click.pass_context
 def rewrite_command(
     ctx: click.Context,
@@ -231,7 +274,10 @@ def rewrite_command(
             if verbose:
                 for skipped in tree.skipped:
                     click.echo(f"skipped {skipped.path} ({skipped.reason})", err=True)
-                click.echo(f"map: {', '.join(renames.to_strings())} ({renames.fingerprint(options)})", err=True)
+                click.echo(
+                    f"map: {', '.join(renames.to_strings())} ({renames.fingerprint(options)})",
+                    err=True,
+                )
     for failed in tree.failed:
         click.secho(f"Error: {failed.error}", err=True, fg="red")
     if tree.failed:

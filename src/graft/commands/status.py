@@ -12,17 +12,38 @@ from .fork import search_path_option
 
 @click.command("status")
 @click.argument("name", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--check", is_flag=True, help=f"Exit {EXIT_BEHIND} when a fork is behind its upstream.")
-@click.option("--committed", is_flag=True,
-              help="Count committed changes only (default: the work tree's tracked files).")
-@click.option("--offline", is_flag=True,
-              help="Do not look up the newest upstream revision (no source is read).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--check", is_flag=True, help=f"Exit {EXIT_BEHIND} when a fork is behind its upstream."
+)
+@click.option(
+    "--committed",
+    is_flag=True,
+    help="Count committed changes only (default: the work tree's tracked files).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not look up the newest upstream revision (no source is read).",
+)
 @search_path_option
 @click.pass_context
-def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, committed: bool,
-                   offline: bool, search_path: tuple[str, ...]) -> None:
+def status_command(
+    ctx: click.Context,
+    name: str | None,
+    fmt: str,
+    check: bool,
+    committed: bool,
+    offline: bool,
+    search_path: tuple[str, ...],
+) -> None:
     """Show each fork (or fork NAME): source, recorded and newest upstream revision,
     a sync in progress, and your changes against the pristine snapshot.
 
@@ -34,8 +55,13 @@ def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, 
 
     if check and offline:
         raise click.UsageError("--check needs the newest upstream revision; drop --offline.")
-    statuses = collect(name, cwd=Path.cwd(), search_path=list(search_path) or None,
-                       committed=committed, newest=not offline)
+    statuses = collect(
+        name,
+        cwd=Path.cwd(),
+        search_path=list(search_path) or None,
+        committed=committed,
+        newest=not offline,
+    )
     click.echo(render_json(statuses) if fmt == "json" else render_text(statuses))
     if check and any(s.behind for s in statuses):
         behind = ", ".join(s.name for s in statuses if s.behind)
@@ -43,8 +69,10 @@ def status_command(ctx: click.Context, name: str | None, fmt: str, check: bool, 
         ctx.exit(EXIT_BEHIND)
     unknown = [s.name for s in statuses if s.behind is None]
     if check and unknown:
-        raise UserError(f"cannot tell whether {', '.join(unknown)} is behind: its source "
-                        "cannot be read.", hint="See `newest:` above; fix the source and retry.")
+        raise UserError(
+            f"cannot tell whether {', '.join(unknown)} is behind: its source cannot be read.",
+            hint="See `newest:` above; fix the source and retry.",
+        )
 
 
 __all__ = ["status_command"]

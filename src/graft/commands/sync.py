@@ -14,17 +14,33 @@ from .fork import search_path_option
 
 @click.command("sync")
 @click.argument("name", required=False)
-@click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to move to "
-              "(default: the recorded branch, else the newest tag).")
-@click.option("--source", metavar="SOURCE", help="Move the fork to another source of the same package.")
+@click.option(
+    "--ref",
+    metavar="REV",
+    help="Git sources: the tag, branch or commit to move to "
+    "(default: the recorded branch, else the newest tag).",
+)
+@click.option(
+    "--source", metavar="SOURCE", help="Move the fork to another source of the same package."
+)
 @click.option("--step", is_flag=True, help="Merge each release in between, one merge commit each.")
 @search_path_option
 @click.option("--dry-run", is_flag=True, help="Print what the sync would merge; change nothing.")
-@click.option("--continue", "continue_", is_flag=True,
-              help="Finish a sync stopped on conflicts, after you resolved and staged them.")
+@click.option(
+    "--continue",
+    "continue_",
+    is_flag=True,
+    help="Finish a sync stopped on conflicts, after you resolved and staged them.",
+)
 @click.option("--abort", is_flag=True, help="Give up a stopped sync: back to where it started.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.pass_context
 def sync_command(
     ctx: click.Context,
@@ -59,8 +75,16 @@ def sync_command(
     elif continue_:
         report = syncing.continue_sync(cwd=Path.cwd(), progress=progress)
     else:
-        report = syncing.sync(name, dry_run=dry_run, cwd=Path.cwd(), ref=ref, source=source,
-                              step=step, search_path=list(search_path) or None, progress=progress)
+        report = syncing.sync(
+            name,
+            dry_run=dry_run,
+            cwd=Path.cwd(),
+            ref=ref,
+            source=source,
+            step=step,
+            search_path=list(search_path) or None,
+            progress=progress,
+        )
     if fmt == "json":
         click.echo(render_json(report))
     elif not quiet or dry_run or report.status == "conflicts":
@@ -70,11 +94,14 @@ def sync_command(
         raise ConflictError(
             f"{len(reused)} conflict(s) resolved from your earlier resolution (git rerere); "
             "review, then `graft sync --continue`.",
-            hint="`git diff --cached` shows the resolved files; `graft sync --abort` goes back.")
+            hint="`git diff --cached` shows the resolved files; `graft sync --abort` goes back.",
+        )
     if report.status == "conflicts":
         files = ", ".join(report.conflicts[:5]) + (", ..." if len(report.conflicts) > 5 else "")
-        raise ConflictError(f"the sync of {report.name} stopped on conflicts in {files}.",
-                            hint="Resolve, `git add`, then `graft sync --continue` (or --abort).")
+        raise ConflictError(
+            f"the sync of {report.name} stopped on conflicts in {files}.",
+            hint="Resolve, `git add`, then `graft sync --continue` (or --abort).",
+        )
 
 
 __all__ = ["sync_command"]

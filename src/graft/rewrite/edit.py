@@ -88,7 +88,9 @@ class _LineState(CodegenState):
     """Code generation that notes the line on which each target node starts."""
 
     def __init__(self, module: cst.Module, targets: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.targets = targets
         self.lines: dict[int, int] = {}
         self._counted = 0
@@ -105,7 +107,9 @@ class _LineState(CodegenState):
             self.lines[id(node)] = line
 
 
-def generate(module: cst.Module, targets: t.Iterable[cst.CSTNode] = ()) -> tuple[str, dict[int, int]]:
+def generate(
+    module: cst.Module, targets: t.Iterable[cst.CSTNode] = ()
+) -> tuple[str, dict[int, int]]:
     """The module's source, and the 1-based start line of each target node (by ``id``)."""
     state = _LineState(module, {id(node) for node in targets})
     module._codegen(state)

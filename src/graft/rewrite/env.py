@@ -28,7 +28,9 @@ from .result import Finding
 if t.TYPE_CHECKING:
     from .names import Renames
 
-_REQUIREMENT_KEYWORDS = frozenset({"install_requires", "setup_requires", "tests_require", "extras_require"})
+_REQUIREMENT_KEYWORDS = frozenset(
+    {"install_requires", "setup_requires", "tests_require", "extras_require"}
+)
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -46,7 +48,9 @@ def _variable_pattern(renames: Renames) -> re.Pattern[str] | None:
     olds = prefixes(renames)
     if not olds:
         return None
-    return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, olds)) + r")_[A-Z_]+(?![A-Za-z0-9_])")
+    return re.compile(
+        r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, olds)) + r")_[A-Z_]+(?![A-Za-z0-9_])"
+    )
 
 
 def mentions_variables(data: bytes, renames: Renames) -> bool:
@@ -112,14 +116,24 @@ def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, 
     imported = [
         root
         for root in sorted(roots)
-        if any(_imports(node, root) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)))
+        if any(
+            _imports(node, root)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        )
     ]
     olds = prefixes(renames)
     findings: list[Finding] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and imported:
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
             explicit = node.args or any(kw.arg in ("prefix", None) for kw in node.keywords)
             if name == "from_prefixed_env" and not explicit:
                 root = next((r for r in imported if r.upper() in olds), None)
@@ -134,8 +148,14 @@ def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, 
                             f"pass prefix={old!r} to keep reading the deployment's variables",
                         )
                     )
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and pattern.fullmatch(node.value):
-            findings.append(Finding(path, node.lineno, "env", variable_message(node.value, renames)))
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and pattern.fullmatch(node.value)
+        ):
+            findings.append(
+                Finding(path, node.lineno, "env", variable_message(node.value, renames))
+            )
     if is_setup:
         findings.extend(_requirement_findings(path, tree, roots))
     return tuple(sorted(set(findings), key=lambda f: (f.line, f.kind, f.message)))
@@ -175,4 +195,11 @@ def _requirement_findings(path: str, tree: ast.AST, roots: t.AbstractSet[str]) -
     return findings
 
 
-__all__ = ["dotenv_file", "mentions_variables", "prefixes", "python_findings", "text_line_findings", "variable_message"]
+__all__ = [
+    "dotenv_file",
+    "mentions_variables",
+    "prefixes",
+    "python_findings",
+    "text_line_findings",
+    "variable_message",
+]

@@ -21,7 +21,15 @@ def git_ignored(root: Path) -> frozenset[str] | None:
     so a walker prunes them without git listing their contents. Ignored files in
     directories that are not wholly ignored are listed one by one.
     """
-    command = ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]
+    command = [
+        "git",
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+    ]
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # read-only: never take the index lock
     try:
         proc = subprocess.run(command, cwd=root, capture_output=True, check=False, env=env)

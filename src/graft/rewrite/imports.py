@@ -116,11 +116,33 @@ def _effects(analysis: Analysis, renames: Renames) -> list[Effect]:
                 new = renames.rename(full)
                 if alias.asname is not None:
                     local = alias_local(alias)
-                    effects.append(Effect(local, full, new, local, record.scope.binding_scope(local), record, i, new))
+                    effects.append(
+                        Effect(
+                            local,
+                            full,
+                            new,
+                            local,
+                            record.scope.binding_scope(local),
+                            record,
+                            i,
+                            new,
+                        )
+                    )
                 else:
                     root, new_root = full.partition(".")[0], new.partition(".")[0]
                     alias_new = new if "." not in full else None
-                    effects.append(Effect(root, root, new_root, new_root, record.scope.binding_scope(root), record, i, alias_new))
+                    effects.append(
+                        Effect(
+                            root,
+                            root,
+                            new_root,
+                            new_root,
+                            record.scope.binding_scope(root),
+                            record,
+                            i,
+                            alias_new,
+                        )
+                    )
             continue
         module = (dotted_name(node.module) if node.module is not None else None) or ""
         if isinstance(node.names, cst.ImportStar):
@@ -129,7 +151,9 @@ def _effects(analysis: Analysis, renames: Renames) -> list[Effect]:
                 if any(b.kind != "star" for b in bindings):
                     continue
                 bindings.append(Binding("star", node))
-                effects.append(Effect(symbol, key, renames.rename(key), new_symbol, record.scope, None, -1))
+                effects.append(
+                    Effect(symbol, key, renames.rename(key), new_symbol, record.scope, None, -1)
+                )
             continue
         for i, alias in enumerate(node.names):
             name = dotted_name(alias.name) or ""
@@ -137,7 +161,11 @@ def _effects(analysis: Analysis, renames: Renames) -> list[Effect]:
             new = renames.rename(old)
             local = alias_local(alias)
             new_local = local if alias.asname is not None else new.rpartition(".")[2]
-            effects.append(Effect(local, old, new, new_local, record.scope.binding_scope(local), record, i, new))
+            effects.append(
+                Effect(
+                    local, old, new, new_local, record.scope.binding_scope(local), record, i, new
+                )
+            )
     return effects
 
 
@@ -145,7 +173,9 @@ Decision = tuple[str, tuple[tuple[str, str], ...]]
 """(new local name, the (old, new) qualified names it may stand for) for a (scope, local name)."""
 
 
-def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tuple[int, str], Decision | None]:
+def _decide(
+    analysis: Analysis, effects: list[Effect], edits: Edits
+) -> dict[tuple[int, str], Decision | None]:
     """Settle, per scope and local name, what the name becomes; alias where renaming would clash."""
     groups: dict[tuple[int, str], tuple[Scope, list[Effect]]] = {}
     for effect in effects:
@@ -156,7 +186,9 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
         local = key[1]
         new_locals = {e.new_local for e in group}
         new_local = next(iter(new_locals)) if len(new_locals) == 1 else None
-        clash = new_local is None or (new_local != local and _clashes(scope, local, new_local, uses))
+        clash = new_local is None or (
+            new_local != local and _clashes(scope, local, new_local, uses)
+        )
         if clash:
             if all(e.alias_new is not None for e in group):
                 for effect in group:
@@ -165,12 +197,20 @@ def _decide(analysis: Analysis, effects: list[Effect], edits: Edits) -> dict[tup
                 new_local = local
                 anchor = group[0].record.node if group[0].record is not None else None
                 if anchor is not None and any(e.aliased for e in group):
-                    edits.report(anchor, "alias", f"kept the local name {local!r} with an 'as' alias: renaming it would clash with another binding")
+                    edits.report(
+                        anchor,
+                        "alias",
+                        f"kept the local name {local!r} with an 'as' alias: renaming it would clash with another binding",
+                    )
             elif new_local is None:
                 decisions[key] = None
                 continue
             elif group[0].record is not None:
-                edits.report(group[0].record.node, "clash", f"renamed {local!r} to {new_local!r}, which is also bound otherwise in this file; check the result")
+                edits.report(
+                    group[0].record.node,
+                    "clash",
+                    f"renamed {local!r} to {new_local!r}, which is also bound otherwise in this file; check the result",
+                )
         meanings = tuple(sorted({(e.old, e.new) for e in group}))
         decisions[key] = (t.cast(str, new_local), meanings)
     return decisions
@@ -252,7 +292,9 @@ def _within(inner: Scope, outer: Scope) -> bool:
     return False
 
 
-def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits) -> None:
+def _rewrite_import(
+    record: ImportRecord, effects: list[Effect], renames: Renames, edits: Edits
+) -> None:
     node = record.node
     if isinstance(node, cst.Import):
         aliases = list(node.names)
@@ -274,7 +316,9 @@ def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Rename
     new_module = renames.rename(module)
     if isinstance(node.names, cst.ImportStar):
         if new_module != module:
-            new_node = node.with_changes(module=rebuild_dotted(node.module, module.split("."), new_module.split(".")))
+            new_node = node.with_changes(
+                module=rebuild_dotted(node.module, module.split("."), new_module.split("."))
+            )
             edits.replace(node, new_node, record.path)
         return
     groups: dict[str, list[cst.ImportAlias]] = {}
@@ -286,16 +330,24 @@ def _rewrite_import(record: ImportRecord, effects: list[Effect], renames: Rename
             changes["name"] = alias.name.with_changes(value=name)
         if alias.asname is None and effect.aliased:
             changes["asname"] = cst.AsName(name=cst.Name(effect.local))
-        groups.setdefault(target_module, []).append(alias.with_changes(**changes) if changes else alias)
+        groups.setdefault(target_module, []).append(
+            alias.with_changes(**changes) if changes else alias
+        )
     if len(groups) == 1:
         target_module, aliases = next(iter(groups.items()))
         changes = {"names": tuple(aliases)}
         if target_module != module:
-            changes["module"] = rebuild_dotted(node.module, module.split("."), target_module.split("."))
+            changes["module"] = rebuild_dotted(
+                node.module, module.split("."), target_module.split(".")
+            )
         edits.replace(node, node.with_changes(**changes), record.path)
         return
     edits.replace(node, _split(node, groups), record.path)
-    edits.report(node, "split", f"split 'from {module} import ...' into {len(groups)} imports: the names now come from different modules")
+    edits.report(
+        node,
+        "split",
+        f"split 'from {module} import ...' into {len(groups)} imports: the names now come from different modules",
+    )
 
 
 def _split(node: cst.ImportFrom, groups: dict[str, list[cst.ImportAlias]]) -> list[cst.CSTNode]:
@@ -308,7 +360,11 @@ def _split(node: cst.ImportFrom, groups: dict[str, list[cst.ImportAlias]]) -> li
             continue
         module_node = make_dotted(target_module.split("."))
         if not statements:
-            statements.append(node.with_changes(module=module_node, names=tuple(aliases), semicolon=cst.MaybeSentinel.DEFAULT))
+            statements.append(
+                node.with_changes(
+                    module=module_node, names=tuple(aliases), semicolon=cst.MaybeSentinel.DEFAULT
+                )
+            )
         else:
             statements.append(cst.ImportFrom(module=module_node, names=aliases))
     last = statements[-1]
@@ -316,7 +372,12 @@ def _split(node: cst.ImportFrom, groups: dict[str, list[cst.ImportAlias]]) -> li
     return statements
 
 
-def _rewrite_uses(analysis: Analysis, decisions: dict[tuple[int, str], Decision | None], renames: Renames, edits: Edits) -> None:
+def _rewrite_uses(
+    analysis: Analysis,
+    decisions: dict[tuple[int, str], Decision | None],
+    renames: Renames,
+    edits: Edits,
+) -> None:
     for use in analysis.names:
         name = use.node.value
         scope = use.scope.resolve(name)
@@ -326,7 +387,11 @@ def _rewrite_uses(analysis: Analysis, decisions: dict[tuple[int, str], Decision 
         if decision is ...:
             continue
         if decision is None:
-            edits.report(use.node, "unbound", f"imports give {name!r} different new names in one scope; left unchanged")
+            edits.report(
+                use.node,
+                "unbound",
+                f"imports give {name!r} different new names in one scope; left unchanged",
+            )
             continue
         new_local, meanings = decision
         if use.role != "load":
@@ -364,10 +429,18 @@ def _rewrite_chain(
         elif renamed.startswith(new + "."):
             spellings.add((new_local, *renamed[len(new) + 1 :].split(".")))
         else:
-            edits.report(name_node, "unbound", f"{qualified} becomes {renamed}, which {local!r} cannot reach after the rename; left unchanged")
+            edits.report(
+                name_node,
+                "unbound",
+                f"{qualified} becomes {renamed}, which {local!r} cannot reach after the rename; left unchanged",
+            )
             return
     if len(spellings) != 1:
-        edits.report(name_node, "unbound", f"{local!r} stands for different modules here and they rename differently; left unchanged")
+        edits.report(
+            name_node,
+            "unbound",
+            f"{local!r} stands for different modules here and they rename differently; left unchanged",
+        )
         return
     old_parts, new_parts = [local, *attrs], list(spellings.pop())
     if new_parts == old_parts:
@@ -381,7 +454,9 @@ def _rewrite_chain(
         common += 1
     i, j = len(old_parts) - common, len(new_parts) - common
     target = nodes[i - 1]
-    edits.replace(target, rebuild_dotted(target, old_parts[:i], new_parts[:j]), path[: len(path) - (i - 1)])
+    edits.replace(
+        target, rebuild_dotted(target, old_parts[:i], new_parts[:j]), path[: len(path) - (i - 1)]
+    )
 
 
 __all__ = ["Effect", "interest_names", "plan_imports"]

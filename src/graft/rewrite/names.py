@@ -53,7 +53,9 @@ class Renames:
     mapping: t.Mapping[str, str]
     """The entries, old dotted name to new dotted name."""
     _sorted: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
-    _patterns: tuple[re.Pattern[bytes], re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    _patterns: tuple[re.Pattern[bytes], re.Pattern[str]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         items = tuple(sorted(self.mapping.items()))
@@ -61,7 +63,9 @@ class Renames:
         object.__setattr__(self, "_sorted", items)
         roots = sorted({old.partition(".")[0] for old, _ in items})
         text = r"(?<!\w)(?:" + "|".join(map(re.escape, roots)) + r")(?!\w)"
-        object.__setattr__(self, "_patterns", (re.compile(text.encode(), re.ASCII), re.compile(text)))
+        object.__setattr__(
+            self, "_patterns", (re.compile(text.encode(), re.ASCII), re.compile(text))
+        )
 
     def __hash__(self) -> int:
         return hash(self._sorted)
@@ -120,8 +124,10 @@ class Renames:
         """
         for value in (old_root, new_root):
             if not is_dotted_name(value):
-                raise InvalidNameError(f"Cannot redirect to or from {value!r}: not a dotted Python identifier.",
-                                       hint="Give an import name, e.g. acme_web.")
+                raise InvalidNameError(
+                    f"Cannot redirect to or from {value!r}: not a dotted Python identifier.",
+                    hint="Give an import name, e.g. acme_web.",
+                )
         redirected = self.compose(Renames({old_root: new_root}))
         for old, new in redirected:
             if old == new:
@@ -182,7 +188,11 @@ class Renames:
         from .options import ENGINE_VERSION, RewriteOptions
 
         opts = options if options is not None else RewriteOptions()
-        payload = {"engine": ENGINE_VERSION, "renames": self.to_strings(), "options": opts.to_dict()}
+        payload = {
+            "engine": ENGINE_VERSION,
+            "renames": self.to_strings(),
+            "options": opts.to_dict(),
+        }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()
 

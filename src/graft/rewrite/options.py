@@ -43,11 +43,15 @@ class RewriteOptions:
 
     def __post_init__(self) -> None:
         if self.entry_points not in ("report", "rename", "keep"):
-            raise ValueError(f"entry_points must be report, rename or keep, not {self.entry_points!r}")
+            raise ValueError(
+                f"entry_points must be report, rename or keep, not {self.entry_points!r}"
+            )
         if self.distributions not in ("report", "keep"):
             raise ValueError(f"distributions must be report or keep, not {self.distributions!r}")
         if self.unknown_strings not in ("report", "keep", "rename-known"):
-            raise ValueError(f"unknown_strings must be report, keep or rename-known, not {self.unknown_strings!r}")
+            raise ValueError(
+                f"unknown_strings must be report, keep or rename-known, not {self.unknown_strings!r}"
+            )
 
     def to_dict(self) -> dict[str, t.Any]:
         """A JSON-ready form, stable across runs (for the manifest and the fingerprint)."""

@@ -41,7 +41,9 @@ def render_text(tree: TreeResult, *, mode: str, findings: bool = True) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def render_json(tree: TreeResult, *, mode: str, diffs: bool = False, root: Path | None = None) -> str:
+def render_json(
+    tree: TreeResult, *, mode: str, diffs: bool = False, root: Path | None = None
+) -> str:
     """A stable, machine-readable report of changes, failures and findings (and diffs on request)."""
     payload: dict[str, t.Any] = {
         "version": JSON_VERSION,

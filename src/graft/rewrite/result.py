@@ -84,7 +84,10 @@ class FileResult:
         old = self.old_bytes.decode("utf-8", "surrogateescape").splitlines(keepends=True)
         new = self.new_bytes.decode("utf-8", "surrogateescape").splitlines(keepends=True)
         lines = difflib.unified_diff(old, new, f"a/{name}", f"b/{name}")
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
 
 
 def _display(path: Path, root: Path | None) -> str:

@@ -20,6 +20,7 @@ import libcst as cst
 
 from .syntax import Path, alias_local, child_fields, dotted_name, is_relevant_import
 
+
 class Scope:
     """One Python scope and the names bound in it (only the names the walk cares about)."""
 
@@ -332,7 +333,13 @@ class Analysis:
 
     def _bind_params(self, params: cst.Parameters) -> None:
         self._stack.append(params)
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+        for param in (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            params.star_arg,
+            params.star_kwarg,
+        ):
             if isinstance(param, cst.Param):
                 self._stack.append(param)
                 self._target(param.name, "other")
@@ -449,7 +456,19 @@ class Analysis:
         for ancestor in reversed(self._stack[:-1]):
             if isinstance(ancestor, (cst.Annotation, cst.Arg)):
                 return True
-            if not isinstance(ancestor, (cst.Subscript, cst.SubscriptElement, cst.Index, cst.BinaryOperation, cst.Tuple, cst.Element, cst.List, cst.ConcatenatedString)):
+            if not isinstance(
+                ancestor,
+                (
+                    cst.Subscript,
+                    cst.SubscriptElement,
+                    cst.Index,
+                    cst.BinaryOperation,
+                    cst.Tuple,
+                    cst.Element,
+                    cst.List,
+                    cst.ConcatenatedString,
+                ),
+            ):
                 return False
         return False
 
@@ -462,9 +481,21 @@ class Analysis:
 
     def _visit_call(self, node: cst.Call) -> None:
         func = node.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        if last in IMPORT_FUNCTIONS and node.args and not isinstance(node.args[0].value, cst.SimpleString):
-            self.calls.append(CallUse(node, dotted_name(func) or last or "", tuple(self._stack[:-1])))
+        last = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else None
+        )
+        if (
+            last in IMPORT_FUNCTIONS
+            and node.args
+            and not isinstance(node.args[0].value, cst.SimpleString)
+        ):
+            self.calls.append(
+                CallUse(node, dotted_name(func) or last or "", tuple(self._stack[:-1]))
+            )
         self._children(node)
 
 

@@ -74,7 +74,13 @@ def rewrite_source(
             new_module, findings = _rewrite_module(module, renames, opts, path, known_modules)
         except Exception as exc:  # a bug in the rewriter must not abort a whole tree
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            return RewriteResult("failed", code, path, error=f"{path}: internal rewriter error: {detail}", parsed=True)
+            return RewriteResult(
+                "failed",
+                code,
+                path,
+                error=f"{path}: internal rewriter error: {detail}",
+                parsed=True,
+            )
     if new_module is None:
         return RewriteResult("unchanged", code, path, findings, parsed=True)
     text, _ = new_module
@@ -151,7 +157,9 @@ def _syntax_error(code: str | bytes, exc: cst.ParserSyntaxError) -> tuple[int, s
     return exc.raw_line, reason
 
 
-def _unparsable(code: CodeT, path: str, line: int, message: str, options: RewriteOptions) -> RewriteResult[CodeT]:
+def _unparsable(
+    code: CodeT, path: str, line: int, message: str, options: RewriteOptions
+) -> RewriteResult[CodeT]:
     """Left byte-identical either way; ``skip_unparsable`` only changes how it is counted."""
     if options.skip_unparsable:
         finding = Finding(path, line, "unparsable", message)
@@ -161,7 +169,11 @@ def _unparsable(code: CodeT, path: str, line: int, message: str, options: Rewrit
 
 
 def _rewrite_module(
-    module: cst.Module, renames: Renames, options: RewriteOptions, path: str, known_modules: t.AbstractSet[str]
+    module: cst.Module,
+    renames: Renames,
+    options: RewriteOptions,
+    path: str,
+    known_modules: t.AbstractSet[str],
 ) -> tuple[tuple[str, dict[int, int]] | None, tuple[Finding, ...]]:
     """The new code (None when nothing changed) and the findings with their lines."""
     analysis = Analysis(module, renames.roots, interest_names(module, renames))

@@ -29,7 +29,9 @@ _DOTTED_WORD = re.compile(rf"(?<![\w.])[^\W\d]\w*(?:\.{_IDENT})*(?!\w)")
 """A dotted name standing alone in free text; :func:`_substitute` looks its head up, instead
 of compiling an alternation of every renamed name for each string (quadratic, QA 5)."""
 _PATH = re.compile(rf"({_IDENT}(?:\.{_IDENT})*)(\.?)((?::{_IDENT}(?:\.{_IDENT})*)?)")
-_ENTRY_POINT_SPEC = re.compile(rf"\s*[\w.-]+\s*=\s*({_IDENT}(?:\.{_IDENT})*)\s*(?::\s*[\w.]+)?\s*(?:\[[^\]]*\])?\s*")
+_ENTRY_POINT_SPEC = re.compile(
+    rf"\s*[\w.-]+\s*=\s*({_IDENT}(?:\.{_IDENT})*)\s*(?::\s*[\w.]+)?\s*(?:\[[^\]]*\])?\s*"
+)
 
 #: last name of a callable -> argument positions (and keywords) that hold a module name
 _MODULE_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
@@ -97,7 +99,11 @@ def plan_strings(
             explained.update(id(node) for node in use.path)
     for call in analysis.calls:
         if id(call.node) not in explained:
-            edits.report(call.node, "dynamic-import", f"{call.func}() with a computed module name cannot be renamed; check it by hand")
+            edits.report(
+                call.node,
+                "dynamic-import",
+                f"{call.func}() with a computed module name cannot be renamed; check it by hand",
+            )
 
 
 def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
@@ -157,7 +163,11 @@ def _plan_string(
     if match is None:
         spec = _ENTRY_POINT_SPEC.fullmatch(body)
         if spec is not None and renames.matches(spec.group(1)):
-            edits.report(node, "entry-point", f"entry-point definition {body!r} names {spec.group(1)}; update the packaging metadata by hand")
+            edits.report(
+                node,
+                "entry-point",
+                f"entry-point definition {body!r} names {spec.group(1)}; update the packaging metadata by hand",
+            )
         return
     dotted, dot, attr = match.groups()
     new_dotted = renames.rename(dotted)
@@ -169,22 +179,40 @@ def _plan_string(
         role = _guard_role(use.path, analysis)
         if role == "block" or (role == "unblock" and body in blocked):
             what = "blocks" if role == "block" else "undoes the block of"
-            edits.report(node, "string", f"sys.modules entry {shown} {what} the old package (an import guard); kept on purpose")
+            edits.report(
+                node,
+                "string",
+                f"sys.modules entry {shown} {what} the old package (an import guard); kept on purpose",
+            )
             return
     if context == "module" or (context == "entry-point" and options.entry_points == "rename"):
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif context == "entry-point":
         if options.entry_points == "report":
-            edits.report(node, "entry-point", f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream (entry_points='rename' renames it)")
+            edits.report(
+                node,
+                "entry-point",
+                f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream (entry_points='rename' renames it)",
+            )
     elif context == "distribution":
         if options.distributions == "report":
-            edits.report(node, "distribution", f"distribution name {shown} kept: the fork is not installed under that name; answer with the version it was forked from")
+            edits.report(
+                node,
+                "distribution",
+                f"distribution name {shown} kept: the fork is not installed under that name; answer with the version it was forked from",
+            )
     elif context == "dynamic":
-        edits.report(node, "dynamic-import", f"{shown} is part of a computed module name; check it by hand")
+        edits.report(
+            node, "dynamic-import", f"{shown} is part of a computed module name; check it by hand"
+        )
     elif options.unknown_strings == "rename-known" and _is_known(dotted, dot, attr, known_modules):
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif options.unknown_strings != "keep":
-        edits.report(node, "string", f"{shown} looks like a module path but is not used as one here; left unchanged")
+        edits.report(
+            node,
+            "string",
+            f"{shown} looks like a module path but is not used as one here; left unchanged",
+        )
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -214,7 +242,11 @@ def _guard_role(path: Path, analysis: Analysis) -> str | None:
         if not _resolve(dotted_name(path[-3].value), analysis).endswith("sys.modules"):
             return None
         holder = path[-4]
-        if isinstance(holder, cst.AssignTarget) and len(path) >= 5 and isinstance(path[-5], cst.Assign):
+        if (
+            isinstance(holder, cst.AssignTarget)
+            and len(path) >= 5
+            and isinstance(path[-5], cst.Assign)
+        ):
             return "block" if _is_none(path[-5].value) else None
         if isinstance(holder, cst.Del):
             return "unblock"
@@ -226,7 +258,9 @@ def _guard_role(path: Path, analysis: Analysis) -> str | None:
     call = path[-2]
     assert isinstance(call, cst.Call)
     callee = _resolve(dotted_name(call.func), analysis)
-    last = callee.rpartition(".")[2] or (call.func.attr.value if isinstance(call.func, cst.Attribute) else "")
+    last = callee.rpartition(".")[2] or (
+        call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    )
     position, _ = _arg_position(call, parent)
     args = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
     if last in ("setitem", "delitem") and position == 1:
@@ -248,7 +282,11 @@ def _blocked_modules(analysis: Analysis) -> frozenset[str]:
     found = set()
     for use in analysis.strings:
         node = use.node
-        if isinstance(node, cst.SimpleString) and use.path and _guard_role(use.path, analysis) == "block":
+        if (
+            isinstance(node, cst.SimpleString)
+            and use.path
+            and _guard_role(use.path, analysis) == "block"
+        ):
             parts = _split_literal(node)
             if parts is not None:
                 found.add(parts[1])
@@ -263,9 +301,15 @@ def _plan_fstring(use: StringUse, roots: frozenset[str], analysis: Analysis, edi
     first = node.parts[0] if node.parts else None
     starts = isinstance(first, cst.FormattedStringText) and pattern.match(first.value) is not None
     if classify(use.path, node, analysis) in ("module", "dynamic"):
-        edits.report(node, "dynamic-import", "a module name built with an f-string cannot be renamed; check it by hand")
+        edits.report(
+            node,
+            "dynamic-import",
+            "a module name built with an f-string cannot be renamed; check it by hand",
+        )
     elif starts or pattern.search(text) and _PATH.fullmatch(text.strip(".")):
-        edits.report(node, "string", "an f-string builds what looks like a module path; left unchanged")
+        edits.report(
+            node, "string", "an f-string builds what looks like a module path; left unchanged"
+        )
 
 
 def _substitute(text: str, renames: Renames, locals_: t.Mapping[str, str] | None = None) -> str:
@@ -310,8 +354,15 @@ def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
     child: cst.CSTNode = node
     depth = len(path) - 1
     # Climb through wrappers that do not change what the string is.
-    while isinstance(parent, (cst.ConcatenatedString, cst.BinaryOperation, cst.FormattedStringExpression)) and depth > 0:
-        if isinstance(parent, cst.BinaryOperation) and not isinstance(parent.operator, (cst.Add, cst.Modulo)):
+    while (
+        isinstance(
+            parent, (cst.ConcatenatedString, cst.BinaryOperation, cst.FormattedStringExpression)
+        )
+        and depth > 0
+    ):
+        if isinstance(parent, cst.BinaryOperation) and not isinstance(
+            parent.operator, (cst.Add, cst.Modulo)
+        ):
             break
         child, depth = parent, depth - 1
         parent = path[depth]
@@ -364,7 +415,16 @@ def _in_annotation(path: Path) -> bool:
             return True
         if not isinstance(
             ancestor,
-            (cst.Subscript, cst.SubscriptElement, cst.Index, cst.BinaryOperation, cst.Tuple, cst.Element, cst.List, cst.ConcatenatedString),
+            (
+                cst.Subscript,
+                cst.SubscriptElement,
+                cst.Index,
+                cst.BinaryOperation,
+                cst.Tuple,
+                cst.Element,
+                cst.List,
+                cst.ConcatenatedString,
+            ),
         ):
             return False
     return False
@@ -391,9 +451,15 @@ def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
     def at(spec: tuple[tuple[int, ...], tuple[str, ...]]) -> bool:
         return position in spec[0] or keyword in spec[1]
 
-    if last in _DISTRIBUTION_FUNCS and ("metadata" in callee or "pkg_resources" in callee) and position == 0:
+    if (
+        last in _DISTRIBUTION_FUNCS
+        and ("metadata" in callee or "pkg_resources" in callee)
+        and position == 0
+    ):
         return "distribution"
-    if last in ("entry_points", "select", "iter_entry_points") and (keyword == "group" or (last == "iter_entry_points" and position == 0)):
+    if last in ("entry_points", "select", "iter_entry_points") and (
+        keyword == "group" or (last == "iter_entry_points" and position == 0)
+    ):
         return "entry-point"
     if last in _MODULE_ARGS and at(_MODULE_ARGS[last]):
         if last == "files" and "metadata" in callee:
@@ -408,7 +474,11 @@ def _classify_arg(call: cst.Call, arg: cst.Arg, analysis: Analysis) -> str:
     if last in ("setitem", "delitem") and position == 1 and call.args:
         if _resolve(dotted_name(call.args[0].value), analysis).endswith("sys.modules"):
             return "module"
-    if last in _SYS_MODULES_METHODS and callee.rpartition(".")[0].endswith("sys.modules") and position == 0:
+    if (
+        last in _SYS_MODULES_METHODS
+        and callee.rpartition(".")[0].endswith("sys.modules")
+        and position == 0
+    ):
         return "module"
     if last == "startswith" or last == "endswith":
         func = call.func
@@ -453,7 +523,11 @@ def _classify_dict_key(path: Path, analysis: Analysis) -> str:
     if arg.keyword is not None and arg.keyword.value == "entry_points":
         return "entry-point"
     callee = _resolve(dotted_name(call.func), analysis)
-    if callee.endswith("patch.dict") and call.args and _is_sys_modules(call.args[0].value, analysis):
+    if (
+        callee.endswith("patch.dict")
+        and call.args
+        and _is_sys_modules(call.args[0].value, analysis)
+    ):
         return "module"
     return "unknown"
 

@@ -102,4 +102,11 @@ def _push_suites(stmt: cst.CSTNode, bodies: list[t.Sequence[cst.CSTNode]]) -> No
         bodies.append(case.body.body)
 
 
-__all__ = ["Path", "alias_local", "child_fields", "dotted_name", "is_relevant_import", "iter_imports"]
+__all__ = [
+    "Path",
+    "alias_local",
+    "child_fields",
+    "dotted_name",
+    "is_relevant_import",
+    "iter_imports",
+]

@@ -45,11 +45,34 @@ PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 COMPILED_SUFFIXES = frozenset({".so", ".pyd", ".dylib"})
 """Extension modules: cannot be renamed by rewriting source (case 30)."""
 REPORTED_SUFFIXES = frozenset(
-    {".toml", ".cfg", ".ini", ".html", ".htm", ".jinja", ".jinja2", ".j2", ".json", ".yaml", ".yml", ".in"}
+    {
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".html",
+        ".htm",
+        ".jinja",
+        ".jinja2",
+        ".j2",
+        ".json",
+        ".yaml",
+        ".yml",
+        ".in",
+    }
 )
 """Configuration and template files whose mentions of the old name are reported (case 31)."""
 REPORTED_NAMES = frozenset(
-    {".coveragerc", ".flaskenv", "setup.cfg", "pytest.ini", "tox.ini", "MANIFEST.in", "METADATA", "PKG-INFO", "entry_points.txt"}
+    {
+        ".coveragerc",
+        ".flaskenv",
+        "setup.cfg",
+        "pytest.ini",
+        "tox.ini",
+        "MANIFEST.in",
+        "METADATA",
+        "PKG-INFO",
+        "entry_points.txt",
+    }
 )
 DEPLOYMENT_SUFFIXES = frozenset({".txt", ".sh", ".env", ".service"})
 """Further files ``graft rewrite`` reports, where deployments set the framework's variables (QA2 F1)."""
@@ -76,7 +99,10 @@ def iter_files(paths: t.Sequence[Path], *, include_ignored: bool = False) -> lis
 
 
 def walk(
-    paths: t.Sequence[Path], *, include_ignored: bool = False, excluded: t.Mapping[Path, str] | None = None
+    paths: t.Sequence[Path],
+    *,
+    include_ignored: bool = False,
+    excluded: t.Mapping[Path, str] | None = None,
 ) -> tuple[list[Path], list[Skipped]]:
     """Every file under ``paths`` in a stable order, and what was left out.
 
@@ -205,7 +231,9 @@ def rewrite_tree(
     results: dict[Path, FileResult] = {}
     work: list[tuple[str, bytes]] = []
     extra: dict[Path, tuple[Finding, ...]] = {}
-    files, skipped = walk([Path(p) for p in paths], include_ignored=include_ignored, excluded=excluded)
+    files, skipped = walk(
+        [Path(p) for p in paths], include_ignored=include_ignored, excluded=excluded
+    )
     for path in files:
         kind = _kind(path, deployment=environment)
         if kind is None:
@@ -214,15 +242,21 @@ def rewrite_tree(
             results[path] = _compiled(path, renames)
             continue
         data = path.read_bytes()
-        variables = environment and (env.mentions_variables(data, renames) or env.dotenv_file(path, renames) is not None)
+        variables = environment and (
+            env.mentions_variables(data, renames) or env.dotenv_file(path, renames) is not None
+        )
         if kind == "python" and environment:
             found = env.python_findings(str(path), data, renames)
             if found:
                 extra[path] = found
-        if not renames.mentions(data) and (kind != "text" or not (renames.mentions(data.lower()) or variables)):
+        if not renames.mentions(data) and (
+            kind != "text" or not (renames.mentions(data.lower()) or variables)
+        ):
             results[path] = FileResult(path, "unchanged")
         elif kind == "text":
-            results[path] = FileResult(path, "unchanged", _text_findings(path, data, renames, environment=environment))
+            results[path] = FileResult(
+                path, "unchanged", _text_findings(path, data, renames, environment=environment)
+            )
         else:
             work.append((str(path), data))
     known = module_names(files) if opts.unknown_strings == "rename-known" else frozenset()
@@ -234,7 +268,9 @@ def rewrite_tree(
         else:
             results[path] = FileResult(path, status, findings, error)
     for path, found in extra.items():
-        merged = sorted(set(results[path].findings) | set(found), key=lambda f: (f.line, f.kind, f.message))
+        merged = sorted(
+            set(results[path].findings) | set(found), key=lambda f: (f.line, f.kind, f.message)
+        )
         results[path] = dataclasses.replace(results[path], findings=tuple(merged))
     ordered = tuple(results[path] for path in files if path in results)
     tree = TreeResult(ordered, written=write, skipped=tuple(skipped))
@@ -372,8 +408,14 @@ def rewrite_items(
             slots.append(index)
     known: frozenset[str] = frozenset()
     if opts.unknown_strings == "rename-known":
-        known = frozenset(known_modules) if known_modules is not None else _item_module_names(name for name, _ in pairs)
-    for index, (name, data, outcome) in zip(slots, _run(work, renames, opts, known, jobs, progress)):
+        known = (
+            frozenset(known_modules)
+            if known_modules is not None
+            else _item_module_names(name for name, _ in pairs)
+        )
+    for index, (name, data, outcome) in zip(
+        slots, _run(work, renames, opts, known, jobs, progress)
+    ):
         status, new, findings, error = outcome
         if status == "changed":
             results[index] = FileResult(Path(name), status, findings, error, data, new)
@@ -392,7 +434,9 @@ def _item_module_names(names: t.Iterable[str]) -> frozenset[str]:
             continue
         parts = [] if path.stem == "__init__" else [path.stem]
         directory = path.parent
-        while str(directory / "__init__.py") in present or str(directory / "__init__.pyi") in present:
+        while (
+            str(directory / "__init__.py") in present or str(directory / "__init__.pyi") in present
+        ):
             parts.insert(0, directory.name)
             directory = directory.parent
         if parts:
@@ -415,7 +459,9 @@ def _rewrite_item(item: tuple[str, bytes]) -> Outcome:
     return _rewrite_one(item, *_WORKER_STATE)
 
 
-def _rewrite_one(item: tuple[str, bytes], renames: Renames, options: RewriteOptions, known: frozenset[str]) -> Outcome:
+def _rewrite_one(
+    item: tuple[str, bytes], renames: Renames, options: RewriteOptions, known: frozenset[str]
+) -> Outcome:
     path, data = item
     result = rewrite_source(data, renames, path=path, options=options, known_modules=known)
     new = result.code if result.status == "changed" else None
@@ -447,10 +493,16 @@ def _run(
         if show:
             for name, data in work:
                 show.starting(name, len(data))
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+        method = (
+            "fork"
+            if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+            else "spawn"
+        )
         context = multiprocessing.get_context(method)
         chunk = max(1, count // (jobs * 8))
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options, known)) as pool:
+        with ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options, known)
+        ) as pool:
             for item, outcome in zip(work, pool.map(_rewrite_item, work, chunksize=chunk)):
                 if show:
                     show.step()
@@ -475,7 +527,10 @@ class _Progress:
     """
 
     def __init__(
-        self, total: int, stream: t.TextIO | None = None, clock: t.Callable[[], float] = time.monotonic
+        self,
+        total: int,
+        stream: t.TextIO | None = None,
+        clock: t.Callable[[], float] = time.monotonic,
     ) -> None:
         self.total = total
         self.count = 0
@@ -489,12 +544,18 @@ class _Progress:
     def starting(self, name: str, size: int) -> None:
         """A file is about to be rewritten; announce it if it is large."""
         if size >= LARGE_FILE:
-            self._draw(f"rewriting {self.count}/{self.total} files; {name} is {size / (1 << 20):.1f} MB, this takes a while", force=True)
+            self._draw(
+                f"rewriting {self.count}/{self.total} files; {name} is {size / (1 << 20):.1f} MB, this takes a while",
+                force=True,
+            )
 
     def step(self) -> None:
         """One more file done."""
         self.count += 1
-        self._draw(f"rewriting {self.count}/{self.total} files", force=self.count == self.total and self.shown)
+        self._draw(
+            f"rewriting {self.count}/{self.total} files",
+            force=self.count == self.total and self.shown,
+        )
 
     def _draw(self, text: str, *, force: bool = False) -> None:
         now = self.clock()
@@ -553,7 +614,9 @@ def _graft_lines(path: Path, data: bytes) -> set[int]:
     return lines
 
 
-def _text_findings(path: Path, data: bytes, renames: Renames, *, environment: bool = False) -> tuple[Finding, ...]:
+def _text_findings(
+    path: Path, data: bytes, renames: Renames, *, environment: bool = False
+) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     graft_lines = _graft_lines(path, data)
     if environment:
@@ -564,7 +627,9 @@ def _text_findings(path: Path, data: bytes, renames: Renames, *, environment: bo
         if number in graft_lines:
             continue
         if environment:
-            variables = env.text_line_findings(str(path), number, line.decode("utf-8", "replace"), renames)
+            variables = env.text_line_findings(
+                str(path), number, line.decode("utf-8", "replace"), renames
+            )
             if variables:
                 findings.extend(variables)
                 continue
@@ -573,13 +638,25 @@ def _text_findings(path: Path, data: bytes, renames: Renames, *, environment: bo
             text = line.decode("utf-8", "replace").strip()
             if len(text) > 80:
                 text = text[:77] + "..."
-            findings.append(Finding(str(path), number, "file", f"mentions the old name, update by hand: {text}"))
+            findings.append(
+                Finding(str(path), number, "file", f"mentions the old name, update by hand: {text}")
+            )
     return tuple(findings)
 
 
 def _compiled(path: Path, renames: Renames) -> FileResult:
-    finding = Finding(str(path), 0, "compiled", "compiled extension module: cannot be renamed by rewriting source")
+    finding = Finding(
+        str(path), 0, "compiled", "compiled extension module: cannot be renamed by rewriting source"
+    )
     return FileResult(path, "unchanged", (finding,))
 
 
-__all__ = ["iter_files", "module_names", "rewrite_items", "rewrite_tree", "set_write_hook", "walk", "write_changes"]
+__all__ = [
+    "iter_files",
+    "module_names",
+    "rewrite_items",
+    "rewrite_tree",
+    "set_write_hook",
+    "walk",
+    "write_changes",
+]

@@ -128,9 +128,10 @@ def test_cors_simple_request_and_unlisted_origin() -> None:
     assert ok.headers["Access-Control-Allow-Origin"] == "https://example.com"
     other = client.get("/api/items", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
-    assert "Access-Control-Allow-Origin" not in client.get(
-        "/private", headers={"Origin": "https://example.com"}
-    ).headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/private", headers={"Origin": "https://example.com"}).headers
+    )
 
 
 class NameForm(flask_wtf.FlaskForm):
