@@ -300,7 +300,8 @@ def main() -> int:
             print(f"graft is {results[-1][1] / graft_time:.1f}x faster than RenameCommand")
 
         print(
-            f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed, findings {dict(sorted(kinds.items()))}"
+            f"\ngraft: {len(report['changed'])} files changed, {len(report['failed'])} failed,"
+            f" findings {dict(sorted(kinds.items()))}"
         )
         baseline, _ = leftovers(copies["floor"] / "django", set())
         print(f"references before any rewrite: {dict(sorted(baseline.items()))}")

@@ -32,7 +32,6 @@ import io
 import os
 import pstats
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

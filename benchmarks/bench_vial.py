@@ -161,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, default=15)
     args = parser.parse_args(argv)
 
-    import flask
     import warnings
+
+    import flask
 
     import vial
 

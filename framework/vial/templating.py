@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from jinja2 import BaseLoader
+from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
-from jinja2 import Template, TemplateNotFound
 from jinja2.utils import LRUCache
 
 from .globals import current_app, request
@@ -169,8 +168,7 @@ def _stream(app: Vial, template: Template, context: dict[str, t.Any]) -> t.Itera
     _notify(before_render_template, app, template, context)
 
     def chunks() -> t.Iterator[str]:
-        for piece in template.generate(context):
-            yield piece
+        yield from template.generate(context)
         _notify(template_rendered, app, template, context)
 
     if not request:

@@ -80,7 +80,7 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         return self.app.json.dumps(obj, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _user_agent() -> str:
     # What a real Werkzeug client would announce; looked up once per process.
     return "Werkzeug/" + importlib.metadata.version("werkzeug")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import typing as t
 
 from ._lazy import lazy_getattr
-
 from .errors import (
     ConflictError,
     DirtyWorktreeError,

@@ -391,8 +391,8 @@ def run_checks(
 
     :raises UserError: not a git work tree, or no (such) entry in the manifest.
     """
-    from .status import load_manifest
     from .resume import read_state
+    from .status import load_manifest
 
     cwd = (cwd or Path.cwd()).resolve()
     repo = vcs.Repo(cwd)

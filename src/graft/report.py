@@ -135,7 +135,7 @@ class SyncReport:
         }
 
 
-Report = t.Union[ForkReport, SyncReport]
+Report = ForkReport | SyncReport
 
 
 def render_json(report: Report) -> str:

@@ -230,8 +230,8 @@ def gather(
     newest: bool = True,
 ) -> Facts:
     """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
-    from .snapshot import load_renames
     from .resume import read_state
+    from .snapshot import load_renames
 
     root = repo.root.resolve()
     values: dict[str, t.Any] = {"entry": entry, "sync_state": read_state(repo)}

@@ -186,7 +186,7 @@ class PageRunner:
         monkeypatch.chdir(self.cwd)
         monkeypatch.syspath_prepend(os.fspath(self.cwd))
         compiled = compile(code, where, "exec")
-        exec(compiled, self.namespace)  # noqa: S102 - running the docs is the point
+        exec(compiled, self.namespace)
 
     def run(self, block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
         if "file" in block.options:

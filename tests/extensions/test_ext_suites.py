@@ -12,9 +12,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import patched
+import pytest
 import suites
 
 TARGETS = ("vial", "fork")

@@ -12,14 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from graft import snapshot
-from graft.cli import main
-from graft.errors import DirtyWorktreeError, VcsError
-from graft.fork import apply_vendor, fork, plan_vendor
-from graft.manifest import parse_manifest
-from graft.sync import recorded_upstream
-
 from conftest import (
     FIXTURES,
     build_file_tree,
@@ -30,6 +22,13 @@ from conftest import (
     make_upstream,
     snapshot_state,
 )
+
+from graft import snapshot
+from graft.cli import main
+from graft.errors import DirtyWorktreeError, VcsError
+from graft.fork import apply_vendor, fork, plan_vendor
+from graft.manifest import parse_manifest
+from graft.sync import recorded_upstream
 
 # Runs the demo app on the fork with the original package made unimportable first.
 APP_CHECK = """

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, git, git_commit_all, snapshot_state
 
 from graft.cli import main
 from graft.manifest import parse_manifest
-
-from conftest import FIXTURES, git, git_commit_all, snapshot_state
 
 GREETING = FIXTURES / "extensions" / "flask-greeting"
 SINGLE = FIXTURES / "extensions" / "flask-single"

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, git, git_commit_all
 
 from graft.cli import main
 from graft.manifest import parse_manifest
-
-from conftest import FIXTURES, git, git_commit_all
 
 GREETING = FIXTURES / "extensions" / "flask-greeting"
 

@@ -7,10 +7,9 @@ packaging (cases 27-34) are in ``test_rewrite_files.py``.
 from __future__ import annotations
 
 import pytest
+from rewrite_helpers import assert_rewrite, dedent, kinds
 
 from graft.rewrite import PROFILES, RewriteOptions, rewrite_source
-
-from rewrite_helpers import assert_rewrite, dedent, kinds
 
 SYMBOLS = ["flask=vial", "flask.Flask=vial.Vial"]
 

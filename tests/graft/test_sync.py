@@ -25,9 +25,9 @@ from conftest import (
 )
 
 from graft.cli import main
+from graft.errors import DirtyWorktreeError, VcsError
 from graft.fork import fork
 from graft.manifest import parse_manifest
-from graft.errors import DirtyWorktreeError, VcsError
 from graft.sync import abort_sync, apply, continue_sync, plan_sync, sync
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from vial import Vial, g, redirect, request, session, url_for
 from vial.cli import ScriptInfo
 from vial.globals import _cv_request
-from vial.testing import EnvironBuilder, VialCliRunner, VialClient
+from vial.testing import EnvironBuilder, VialClient, VialCliRunner
 
 
 def test_test_client_class(app: Vial) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import typing as t
 
+from werkzeug.exceptions import HTTPException
+
 from vial import Blueprint, abort, jsonify, request
 from vial.wrappers import Response
-from werkzeug.exceptions import HTTPException
 
 from . import store
 

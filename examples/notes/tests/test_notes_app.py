@@ -7,8 +7,8 @@ round trip with its flash message, the session cookie, the JSON API and its erro
 from __future__ import annotations
 
 import pytest
-
 from notes import create_app
+
 from vial import Vial
 from vial.testing import VialClient
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..scaffold import (
+    Scaffold,
     T_after_request,
     T_before_request,
     T_error_handler,
@@ -11,7 +12,6 @@ from ..scaffold import (
     T_template_context_processor,
     T_url_defaults,
     T_url_value_preprocessor,
-    Scaffold,
     _endpoint_from_view_func,
     _find_package_path,
     find_package,

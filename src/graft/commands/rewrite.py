@@ -283,7 +283,8 @@ def rewrite_command(
     if tree.failed:
         count = len(tree.failed)
         raise RewriteError(
-            f"{count} file{'s' if count != 1 else ''} could not be read or parsed and {'were' if count != 1 else 'was'} left untouched.",
+            f"{count} file{'s' if count != 1 else ''} could not be read or parsed"
+            f" and {'were' if count != 1 else 'was'} left untouched.",
             hint="Fix what the lines above name, or pass --skip-unparsable to report such files and go on.",
         )
     if mode == "check" and tree.changed:

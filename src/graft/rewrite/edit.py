@@ -17,7 +17,7 @@ from libcst._nodes.internal import CodegenState
 
 from .syntax import Path, child_fields
 
-Replacement = t.Union[cst.CSTNode, list[cst.CSTNode]]
+Replacement = cst.CSTNode | list[cst.CSTNode]
 
 
 class Edits:

@@ -80,7 +80,10 @@ def dotenv_file(path: Path, renames: Renames) -> str | None:
     for root in sorted(renames.roots):
         new = renames.rename(root)
         if new != root and path.name == f".{root}env":
-            return f"{path.name} is loaded by {root}'s command line; {new}'s loads .{new.replace('.', '_')}env instead: rename the file by hand"
+            return (
+                f"{path.name} is loaded by {root}'s command line; {new}'s loads"
+                f" .{new.replace('.', '_')}env instead: rename the file by hand"
+            )
     return None
 
 

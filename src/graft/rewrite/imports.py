@@ -200,7 +200,8 @@ def _decide(
                     edits.report(
                         anchor,
                         "alias",
-                        f"kept the local name {local!r} with an 'as' alias: renaming it would clash with another binding",
+                        f"kept the local name {local!r} with an 'as' alias:"
+                        " renaming it would clash with another binding",
                     )
             elif new_local is None:
                 decisions[key] = None

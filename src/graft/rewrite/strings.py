@@ -192,14 +192,16 @@ def _plan_string(
             edits.report(
                 node,
                 "entry-point",
-                f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream (entry_points='rename' renames it)",
+                f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream"
+                " (entry_points='rename' renames it)",
             )
     elif context == "distribution":
         if options.distributions == "report":
             edits.report(
                 node,
                 "distribution",
-                f"distribution name {shown} kept: the fork is not installed under that name; answer with the version it was forked from",
+                f"distribution name {shown} kept: the fork is not installed under that name;"
+                " answer with the version it was forked from",
             )
     elif context == "dynamic":
         edits.report(

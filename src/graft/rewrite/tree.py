@@ -217,8 +217,9 @@ def rewrite_tree(
     entered (:func:`walk`; git-ignored ones only without ``include_ignored``).
     ``excluded`` maps directories not to enter (``graft rewrite`` passes the vendored
     forks and patches recorded in ``pyproject.toml``, which ``graft fork`` already
-    renamed) to the reason listed in ``skipped``. ``jobs`` is the number of processes (default: all cores, once there are enough
-    files to parse). ``progress`` writes a counter to standard error.
+    renamed) to the reason listed in ``skipped``. ``jobs`` is the number of
+    processes (default: all cores, once there are enough files to parse).
+    ``progress`` writes a counter to standard error.
 
     :raises FileNotFoundError: a path does not exist.
     :raises RewriteError: a file could not be written (the files are as they were).
@@ -444,7 +445,7 @@ def _item_module_names(names: t.Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-Outcome = tuple[Status, t.Optional[bytes], tuple[Finding, ...], t.Optional[str]]
+Outcome = tuple[Status, bytes | None, tuple[Finding, ...], str | None]
 
 _WORKER_STATE: tuple[Renames, RewriteOptions, frozenset[str]] | None = None
 
