@@ -92,7 +92,7 @@ def snapshot_prefix(repo: vcs.Repo, snapshot_commit: str) -> str | None:
 
 
 def moved_to(repo: vcs.Repo, entry: Entry, head: str) -> str | None:
-    """Where the fork's files are in ``head`` when its recorded path holds none (QA F13).
+    """Where the fork's files are in ``head`` when its recorded path holds none.
 
     A user who moved the fork folder (``git mv mypk lib/mypk``) without telling graft
     would otherwise see the fork as deleted, and a sync would drop upstream's new

@@ -62,7 +62,8 @@ def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = ""
     """The user's repository, refusing a bare one, an unfinished operation or tracked changes.
 
     :param notes: for a dry run, which changes nothing: tracked changes are then not
-        refused but noted here ("the real ``what`` needs a clean work tree", QA F16).
+        refused but noted here ("the real ``what`` needs a clean work tree"), so a
+        dry run still shows the plan.
     """
     repo = vcs.Repo(cwd)
     if repo.bare:
@@ -214,7 +215,7 @@ def plan_vendor(
     validate_import_name(name, force=force or kind == "patch")
     prefix = _target(repo, cwd, path, name, head)
     if PurePosixPath(prefix).name != name and not force:
-        # Python imports a package by its directory's name (QA F4).
+        # Python imports a package by its directory's name, so any other name is unimportable.
         raise InvalidNameError(
             f"the package directory must be named {name} to be importable as {name} (got {path}).",
             hint=f"Use --path {PurePosixPath(prefix).parent / name}, or --force to keep it.",

@@ -11,7 +11,7 @@ top-level name is copied as is, and a file whose raw bytes were rewritten before
 under the same settings reuses the earlier result from a small cache in
 ``.git/graft/``. That keeps a no-op sync of a 1000-file fork well under a second.
 Nothing goes through scratch files: the rewriter gets the bytes in memory, and git
-gets the new objects on its standard input (issue 4: the temporary trees cost more
+gets the new objects on its standard input (the temporary trees cost more
 than the rest of a sync with changes, outside the rewrite itself).
 Determinism is a requirement: rendering one revision twice gives the same tree.
 """

@@ -73,7 +73,7 @@ class Upstream:
     """Raw bytes by posix path relative to the package directory (licences at its top)."""
     modes: t.Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """git modes of the files that are not plain (``100755`` executable, ``120000`` symlink,
-    whose bytes are the link target), by the same paths as ``files`` (QA F10)."""
+    whose bytes are the link target), by the same paths as ``files``: a fork keeps them as they are."""
     label_suffix: str = field(default="", compare=False)
     """Appended to :attr:`label`: ``+digest`` when the version number alone would not tell
     this revision from the recorded one (see :func:`distinguish`)."""
@@ -95,7 +95,7 @@ class Upstream:
 
 
 def same_version_changed(upstream: Upstream, revision: str, tree: str) -> bool:
-    """Whether ``upstream`` has the recorded version number but other files (QA F8).
+    """Whether ``upstream`` has the recorded version number but other files.
 
     Editable installs and development builds change without a new version; only a
     content digest tells such revisions apart.
@@ -161,7 +161,7 @@ def locate(
 
 
 def _check_ref(upstream: Upstream, ref: str | None) -> Upstream:
-    """Refuse ``--ref`` on a source that has one version only (QA F1/F11).
+    """Refuse ``--ref`` on a source that has one version only.
 
     Such a source cannot go to another revision, and silently forking or syncing
     what is there instead of what was asked for is the worst outcome. Naming the
@@ -306,7 +306,7 @@ def _find_module(top: Path, package: str | None) -> Path | None:
     """A single-module project (``src/OLD.py`` or ``OLD.py``) when no package directory exists.
 
     Without ``package``: the lone module of a project root that holds no package (an
-    extension that is one ``flask_hello.py``), as for installed distributions (QA 12).
+    extension that is one ``flask_hello.py``), as for installed distributions.
     """
     if package is None:
         if (top / "__init__.py").is_file():
@@ -585,7 +585,7 @@ def _git_package(
             and "/" not in p.removeprefix("src/")
             and _is_lone_module_name(p.rsplit("/", 1)[-1][:-3])
         ]
-        if len(lone) == 1:  # a single-module project (QA 12)
+        if len(lone) == 1:  # a single-module project (one ``flask_hello.py``)
             return lone[0].rsplit("/", 1)[-1][:-3], lone[0]
         raise SourceError(
             f"no Python package found in git source {source}.", hint="Choose one with --package."

@@ -145,7 +145,8 @@ def fork_status(facts: Facts) -> ForkStatus:
         behind=behind,
         sync_in_progress=in_progress,
         sync_target=str(state.get("label")) if in_progress and state is not None else None,
-        # What is still unmerged in the index, not what was when the sync stopped (QA F9).
+        # What is still unmerged in the index, not what was when the sync stopped: the user may
+        # have resolved and staged some since.
         conflicts=(
             facts.unmerged
             if facts.unmerged is not None
@@ -257,7 +258,7 @@ def gather(
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
     try:
         moved = moved_to(repo, entry, head) if head is not None else None
-        if moved is not None:  # not "every file deleted": the user moved the fork (QA F13)
+        if moved is not None:  # not "every file deleted": the user moved the fork
             raise moved_error(entry, moved)
         base = current_base(repo, entry, search_path=search_path)
         values["local"] = local_changes(repo, entry, base, committed=committed)

@@ -82,7 +82,7 @@ class SyncPlan:
     """What a dry run wants the user to know (a dirty work tree the real sync refuses)."""
     reroot: str | None = None
     """Where the base snapshot holds the fork, when the user moved it since (its recorded
-    path was updated): the base is then re-rooted at the new path first (QA F13)."""
+    path was updated): the base is then re-rooted at the new path first, so git sees no rename."""
 
     @property
     def is_up_to_date(self) -> bool:
@@ -199,7 +199,8 @@ def plan_sync(
     :param step: merge each release (git tag) between the recorded and the target revision.
     :param refs: explicit revisions to merge in order (used by ``--continue`` for the
         steps left); overrides ``ref`` and ``step``.
-    :param dry_run: only to be rendered: a dirty work tree is noted, not refused (QA F16).
+    :param dry_run: only to be rendered: a dirty work tree is noted, not refused, so the plan
+        can still be shown.
     :raises UserError: a precondition failed (dirty tree, unknown fork, missing source...).
     """
     cwd = (cwd or Path.cwd()).resolve()
@@ -384,7 +385,7 @@ def _refuse_downgrade(repo: vcs.Repo, entry: Entry, upstream: Upstream, root: Pa
         older = new is not None and old is not None and new < old
     if older:
         shown_old, shown_new = entry.revision[:10], upstream.revision[:10]
-        if source_repo is not None:  # tags say more than commit ids (QA F14)
+        if source_repo is not None:  # tags say more than commit ids
             shown_old = _tag_name(source_repo, entry.revision) or shown_old
             shown_new = _tag_name(source_repo, upstream.revision) or shown_new
         raise SourceError(
@@ -592,7 +593,7 @@ def _merge_one(
     reused = tuple(p for p in merged.reused if p not in conflicts)
     if conflicts or reused:
         # A resolution rerere replayed is still a conflict: the user reviews it and
-        # concludes with --continue, never a merge commit made behind their back (QA F15).
+        # concludes with --continue, never a merge commit made behind their back.
         write_state(
             repo,
             {

@@ -539,7 +539,7 @@ class Repo:
         """The id of tree-ish ``treeish`` moved under directory ``prefix`` (nothing else in it).
 
         Writes the tree objects only (no ref points at them): a fork moved in the app gets
-        its previous snapshot re-rooted at the new path, so git sees no rename (QA F13).
+        its previous snapshot re-rooted at the new path, so git sees no rename.
         """
         with tempfile.TemporaryDirectory(prefix="graft-index-") as scratch:
             env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
@@ -601,11 +601,11 @@ class Repo:
         On conflicts the repository is left in git's ordinary merge state. Conflicts that
         git rerere resolved from an earlier resolution count as conflicts too (git exits 1
         and prints "Staged '...' using previous resolution."): they are staged, and
-        listed in :attr:`MergeResult.reused` for the user to review (QA F15). Any other
+        listed in :attr:`MergeResult.reused` for the user to review. Any other
         failure (an untracked file in the way, say) raises, and git has changed nothing.
         """
         # git labels the other side of conflict markers with the name it was given, so
-        # ``label`` is given as a temporary ref under refs/graft/ (QA F14), deleted as
+        # ``label`` is given as a temporary ref under refs/graft/ (a name, not a raw commit id), deleted as
         # soon as git returns; a label git would not take as a ref name falls back to the id.
         ref = f"refs/graft/{label}" if label else None
         if ref is not None and self.run("check-ref-format", ref, check=False)[0] != 0:
@@ -710,7 +710,7 @@ def mirror(url: str, dest: Path) -> Repo:
 
 
 def _git_reason(stderr: str) -> str:
-    """git's own reason from its stderr: the first ``fatal:``/``error:`` line (QA F3).
+    """git's own reason from its stderr: the first ``fatal:``/``error:`` line.
 
     GitPython wraps stderr as ``\n  stderr: '...'``, so its last line is a lone quote.
     """

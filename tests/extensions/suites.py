@@ -72,7 +72,7 @@ SUITES: dict[str, Suite] = {
         ),
     )
 }
-"""The four suites of issue 5, in the order they are reported."""
+"""The four extension suites, in the order they are reported."""
 
 HELPER_EXTENSIONS: dict[str, tuple[str, str]] = {
     "flask-babel": ("4.0.0", "flask_babel"),

@@ -170,7 +170,7 @@ def _refusal_cases(tmp: Path, upstream: Path, app: Path) -> dict[str, tuple[list
         "unknown-ref": (["fork", str(upstream), "teabag", "--ref", "v9"], "unknown ref"),
         "unknown-package": (["fork", str(upstream), "teabag", "--package", "nope"], "no package"),
         "existing-path": (["fork", "vial", "acme_web", "--path", "templates"], "already exists"),
-        # QA F4: a package is imported by its directory's name.
+        # A package is imported by its directory's name.
         "path-name": (
             ["fork", "vial", "acme_web", "--path", "src/other"],
             "the package directory must be named acme_web to be importable as acme_web "
@@ -441,7 +441,7 @@ def test_symlinks_and_executables_are_kept(
     app = make_app(tmp_path)
     monkeypatch.chdir(app)
     report = fork(str(source), "teabag", **({"ref": "v1.1"} if kind == "git" else {}))
-    # Before QA F10 both became 100644 files, the link a file holding "core.py".
+    # A symlink and an executable: both once became 100644 files, the link a file holding "core.py".
     modes = {
         line.split()[3]: line.split()[0]
         for line in git(app, "ls-tree", "-r", "HEAD", "teabag").splitlines()

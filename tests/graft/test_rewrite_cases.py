@@ -571,7 +571,7 @@ def test_sys_modules_strings() -> None:
 
 
 def test_sys_modules_guard_that_blocks_the_old_package_is_kept() -> None:
-    """17 (QA2 F0): ``sys.modules[OLD] = None`` blocks the old package; renaming it would block the new one."""
+    """17: ``sys.modules[OLD] = None`` blocks the old package; renaming it would block the new one."""
     code = """
         import sys
         sys.modules["flask"] = None

@@ -63,7 +63,7 @@ def test_diff_and_dry_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_diff_alone_changes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """QA 4: like black's and ruff's --diff, a diff is a preview; it used to write the files too."""
+    """Like black's and ruff's --diff, a diff is a preview; it used to write the files too."""
     monkeypatch.chdir(project)
     code, out, err = invoke("rewrite", "app", "--map", "flask=myflask", "--diff")
     assert code == 0
@@ -78,7 +78,7 @@ def test_diff_help_says_it_changes_nothing() -> None:
 
 
 def test_skipped_paths_listed_with_v_and_in_json(tmp_path: Path) -> None:
-    """QA 1: a virtualenv and git-ignored files are left alone, and the report says so."""
+    """A virtualenv and git-ignored files are left alone, and the report says so."""
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.py").write_text(APP)
     (tmp_path / "venv" / "lib").mkdir(parents=True)
@@ -109,7 +109,7 @@ def test_skipped_paths_listed_with_v_and_in_json(tmp_path: Path) -> None:
 
 
 def test_interrupt_while_writing_exits_130_with_nothing_changed(project: Path) -> None:
-    """QA 2: 130 is documented as "nothing changed"; a Ctrl-C between two writes must make it true."""
+    """130 is documented as "nothing changed"; a Ctrl-C between two writes must make it true."""
     from graft.rewrite.tree import set_write_hook
 
     for index in range(3):
@@ -132,7 +132,7 @@ def test_interrupt_while_writing_exits_130_with_nothing_changed(project: Path) -
 
 
 def test_non_utf8_file_error_and_hint(tmp_path: Path) -> None:
-    """QA 3: one clear line saying which byte and how to fix it; the hint is not about syntax."""
+    """One clear line saying which byte and how to fix it; the hint is not about syntax."""
     bad = tmp_path / "nocookie.py"
     bad.write_bytes(b"import flask\ns = 'caf\xe9'\n")
     code, _, err = invoke("rewrite", tmp_path, "--map", "flask=myflask")
@@ -292,7 +292,7 @@ def create_app():
 
 
 def test_environment_variables_and_deployment_files_are_reported(tmp_path: Path) -> None:
-    """QA2 F1: the app reads VIAL_* after the rewrite; every place that sets or reads FLASK_* is reported."""
+    """The app reads VIAL_* after the rewrite; every place that sets or reads FLASK_* is reported."""
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text(FACTORY)
     (tmp_path / "settings.py").write_text('SECRET = __import__("os").environ["FLASK_SECRET_KEY"]\n')

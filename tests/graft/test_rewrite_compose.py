@@ -169,7 +169,7 @@ def recorded_project(root: Path, *entries: tuple[str, str]) -> Path:
     ],
 )
 def test_cli_target_refuses_stdlib_and_keywords(tmp_path: Path, target: str, message: str) -> None:
-    """QA2 F9: ``from json import Vial`` can never work."""
+    """``from json import Vial`` can never work."""
     path = tmp_path / "app.py"
     path.write_text(SUITE)
     code, _, err = invoke("rewrite", path, "--profile", "flask-vial", "--target", target)
@@ -180,7 +180,7 @@ def test_cli_target_refuses_stdlib_and_keywords(tmp_path: Path, target: str, mes
 def test_cli_target_must_be_a_recorded_fork(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """QA2 F9: in a repository that records forks, a typo is refused unless --force."""
+    """In a repository that records forks, a typo is refused unless --force."""
     root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
     (root / "src").mkdir()
     path = root / "src" / "app.py"
@@ -204,7 +204,7 @@ def test_cli_target_must_be_a_recorded_fork(
 def test_cli_leaves_graft_records_and_vendored_directories_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """QA2 F2: the manifest keeps the upstream name on purpose; the fork was renamed by ``graft fork``."""
+    """The manifest keeps the upstream name on purpose; the fork was renamed by ``graft fork``."""
     root = recorded_project(tmp_path / "repo", ("acme_web", "fork"), ("flask_greeting", "patch"))
     with (root / "pyproject.toml").open("a") as handle:
         handle.write('[tool.ruff]\nsrc = ["vial"]\n')

@@ -261,7 +261,7 @@ def test_module_names_climb_packages(tmp_path: Path) -> None:
 
 
 def test_walk_stays_out_of_virtualenvs_installed_packages_and_build_output(tmp_path: Path) -> None:
-    """QA 1: ``graft rewrite .`` rewrote venvs and site-packages; only the user's source is walked."""
+    """``graft rewrite .`` once rewrote venvs and site-packages; only the user's source is walked."""
     source = "import flask\n"
     _tree(
         tmp_path,
@@ -302,7 +302,7 @@ def test_walk_stays_out_of_virtualenvs_installed_packages_and_build_output(tmp_p
 
 
 def test_walk_skips_git_ignored_paths_unless_asked_or_named(tmp_path: Path) -> None:
-    """QA 1: in a git work tree, what git ignores is not the user's source (``--include-ignored``)."""
+    """In a git work tree, what git ignores is not the user's source (``--include-ignored``)."""
     source = "import flask\n"
     _tree(
         tmp_path,
@@ -355,7 +355,7 @@ def _hook_raising(exc: BaseException, on_call: int) -> t.Callable[[Path], None]:
     ids=["ctrl-c", "disk-full"],
 )
 def test_interrupted_write_restores_every_file(tmp_path: Path, exc: BaseException) -> None:
-    """QA 2: an interrupt or error while writing leaves the tree exactly as it was."""
+    """An interrupt or error while writing leaves the tree exactly as it was."""
     from graft.errors import RewriteError
     from graft.rewrite.tree import set_write_hook
 
@@ -390,7 +390,7 @@ def test_write_keeps_the_mode_and_writes_through_symlinks(tmp_path: Path) -> Non
 
 
 def test_non_utf8_file_without_a_cookie_names_the_byte_and_the_fix(tmp_path: Path) -> None:
-    """QA 3: not a codec traceback text and a syntax hint, but what is wrong and how to fix it."""
+    """Not a codec traceback text and a syntax hint, but what is wrong and how to fix it."""
     data = b"import flask\ns = 'caf\xe9'\n"
     _tree(tmp_path, {"nocookie.py": data})
     tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
@@ -424,7 +424,7 @@ class _Clock:
 
 
 def test_progress_stays_quiet_on_a_quick_run_and_names_a_large_file() -> None:
-    """QA 5: a 200,000-line file ran for minutes with nothing on the terminal."""
+    """A 200,000-line file once ran for minutes with nothing on the terminal."""
     import io
 
     from graft.rewrite.tree import LARGE_FILE, _Progress

@@ -212,7 +212,7 @@ def test_symbol_profile_on_flask_test_style_code() -> None:
 
 
 def _generated_module(functions: int) -> str:
-    """A generated module of the shape that took minutes (QA 5): an import in every function."""
+    """A generated module of the shape that took minutes: an import in every function."""
     lines = ["import flask", "from flask import Flask, request, g as G", ""]
     for i in range(functions):
         lines += [
@@ -252,7 +252,7 @@ def _engine_calls(code: str) -> int:
 
 
 def test_engine_work_grows_linearly_with_the_module() -> None:
-    """QA 5: the clash checks, import grouping and string scans were quadratic in the imports.
+    """The clash checks, import grouping and string scans were once quadratic in the imports.
 
     Four times the functions must cost about four times the calls (5.5x before the fix);
     counting calls instead of timing keeps the test exact on a loaded machine.

@@ -2,7 +2,7 @@
 
 Determinism is the contract of a snapshot: a sync rebuilds a missing base by rendering
 the recorded upstream again and compares tree ids, so the ids must not move when the
-rendering code is rearranged (issue 4 moved the rewrite in memory and the writes to
+rendering code is rearranged (the rewrite once moved in memory and the writes to
 ``git fast-import``/``mktree``). ``PINNED_TREE`` was computed by the code before that
 change; if a deliberate engine change moves it, ``ENGINE_VERSION`` must move too.
 """
@@ -40,7 +40,7 @@ UPSTREAM: dict[str, bytes] = {
 MAPS = ["kettle=brew"]
 PREFIX = "vendor/brew"
 PINNED_TREE = "c7003af7206d5a5ee0d1d73731b88956971146d7"
-"""``snapshot.render`` of UPSTREAM before issue 4's changes (scratch directory + rewrite_tree)."""
+"""``snapshot.render`` of UPSTREAM before the rewrite moved in memory (scratch directory + rewrite_tree)."""
 PINNED_FINDINGS = [
     ("vendor/brew/kettle.toml", 1, "file"),
     ("vendor/brew/sub/deep.py", 4, "string"),

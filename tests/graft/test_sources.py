@@ -100,7 +100,7 @@ def test_distribution_by_import_name_and_search_path(
     assert sources.locate("Some-Dist", root=tmp_path).package == "somemod"
     with pytest.raises(SourceError, match="no package 'other'"):
         sources.locate("Some-Dist", root=tmp_path, package="other")
-    # --ref cannot pick another version of an installed distribution (QA F11): refused,
+    # --ref cannot pick another version of an installed distribution: refused,
     # unless it names the installed one.
     with pytest.raises(SourceError) as info:
         sources.locate("somemod", root=tmp_path, ref="1.0")
@@ -169,7 +169,7 @@ def test_editable_distribution_is_read_from_its_import_location(tmp_path: Path) 
 
 
 def test_unreachable_git_source_gives_gits_reason(tmp_path: Path) -> None:
-    # Before QA F3 the message ended in a stray quote (GitPython's last stderr line).
+    # The message once ended in a stray quote (GitPython's last stderr line).
     with pytest.raises(SourceError) as info:
         sources.locate("file:///nonexistent/repo.git", root=tmp_path)
     message = str(info.value)

@@ -152,7 +152,7 @@ def test_status_reads_conflicts_from_the_index(forked: Path) -> None:
     edit(forked / "teabag" / "util.py", "result = thing.strip()", "result = thing.strip().lower()")
     git_commit_all(forked, "overlapping edit")
     assert sync(cwd=forked, ref="v2.0").status == "conflicts"
-    # Resolved and staged: before QA F9 status still said "1 conflicted file(s)".
+    # Resolved and staged: status once still said "1 conflicted file(s)".
     path = forked / "teabag" / "util.py"
     path.write_text(git(forked, "show", ":3:teabag/util.py"))
     git(forked, "add", "teabag/util.py")

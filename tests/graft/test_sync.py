@@ -119,7 +119,7 @@ def test_clean_sync_merges_both_sides(forked: Path) -> None:
     assert result.exit_code == 0 and "already up to date" in result.output
     result = invoke(["sync", "--ref", "v1.0"])
     assert result.exit_code == 1
-    assert "would downgrade kettle from v2.0 to v1.0." in result.output  # tags, not ids (QA F14)
+    assert "would downgrade kettle from v2.0 to v1.0." in result.output  # tags, not ids
 
 
 def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
@@ -135,7 +135,7 @@ def test_conflict_then_abort_restores_byte_for_byte(forked: Path) -> None:
     assert stages == {"1", "2", "3"}
     text = (app / "teabag" / "util.py").read_text()
     assert "<<<<<<< " in text and ">>>>>>> " in text
-    # Upstream's side is named, not a raw commit id (QA F14); the naming ref is gone.
+    # Upstream's side is named, not a raw commit id; the naming ref is gone.
     assert "\n>>>>>>> graft/kettle-v2.0-upstream-snapshot\n" in text
     assert "refs/graft" not in git(app, "for-each-ref")
     # Non-conflicting changes are staged, the manifest too (it moves with the merge).
@@ -184,7 +184,7 @@ def test_rerere_reuses_a_resolution(forked: Path, only_conflict: bool) -> None:
     app = forked
     if only_conflict:
         # Bring teapot.py back, so util.py is the merge's one conflict: git then exits 1
-        # with nothing unmerged, which graft took for a failed merge (QA F15).
+        # with nothing unmerged, which graft once took for a failed merge.
         fork_commit = git(app, "rev-list", "--max-parents=2", "--min-parents=2", "-1", "HEAD")
         build_file_tree(
             app, {"teabag/teapot.py": git(app, "show", f"{fork_commit.strip()}:teabag/teapot.py")}
@@ -408,7 +408,7 @@ def test_source_directory_sync(
     assert result.exit_code == 0, result.output
     assert "minutes * 61" in (app_repo / "teabag" / "core.py").read_text()
     assert invoke(["sync"]).output.strip().endswith("already up to date with kettle 1.0.")
-    # --ref means nothing to a directory: refused, not "up to date" (QA F1).
+    # --ref means nothing to a directory: refused, not "up to date".
     before = snapshot_state(app_repo)
     result = invoke(["sync", "--source", str(work), "--ref", "2.0"])
     assert result.exit_code == 1
@@ -787,7 +787,7 @@ def test_moved_fork_is_refused_until_its_path_is_updated_then_syncs_in_place(for
     (app / "lib").mkdir()
     git(app, "mv", "teabag", "lib/teabag")
     git(app, "commit", "-q", "-m", "move the fork")
-    # Before QA F13 status read this as "every file deleted", and a sync dropped
+    # Status once read this as "every file deleted", and a sync dropped
     # upstream's new files as "kept deleted".
     before = snapshot_state(app)
     message = (
@@ -845,7 +845,7 @@ def test_kept_deleted_says_when_upstream_renamed_the_file(forked: Path) -> None:
 def test_same_version_with_other_files_is_labelled_by_digest(
     app_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An editable install or dev build changes without a new version number (QA F8)."""
+    """An editable install or dev build changes without a new version number."""
     site = _site(tmp_path / "site", "1.0", "def value():\n    return 1\n")
     monkeypatch.chdir(app_repo)
     fork("tinydist", "mytiny", search_path=[str(site)])
@@ -876,7 +876,7 @@ def test_dry_run_of_a_dirty_work_tree_notes_it_and_changes_nothing(forked: Path)
     app = forked
     edit(app / "teabag" / "core.py", "# mine", "# mine, uncommitted")
     before = snapshot_state(app)
-    # Before QA F16 the dry run refused like the real sync.
+    # The dry run once refused like the real sync.
     result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge kettle v2.0" in result.output

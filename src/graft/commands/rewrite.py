@@ -43,7 +43,7 @@ def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
     """The fork and patch directories recorded for the project(s) of ``paths`` (and of the current directory).
 
     ``graft fork``/``graft patch`` renamed them already; walking them again re-reports
-    their findings and may rename names the fork keeps on purpose (QA2 F2).
+    their findings and may rename names the fork keeps on purpose.
     """
     found: dict[Path, str] = {}
     starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
@@ -60,7 +60,7 @@ def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
 
 
 def _check_target(target: str, force: bool) -> None:
-    """Refuse a ``--target`` that cannot be the fork the user means (QA2 F9).
+    """Refuse a ``--target`` that cannot be the fork the user means.
 
     A typo, or a stdlib name, rewrites a whole project to imports that cannot work, and
     ``--check`` in CI then enforces it. The name is checked as ``graft fork`` checks a

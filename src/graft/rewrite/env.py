@@ -6,7 +6,7 @@ its own prefix (``VIAL_*``). Renaming the imports therefore silently changes whi
 variables a deployment's app sees, and neither the code nor the deployment files
 (``.flaskenv``, ``Dockerfile``, ``Procfile``, CI yaml) say so. Nothing here renames
 anything: the variables are set outside the repository, so the user decides; every
-place is reported with the new name suggested (QA2 F1).
+place is reported with the new name suggested.
 
 Likewise a ``setup.py`` requirement (``install_requires=["Flask>=3"]``) names a
 distribution, not a module, and is reported, never renamed (case 23).

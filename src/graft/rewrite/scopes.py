@@ -119,7 +119,7 @@ IMPORT_FUNCTIONS = frozenset({"import_module", "__import__", "import_string", "f
 _WORDS = re.compile(r"[^\W\d]\w*")
 """Identifiers in a string: looked up in the interesting names one by one, because testing
 each interesting name against each string was quadratic in a generated module whose
-functions each import under a new alias (QA 5)."""
+functions each import under a new alias (minutes for 200,000 lines)."""
 
 
 class Analysis:

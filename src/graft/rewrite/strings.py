@@ -27,7 +27,7 @@ if t.TYPE_CHECKING:
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _DOTTED_WORD = re.compile(rf"(?<![\w.])[^\W\d]\w*(?:\.{_IDENT})*(?!\w)")
 """A dotted name standing alone in free text; :func:`_substitute` looks its head up, instead
-of compiling an alternation of every renamed name for each string (quadratic, QA 5)."""
+of compiling an alternation of every renamed name for each string (quadratic in the renamed names)."""
 _PATH = re.compile(rf"({_IDENT}(?:\.{_IDENT})*)(\.?)((?::{_IDENT}(?:\.{_IDENT})*)?)")
 _ENTRY_POINT_SPEC = re.compile(
     rf"\s*[\w.-]+\s*=\s*({_IDENT}(?:\.{_IDENT})*)\s*(?::\s*[\w.]+)?\s*(?:\[[^\]]*\])?\s*"

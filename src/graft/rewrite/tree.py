@@ -75,7 +75,7 @@ REPORTED_NAMES = frozenset(
     }
 )
 DEPLOYMENT_SUFFIXES = frozenset({".txt", ".sh", ".env", ".service"})
-"""Further files ``graft rewrite`` reports, where deployments set the framework's variables (QA2 F1)."""
+"""Further files ``graft rewrite`` reports, where deployments set the framework's variables."""
 DEPLOYMENT_NAMES = frozenset({"Dockerfile", "Containerfile", "Procfile", "Makefile", ".env"})
 _DOT_ENV = re.compile(r"\.\w+env")
 """``.flaskenv``, ``.vialenv``: the dotenv file a framework's CLI loads."""
@@ -599,7 +599,7 @@ def _graft_lines(path: Path, data: bytes) -> set[int]:
 
     They are graft's own record of each fork (``source = "vial"``, ``maps =
     ["vial=acme_web"]``), which must keep the upstream name: reporting them as "update
-    by hand" invites an edit that breaks ``graft sync`` (QA2 F2).
+    by hand" invites an edit that breaks ``graft sync``.
     """
     if path.name != "pyproject.toml" or b"graft" not in data:
         return set()
