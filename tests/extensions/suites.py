@@ -18,17 +18,15 @@ dependency, and the point is to show the suites pass where ``flask`` cannot be i
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import importlib.metadata
-import os
 import shutil
-import subprocess
 import sys
-import tarfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# The download, environment and counting machinery is shared with tests/realworld/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import suite_runner
+
+REPO_ROOT = suite_runner.REPO_ROOT
 """The project checkout; the default cache lives under it."""
 
 FLASK_VERSION = "3.1.3"
@@ -105,51 +103,12 @@ FRAMEWORK_DEPENDENCIES: tuple[str, ...] = (
 
 def cache_dir() -> Path:
     """The download and environment cache: ``$GRAFT_EXTENSIONS_CACHE`` or ``.cache/extensions``."""
-    configured = os.environ.get("GRAFT_EXTENSIONS_CACHE")
-    path = Path(configured) if configured else REPO_ROOT / ".cache" / "extensions"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _pip(*args: str) -> None:
-    """Run the dev venv's pip; its output is shown only when it fails."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"pip {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-
-
-def _key(*parts: str) -> str:
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
-
-
-def _pinned(names: tuple[str, ...]) -> list[str]:
-    """``name==version`` of the dev venv's copy, or the bare name when it has none."""
-    pins = []
-    for name in names:
-        try:
-            pins.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            pins.append(name)
-    return pins
+    return suite_runner.cache_dir("extensions", "GRAFT_EXTENSIONS_CACHE")
 
 
 def download_sdist(suite: Suite, cache: Path) -> Path:
     """The suite's sdist from PyPI, downloaded once into ``cache/sdists``."""
-    dest = cache / "sdists" / suite.requirement
-    found = sorted(dest.glob("*.tar.gz")) if dest.is_dir() else []
-    if not found:
-        tmp = dest.with_name(dest.name + ".part")
-        shutil.rmtree(tmp, ignore_errors=True)
-        _pip("download", "--no-deps", "--no-binary", ":all:", "-d", str(tmp), suite.requirement)
-        shutil.rmtree(dest, ignore_errors=True)
-        tmp.rename(dest)
-        found = sorted(dest.glob("*.tar.gz"))
-    return found[0]
+    return suite_runner.download_sdist(suite.requirement, cache)
 
 
 _CONFIG_FILES = ("setup.cfg", "pyproject.toml", "tox.ini", "pytest.ini")
@@ -162,29 +121,11 @@ def extract_suite(suite: Suite, cache: Path) -> Path:
     from the run directory, or the suite would test it instead of the installed (or patched)
     one.
     """
-    dest = cache / "suites" / suite.requirement
-    if (dest / "tests").is_dir():
-        return dest
-    sdist = download_sdist(suite, cache)
-    tmp = dest.with_name(dest.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    with tarfile.open(sdist) as archive:
-        members = archive.getmembers()
-        root = members[0].name.split("/")[0]
-        wanted = []
-        for member in members:
-            rel = member.name[len(root) + 1 :]
-            if rel.startswith("tests/") or rel in _CONFIG_FILES:
-                member.name = rel
-                wanted.append(member)
-        if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12: refuse links out of the tree
-            archive.extractall(tmp, members=wanted, filter="data")
-        else:  # pragma: no cover - older 3.10 patch releases
-            archive.extractall(tmp, members=wanted)
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
-    return dest
+    return suite_runner.extract_sdist(
+        download_sdist(suite, cache),
+        cache / "suites" / suite.requirement,
+        lambda rel: rel.startswith("tests/") or rel in _CONFIG_FILES,
+    )
 
 
 def copy_suite(suite: Suite, cache: Path, dest: Path) -> Path:
@@ -201,16 +142,8 @@ def ensure_venv(cache: Path) -> Path:
 
     Returns the venv's python. Built once per set of pins.
     """
-    requirements = _pinned(FRAMEWORK_DEPENDENCIES) + list(TEST_DEPENDENCIES)
-    venv = cache / f"venv-{_key(sys.version, *requirements)}"
-    python = venv / "bin" / "python"
-    if (venv / ".complete").exists():
-        return python
-    shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    _pip("--python", str(python), "install", "--quiet", *requirements)
-    (venv / ".complete").write_text("\n".join(requirements) + "\n")
-    return python
+    requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + list(TEST_DEPENDENCIES)
+    return suite_runner.ensure_venv(cache, requirements)
 
 
 def ensure_flask_overlay(cache: Path) -> Path:
@@ -225,12 +158,7 @@ def ensure_flask_overlay(cache: Path) -> Path:
     return ensure_overlay(cache, requirements, kind="flask")
 
 
-BLOCK_FLASK = '''\
-"""Written by the extension-suite harness: make ``import flask`` fail in this environment."""
-import sys
-
-sys.modules["flask"] = None
-'''
+BLOCK_FLASK = suite_runner.blocker_source(["flask"], "the extension-suite harness")
 
 
 def write_flask_blocker(directory: Path) -> Path:
@@ -239,10 +167,7 @@ def write_flask_blocker(directory: Path) -> Path:
     The venv has no Flask anyway; this also catches a stray ``import flask`` that a patched
     extension or rewritten test kept, which must fail loudly rather than find some Flask.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "sitecustomize.py"
-    path.write_text(BLOCK_FLASK)
-    return path
+    return suite_runner.write_blocker(directory, BLOCK_FLASK)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,63 +209,19 @@ def run_suite(
     The environment is scrubbed of the caller's pytest and warning settings, so the suite runs
     under its own configuration (some turn every warning into an error).
     """
-    junit = suite_dir / "junit.xml"
-    junit.unlink(missing_ok=True)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "PYTHON", "VIRTUAL_ENV", "COV_", "FLASK_", "VIAL_"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in path)
-    env["PYTHONNOUSERSITE"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    proc = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pytest",
-            "tests",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-rfE",
-            f"--junitxml={junit}",
-            *suite.pytest_args,
-        ],
-        cwd=suite_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    env = suite_runner.clean_env(path, drop=("FLASK_", "VIAL_"))
+    counts = suite_runner.run_pytest(
+        python, suite_dir, ["tests", *suite.pytest_args], env, timeout=timeout, what=suite.dist
     )
-    output = proc.stdout + proc.stderr
-    if not junit.exists():
-        raise RuntimeError(
-            f"{suite.dist}: pytest wrote no report (exit {proc.returncode}):\n{output}"
-        )
-    return _count(suite, junit, output)
-
-
-def _count(suite: Suite, junit: Path, output: str) -> SuiteResult:
-    passed = failed = errors = skipped = 0
-    failures: list[tuple[str, str]] = []
-    for case in ET.parse(junit).iter("testcase"):
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        outcome = next((c for c in case if c.tag in ("failure", "error", "skipped")), None)
-        if outcome is None:
-            passed += 1
-            continue
-        if outcome.tag == "skipped":
-            skipped += 1
-            continue
-        message = (outcome.get("message") or outcome.text or "").strip().splitlines()
-        failures.append((test_id, message[0][:300] if message else ""))
-        if outcome.tag == "failure":
-            failed += 1
-        else:
-            errors += 1
-    return SuiteResult(suite, passed, failed, errors, skipped, tuple(failures), output)
+    return SuiteResult(
+        suite,
+        counts.passed,
+        counts.failed,
+        counts.errors,
+        counts.skipped,
+        counts.failures,
+        counts.output,
+    )
 
 
 def run_on_flask(suite: Suite, cache: Path, workdir: Path) -> SuiteResult:
@@ -360,10 +241,4 @@ def run_target(target: str, suite: Suite, cache: Path, workdir: Path) -> SuiteRe
 
 def ensure_overlay(cache: Path, requirements: list[str], *, kind: str = "overlay") -> Path:
     """Any set of distributions installed without dependencies into a cached target dir."""
-    target = cache / f"{kind}-{_key(*requirements)}"
-    if (target / ".complete").exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    _pip("install", "--quiet", "--no-deps", "--target", str(target), *requirements)
-    (target / ".complete").write_text("\n".join(requirements) + "\n")
-    return target
+    return suite_runner.ensure_overlay(cache, requirements, kind=kind)
