@@ -28,11 +28,13 @@ import threading
 import time
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePosixPath
 
 from ..errors import RewriteError
 from . import env
 from .ignored import git_ignored
+from .lifeline import bind_to_parent, spawning
 from .options import RewriteOptions
 from .result import FileResult, Finding, Skipped, Status, TreeResult
 from .source import rewrite_source
@@ -450,8 +452,15 @@ Outcome = tuple[Status, bytes | None, tuple[Finding, ...], str | None]
 _WORKER_STATE: tuple[Renames, RewriteOptions, frozenset[str]] | None = None
 
 
-def _init_worker(renames: Renames, options: RewriteOptions, known: frozenset[str]) -> None:
+def _init_worker(
+    renames: Renames,
+    options: RewriteOptions,
+    known: frozenset[str],
+    parent: int,
+    death_signal: bool,
+) -> None:
     global _WORKER_STATE
+    bind_to_parent(parent, death_signal=death_signal)
     _WORKER_STATE = (renames, options, known)
 
 
@@ -501,13 +510,29 @@ def _run(
         )
         context = multiprocessing.get_context(method)
         chunk = max(1, count // (jobs * 8))
-        with ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_init_worker, initargs=(renames, options, known)
-        ) as pool:
-            for item, outcome in zip(work, pool.map(_rewrite_item, work, chunksize=chunk)):
+        # Workers die with this process however it dies (lifeline.py); on an error or
+        # Ctrl-C here, the files not yet started are dropped instead of waited for.
+        main_thread = threading.current_thread() is threading.main_thread()
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(renames, options, known, os.getpid(), main_thread),
+        )
+        try:
+            with spawning():  # workers start with Ctrl-C held back until they ignore it
+                outcomes = pool.map(_rewrite_item, work, chunksize=chunk)
+            for item, outcome in zip(work, outcomes):
                 if show:
                     show.step()
                 yield item[0], item[1], outcome
+        except BrokenProcessPool:
+            raise RewriteError(
+                "a rewrite worker process ended abruptly (killed, or out of memory).",
+                hint="Nothing was changed; free some memory and retry.",
+            ) from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     if show:
         show.done()
 

@@ -1,0 +1,268 @@
+"""Tools for the fault-injection suite: graft as real processes, a git that counts, /proc.
+
+Everything here drives the command line as a user's shell would (``python -m graft``
+in a subprocess), so a SIGKILL really leaves no handler running and two graft
+processes really race. The git on PATH of those processes is :class:`GitCounter`'s
+wrapper, which runs the real git and, after its Nth call, sends a signal to the graft
+process that called it. The test's own git commands use the real binary directly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+REAL_GIT = shutil.which("git") or "git"
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished graft process."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def describe(self) -> str:
+        return (
+            f"graft {' '.join(self.args)} exited {self.returncode}\n"
+            f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
+        )
+
+
+def graft_env(extra: t.Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a graft process: the test's (isolated git config) plus ``extra``."""
+    env = dict(os.environ)
+    env.pop("PYTHONWARNINGS", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.fspath(SRC), env.get("PYTHONPATH")]))
+    env.update(extra or {})
+    return env
+
+
+def graft(
+    cwd: Path, *args: str, env: t.Mapping[str, str] | None = None, timeout: float = 120
+) -> Run:
+    """Run ``python -m graft ARGS`` in ``cwd`` to completion."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", *args],
+        cwd=cwd,
+        env=graft_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_graft(
+    cwd: Path, *args: str, env: t.Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start ``python -m graft ARGS`` in its own session (a signal to it reaches no one else)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "graft", *args],
+        cwd=cwd,
+        env=graft_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], args: t.Sequence[str], timeout: float = 120) -> Run:
+    out, err = proc.communicate(timeout=timeout)
+    return Run(tuple(args), proc.returncode, out, err)
+
+
+def assert_no_traceback(run: Run) -> None:
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.describe()
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    """The real git (not the counting wrapper), for the test's own look at a repository."""
+    proc = subprocess.run([REAL_GIT, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}{proc.stdout}")
+    return proc.stdout
+
+
+def assert_fsck_clean(repo: Path) -> None:
+    """``git fsck --strict`` finds nothing wrong (dangling objects are not errors)."""
+    proc = subprocess.run(
+        [REAL_GIT, "fsck", "--strict", "--no-progress", "--no-dangling"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+
+
+_WRAPPER = """\
+#!/bin/sh
+# Counts git calls; after call number $GRAFT_FAULT_AT has finished, sends
+# $GRAFT_FAULT_SIGNAL to the process that ran it (graft), before graft sees the result.
+count_file="$GRAFT_FAULT_DIR/count"
+n=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$count_file"
+echo "$n $*" >> "$GRAFT_FAULT_DIR/log"
+"{real}" "$@"
+status=$?
+if [ "$n" = "${{GRAFT_FAULT_AT:-0}}" ]; then
+  kill -"$GRAFT_FAULT_SIGNAL" "$PPID"
+fi
+exit $status
+"""
+
+
+class GitCounter:
+    """A ``git`` first on PATH that counts calls and can signal graft after the Nth one."""
+
+    def __init__(self, where: Path) -> None:
+        self.dir = where
+        self.bin = where / "bin"
+        self.bin.mkdir(parents=True, exist_ok=True)
+        wrapper = self.bin / "git"
+        wrapper.write_text(_WRAPPER.format(real=REAL_GIT))
+        wrapper.chmod(0o755)
+
+    def env(self, at: int = 0, sig: signal.Signals = signal.SIGKILL) -> dict[str, str]:
+        """The environment for one graft run: counting from zero, signalling after call ``at``."""
+        for name in ("count", "log"):
+            (self.dir / name).unlink(missing_ok=True)
+        return {
+            "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            "GRAFT_FAULT_DIR": os.fspath(self.dir),
+            "GRAFT_FAULT_AT": str(at),
+            "GRAFT_FAULT_SIGNAL": sig.name[3:],
+            # GitPython runs "git" from PATH unless told otherwise.
+            "GIT_PYTHON_GIT_EXECUTABLE": os.fspath(self.bin / "git"),
+        }
+
+    @property
+    def calls(self) -> int:
+        """How many git commands the last run made."""
+        try:
+            return int((self.dir / "count").read_text().strip() or 0)
+        except FileNotFoundError:
+            return 0
+
+    @property
+    def log(self) -> list[str]:
+        """The git commands of the last run, numbered."""
+        try:
+            return (self.dir / "log").read_text().splitlines()
+        except FileNotFoundError:
+            return []
+
+
+# -- processes -------------------------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.update(int(p) for p in task.read_text().split())
+        except OSError:
+            continue
+    return {p for p in found if is_alive(p)}
+
+
+def is_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie no one reaped has ended: it only waits for its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def wait_until(predicate: t.Callable[[], bool], timeout: float, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def kill(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+# -- repositories ----------------------------------------------------------------------
+
+
+def write_tree(root: Path, files: t.Mapping[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+
+
+def commit_all(repo: Path, message: str = "commit") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def init_repo(path: Path, *args: str) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", *args)
+    return path
+
+
+def copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+def repo_state(repo: Path) -> dict[str, t.Any]:
+    """What a user sees of a repository: refs, HEAD, index, status, git-dir markers, bytes."""
+    files = {}
+    for path in sorted(repo.rglob("*")):
+        rel = path.relative_to(repo)
+        if rel.parts[0] == ".git" or not path.is_file():
+            continue
+        files[rel.as_posix()] = path.read_bytes()
+    git_dir = repo / ".git"
+    return {
+        "head": git(repo, "rev-parse", "HEAD").strip(),
+        "branch": git(repo, "symbolic-ref", "-q", "HEAD", check=False).strip(),
+        "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        "index": git(repo, "ls-files", "-s"),
+        "status": git(repo, "status", "--porcelain=v1", "--untracked-files=all"),
+        "markers": sorted(
+            name
+            for name in ("MERGE_HEAD", "MERGE_MSG", "index.lock", "CHERRY_PICK_HEAD")
+            if (git_dir / name).exists()
+        ),
+        "files": files,
+    }
+
+
+def tree_of(repo: Path, rev: str = "HEAD") -> str:
+    return git(repo, "rev-parse", f"{rev}^{{tree}}").strip()
+
+
+def parents_of(repo: Path, rev: str = "HEAD") -> list[str]:
+    return git(repo, "rev-list", "--parents", "-n", "1", rev).split()[1:]
