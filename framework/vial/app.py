@@ -861,17 +861,18 @@ class Vial(Scaffold):
             )
             for hook in hooks:
                 response = self.ensure_sync(hook)(response)
-        sess = ctx._session
+        sess = ctx._opened_session
         if sess is None:
             # Not opened during the request. Our cookie interface would only act on a
-            # permanent session that must be refreshed, so open it just for that case.
+            # permanent session that must be refreshed, so open it just for that case
+            # (without marking it accessed: the app did not read it).
             if not self._session_is_lazy():
-                sess = ctx.session
+                sess = ctx._session
             elif (
                 self.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in ctx.request.environ
             ):
                 if self.session_interface.get_cookie_name(self) in ctx.request.cookies:
-                    sess = ctx.session
+                    sess = ctx._session
         if sess is not None:
             interface = self.session_interface
             if not interface.is_null_session(sess):

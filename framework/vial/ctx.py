@@ -206,32 +206,58 @@ class RequestContext:
             request.routing_exception = e
         self.flashes: list[tuple[str, str]] | None = None
         """The flashed messages, once ``get_flashed_messages`` took them from the session."""
-        self._session = session
+        self._opened_session = session
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._pushes: list[tuple[t.Any, AppContext | None]] = []
 
     @property
-    def session(self) -> SessionMixin:
-        """The session, opened through ``app.session_interface`` on first use."""
-        if self._session is None:
+    def _session(self) -> SessionMixin:
+        """The session, opened on first use, without marking it accessed.
+
+        The framework's own reads (saving, copying) go through here, so only the
+        application's reads make the response vary on ``Cookie``.
+        """
+        opened = self._opened_session
+        if opened is None:
             interface = self.app.session_interface
             opened = interface.open_session(self.app, self.request)
-            self._session = opened if opened is not None else interface.make_null_session(self.app)
-        return self._session
+            if opened is None:
+                opened = interface.make_null_session(self.app)
+            self._opened_session = opened
+        return opened
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._opened_session = value
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened through ``app.session_interface`` on first use.
+
+        Every read of this property (the ``session`` proxy and templates read it)
+        marks the session accessed, whatever is done with it next (``in``,
+        ``len``, iteration, ``==``...): the response then varies on ``Cookie``,
+        so a shared cache never serves one user's page to another.
+        """
+        opened = self._opened_session
+        if opened is None:
+            opened = self._session
+        opened.accessed = True
+        return opened
 
     @session.setter
     def session(self, value: SessionMixin | None) -> None:
-        self._session = value
+        self._opened_session = value
 
     @property
     def session_opened(self) -> bool:
         """Whether the session has been opened during this request."""
-        return self._session is not None
+        return self._opened_session is not None
 
     def copy(self) -> RequestContext:
         """Another context for the same request and session (for another thread)."""
         return type(self)(
-            self.app, environ=self.request.environ, request=self.request, session=self.session
+            self.app, environ=self.request.environ, request=self.request, session=self._session
         )
 
     def match_request(self) -> None:
@@ -256,8 +282,8 @@ class RequestContext:
             app_ctx = self.app.app_context()
             app_ctx.push()
         self._pushes.append((_cv_request.set(self), app_ctx))
-        if self._session is None and not self.app._session_is_lazy():
-            self.session  # noqa: B018  (a custom interface may expect to open at push)
+        if self._opened_session is None and not self.app._session_is_lazy():
+            self._session  # noqa: B018  (a custom interface may expect to open at push)
         if self.url_adapter is not None:
             self.match_request()
 

@@ -46,40 +46,28 @@ class SessionMixin(MutableMapping[str, t.Any]):
     """Whether the session changed and must be saved. Mutating a nested value
     (``session["cart"].append(x)``) is not seen: set this to ``True`` then."""
 
-    accessed = True
-    """Whether the session was read or written; if so the response varies
-    with the ``Cookie`` header."""
+    accessed = False
+    """Whether the app read or wrote the session during this request; if so the
+    response varies with the ``Cookie`` header. The request context sets it on
+    every read of ``session`` (the proxy, templates, ``request_ctx.session``),
+    whatever the read does next, so session classes need not track it."""
 
 
 def _mark_modified(session: SecureCookieSession) -> None:
     # Called by CallbackDict after every write.
     session.modified = True
-    session.accessed = True
 
 
 class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
-    """The dict kept in the signed cookie, tracking reads and writes."""
+    """The dict kept in the signed cookie, tracking writes in :attr:`modified`."""
 
     modified = False
-    accessed = False
 
     def __init__(
         self,
         initial: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None = None,
     ) -> None:
         super().__init__(initial, _mark_modified)
-
-    def __getitem__(self, key: str) -> t.Any:
-        self.accessed = True
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().get(key, default)
-
-    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().setdefault(key, default)
 
 
 class NullSession(SecureCookieSession):
@@ -88,8 +76,8 @@ class NullSession(SecureCookieSession):
 
     def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise RuntimeError(
-            "The session cannot be changed: the app has no secret key to sign its cookie"
-            " with. Set app.secret_key (the SECRET_KEY config key) to a long random value"
+            "The session is unavailable for changes: the app has no secret key to sign its"
+            " cookie with. Set app.secret_key (the SECRET_KEY config key) to a long random value"
             " and keep it out of version control."
         )
 

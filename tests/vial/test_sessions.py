@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import typing as t
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -268,14 +269,27 @@ def test_session_attribute_flags() -> None:
     s = SecureCookieSession({"a": 1})
     assert not s.modified and not s.accessed
     assert s.get("a") == 1
-    assert s.accessed and not s.modified
+    assert not s.modified
     s2 = SecureCookieSession()
     s2.setdefault("x", 1)
-    assert s2.accessed and s2.modified
+    assert s2.modified
     s3 = SecureCookieSession()
     s3["y"] = 2
-    assert s3.modified and s3.accessed
+    assert s3.modified
     assert s3.new is False
+
+
+def test_context_marks_every_read_accessed() -> None:
+    app = make_app()
+    with app.test_request_context():
+        from vial.globals import request_ctx
+
+        # The framework's own read (saving, copying) does not count...
+        assert not request_ctx._session.accessed
+        assert not request_ctx.copy()._session.accessed
+        # ...any read by the app does, before anything is done with the value.
+        session.modified  # noqa: B018
+        assert request_ctx._session.accessed
 
 
 # -- no secret key --------------------------------------------------------------------
@@ -635,3 +649,89 @@ def test_serializer_reuses_signers_and_derived_keys() -> None:
     )
     assert stock.loads(s.dumps({"a": 1})) == {"a": 1}
     assert s.loads(stock.dumps({"b": 2})) == {"b": 2}
+
+
+# Every way a view or a template can read the session. Flask 3.1.3 marks the session
+# accessed on any of them, so the response varies on Cookie and a shared cache keeps
+# one user's page from another; vial must send the same headers for each.
+_SESSION_READS: dict[str, t.Callable[[t.Any], object]] = {
+    "get": lambda s: s.get("a"),
+    "getitem": lambda s: s["a"],
+    "contains": lambda s: "a" in s,
+    "len": lambda s: len(s),
+    "bool": lambda s: bool(s),
+    "iter": lambda s: list(iter(s)),
+    "keys": lambda s: list(s.keys()),
+    "items": lambda s: list(s.items()),
+    "values": lambda s: list(s.values()),
+    "copy": lambda s: s.copy(),
+    "eq": lambda s: s == {"a": 1},
+    "ne": lambda s: s != {},
+    "dict": lambda s: dict(s),
+    "repr": lambda s: repr(s),
+    "setdefault": lambda s: s.setdefault("a", 0),
+    "pop_default": lambda s: s.pop("missing", None),
+    "permanent": lambda s: s.permanent,
+    "modified_flag": lambda s: s.modified,
+}
+
+_TEMPLATE_READS = {
+    "tpl_if": "{% if session %}yes{% endif %}",
+    "tpl_in": "{{ 'a' in session }}",
+    "tpl_get": "{{ session.get('a') }}",
+    "tpl_for": "{% for k in session %}{{ k }}{% endfor %}",
+    "tpl_length": "{{ session|length }}",
+    "tpl_none": "{{ 1 + 1 }}",
+}
+
+
+def _session_read_responses(module: t.Any, with_cookie: bool) -> dict[str, object]:
+    """Headers and bodies of every read kind on ``module`` (flask or vial)."""
+    app_class = module.Flask if module.__name__ == "flask" else module.Vial
+    app = app_class(__name__)
+    app.config["SECRET_KEY"] = "k"
+    sess = module.session
+
+    @app.post("/seed")
+    def seed() -> str:
+        sess["a"] = 1
+        return ""
+
+    @app.get("/read/<kind>")
+    def read(kind: str) -> str:
+        return repr(_SESSION_READS[kind](sess))
+
+    @app.get("/tpl/<kind>")
+    def tpl(kind: str) -> str:
+        return module.render_template_string(_TEMPLATE_READS[kind])  # type: ignore[no-any-return]
+
+    @app.get("/nothing")
+    def nothing() -> str:
+        return "n"
+
+    client = app.test_client()
+    if with_cookie:
+        client.post("/seed")
+    paths = [f"/read/{k}" for k in _SESSION_READS]
+    paths += [f"/tpl/{k}" for k in _TEMPLATE_READS]
+    paths.append("/nothing")
+    seen: dict[str, object] = {}
+    for path in paths:
+        rv = client.get(path)
+        cookies = [_strip_value(h) for h in rv.headers.getlist("Set-Cookie")]
+        seen[path] = (rv.status_code, rv.data, rv.headers.get("Vary"), cookies)
+    return seen
+
+
+@pytest.mark.parametrize("with_cookie", [True, False], ids=["cookie", "no-cookie"])
+def test_every_session_read_varies_on_cookie_like_flask(with_cookie: bool) -> None:
+    flask = pytest.importorskip("flask")
+    import vial
+
+    expected = _session_read_responses(flask, with_cookie)
+    actual = _session_read_responses(vial, with_cookie)
+    assert actual == expected
+    # What the comparison protects: every read varies, and only a read does.
+    for path, (_, _, vary, _) in actual.items():  # type: ignore[misc]
+        reads = path not in ("/nothing", "/tpl/tpl_none")
+        assert (vary == "Cookie") is reads, path
