@@ -127,6 +127,39 @@ def has_app_context() -> bool:
     return _cv_app.get(None) is not None
 
 
+class _StreamHolds:
+    """Streams that hold a context's teardown until their body has been sent.
+
+    A context's last pop normally runs its teardown functions. When a response body made
+    by ``stream_with_context`` is still to be iterated, the teardown is kept here and runs
+    when the last such stream ends, unless the context has been pushed again meanwhile
+    (the test client keeps contexts for inspection), in which case that push's own pop
+    runs it. Either way it runs once.
+    """
+
+    __slots__ = ("count", "pending", "teardown")
+
+    def __init__(self, teardown: t.Callable[[BaseException | None], None]) -> None:
+        self.count = 0
+        self.pending: tuple[BaseException | None] | None = None
+        self.teardown = teardown
+
+    def teardown_or_defer(self, exc: BaseException | None) -> None:
+        if self.count:
+            self.pending = (exc,)
+        else:
+            self.pending = None
+            self.teardown(exc)
+
+    def release(self, is_pushed: bool) -> None:
+        self.count -= 1
+        if self.count or self.pending is None or is_pushed:
+            return
+        (exc,) = self.pending
+        self.pending = None
+        self.teardown(exc)
+
+
 class AppContext:
     """The app-level state of a request, a CLI command or a ``with app.app_context()``."""
 
@@ -137,6 +170,10 @@ class AppContext:
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         """The ``g`` namespace of this context."""
         self._tokens: list[t.Any] = []
+        self._streams = _StreamHolds(self._teardown)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        self.app.do_teardown_appcontext(exc)
 
     def push(self) -> None:
         """Make this the current app context in this thread, greenlet or task."""
@@ -145,10 +182,14 @@ class AppContext:
             appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Undo one push; the last one first runs the ``teardown_appcontext`` functions."""
+        """Undo one push; the last one first runs the ``teardown_appcontext`` functions.
+
+        While a streamed response made with ``stream_with_context`` still holds this
+        context, the teardown waits for the stream to end.
+        """
         try:
             if len(self._tokens) == 1:
-                self.app.do_teardown_appcontext(_current_error(exc))
+                self._streams.teardown_or_defer(_current_error(exc))
         finally:
             current = _cv_app.get()
             _cv_app.reset(self._tokens.pop())
@@ -209,6 +250,13 @@ class RequestContext:
         self._opened_session = session
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._pushes: list[tuple[t.Any, AppContext | None]] = []
+        self._streams = _StreamHolds(self._teardown)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        self.app.do_teardown_request(exc)
+        close = getattr(self.request, "close", None)
+        if close is not None:
+            close()
 
     @property
     def _session(self) -> SessionMixin:
@@ -288,15 +336,17 @@ class RequestContext:
             self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Undo one push; the last one runs teardown and closes the request's files."""
+        """Undo one push; the last one runs teardown and closes the request's files.
+
+        While a streamed response made with ``stream_with_context`` still holds this
+        context, the teardown waits for the stream to end; the context variables are
+        reset now all the same, so nothing stays bound in this thread or task.
+        """
         last = len(self._pushes) == 1
         try:
             if last:
                 exc = _current_error(exc)
-                self.app.do_teardown_request(exc)
-                close = getattr(self.request, "close", None)
-                if close is not None:
-                    close()
+                self._streams.teardown_or_defer(exc)
         finally:
             current = _cv_request.get()
             token, app_ctx = self._pushes.pop()

@@ -7,6 +7,7 @@ customised by overriding the app's method.
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import os
 import sys
@@ -23,6 +24,7 @@ from .signals import message_flashed
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
+    from .ctx import AppContext, RequestContext
     from .wrappers import Response
 
 _T = t.TypeVar("_T")
@@ -60,9 +62,13 @@ def stream_with_context(
     generator_or_function: t.Callable[_P, t.Iterator[_T]],
 ) -> t.Callable[_P, t.Iterator[_T]]: ...
 def stream_with_context(generator_or_function: t.Any) -> t.Any:
-    """Keep the request context pushed while a streamed response is being iterated.
+    """Keep the request context available while a streamed response is being iterated.
 
-    Usable on a generator object or as a decorator on a generator function.
+    Usable on a generator object or as a decorator on a generator function. The body runs
+    in a copy of the view's context, so ``request``, ``session``, ``g`` and the app's own
+    context variables work on whichever thread or task iterates or closes it, and nothing
+    is pushed or popped across threads. The request's and the app context's teardown
+    functions run once, after the stream ends (when it is exhausted or closed).
     """
     try:
         gen = iter(generator_or_function)
@@ -74,26 +80,44 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
         return update_wrapper(decorator, generator_or_function)
 
     def generator() -> t.Iterator[t.Any]:
-        ctx = _cv_request.get(None)
-        if ctx is None:
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:
             raise RuntimeError(
                 "'stream_with_context' needs an active request context: call it from a"
                 " view function while building the response."
             )
-        with ctx:
-            # The first ``next`` below runs up to here, so the context is pushed (nested)
-            # while the view still runs, and popped only when the stream ends.
+        app_ctx = _cv_app.get()
+        run_in = contextvars.copy_context()
+        req_ctx._streams.count += 1
+        app_ctx._streams.count += 1
+        try:
+            # The first ``next`` below runs up to here, while the view still runs.
             yield None
-            try:
-                yield from gen
-            finally:
-                close = getattr(gen, "close", None)
-                if close is not None:
-                    close()
+            while True:
+                try:
+                    item = run_in.run(next, gen)
+                except StopIteration:
+                    return
+                yield item
+        finally:
+            run_in.run(_end_stream, gen, req_ctx, app_ctx)
 
     wrapped = generator()
     next(wrapped)
     return wrapped
+
+
+def _end_stream(gen: t.Iterator[t.Any], req_ctx: RequestContext, app_ctx: AppContext) -> None:
+    """Close a stream's iterator, then run the teardown its contexts deferred, if any."""
+    try:
+        close = getattr(gen, "close", None)
+        if close is not None:
+            close()
+    finally:
+        try:
+            req_ctx._streams.release(is_pushed=bool(req_ctx._pushes))
+        finally:
+            app_ctx._streams.release(is_pushed=bool(app_ctx._tokens))
 
 
 def make_response(*args: t.Any) -> Response:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 import threading
+import typing as t
 
 import pytest
 
@@ -194,6 +197,156 @@ def test_stream_with_context(app: Vial, client) -> None:
     assert client.get("/decorated").data == b"/decorated"
     with pytest.raises(RuntimeError, match="stream_with_context"):
         vial.stream_with_context(iter(["x"]))
+
+
+def _streaming_app(app: Vial, events: list[object]) -> None:
+    """A view whose streamed body reads the request, the session and g."""
+    app.teardown_request(lambda exc: events.append(("teardown_request", vial.request.path)))
+    app.teardown_appcontext(lambda exc: events.append(("teardown_app", vial.g.get("mark"))))
+
+    @app.route("/stream")
+    def stream() -> vial.Response:
+        vial.g.mark = "g"
+        vial.session["user"] = "ada"
+
+        @vial.stream_with_context
+        def body() -> t.Iterator[str]:
+            try:
+                yield vial.request.args.get("a", "")
+                yield vial.session["user"]
+                yield vial.g.mark
+            finally:
+                events.append(("closed", vial.request.path, vial.has_request_context()))
+
+        return vial.Response(body())
+
+
+def _in_thread(func: t.Callable[[], object]) -> object:
+    result: list[object] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(func())
+        except BaseException as e:  # re-raised in the test's thread
+            errors.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def test_stream_closed_on_another_thread_tears_down_once_there(app: Vial) -> None:
+    """Iterated on one thread, closed on another: the body still sees the request, and
+    the teardown runs once, on the closing thread, with nothing left bound anywhere."""
+    events: list[object] = []
+    _streaming_app(app, events)
+    unraisable: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        response = app.test_client().get("/stream?a=x")
+        it = iter(response.response)
+        assert _in_thread(lambda: next(it)) == b"x"
+        assert _in_thread(lambda: next(it)) == b"ada"
+        assert events == []  # the teardown waits for the stream
+        assert _cv_request.get(None) is None and _cv_app.get(None) is None
+        _in_thread(response.close)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    assert unraisable == []
+    assert events == [
+        ("closed", "/stream", True),
+        ("teardown_request", "/stream"),
+        ("teardown_app", "g"),
+    ]
+
+
+def test_stream_read_to_the_end_on_another_thread(app: Vial) -> None:
+    events: list[object] = []
+    _streaming_app(app, events)
+    response = app.test_client().get("/stream?a=x")
+    assert _in_thread(lambda: response.get_data()) == b"xadag"
+    response.close()
+    assert events[1:] == [("teardown_request", "/stream"), ("teardown_app", "g")]
+
+
+def test_stream_from_an_async_view_closed_unread(app: Vial) -> None:
+    """The async view runs on an event loop in a copy of the context; the stream it
+    returns is closed (or read) back on the server's thread, with no LookupError."""
+    events: list[object] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+
+    @app.route("/")
+    async def index() -> vial.Response:
+        vial.session["test"] = "value"
+
+        @vial.stream_with_context
+        def gen() -> t.Iterator[str]:
+            yield vial.session["test"]
+
+        return vial.Response(gen())
+
+    unraisable: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        client = app.test_client()
+        client.get().close()
+        assert client.get().text == "value"
+        with client:
+            client.get().close()
+        with client:
+            assert client.get().text == "value"
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    assert unraisable == []
+    assert events == ["teardown"] * 4
+
+
+def test_stream_made_in_a_copied_context_on_a_worker_thread(app: Vial) -> None:
+    @app.route("/")
+    def index() -> vial.Response:
+        @vial.copy_current_request_context
+        def build() -> t.Iterator[str]:
+            return vial.stream_with_context(iter([vial.request.path, "!"]))
+
+        return vial.Response(_in_thread(build))  # type: ignore[arg-type]
+
+    assert app.test_client().get("/").data == b"/!"
+
+
+def test_preserved_client_context_and_stream_release_in_any_order(app: Vial) -> None:
+    """The client keeps the request's contexts after a `with client:` block's request;
+    whichever of the client and the stream lets go last runs the teardown, once."""
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+
+    @app.route("/")
+    def index() -> t.Iterator[str]:
+        return vial.stream_with_context(iter(["hello"]))
+
+    client = app.test_client()
+    with app.test_request_context("/outer") as outer:
+        with client:
+            rv = client.get("/")
+            assert vial.request.path == "/"
+        assert events == []
+        rv.close()
+        assert events == ["teardown"]
+        assert _cv_request.get(None) is outer
+        events.clear()
+        with client:
+            rv = client.get("/")
+            rv.close()
+            assert events == []  # the client still holds the context
+        assert events == ["teardown"]
+    assert events == ["teardown", "teardown"]  # the outer context's own
 
 
 def test_context_isolated_across_threads(app: Vial) -> None:
