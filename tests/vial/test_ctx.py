@@ -364,10 +364,10 @@ def test_context_isolated_across_threads(app: Vial) -> None:
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
     assert errors == []
     assert seen == {i: f"/thread/{i}" for i in range(4)}
     assert not vial.has_request_context()
