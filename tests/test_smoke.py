@@ -1,4 +1,4 @@
-"""The installed distribution exposes both import packages and both console scripts."""
+"""The installed distributions expose both import packages and both console scripts."""
 
 from __future__ import annotations
 

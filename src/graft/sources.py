@@ -28,6 +28,9 @@ from .errors import SourceError, VcsError
 BUNDLED = "vial"
 """The framework ``graft fork`` copies when no source is given."""
 
+BUNDLED_DISTRIBUTION = "vial-web"
+"""The distribution that installs :data:`BUNDLED` (graft-fork depends on it)."""
+
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache"})
 SKIP_SUFFIXES = (".pyc", ".pyo")
 COMPILED_SUFFIXES = (".so", ".pyd")
@@ -369,11 +372,12 @@ def _bundled(source: str, package: str | None) -> Upstream:
     spec = importlib.util.find_spec(BUNDLED)
     if spec is None or not spec.submodule_search_locations:
         raise SourceError(
-            f"the bundled {BUNDLED} framework is not installed.", hint="Reinstall graft."
+            f"the bundled {BUNDLED} framework is not installed.",
+            hint=f"Install {BUNDLED_DISTRIBUTION} (pip install {BUNDLED_DISTRIBUTION}).",
         )
     directory = Path(next(iter(spec.submodule_search_locations)))
     files = read_package_dir(directory)
-    version = _version_of(directory, None) or importlib.metadata.version("graft")
+    version = _version_of(directory, None) or importlib.metadata.version(BUNDLED_DISTRIBUTION)
     return Upstream("bundled", BUNDLED, BUNDLED, version, None, files)
 
 
@@ -403,7 +407,36 @@ def _top_level(dist: importlib.metadata.Distribution) -> set[str]:
         if len(PurePosixPath(str(f)).parts) > 1
         and str(f).endswith("/__init__.py")
         and not str(f).startswith("..")
-    }
+    } or _editable_top_level(dist)
+
+
+def _editable_top_level(dist: importlib.metadata.Distribution) -> set[str]:
+    """The packages an editable install exposes through the directories its ``.pth`` adds.
+
+    Its RECORD lists only the ``.pth`` file, and the import name need not match the
+    distribution name (``vial-web`` provides ``vial``), so the directories are looked into.
+    """
+    names: set[str] = set()
+    for record in dist.files or ():
+        if not str(record).endswith(".pth") or len(PurePosixPath(str(record)).parts) != 1:
+            continue
+        try:
+            lines = Path(str(dist.locate_file(record))).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            line = line.strip()
+            # Lines starting with "import" are executed by site.py, not added to sys.path.
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            root = Path(line)
+            if root.is_dir():
+                names.update(
+                    child.name
+                    for child in root.iterdir()
+                    if child.name.isidentifier() and (child / "__init__.py").is_file()
+                )
+    return names
 
 
 def _distribution(
@@ -627,6 +660,7 @@ def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
 
 __all__ = [
     "BUNDLED",
+    "BUNDLED_DISTRIBUTION",
     "SEARCH_PATH_ENV",
     "Upstream",
     "default_ref",

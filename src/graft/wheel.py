@@ -32,7 +32,7 @@ import typing as t
 import zipfile
 from pathlib import Path
 
-from . import __version__
+from . import __version__, sources
 from .errors import UserError
 
 if t.TYPE_CHECKING:
@@ -206,17 +206,15 @@ def build_wheel(
 
 
 def target_requirement(target: str) -> str | None:
-    """The distribution that provides the target framework (``graft`` for vial), if installed.
+    """The distribution that provides the target framework (``vial-web`` for vial), if installed.
 
     A fork vendored into the app has none: the wheel then requires nothing in Flask's place.
     """
     providers = importlib.metadata.packages_distributions().get(target) or []
     if providers:
         return providers[0]
-    if (
-        target == "vial"
-    ):  # the bundled framework ships in graft's distribution (editable installs hide it)
-        return importlib.metadata.metadata("graft")["Name"]
+    if target == sources.BUNDLED:  # an editable install of the framework hides its packages
+        return sources.BUNDLED_DISTRIBUTION
     return None
 
 

@@ -286,7 +286,7 @@ def test_readme_quickstart_is_the_two_commands() -> None:
     blocks = [b for b in extract_blocks(readme) if b.lang == "sh" and b.code.strip() in section]
     assert len(blocks) == 1
     assert blocks[0].code.strip().splitlines() == [
-        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' "
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e ./framework -e '.[test]' "
         "&& graft demo demo-app",
         "python -m pytest",
     ]

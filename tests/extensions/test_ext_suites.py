@@ -145,7 +145,7 @@ def test_suites_pass_from_the_patched_wheels(
         ), (wheel.name, requires)
         assert f"+{target.replace('_', '.')}-" in wheel.name
         if target == "vial":
-            assert "graft" in requires, (wheel.name, requires)
+            assert "vial-web" in requires, (wheel.name, requires)
     install_wheels(wheels, target=site)
     if patched_app.target == "fork":  # the app ships its fork; stand in for the app's install
         (site / patched.FORK_NAME).symlink_to(patched_app.root / patched.FORK_NAME)

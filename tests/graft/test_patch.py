@@ -161,7 +161,7 @@ def test_dry_run_changes_nothing(app: Path) -> None:
     assert snapshot_state(app) == before
 
 
-def test_wheel_requires_graft_instead_of_flask(app: Path, tmp_path: Path) -> None:
+def test_wheel_requires_vial_web_instead_of_flask(app: Path, tmp_path: Path) -> None:
     out = tmp_path / "wheels"
     result = invoke("patch", str(GREETING), "--profile", "flask-vial", "--wheel", str(out))
     assert result.exit_code == 0, result.output
@@ -170,10 +170,10 @@ def test_wheel_requires_graft_instead_of_flask(app: Path, tmp_path: Path) -> Non
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read("flask_greeting-1.2.0+vial.dist-info/METADATA").decode()
         code = archive.read("flask_greeting/__init__.py").decode()
-    assert "Requires-Dist: graft\n" in metadata and "Requires-Dist: Flask" not in metadata
+    assert "Requires-Dist: vial-web\n" in metadata and "Requires-Dist: Flask" not in metadata
     assert "Requires-Dist: itsdangerous\n" in metadata
     assert "from vial import" in code
-    assert "Requires-Dist: Flask>=2.2 -> graft" in result.output
+    assert "Requires-Dist: Flask>=2.2 -> vial-web" in result.output
 
 
 @pytest.mark.parametrize(

@@ -46,16 +46,16 @@ def test_normalize_dist() -> None:
 
 def test_rewrite_requirements_swaps_only_the_framework() -> None:
     requires = _original().get_all("Requires-Dist")
-    kept, changed = rewrite_requirements(requires, {"flask": "graft"})
+    kept, changed = rewrite_requirements(requires, {"flask": "vial-web"})
     assert kept == [
-        "graft",
+        "vial-web",
         "itsdangerous",
         'flask_sqlalchemy; extra == "db"',
-        'graft; extra == "async"',
+        'vial-web; extra == "async"',
     ]
     assert changed == [
-        ("Flask>=2.2", "graft"),
-        ('flask[async]>=2.2; extra == "async"', 'graft; extra == "async"'),
+        ("Flask>=2.2", "vial-web"),
+        ('flask[async]>=2.2; extra == "async"', 'vial-web; extra == "async"'),
     ]
 
 
@@ -67,12 +67,15 @@ def test_rewrite_requirements_can_drop() -> None:
 
 def test_metadata_keeps_description_and_other_headers() -> None:
     text = make_metadata(
-        _original(), name="Flask-Greeting", version="1.2.0+vial", requires=["graft", "itsdangerous"]
+        _original(),
+        name="Flask-Greeting",
+        version="1.2.0+vial",
+        requires=["vial-web", "itsdangerous"],
     ).decode()
     parsed = email.parser.Parser(policy=email.policy.compat32).parsestr(text)
     assert parsed["Version"] == "1.2.0+vial"
     assert parsed["Requires-Python"] == ">=3.8"
-    assert parsed.get_all("Requires-Dist") == ["graft", "itsdangerous"]
+    assert parsed.get_all("Requires-Dist") == ["vial-web", "itsdangerous"]
     assert parsed.get_payload().strip() == "Long description."
 
 
@@ -94,7 +97,7 @@ def test_build_wheel_contents_and_record(tmp_path: Path) -> None:
         tmp_path / "out",
         name="Flask-Greeting",
         version="1.2.0+vial",
-        requires=["graft"],
+        requires=["vial-web"],
         metadata=_original(),
         entry_points="[flask.commands]\ngreet = x:y\n",
     )
@@ -107,7 +110,7 @@ def test_build_wheel_contents_and_record(tmp_path: Path) -> None:
     assert "flask_single.py" in names
     assert not any("__pycache__" in n for n in names)
     assert all(n in record for n in names)
-    assert read_wheel_metadata(path).get_all("Requires-Dist") == ["graft"]
+    assert read_wheel_metadata(path).get_all("Requires-Dist") == ["vial-web"]
 
 
 def test_build_wheel_is_deterministic(tmp_path: Path) -> None:
@@ -134,7 +137,7 @@ def test_pip_installs_the_wheel_and_sees_the_new_requirement(tmp_path: Path) -> 
         tmp_path / "out",
         name="Flask-Greeting",
         version="1.2.0+vial",
-        requires=["graft"],
+        requires=["vial-web"],
         metadata=_original(),
     )
     target = tmp_path / "site"
@@ -151,4 +154,4 @@ def test_pip_installs_the_wheel_and_sees_the_new_requirement(tmp_path: Path) -> 
         text=True,
         check=True,
     ).stdout
-    assert out.splitlines() == ["1.2.0+vial", "['graft']"]
+    assert out.splitlines() == ["1.2.0+vial", "['vial-web']"]
