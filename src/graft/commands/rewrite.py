@@ -238,7 +238,7 @@ def rewrite_command(
     if target is not None:
         _check_target(target, force)
     options = RewriteOptions(
-        docstrings=docstrings,
+        docstrings="all" if docstrings else "keep",
         entry_points=entry_points,
         unknown_strings=unknown_strings,
         skip_unparsable=skip_unparsable,

@@ -26,7 +26,8 @@ class Edits:
     def __init__(self) -> None:
         self.replacements: dict[int, Replacement] = {}
         self._paths: list[Path] = []
-        self.findings: list[tuple[cst.CSTNode, str, str]] = []
+        self.findings: list[tuple[cst.CSTNode, str, str, int]] = []
+        """(anchor node, kind, message, lines below the anchor's first line)."""
 
     def __bool__(self) -> bool:
         return bool(self.replacements)
@@ -43,8 +44,9 @@ class Edits:
         new = self.replacements.get(id(node), node)
         return new[0] if isinstance(new, list) else new
 
-    def report(self, node: cst.CSTNode, kind: str, message: str) -> None:
-        self.findings.append((node, kind, message))
+    def report(self, node: cst.CSTNode, kind: str, message: str, lines: int = 0) -> None:
+        """A finding at ``node``'s first line, or ``lines`` further down (inside a long string)."""
+        self.findings.append((node, kind, message, lines))
 
     def apply(self, module: cst.Module) -> cst.Module:
         """The module with every replacement made, sharing all untouched subtrees."""

@@ -10,20 +10,25 @@ from __future__ import annotations
 import typing as t
 from dataclasses import asdict, dataclass
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 """Bumped whenever the same input and options could give different output."""
 
 EntryPointPolicy = t.Literal["report", "rename", "keep"]
 DistributionPolicy = t.Literal["report", "keep"]
 StringPolicy = t.Literal["report", "keep", "rename-known"]
+DocstringPolicy = t.Literal["keep", "code", "all"]
 
 
 @dataclass(frozen=True)
 class RewriteOptions:
     """How the rewriter treats the cases that have more than one reasonable answer."""
 
-    docstrings: bool = False
-    """Rename module paths in docstrings and doctests (``>>> import flask``) too."""
+    docstrings: DocstringPolicy = "keep"
+    """Docstrings are prose and kept (``keep``, what ``graft rewrite`` does by default);
+    ``code`` renames their code (doctests, code blocks, dotted module paths and names
+    marked as code) but not their prose, which is how ``graft fork`` renders a fork's
+    own docstrings; ``all`` renames every mention, bare words included. ``True`` and
+    ``False`` are read as ``all`` and ``keep``, the older spelling."""
     entry_points: EntryPointPolicy = "report"
     """Entry-point groups such as ``"flask.commands"``: renaming cuts off upstream's
     plugins, keeping them loads plugins that import upstream; the default reports."""
@@ -42,6 +47,10 @@ class RewriteOptions:
     """A file libcst cannot parse counts as skipped instead of failed."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.docstrings, bool):
+            object.__setattr__(self, "docstrings", "all" if self.docstrings else "keep")
+        if self.docstrings not in ("keep", "code", "all"):
+            raise ValueError(f"docstrings must be keep, code or all, not {self.docstrings!r}")
         if self.entry_points not in ("report", "rename", "keep"):
             raise ValueError(
                 f"entry_points must be report, rename or keep, not {self.entry_points!r}"
@@ -64,4 +73,8 @@ class RewriteOptions:
         return cls(**known)
 
 
-__all__ = ["ENGINE_VERSION", "RewriteOptions"]
+FORK_OPTIONS = RewriteOptions(docstrings="code")
+"""What ``graft fork``, ``graft patch`` and ``graft sync`` render a vendored package with:
+its docstrings' code follows the new name, its prose does not."""
+
+__all__ = ["ENGINE_VERSION", "FORK_OPTIONS", "RewriteOptions"]

@@ -183,15 +183,15 @@ def _rewrite_module(
     if not edits and not edits.findings:
         return None, ()
     new_module = edits.apply(module)
-    anchors = [edits.current(node) for node, _, _ in edits.findings]
+    anchors = [edits.current(node) for node, _, _, _ in edits.findings]
     if anchors:
         text, lines = generate(new_module, anchors)
     else:
         text, lines = new_module.code, {}
     findings = sorted(
         {
-            Finding(path, lines.get(id(anchor), 0), kind, message)
-            for anchor, (_, kind, message) in zip(anchors, edits.findings)
+            Finding(path, lines.get(id(anchor), 0) + below, kind, message)
+            for anchor, (_, kind, message, below) in zip(anchors, edits.findings)
         },
         key=lambda f: (f.line, f.kind, f.message),
     )

@@ -16,6 +16,9 @@ import typing as t
 
 import libcst as cst
 
+from .code import CodeFinding, rewrite_code
+from .docstrings import docstring_edits
+from .literals import Edit, Literal, read_literal, rebuild
 from .scopes import Analysis, StringUse
 from .syntax import Path, dotted_name
 
@@ -59,6 +62,8 @@ _MODULE_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "resource_exists": ((0,), ("package_or_requirement",)),
     "resource_listdir": ((0,), ("package_or_requirement",)),
     "resource_isdir": ((0,), ("package_or_requirement",)),
+    "find_modules": ((0,), ("import_path",)),
+    "add_extension": ((0,), ("extension",)),
     "filterwarnings": ((3,), ("module",)),
     "simplefilter": ((), ("module",)),
 }
@@ -83,27 +88,170 @@ def plan_strings(
 ) -> None:
     """Rename or report every string in ``analysis`` that names a renamed module.
 
-    ``known_modules`` (dotted names of the modules being rewritten) serves the
+    ``known_modules`` (dotted names of the modules being rewritten) tells which static
+    prefixes of computed names are modules of the renamed tree, and serves the
     ``unknown_strings="rename-known"`` policy.
     """
-    roots = renames.roots
     explained: set[int] = set()
     blocked = _blocked_modules(analysis)
+    done: set[int] = set()
     for use in analysis.strings:
+        expression, depth = _literal_expression(use)
+        if id(expression) in done:
+            continue
         before = len(edits.findings)
+        computed = False
+        if expression is not use.node or not _is_bare(use.node):
+            if _plan_literal(
+                expression, use.path[:depth], use, renames, options, analysis, edits, known_modules
+            ):
+                done.add(id(expression))
+                continue
         if isinstance(use.node, cst.FormattedString):
-            _plan_fstring(use, roots, analysis, edits)
+            computed = _plan_fstring(use, renames, analysis, edits, known_modules)
         else:
-            _plan_string(use, renames, options, analysis, edits, known_modules, blocked)
-        if any(kind == "dynamic-import" for _, kind, _ in edits.findings[before:]):
+            computed = _plan_string(use, renames, options, analysis, edits, known_modules, blocked)
+        if computed or any(kind == "dynamic-import" for _, kind, _, _ in edits.findings[before:]):
             explained.update(id(node) for node in use.path)
     for call in analysis.calls:
         if id(call.node) not in explained:
             edits.report(
                 call.node,
                 "dynamic-import",
-                f"{call.func}() with a computed module name cannot be renamed; check it by hand",
+                f"{call.func}() with a computed module name cannot be renamed; left as is, it "
+                "may import the original package; check it by hand",
             )
+
+
+def _literal_expression(use: StringUse) -> tuple[cst.BaseExpression, int]:
+    """The whole literal a string belongs to (an implicit concatenation), and its depth in the path."""
+    node: cst.CSTNode = use.node
+    depth = len(use.path)
+    while depth > 0 and isinstance(use.path[depth - 1], cst.ConcatenatedString):
+        depth -= 1
+        node = use.path[depth]
+    return t.cast(cst.BaseExpression, node), depth
+
+
+def _is_bare(node: cst.SimpleString | cst.FormattedString) -> bool:
+    """A plain literal whose whole value is a dotted path: the module-path rules decide."""
+    if not isinstance(node, cst.SimpleString):
+        return False
+    parts = _split_literal(node)
+    return parts is not None and _PATH.fullmatch(parts[1]) is not None
+
+
+_MESSAGE_CALLS = frozenset(
+    {"print", "echo", "secho", "debug", "info", "warning", "warn", "error", "exception",
+     "critical", "log", "fail", "skip", "xfail", "exit", "abort", "flash"}
+)  # fmt: skip
+"""Calls whose text argument is a message for people: code in it is quoted, not run."""
+
+
+def _is_message(path: Path) -> bool:
+    """Whether the literal at the end of ``path`` is (part of) a message: printed, logged, raised."""
+    depth = len(path)
+    while depth > 0 and isinstance(
+        path[depth - 1],
+        (cst.BinaryOperation, cst.ConcatenatedString, cst.FormattedStringExpression),
+    ):
+        depth -= 1
+    if depth < 2 or not isinstance(path[depth - 1], cst.Arg):
+        return False
+    call = path[depth - 2]
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    name = (
+        func.attr.value
+        if isinstance(func, cst.Attribute)
+        else func.value
+        if isinstance(func, cst.Name)
+        else ""
+    )
+    return name in _MESSAGE_CALLS or name.endswith(("Error", "Exception", "Warning"))
+
+
+def _plan_literal(
+    expression: cst.BaseExpression,
+    path: Path,
+    use: StringUse,
+    renames: Renames,
+    options: RewriteOptions,
+    analysis: Analysis,
+    edits: Edits,
+    known_modules: t.AbstractSet[str],
+) -> bool:
+    """Rename the code a literal holds (or a docstring's code); True if the literal was settled here."""
+    context = classify(use.path, use.node, analysis)
+    if context == "docstring":
+        if options.docstrings != "code" or not isinstance(expression, cst.SimpleString):
+            return False
+        literal = read_literal(expression)
+        if literal is None:
+            return True
+        changes, findings = docstring_edits(literal.text, renames, options, known_modules)
+        _apply(literal, path, changes, findings, edits, "a docstring")
+        return True
+    if context in ("export", "annotation", "type-argument", "module"):
+        return False
+    literal = read_literal(expression)
+    if literal is None or _PATH.fullmatch(literal.text):
+        return False
+    result = rewrite_code(literal.text, renames, options, known_modules)
+    if result is None:
+        return False
+    if _is_message(path):
+        edits.report(
+            use.node,
+            "string",
+            "a message quotes code that names the old package; left unchanged (it is shown, not run)",
+        )
+        return True
+    _apply(literal, path, list(result.edits), list(result.findings), edits, "a string")
+    return True
+
+
+def _apply(
+    literal: Literal,
+    path: Path,
+    changes: list[Edit],
+    findings: list[CodeFinding],
+    edits: Edits,
+    where: str,
+) -> None:
+    """Write value edits back into the literal's source, or report why they cannot be."""
+    for finding in findings:
+        anchor, below = _locate(literal, finding.offset)
+        edits.report(anchor, finding.kind, finding.message, below)
+    if not changes:
+        return
+    mapped = literal.map_edits(changes)
+    if mapped is None:
+        anchor, below = _locate(literal, changes[0][0])
+        edits.report(
+            anchor,
+            "string",
+            f"code in {where} names the old package where the literal spells it with escapes"
+            " or across parts; left unchanged: rename it by hand, or it imports the original",
+            below,
+        )
+        return
+    for piece, raw in mapped.values():
+        edits.replace(piece.node, rebuild(piece, raw), (*path, *piece.path_suffix))
+
+
+def _locate(literal: Literal, offset: int) -> tuple[cst.CSTNode, int]:
+    """The node and line (below its first) holding character ``offset`` of a literal's value."""
+    chosen = literal.pieces[0] if literal.pieces else None
+    for piece in literal.pieces:
+        if piece.offset <= offset:
+            chosen = piece
+    if chosen is None:
+        return literal.node, 0
+    local = min(max(offset - chosen.offset, 0), len(chosen.value))
+    raw_at = chosen.starts[local] if local < len(chosen.starts) else len(chosen.raw)
+    return chosen.node, chosen.raw.count("\n", 0, raw_at)
 
 
 def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
@@ -132,33 +280,42 @@ def _plan_string(
     edits: Edits,
     known_modules: t.AbstractSet[str] = frozenset(),
     blocked: t.AbstractSet[str] = frozenset(),
-) -> None:
+) -> bool:
+    """Rename or report one plain literal; True if it is the static part of a computed module name."""
     node = use.node
     assert isinstance(node, cst.SimpleString)
     parts = _split_literal(node)
     if parts is None:
-        return
+        return False
     opening, body, closing = parts
     context = classify(use.path, node, analysis)
     if context == "docstring":
-        if options.docstrings:
+        if options.docstrings == "all":
             new_body = _substitute(body, renames)
             if new_body != body:
                 edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
-        return
+        return False
     if context == "export":
         # __all__ names what the module binds; follow the names the imports renamed.
         new_name = analysis.renamed_locals.get(body)
         if new_name is not None:
             edits.replace(node, node.with_changes(value=opening + new_name + closing), use.path)
-            return
+            return False
     if context in ("annotation", "type-argument"):
         # Forward references are evaluated in the module's namespace, so they follow
         # both module paths and the names the imports bound (``"Flask"`` -> ``"Vial"``).
         new_body = _substitute(body, renames, analysis.renamed_locals)
         if new_body != body:
             edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
-        return
+        return False
+    prefix = _PREFIX.fullmatch(body)
+    if prefix is not None and renames.matches(prefix.group(1)):
+        # "flask." + name, "flask.%s" % name: the static part of a computed module name.
+        moved = _plan_prefix(
+            node, use.path, prefix.group(1), context in ("module", "dynamic"),
+            opening, body, closing, renames, edits, known_modules,
+        )  # fmt: skip
+        return moved or context in ("module", "dynamic")
     match = _PATH.fullmatch(body)
     if match is None:
         spec = _ENTRY_POINT_SPEC.fullmatch(body)
@@ -168,11 +325,11 @@ def _plan_string(
                 "entry-point",
                 f"entry-point definition {body!r} names {spec.group(1)}; update the packaging metadata by hand",
             )
-        return
+        return False
     dotted, dot, attr = match.groups()
     new_dotted = renames.rename(dotted)
     if new_dotted == dotted:
-        return
+        return False
     new_body = new_dotted + dot + attr
     shown = f"{body!r}"
     if context == "module":
@@ -184,7 +341,7 @@ def _plan_string(
                 "string",
                 f"sys.modules entry {shown} {what} the old package (an import guard); kept on purpose",
             )
-            return
+            return False
     if context == "module" or (context == "entry-point" and options.entry_points == "rename"):
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif context == "entry-point":
@@ -205,7 +362,10 @@ def _plan_string(
             )
     elif context == "dynamic":
         edits.report(
-            node, "dynamic-import", f"{shown} is part of a computed module name; check it by hand"
+            node,
+            "dynamic-import",
+            f"{shown} is part of a computed module name; left as is, it may import the original"
+            " package: check it by hand",
         )
     elif options.unknown_strings == "rename-known" and _is_known(dotted, dot, attr, known_modules):
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
@@ -215,6 +375,70 @@ def _plan_string(
             "string",
             f"{shown} looks like a module path but is not used as one here; left unchanged",
         )
+    return False
+
+
+_PREFIX = re.compile(rf"({_IDENT}(?:\.{_IDENT})*)\.(?:%[sr]|\{{\w*\}})?")
+"""``flask.`` or ``flask.%s`` / ``flask.{}``: a module path's static head, the rest computed."""
+
+
+def _prefix_is_safe(prefix: str, renames: Renames) -> bool:
+    """Whether every module under ``prefix`` renames the way ``prefix`` does.
+
+    A deeper module map (``flask.json=myflask.codec``) makes the computed tail decide
+    the new name, so the prefix alone cannot be renamed. Symbol maps (a class, a
+    dunder) are not modules a computed name reaches, and do not count.
+    """
+    new = renames.rename(prefix)
+    for key, value in renames:
+        if key.startswith(prefix + "."):
+            last = key.rpartition(".")[2]
+            if last[:1].isupper() or last.startswith("__"):
+                continue
+            if value != new + key[len(prefix) :]:
+                return False
+    return True
+
+
+def _plan_prefix(
+    node: cst.SimpleString | cst.FormattedStringText,
+    path: Path,
+    prefix: str,
+    module_position: bool,
+    opening: str,
+    body: str,
+    closing: str,
+    renames: Renames,
+    edits: Edits,
+    known_modules: t.AbstractSet[str],
+    anchor: cst.CSTNode | None = None,
+) -> bool:
+    """Rename the static head of a computed module name, or say what fails if it stays.
+
+    In a module position (``import_module(...)``, ``sys.modules[...]``) the head is a
+    module path by definition; elsewhere (an assignment, a list) only when it names a
+    module of the tree being rewritten. True if renamed.
+    """
+    new = renames.rename(prefix)
+    known = prefix in known_modules or new in known_modules
+    root = prefix.partition(".")[0]
+    if (module_position or known) and _prefix_is_safe(prefix, renames):
+        new_body = new + body[len(prefix) :]
+        edits.replace(node, node.with_changes(value=opening + new_body + closing), path)
+        return True
+    why = (
+        "a deeper map renames some modules under it differently"
+        if module_position or known
+        else f"nothing says it is a module name ({prefix} is not a module of the renamed tree here)"
+    )
+    edits.report(
+        anchor or node,
+        "dynamic-import",
+        f"a name computed under {prefix}. is left as is ({why}); if it is imported, it loads the "
+        f"original {root} (ModuleNotFoundError once {root} is uninstalled, a second copy while it is "
+        "installed)",
+    )
+    return False
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -295,23 +519,48 @@ def _blocked_modules(analysis: Analysis) -> frozenset[str]:
     return frozenset(found)
 
 
-def _plan_fstring(use: StringUse, roots: frozenset[str], analysis: Analysis, edits: Edits) -> None:
+def _plan_fstring(
+    use: StringUse,
+    renames: Renames,
+    analysis: Analysis,
+    edits: Edits,
+    known_modules: t.AbstractSet[str],
+) -> bool:
+    """An f-string naming the package: rename a static module-path head, report the rest."""
     node = use.node
     assert isinstance(node, cst.FormattedString)
+    roots = renames.roots
+    first = node.parts[0] if node.parts else None
+    context = classify(use.path, node, analysis)
+    module_position = context in ("module", "dynamic")
+    if (
+        isinstance(first, cst.FormattedStringText)
+        and len(node.parts) > 1
+        and "\\" not in first.value
+        and (head := _PREFIX.fullmatch(first.value)) is not None
+        and first.value.endswith(".")
+        and renames.matches(head.group(1))
+    ):
+        moved = _plan_prefix(
+            first, (*use.path, node), head.group(1), module_position, "", first.value, "",
+            renames, edits, known_modules, anchor=node,
+        )  # fmt: skip
+        return moved or module_position
     text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
     pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(roots))) + r")(?:\.|$)")
-    first = node.parts[0] if node.parts else None
     starts = isinstance(first, cst.FormattedStringText) and pattern.match(first.value) is not None
-    if classify(use.path, node, analysis) in ("module", "dynamic"):
+    if module_position:
         edits.report(
             node,
             "dynamic-import",
-            "a module name built with an f-string cannot be renamed; check it by hand",
+            "a module name built with an f-string cannot be renamed; left as is, it may import"
+            " the original package: check it by hand",
         )
     elif starts or pattern.search(text) and _PATH.fullmatch(text.strip(".")):
         edits.report(
             node, "string", "an f-string builds what looks like a module path; left unchanged"
         )
+    return False
 
 
 def _substitute(text: str, renames: Renames, locals_: t.Mapping[str, str] | None = None) -> str:
@@ -392,6 +641,53 @@ def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
         return "module" if _identity_comparison(comparison, analysis) else "unknown"  # type: ignore[arg-type]
     if isinstance(parent, cst.DictElement) and parent.key is child and depth > 2:
         return _classify_dict_key(path[:depth], analysis)
+    if isinstance(parent, cst.Element) and depth > 1:
+        return _classify_element(path[: depth + 1], child, analysis)
+    return "unknown"
+
+
+_MODULE_LISTS = frozenset({"extensions"})
+"""Keywords (and ``jinja_options`` keys) whose list holds import paths: Jinja's ``extensions``."""
+
+
+def _classify_element(path: Path, child: cst.CSTNode, analysis: Analysis) -> str:
+    """An item of a list, tuple or set: import paths handed to a loader, or ``-m`` in an argv."""
+    container = path[-2]
+    if not isinstance(container, (cst.List, cst.Tuple, cst.Set)):
+        return "unknown"
+    elements = list(container.elements)
+    index = next((i for i, e in enumerate(elements) if e is path[-1]), -1)
+    if index > 0:
+        previous = elements[index - 1].value
+        if isinstance(previous, cst.SimpleString) and previous.raw_value == "-m":
+            return "module"  # [sys.executable, "-m", "flask", ...]
+    if len(path) < 3:
+        return "unknown"
+    holder = path[-3]
+    if isinstance(holder, cst.Arg) and holder.keyword is not None:
+        return "module" if holder.keyword.value in _MODULE_LISTS else "unknown"
+    if isinstance(holder, cst.DictElement) and isinstance(holder.key, cst.SimpleString):
+        if holder.key.raw_value in _MODULE_LISTS and holder.value is container:
+            return "module"  # jinja_options = {"extensions": [...]}
+    if (
+        isinstance(container, cst.Tuple)
+        and index == 0
+        and isinstance(holder, cst.DictElement)
+        and holder.value is container
+        and len(path) >= 6
+        and isinstance(path[-4], cst.Dict)
+        and isinstance(path[-5], cst.Arg)
+        and isinstance(path[-6], cst.Call)
+    ):
+        # SharedDataMiddleware(app, {"/static": ("package", "folder")}): a package to read from.
+        callee = _resolve(dotted_name(path[-6].func), analysis)
+        arg = path[-5]
+        if callee.rpartition(".")[2] == "SharedDataMiddleware" and (
+            (arg.keyword is not None and arg.keyword.value == "exports")
+            or _arg_position(path[-6], arg)[0] == 1
+        ):
+            return "module"
+    del child
     return "unknown"
 
 
