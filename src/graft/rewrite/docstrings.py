@@ -43,7 +43,7 @@ _MARKED = re.compile(
 )
 _FILE_ENDINGS = frozenset(
     {"py", "pyi", "pyc", "cfg", "ini", "toml", "txt", "rst", "md", "html", "htm", "json", "yaml",
-     "yml", "js", "css", "com", "org", "net", "io", "dev", "app"}
+     "yml", "js", "css", "com", "org", "net"}
 )  # fmt: skip
 
 
