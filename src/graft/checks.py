@@ -440,15 +440,6 @@ def run_checks(
     return CheckReport(tuple(problems), tuple(notes), tuple(e.name for e in entries))
 
 
-def render_text(report: CheckReport) -> str:
-    """One line per problem (empty when clean)."""
-    return "\n".join(p.format() for p in report.problems)
-
-
-def render_json(report: CheckReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, sort_keys=True)
-
-
 __all__ = [
     "CHECKS",
     "CheckReport",
@@ -460,7 +451,5 @@ __all__ = [
     "check_reproducible",
     "conflict_marker_lines",
     "old_roots",
-    "render_json",
-    "render_text",
     "run_checks",
 ]

@@ -25,8 +25,6 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from .errors import ToolError, UserError
 
 if t.TYPE_CHECKING:
@@ -110,30 +108,35 @@ class DemoResult:
     findings: list[str] = field(default_factory=list)
 
 
-class Story:
-    """Numbered steps with their results; colours only when stdout is a terminal (click)."""
+Say = t.Callable[[str, str], None]
+"""Where the story goes: ``say(text, style)``, ``style`` one of ``title``, ``step``, ``ok``,
+``info``, ``note`` or ``plain`` (the CLI maps them to colours)."""
 
-    def __init__(self, echo: bool = True) -> None:
-        self.echo = echo
+
+class Story:
+    """Numbered steps with their results, handed line by line to ``say`` (nothing when None)."""
+
+    def __init__(self, say: Say | None = None) -> None:
+        self._say = say
         self.number = 0
 
     def step(self, title: str) -> None:
         self.number += 1
         self.say("")
-        self.say(f"{self.number}. {title}", fg="cyan", bold=True)
+        self.say(f"{self.number}. {title}", "step")
 
     def ok(self, text: str) -> None:
-        self.say(f"   ✓ {text}", fg="green")
+        self.say(f"   ✓ {text}", "ok")
 
     def info(self, text: str) -> None:
-        self.say(f"     {text}")
+        self.say(f"     {text}", "info")
 
     def note(self, text: str) -> None:
-        self.say(f"     {text}", dim=True)
+        self.say(f"     {text}", "note")
 
-    def say(self, text: str, **style: t.Any) -> None:
-        if self.echo:
-            click.secho(text, **style)
+    def say(self, text: str, style: str = "plain") -> None:
+        if self._say is not None:
+            self._say(text, style)
 
 
 # -- git in the demo repository -------------------------------------------------
@@ -320,20 +323,20 @@ def _show_served(story: Story, served: Served) -> None:
     )
 
 
-def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
-    """Run the whole cycle in ``directory`` (missing or empty), printing the story if ``echo``."""
+def run_demo(directory: Path, *, say: Say | None = None) -> DemoResult:
+    """Run the whole cycle in ``directory`` (missing or empty), telling the story to ``say``."""
     check_target(directory)
     from .fork import fork
     from .patch import patch
     from .sync import sync
 
     root = directory.resolve()
-    story = Story(echo)
+    story = Story(say)
     result = DemoResult(root)
     story.say(
         "graft demo: fork vial into an app, patch an extension, serve requests, "
         "then merge a new upstream release into the changed fork.",
-        bold=True,
+        "title",
     )
 
     story.step(f"Create a demo app: a git repository in {directory}")
@@ -419,7 +422,7 @@ def run_demo(directory: Path, *, echo: bool = True) -> DemoResult:
     )
 
     story.say("")
-    story.say("Done. Look around:", bold=True)
+    story.say("Done. Look around:", "title")
     story.info(f"cd {directory} && git log --oneline --graph --all")
     story.info("graft --help        the commands; docs/tutorial.md walks through each one")
     return result

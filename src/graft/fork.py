@@ -29,6 +29,7 @@ from .report import ForkReport
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
+    from .rewrite.tree import ProgressCallback
     from .snapshot import Rendering
     from .sources import Upstream
 
@@ -183,7 +184,7 @@ def plan_vendor(
     maps: t.Sequence[str] = (),
     force: bool = False,
     search_path: t.Sequence[str] | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     upstream: Upstream | None = None,
     dry_run: bool = False,
 ) -> ForkPlan:

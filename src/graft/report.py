@@ -1,25 +1,18 @@
-"""What fork and sync did, as values, and every way of printing them.
+"""What fork, patch and sync did, as values.
 
-All printing decisions live here: the library returns these reports, and the
-CLI only picks :func:`render_text` or :func:`render_json`. Findings from the
-rewriter are carried through as they are (``graft.rewrite.Finding``), never
+The library returns these reports and :mod:`graft.cli.render` formats them. Findings
+from the rewriter are carried through as they are (``graft.rewrite.Finding``), never
 printed from deep code.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing as t
 from dataclasses import dataclass
 
 if t.TYPE_CHECKING:
     from .vcs import Change
-
-
-def _finding_text(finding: t.Any) -> str:
-    fmt = getattr(finding, "format", None)
-    return str(fmt()) if callable(fmt) else str(finding)
 
 
 def _finding_dict(finding: t.Any) -> t.Any:
@@ -136,129 +129,7 @@ class SyncReport:
 
 
 Report = ForkReport | SyncReport
+"""What ``graft fork``, ``graft patch`` (vendoring) and ``graft sync`` return."""
 
 
-def render_json(report: Report) -> str:
-    """A stable, machine-readable rendering (``--format json``)."""
-    return json.dumps(report.to_dict(), indent=2, sort_keys=True)
-
-
-def render_text(report: Report) -> str:
-    """The human rendering: what happened, then what to do next."""
-    if isinstance(report, ForkReport):
-        return _fork_text(report)
-    return _sync_text(report)
-
-
-def _fork_text(report: ForkReport) -> str:
-    verb = "Would fork" if report.dry_run else ("Forked" if report.kind == "fork" else "Vendored")
-    lines = [
-        f"{verb} {report.upstream} into {report.path}/ as {report.name} "
-        f"({len(report.files)} files, {report.rewritten} rewritten; maps: {', '.join(report.maps)}).",
-    ]
-    if report.dry_run:
-        lines += [f"  + {path}" for path in report.files]
-        lines.append(f"Would record [tool.graft.packages.{report.name}] in {report.pyproject}.")
-    else:
-        lines.append(
-            f"Recorded [tool.graft.packages.{report.name}] in {report.pyproject}; "
-            f"commit {report.commit and report.commit[:10]} "
-            f"(snapshot {report.snapshot and report.snapshot[:10]})."
-        )
-    if report.findings:
-        lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
-        lines += [f"  {_finding_text(f)}" for f in report.findings]
-    lines += [f"Note: {note}" for note in report.notes]
-    return "\n".join(lines)
-
-
-def _short(revision: str) -> str:
-    """Commit ids shortened as git shows them; versions as they are."""
-    if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
-        return revision[:10]
-    return revision
-
-
-_STATUS_LETTER = {
-    "A": "added",
-    "D": "deleted",
-    "M": "changed",
-    "R": "renamed",
-    "C": "copied",
-    "T": "type changed",
-}
-
-
-def _sync_text(report: SyncReport) -> str:
-    lines: list[str] = []
-    if report.action == "abort":
-        return f"Aborted the sync of {report.name}; the repository is back where it was."
-    if not report.steps:
-        return "\n".join(
-            [f"{report.name} is already up to date.", *(f"Note: {note}" for note in report.notes)]
-        )
-    for step in report.steps:
-        if step.status == "up-to-date":
-            lines.append(f"{report.name} is already up to date with {step.upstream}.")
-            continue
-        head = {
-            "planned": "Would merge",
-            "merged": "Merged",
-            "conflicts": "Merging",
-            "aborted": "Aborted merging",
-        }.get(step.status, step.status)
-        lines.append(
-            f"{head} {step.upstream} into {report.name} (from {_short(step.old_revision)})."
-        )
-        if step.regenerated:
-            lines.append(
-                "  The previous snapshot commit was missing: rebuilt it and verified its tree."
-            )
-        if step.relinked:
-            lines.append(
-                "  The previous snapshot was not in your history (squash or rebase): "
-                "reconnected it as the merge base."
-            )
-        for change in step.upstream_changes:
-            what = _STATUS_LETTER.get(change.status, change.status)
-            target = f" -> {change.new_path}" if change.new_path else ""
-            lines.append(f"  upstream {what}: {change.path}{target}")
-        if step.status == "planned" and step.overlapping:
-            lines.append("  changed on both sides (git will merge them; conflicts possible):")
-            lines += [f"    {path}" for path in step.overlapping]
-        renamed_to = {c.new_path: c.path for c in step.upstream_changes if c.new_path}
-        for path in step.kept_deleted:
-            if path in renamed_to:  # git stages a rename/delete conflict at the new name
-                lines.append(
-                    f"  kept deleted: {renamed_to[path]} (you deleted it; upstream "
-                    f"renamed it to {path})"
-                )
-            else:
-                lines.append(f"  kept deleted: {path} (you deleted it; upstream changed it)")
-        if step.status == "merged" and step.commit:
-            lines.append(f"  merge commit {step.commit[:10]}.")
-        if step.status == "conflicts" and step.reused:
-            lines.append(
-                f"  {len(step.reused)} conflict(s) resolved from your earlier resolution "
-                "(git rerere):"
-            )
-            lines += [f"    {path}" for path in step.reused]
-        if step.status == "conflicts" and step.conflicts:
-            lines.append(f"  {len(step.conflicts)} conflicted file(s):")
-            lines += [f"    {path}" for path in step.conflicts]
-            lines.append(
-                "  Resolve them, `git add` them, then run `graft sync --continue` "
-                "(or `graft sync --abort`)."
-            )
-        elif step.status == "conflicts":
-            lines.append(
-                "  Review them, then run `graft sync --continue` (or `graft sync --abort`)."
-            )
-    if report.findings:
-        lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
-        lines += [f"  {_finding_text(f)}" for f in report.findings]
-    lines += [f"Note: {note}" for note in report.notes]
-    return "\n".join(lines)
-
-
-__all__ = ["ForkReport", "SyncReport", "SyncStep", "render_json", "render_text"]
+__all__ = ["ForkReport", "Report", "SyncReport", "SyncStep"]

@@ -21,6 +21,7 @@ from .snapshot import checkpoint
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
+    from .rewrite.tree import ProgressCallback
 
 STATE = "graft/sync.json"
 MARKERS = (b"<<<<<<< ", b">>>>>>> ")
@@ -88,7 +89,9 @@ def _require_state(repo: vcs.Repo) -> dict[str, t.Any]:
     return state
 
 
-def continue_sync(*, cwd: Path | None = None, progress: bool = False) -> SyncReport:
+def continue_sync(
+    *, cwd: Path | None = None, progress: ProgressCallback | None = None
+) -> SyncReport:
     """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
     state = _require_state(repo)

@@ -28,6 +28,7 @@ from .errors import RewriteError, VcsError
 
 if t.TYPE_CHECKING:
     from .rewrite.names import Renames
+    from .rewrite.tree import ProgressCallback
     from .sources import Upstream
 
 _hook: t.Callable[[str], None] | None = None
@@ -100,7 +101,7 @@ def render(
     prefix: str,
     *,
     repo: vcs.Repo | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> Rendering:
     """Rename ``upstream`` with ``maps`` and lay it out at ``prefix``; writes nothing.
 

@@ -4,14 +4,13 @@ For every manifest entry: its source, the recorded upstream revision, the newest
 revision the source offers now (what ``graft sync`` would move to), whether a
 sync of it is stopped on conflicts, and your changes against the pristine
 snapshot. The facts are gathered once (:func:`gather`), the verdicts are pure
-functions of them (:func:`fork_status`), and rendering is separate, so a
+functions of them (:func:`fork_status`), and :mod:`graft.cli.render` formats them, so a
 problem with one entry (an unreachable source, say) is reported in its block
 instead of hiding the others.
 """
 
 from __future__ import annotations
 
-import json
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,80 +292,6 @@ def collect(
     ]
 
 
-# -- rendering ------------------------------------------------------------------------
-
-
-def _short(revision: str | None) -> str:
-    if revision is not None and len(revision) == 40:
-        return revision[:10]
-    return revision or "?"
-
-
-def render_text(statuses: t.Sequence[ForkStatus]) -> str:
-    """One block per fork: what it is, where it stands, what you changed."""
-    blocks = []
-    for status in statuses:
-        lines = [f"{status.name} ({status.kind} of {status.package}) at {status.path}/"]
-        ref = f" (ref {status.ref})" if status.ref else ""
-        lines.append(f"  source:    {status.source_kind} {status.source}{ref}")
-        lines.append(f"  recorded:  {status.label}")
-        if status.newest_error is not None:
-            lines.append(f"  newest:    unknown: {status.newest_error}")
-        elif status.newest_label is None:
-            lines.append("  newest:    not looked up (--offline)")
-        elif status.behind:
-            lines.append(
-                f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`"
-            )
-        else:
-            lines.append(f"  newest:    {status.newest_label}: up to date")
-        if status.sync_in_progress and status.merge_committed:
-            lines.append(
-                f"  sync:      the merge of {status.sync_target} was committed with "
-                "git commit; run `graft sync --continue` to record it"
-            )
-        elif status.sync_in_progress and not status.conflicts:
-            lines.append(
-                f"  sync:      in progress, merging {status.sync_target}; all conflicts "
-                "resolved and staged; run `graft sync --continue`"
-            )
-        elif status.sync_in_progress:
-            lines.append(
-                f"  sync:      in progress, merging {status.sync_target}; "
-                f"{len(status.conflicts)} conflicted file(s)"
-            )
-            lines += [f"    {path}" for path in status.conflicts]
-            lines.append(
-                "             resolve and `git add`, then `graft sync --continue` (or --abort)"
-            )
-        else:
-            lines.append("  sync:      none in progress")
-        lines.append(f"  snapshot:  {_short(status.snapshot)}")
-        if status.local is not None:
-            files = status.local.files
-            if files:
-                lines.append(
-                    f"  changes:   {len(files)} file(s), +{status.local.added} "
-                    f"-{status.local.removed} against the snapshot"
-                )
-                for stat in files:
-                    counts = "binary" if stat.added is None else f"+{stat.added} -{stat.removed}"
-                    target = f" -> {stat.new_path}" if stat.new_path else ""
-                    lines.append(f"    {stat.status} {stat.path}{target}  {counts}")
-            else:
-                lines.append("  changes:   none (the fork is the pristine snapshot)")
-        else:
-            lines.append(f"  changes:   unknown: {status.local_error}")
-        lines += [f"  note: {note}" for note in status.notes]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def render_json(statuses: t.Sequence[ForkStatus]) -> str:
-    """``{"forks": [...]}``, one object per entry, stable key order."""
-    return json.dumps({"forks": [s.to_dict() for s in statuses]}, indent=2, sort_keys=True)
-
-
 __all__ = [
     "Facts",
     "ForkStatus",
@@ -377,6 +302,4 @@ __all__ = [
     "load_entries",
     "load_manifest",
     "newest_upstream",
-    "render_json",
-    "render_text",
 ]

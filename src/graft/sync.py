@@ -40,6 +40,7 @@ from .resume import (
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
+    from .rewrite.tree import ProgressCallback
     from .snapshot import Rendering
     from .sources import Upstream
 
@@ -190,7 +191,7 @@ def plan_sync(
     source: str | None = None,
     step: bool = False,
     search_path: t.Sequence[str] | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     refs: t.Sequence[str] | None = None,
     dry_run: bool = False,
 ) -> SyncPlan:

@@ -69,7 +69,7 @@ def _available(name: str) -> bool:
     import importlib.util
 
     module = COMMANDS[name].partition(":")[0]
-    return importlib.util.find_spec(f"graft.commands.{module}") is not None
+    return importlib.util.find_spec(f"graft.cli.{module}") is not None
 
 
 @pytest.mark.parametrize("name", commands())

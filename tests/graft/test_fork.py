@@ -407,7 +407,7 @@ def test_interrupt_after_the_fork_commit_exits_0(
     def render(report: object) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("graft.commands.fork.render_text", render)
+    monkeypatch.setattr("graft.cli.render.report_text", render)
     result = CliRunner().invoke(main, ["fork", "vial", "acme_web"])
     head = git(app, "rev-parse", "HEAD").strip()
     assert result.exit_code == 0, result.output

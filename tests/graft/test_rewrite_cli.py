@@ -268,7 +268,7 @@ def test_python_m_graft_rewrite(project: Path) -> None:
 def test_importing_the_rewriter_does_not_import_git() -> None:
     """Layering: the engine sits below vcs.py (STYLE.md), so ``graft rewrite`` never pays for git."""
     code = (
-        "import sys, graft.rewrite, graft.commands.rewrite;"
+        "import sys, graft.rewrite, graft.cli.rewrite;"
         " print(sorted(m for m in sys.modules if m == 'git' or m.startswith('git.')))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

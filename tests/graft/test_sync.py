@@ -725,7 +725,7 @@ def _interrupt_report(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
     def render(report: t.Any) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(f"graft.commands.{module}.render_text", render)
+    monkeypatch.setattr("graft.cli.render.report_text", render)
 
 
 @pytest.mark.parametrize("conflicted", [False, True], ids=["merged", "conflicts"])

@@ -22,10 +22,8 @@ import multiprocessing
 import os
 import re
 import stat
-import sys
 import tempfile
 import threading
-import time
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -193,13 +191,34 @@ def _kind(path: Path, *, deployment: bool = False) -> str | None:
     return None
 
 
+@dataclasses.dataclass(frozen=True)
+class RewriteProgress:
+    """Where a rewrite of many files stands, passed to a ``progress`` callback.
+
+    The engine only reports; drawing a counter is the caller's business (the CLI draws
+    one on a terminal). Sent before a file is rewritten (``starting`` names it, with its
+    ``size`` in bytes), after each file (``done`` counts up to ``total``), and once at the
+    end with ``finished``. With worker processes every file is announced first.
+    """
+
+    done: int
+    total: int
+    starting: str | None = None
+    size: int = 0
+    finished: bool = False
+
+
+ProgressCallback = t.Callable[[RewriteProgress], None]
+"""What ``rewrite_tree``/``rewrite_items`` call with each :class:`RewriteProgress`."""
+
+
 def rewrite_tree(
     paths: t.Sequence[Path],
     renames: Renames,
     *,
     write: bool = True,
     jobs: int | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     options: RewriteOptions | None = None,
     include_ignored: bool = False,
     environment: bool = False,
@@ -221,7 +240,7 @@ def rewrite_tree(
     forks and patches recorded in ``pyproject.toml``, which ``graft fork`` already
     renamed) to the reason listed in ``skipped``. ``jobs`` is the number of
     processes (default: all cores, once there are enough files to parse).
-    ``progress`` writes a counter to standard error.
+    ``progress`` is called as files are rewritten (see :class:`RewriteProgress`).
 
     :raises FileNotFoundError: a path does not exist.
     :raises RewriteError: a file could not be written (the files are as they were).
@@ -373,7 +392,7 @@ def rewrite_items(
     renames: Renames,
     *,
     jobs: int | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     options: RewriteOptions | None = None,
     known_modules: t.AbstractSet[str] | None = None,
 ) -> list[FileResult]:
@@ -416,8 +435,10 @@ def rewrite_items(
             if known_modules is not None
             else _item_module_names(name for name, _ in pairs)
         )
-    for index, (name, data, outcome) in zip(
-        slots, _run(work, renames, opts, known, jobs, progress)
+    # The generator first: zip stops at the shorter input, and only a generator run to its
+    # end sends the final progress event.
+    for (name, data, outcome), index in zip(
+        _run(work, renames, opts, known, jobs, progress), slots
     ):
         status, new, findings, error = outcome
         if status == "changed":
@@ -484,25 +505,27 @@ def _run(
     options: RewriteOptions,
     known: frozenset[str],
     jobs: int | None,
-    progress: bool,
+    progress: ProgressCallback | None,
 ) -> t.Iterator[tuple[str, bytes, Outcome]]:
     count = len(work)
     if jobs is None:
         jobs = (os.cpu_count() or 1) if count >= PARALLEL_THRESHOLD else 1
     jobs = max(1, min(jobs, count))
-    show = _Progress(count) if progress and count else None
+    done = 0
+    show = progress if count else None
     if jobs == 1:
         for item in work:
             if show:
-                show.starting(item[0], len(item[1]))
+                show(RewriteProgress(done, count, item[0], len(item[1])))
             outcome = _rewrite_one(item, renames, options, known)
+            done += 1
             if show:
-                show.step()
+                show(RewriteProgress(done, count))
             yield item[0], item[1], outcome
     else:
         if show:
             for name, data in work:
-                show.starting(name, len(data))
+                show(RewriteProgress(done, count, name, len(data)))
         method = (
             "fork"
             if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
@@ -523,8 +546,9 @@ def _run(
             with spawning():  # workers start with Ctrl-C held back until they ignore it
                 outcomes = pool.map(_rewrite_item, work, chunksize=chunk)
             for item, outcome in zip(work, outcomes):
+                done += 1
                 if show:
-                    show.step()
+                    show(RewriteProgress(done, count))
                 yield item[0], item[1], outcome
         except BrokenProcessPool:
             raise RewriteError(
@@ -534,70 +558,7 @@ def _run(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     if show:
-        show.done()
-
-
-LARGE_FILE = 1 << 20
-"""A file this big (bytes) takes seconds on its own, so progress names it when it starts."""
-PROGRESS_DELAY = 0.5
-"""Seconds before the counter appears: a quick run prints nothing."""
-
-
-class _Progress:
-    """A one-line counter on standard error, redrawn in place, shown only when the run is long.
-
-    The counter appears once the run has taken :data:`PROGRESS_DELAY` seconds; a file
-    of :data:`LARGE_FILE` bytes or more is announced as it starts, since one generated
-    module can take minutes and the counter would not move meanwhile. The CLI turns
-    this on only when standard error is a terminal.
-    """
-
-    def __init__(
-        self,
-        total: int,
-        stream: t.TextIO | None = None,
-        clock: t.Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.total = total
-        self.count = 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.started = clock()
-        self.shown = False
-        self._last_draw = -1.0
-        self._width = 0
-
-    def starting(self, name: str, size: int) -> None:
-        """A file is about to be rewritten; announce it if it is large."""
-        if size >= LARGE_FILE:
-            self._draw(
-                f"rewriting {self.count}/{self.total} files; {name} is {size / (1 << 20):.1f} MB, this takes a while",
-                force=True,
-            )
-
-    def step(self) -> None:
-        """One more file done."""
-        self.count += 1
-        self._draw(
-            f"rewriting {self.count}/{self.total} files",
-            force=self.count == self.total and self.shown,
-        )
-
-    def _draw(self, text: str, *, force: bool = False) -> None:
-        now = self.clock()
-        if not force and (now - self.started < PROGRESS_DELAY or now - self._last_draw < 0.1):
-            return
-        self._last_draw = now
-        self.shown = True
-        # Padded rather than erased with an escape code: the old line may be longer.
-        self.stream.write(f"\r{text.ljust(self._width)}")
-        self._width = len(text)
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        show(RewriteProgress(done, count, finished=True))
 
 
 def module_names(files: t.Iterable[Path]) -> frozenset[str]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .fork import search_path_option
+from . import render
+from .options import format_option, is_quiet, search_path_option
 
 
 @click.command("check")
@@ -31,14 +32,7 @@ from .fork import search_path_option
     type=click.Choice(["behind", "reproduce", "markers", "imports"]),
     help="Leave a check out (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("Output format.")
 @search_path_option
 @click.pass_context
 def check_command(
@@ -68,7 +62,7 @@ def check_command(
       2  usage error
       4  the only problems are forks behind their upstream
     """
-    from ..checks import render_json, render_text, run_checks
+    from ..checks import run_checks
 
     report = run_checks(
         name,
@@ -78,11 +72,11 @@ def check_command(
         skip=set(skip),
         search_path=list(search_path) or None,
     )
-    quiet = bool((ctx.obj or {}).get("quiet"))
+    quiet = is_quiet(ctx)
     if fmt == "json":
-        click.echo(render_json(report))
+        click.echo(render.check_json(report))
     elif report.problems:
-        click.echo(render_text(report))
+        click.echo(render.check_text(report))
     if not quiet:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)

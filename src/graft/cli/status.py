@@ -7,19 +7,13 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_BEHIND, UserError
-from .fork import search_path_option
+from . import render
+from .options import format_option, search_path_option
 
 
 @click.command("status")
 @click.argument("name", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("Output format.")
 @click.option(
     "--check", is_flag=True, help=f"Exit {EXIT_BEHIND} when a fork is behind its upstream."
 )
@@ -51,7 +45,7 @@ def status_command(
     source cannot be read); 2 usage error; 4 with --check when a fork is behind its
     upstream.
     """
-    from ..status import collect, render_json, render_text
+    from ..status import collect
 
     if check and offline:
         raise click.UsageError("--check needs the newest upstream revision; drop --offline.")
@@ -62,7 +56,7 @@ def status_command(
         committed=committed,
         newest=not offline,
     )
-    click.echo(render_json(statuses) if fmt == "json" else render_text(statuses))
+    click.echo(render.status_json(statuses) if fmt == "json" else render.status_text(statuses))
     if check and any(s.behind for s in statuses):
         behind = ", ".join(s.name for s in statuses if s.behind)
         click.echo(f"behind its upstream: {behind}", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import typing as t
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from ..errors import InvalidNameError, ManifestError, RewriteError
 from ..manifest import Manifest, parse_manifest
 from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
-from ..rewrite.report import render_json, render_text, summary
+from . import render
+from .options import is_quiet, verbosity
+from .progress import progress_line
 
 
 def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
@@ -231,9 +232,8 @@ def rewrite_command(
     Exit codes: 0 done, 1 a file could not be read or parsed, or --check found changes,
     2 usage error, 130 interrupted (nothing changed).
     """
-    obj = ctx.find_root().obj or {}
-    quiet = bool(obj.get("quiet", False))
-    verbose = int(obj.get("verbose", 0))
+    quiet = is_quiet(ctx)
+    verbose = verbosity(ctx)
     renames = _renames(maps, profile, target)
     if target is not None:
         _check_target(target, force)
@@ -245,7 +245,7 @@ def rewrite_command(
     )
     # --diff shows the change instead of making it, as black's --diff does.
     mode = "check" if check else "dry-run" if dry_run or show_diff else "write"
-    progress = not quiet and sys.stderr.isatty()
+    progress = progress_line(quiet)
     tree = rewrite_tree(
         list(paths),
         renames,
@@ -263,14 +263,14 @@ def rewrite_command(
         interrupts.mark_completed(f"rewriting {count} file{'s' if count != 1 else ''}")
 
     if output_format == "json":
-        click.echo(render_json(tree, mode=mode, diffs=show_diff, root=Path.cwd()))
+        click.echo(render.rewrite_json(tree, mode=mode, diffs=show_diff, root=Path.cwd()))
     else:
         if show_diff:
             click.echo(tree.diff(root=Path.cwd()), nl=False)
         if not quiet or mode == "check":
-            click.echo(render_text(tree, mode=mode, findings=not quiet), nl=False)
+            click.echo(render.rewrite_text(tree, mode=mode, findings=not quiet), nl=False)
         if not quiet:
-            click.echo(summary(tree, mode=mode), err=True)
+            click.echo(render.rewrite_summary(tree, mode=mode), err=True)
             if verbose:
                 for skipped in tree.skipped:
                     click.echo(f"skipped {skipped.path} ({skipped.reason})", err=True)

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import typing as t
 from pathlib import Path
 
 import click
 
-from ..sources import SEARCH_PATH_ENV
-
-if t.TYPE_CHECKING:
-    from ..patch import PatchReport
-
-
-def render_patch_text(report: PatchReport) -> str:
-    """The human rendering: the vendoring, then the wheel, then what needs a human."""
-    from ..report import render_text
-
-    lines = [render_text(report.vendored)]
-    lines[0] = lines[0].replace("Vendored", "Patched", 1).replace("Would fork", "Would patch", 1)
-    lines.append(
-        f"{report.vendored.name} now imports {report.target}; the app imports it as "
-        f"`import {report.vendored.name}` from {report.vendored.path}/."
-    )
-    if report.wheel:
-        verb = "Built and installed" if report.installed else "Built"
-        lines.append(f"{verb} {report.wheel}.")
-        lines += [
-            f"  Requires-Dist: {old} -> {new or '(dropped)'}" for old, new in report.requirements
-        ]
-    extra = [f for f in report.human if f not in report.vendored.findings]
-    if extra:
-        more = " more" if report.vendored.findings else ""
-        lines.append(f"{len(extra)}{more} thing(s) need a human:")
-        lines += [f"  {finding.format()}" for finding in extra]
-    return "\n".join(lines)
+from . import render
+from .options import format_option, is_quiet, search_path_option
 
 
 @click.command("patch")
@@ -63,13 +35,7 @@ def render_patch_text(report: PatchReport) -> str:
 )
 @click.option("--ref", metavar="REV", help="Git sources: the tag, branch or commit to patch.")
 @click.option("--package", metavar="NAME", help="The package to take, when the source has several.")
-@click.option(
-    "--search-path",
-    "search_path",
-    multiple=True,
-    type=click.Path(file_okay=False),
-    help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
-)
+@search_path_option
 @click.option(
     "--wheel",
     "wheel_dir",
@@ -81,14 +47,7 @@ def render_patch_text(report: PatchReport) -> str:
     "--install", is_flag=True, help="With --wheel: pip install the wheel (no dependencies)."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option()
 @click.pass_context
 def patch_command(
     ctx: click.Context,
@@ -145,8 +104,8 @@ def patch_command(
         package=package,
         search_path=list(search_path) or None,
     )
-    quiet = bool((ctx.obj or {}).get("quiet"))
+    quiet = is_quiet(ctx)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        click.echo(render.patch_json(report))
     elif not quiet or dry_run:
-        click.echo(render_patch_text(report))
+        click.echo(render.patch_text(report))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import sys
+import typing as t
 from pathlib import Path
 
 import click
 
 from ..errors import ConflictError
-from ..report import SyncReport, render_json, render_text
-from .fork import search_path_option
+from . import render
+from .options import format_option, is_quiet, search_path_option
+from .progress import progress_line
+
+if t.TYPE_CHECKING:
+    from ..report import SyncReport
 
 
 @click.command("sync")
@@ -33,14 +37,7 @@ from .fork import search_path_option
     help="Finish a sync stopped on conflicts, after you resolved and staged them.",
 )
 @click.option("--abort", is_flag=True, help="Give up a stopped sync: back to where it started.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option()
 @click.pass_context
 def sync_command(
     ctx: click.Context,
@@ -63,8 +60,8 @@ def sync_command(
     """
     from .. import sync as syncing
 
-    quiet = bool((ctx.obj or {}).get("quiet"))
-    progress = not quiet and sys.stderr.isatty()
+    quiet = is_quiet(ctx)
+    progress = progress_line(quiet)
     if continue_ and abort:
         raise click.UsageError("--continue and --abort exclude each other.")
     if (continue_ or abort) and (name or ref or source or step or dry_run or search_path):
@@ -86,9 +83,9 @@ def sync_command(
             progress=progress,
         )
     if fmt == "json":
-        click.echo(render_json(report))
+        click.echo(render.report_json(report))
     elif not quiet or dry_run or report.status == "conflicts":
-        click.echo(render_text(report))
+        click.echo(render.report_text(report))
     if report.status == "conflicts" and not report.conflicts:
         reused = report.steps[-1].reused
         raise ConflictError(

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import typing as t
 from pathlib import Path
 
 import click
+
+from .options import is_quiet
+
+STYLES: dict[str, dict[str, t.Any]] = {
+    "title": {"bold": True},
+    "step": {"fg": "cyan", "bold": True},
+    "ok": {"fg": "green"},
+    "note": {"dim": True},
+}
+"""How each kind of line of the demo's story looks on a terminal (click drops it elsewhere)."""
+
+
+def _say(text: str, style: str) -> None:
+    click.secho(text, **STYLES.get(style, {}))
 
 
 @click.command("demo")
@@ -21,7 +36,7 @@ def demo_command(ctx: click.Context, directory: Path) -> None:
     """
     from ..demo import run_demo
 
-    run_demo(directory, echo=not (ctx.obj or {}).get("quiet"))
+    run_demo(directory, say=None if is_quiet(ctx) else _say)
 
 
 __all__ = ["demo_command"]

@@ -8,28 +8,8 @@ from pathlib import Path
 
 import click
 
-from .fork import search_path_option
-
-if t.TYPE_CHECKING:
-    from ..vcs import FileStat
-
-
-def _stat_text(stats: t.Sequence[FileStat]) -> str:
-    """``git diff --stat``-like lines: path, then lines added and removed."""
-    if not stats:
-        return ""
-    names = [s.path + (f" => {s.new_path}" if s.new_path else "") for s in stats]
-    width = max(len(n) for n in names)
-    lines = []
-    for name, stat in zip(names, stats):
-        counts = "binary" if stat.added is None else f"+{stat.added} -{stat.removed}"
-        lines.append(f" {name.ljust(width)} | {counts}")
-    added = sum(s.added or 0 for s in stats)
-    removed = sum(s.removed or 0 for s in stats)
-    lines.append(
-        f" {len(stats)} file(s) changed, {added} insertion(s)(+), {removed} deletion(s)(-)"
-    )
-    return "\n".join(lines) + "\n"
+from . import render
+from .options import format_option, is_quiet, search_path_option
 
 
 @click.command("diff")
@@ -57,14 +37,7 @@ def _stat_text(stats: t.Sequence[FileStat]) -> str:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the patch to FILE instead of standard output.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format (json: files, counts and the patch).",
-)
+@format_option("Output format (json: files, counts and the patch).")
 @search_path_option
 @click.pass_context
 def diff_command(
@@ -113,7 +86,7 @@ def diff_command(
         stats = changes.upstream_stats(entry, local, directory)
     else:
         patch = changes.fork_patch(repo, entry, base, committed=committed) if local.files else ""
-    quiet = bool((ctx.obj or {}).get("quiet"))
+    quiet = is_quiet(ctx)
     if base.rebuilt and not quiet:
         click.echo(
             "note: the snapshot commit was missing; rebuilt it from the recorded revision.",
@@ -144,7 +117,7 @@ def diff_command(
         }
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     elif stat:
-        click.echo(_stat_text(stats), nl=False)
+        click.echo(render.diff_stat_text(stats), nl=False)
     elif output is None:
         click.echo(patch, nl=False)
     if not stats and not quiet:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from ..report import render_json, render_text
-from ..sources import SEARCH_PATH_ENV
-
-
-def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
-    """``--search-path DIR`` (repeatable): where distribution sources are looked up first."""
-    return click.option(
-        "--search-path",
-        "search_path",
-        multiple=True,
-        metavar="DIR",
-        type=click.Path(file_okay=False),
-        help=f"Look distributions up in DIR before sys.path (also ${SEARCH_PATH_ENV}).",
-    )(function)
+from . import render
+from .options import format_option, is_quiet, search_path_option
+from .progress import progress_line
 
 
 @click.command("fork")
@@ -40,14 +28,7 @@ def search_path_option(function: click.decorators.FC) -> click.decorators.FC:
 )
 @search_path_option
 @click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option()
 @click.pass_context
 def fork_command(
     ctx: click.Context,
@@ -74,7 +55,7 @@ def fork_command(
     if len(names) > 2:
         raise click.UsageError("expected [SOURCE] NEW_NAME.")
     source, new_name = (None, names[0]) if len(names) == 1 else names
-    quiet = bool((ctx.obj or {}).get("quiet"))
+    quiet = is_quiet(ctx)
     report = fork(
         source,
         new_name,
@@ -86,9 +67,9 @@ def fork_command(
         maps=maps,
         force=force,
         search_path=list(search_path) or None,
-        progress=not quiet and sys.stderr.isatty(),
+        progress=progress_line(quiet),
     )
     if fmt == "json":
-        click.echo(render_json(report))
+        click.echo(render.report_json(report))
     elif not quiet or dry_run:
-        click.echo(render_text(report))
+        click.echo(render.report_text(report))

@@ -1,10 +1,11 @@
-"""The ``graft`` command line: parses, calls the library, renders, exits.
+"""The ``graft`` command line, the shell over the library: parses, calls a verb, renders, exits.
 
-No business logic lives here. Each subcommand is a click command in its own
-module under :mod:`graft.commands`, loaded lazily so that ``graft --help`` and
-``graft rewrite`` do not pay for importing git. Every :class:`~graft.errors.ToolError`
-is turned into one ``Error: ...`` line on stderr and its exit code, here and
-nowhere else.
+This package is the only part of graft that imports click or prints. Each subcommand
+is a click command in its own module here (:mod:`graft.cli.fork`, ...), loaded lazily
+so that ``graft --help`` and ``graft rewrite`` do not pay for importing git; they
+format results with :mod:`graft.cli.render` and draw the rewrite counter with
+:mod:`graft.cli.progress`. Every :class:`~graft.errors.ToolError` is turned into one
+``Error: ...`` line on stderr and its exit code, here and nowhere else.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import typing as t
 
 import click
 
-from . import __version__, interrupts
-from .errors import ToolError
+from .. import __version__, interrupts
+from ..errors import ToolError
+from .options import with_output_options
 
-#: subcommand name -> "module:attribute" under graft.commands
+#: subcommand name -> "module:attribute" under graft.cli
 COMMANDS: dict[str, str] = {
     "fork": "fork:fork_command",
     "rewrite": "rewrite:rewrite_command",
@@ -31,53 +33,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    """``CMD -q`` means what ``graft -q CMD`` means: commands read the shared ``ctx.obj``."""
-    if value:
-        obj = ctx.find_root().ensure_object(dict)
-        obj["quiet"] = True
-        obj["verbose"] = 0
-
-
-def _add_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
-    """``CMD -v`` adds to ``graft -v CMD``'s count; quiet (either position) still wins."""
-    if value:
-        obj = ctx.find_root().ensure_object(dict)
-        if not obj.get("quiet"):
-            obj["verbose"] = int(obj.get("verbose", 0)) + value
-
-
-def with_output_options(command: click.Command) -> click.Command:
-    """Let ``-q/--quiet`` and ``-v/--verbose`` follow the subcommand too.
-
-    git and pip users write ``graft fork vial acme_web -q``; click only knows the group's
-    options before the subcommand name, so each loaded subcommand gets its own copies
-    that update the same settings. A command defining either flag itself keeps its own.
-    """
-    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
-    if not taken & {"-q", "--quiet"}:
-        command.params.append(
-            click.Option(
-                ["-q", "--quiet"],
-                is_flag=True,
-                expose_value=False,
-                callback=_set_quiet,
-                help="Print only errors and requested data (as `graft -q`).",
-            )
-        )
-    if not taken & {"-v", "--verbose"}:
-        command.params.append(
-            click.Option(
-                ["-v", "--verbose"],
-                count=True,
-                expose_value=False,
-                callback=_add_verbose,
-                help="Print more detail (as `graft -v`).",
-            )
-        )
-    return command
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when used, and whose errors are uniform."""
 
@@ -88,7 +43,7 @@ class LazyGroup(click.Group):
         names = []
         for name, target in COMMANDS.items():
             module = target.partition(":")[0]
-            if importlib.util.find_spec(f"{__package__}.commands.{module}") is not None:
+            if importlib.util.find_spec(f"{__package__}.{module}") is not None:
                 names.append(name)
         return names
 
@@ -101,9 +56,9 @@ class LazyGroup(click.Group):
             return None
         module_name, _, attr = target.partition(":")
         try:
-            module = importlib.import_module(f"{__package__}.commands.{module_name}")
+            module = importlib.import_module(f"{__package__}.{module_name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"{__package__}.commands.{module_name}":
+            if exc.name == f"{__package__}.{module_name}":
                 return None
             raise
         command = getattr(module, attr)
