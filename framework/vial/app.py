@@ -128,8 +128,8 @@ def _split_response_tuple(rv: tuple[t.Any, ...]) -> tuple[t.Any, t.Any, t.Any]:
             return body, None, extra
         return body, extra, None
     raise TypeError(
-        f"The view returned a tuple of {len(rv)} items, which is not a valid response tuple;"
-        " return (body, status, headers), (body, status) or (body, headers)."
+        f"The view returned a tuple of {len(rv)} items; a response tuple must have the form"
+        " (body, status, headers), (body, status) or (body, headers)."
     )
 
 
@@ -137,8 +137,8 @@ def _invalid_return_message(rv: object) -> str:
     """Why a view's value cannot become a response, and what would work instead."""
     return (
         "The view function did not return a valid response: expected a str, bytes, dict,"
-        " list, (body, status, headers) tuple, response object or WSGI callable; got"
-        f" {type(rv).__name__!r} instead."
+        " list, (body, status, headers) tuple, response object or WSGI callable, but"
+        f" it was a {type(rv).__name__}."
     )
 
 
@@ -703,7 +703,13 @@ class Vial(Scaffold):
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map to a request, or (without one) to ``SERVER_NAME`` if set."""
         if request is not None:
-            return bind_for_request(self, request)
+            bound = bind_for_request(self, request)
+            if type(bound) is tuple:
+                server_name, subdomain = bound
+                return self.url_map.bind_to_environ(
+                    request.environ, server_name=server_name, subdomain=subdomain
+                )
+            return t.cast(MapAdapter, bound)
         return bind_for_app(self)
 
     # -- the request path -------------------------------------------------------------
@@ -961,6 +967,7 @@ class Vial(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

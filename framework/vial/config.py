@@ -51,7 +51,7 @@ class ConfigAttribute(t.Generic[T]):
 
 
 def _explain_unreadable(error: OSError) -> OSError:
-    error.strerror = f"Could not read the configuration file ({error.strerror})"
+    error.strerror = f"Unable to load configuration file ({error.strerror})"
     return error
 
 

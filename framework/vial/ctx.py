@@ -31,6 +31,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .sessions import SessionMixin
     from .wrappers import Request
 
+_PACKAGE = __name__.rpartition(".")[0]
+
 # "No argument given": take the exception being handled from sys.exc_info().
 _sentinel: t.Any = object()
 
@@ -81,7 +83,7 @@ class _AppCtxGlobals:
         app_ctx = _cv_app.get(None)
         if app_ctx is None:
             return object.__repr__(self)
-        return f"<{type(self).__name__} of '{app_ctx.app.name}'>"
+        return f"<{_PACKAGE}.g of '{app_ctx.app.name}'>"
 
 
 def _active_request_context(helper: str) -> RequestContext:

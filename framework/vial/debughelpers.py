@@ -26,13 +26,13 @@ class DebugFilesKeyError(KeyError, AssertionError):
     def __init__(self, request: Request, key: str) -> None:
         sent_names = request.form.getlist(key)
         lines = [
-            f"request.files has no {key!r}: the form was sent as {request.mimetype!r},"
-            " and only 'multipart/form-data' carries file contents.",
+            f"request.files has no {key!r}: the form was sent as {request.mimetype!r}, so"
+            " no file contents were transmitted (only 'multipart/form-data' carries them).",
             'Add enctype="multipart/form-data" to the <form> element.',
         ]
         if sent_names:
             lines.append(
-                "Without it the browser sent only the file names: "
+                "Only the file names came with the form. This was submitted: "
                 + ", ".join(repr(name) for name in sent_names)
             )
         self.msg = "\n".join(lines)
@@ -55,8 +55,8 @@ class FormDataRoutingRedirect(AssertionError):
             )
         lines.append(
             f"A browser follows a {redirect.code} redirect with a GET and drops the form"
-            " data. Send the request to the canonical URL, or make routing redirects"
-            " use 307 or 308. (Raised in debug mode only.)"
+            f" data. Send the request to the canonical URL {target!r}, or make routing"
+            " redirects use 307 or 308. (Raised in debug mode only.)"
         )
         super().__init__(" ".join(lines))
 

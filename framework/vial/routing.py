@@ -43,13 +43,19 @@ def bind_for_app(app: Vial) -> MapAdapter | None:
     )
 
 
-def bind_for_request(app: Vial, request: Request) -> MapAdapter:
+def bind_for_request(app: Vial, request: Request) -> MapAdapter | tuple[str | None, str | None]:
     """Bind the map to a request: check its Host against ``TRUSTED_HOSTS`` first.
 
     ``SERVER_NAME`` does not restrict which hosts are served. Without
     ``subdomain_matching`` the subdomain is forced to the map's default, so an unknown
     subdomain still reaches the app's routes. An untrusted Host raises
     :class:`~werkzeug.exceptions.SecurityError` (a 400).
+
+    Returns the adapter, or, when Werkzeug's own ``Map.bind_to_environ`` must bind (a
+    ``SERVER_NAME``, host or subdomain matching, a WebSocket upgrade), the
+    ``(server_name, subdomain)`` to call it with. The app makes that call itself, because
+    Werkzeug names the caller's module in its "server name does not match" warning and
+    apps filter that warning by the app module's name.
     """
     config = app.config
     environ = request.environ
@@ -62,12 +68,12 @@ def bind_for_request(app: Vial, request: Request) -> MapAdapter:
     server_name = config["SERVER_NAME"]
     if url_map.host_matching:
         # The actual Host must be matched, so SERVER_NAME must not replace it.
-        return url_map.bind_to_environ(environ, server_name=None, subdomain=None)
+        return (None, None)
     if app.subdomain_matching:
-        return url_map.bind_to_environ(environ, server_name=server_name, subdomain=None)
+        return (server_name, None)
     subdomain = url_map.default_subdomain or ""
     if server_name is not None or "HTTP_UPGRADE" in environ:
-        return url_map.bind_to_environ(environ, server_name=server_name, subdomain=subdomain)
+        return (server_name, subdomain)
     # The common case, done here with the host's normalisation cached: what
     # ``bind_to_environ(environ, subdomain=...)`` computes, minus the repeated IDNA work.
     scheme = environ["wsgi.url_scheme"]

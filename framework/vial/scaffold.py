@@ -86,19 +86,19 @@ def _get_exc_class_and_code(
     if isinstance(key, int):
         if key not in default_exceptions:
             raise ValueError(
-                f"{key} is not an HTTP error code Werkzeug knows; for a custom"
-                " code, subclass HTTPException with that code and register the class."
+                f"{key} is not an HTTP error code Werkzeug knows. Use a subclass of"
+                " HTTPException with that code, and register the handler for the class."
             )
         key = default_exceptions[key]
     exc_class = key
     if isinstance(exc_class, Exception):
         raise TypeError(
-            f"{exc_class!r} is an exception object; register the handler for its class"
+            f"{exc_class!r} is an instance, not a class. Register the handler for its class"
             f" ({type(exc_class).__name__}) or for an HTTP status code."
         )
     if not issubclass(exc_class, Exception):
         raise ValueError(
-            f"{exc_class.__name__!r} is not an exception class; error handlers take an"
+            f"{exc_class.__name__!r} is not a subclass of Exception. Error handlers take an"
             " Exception subclass or an HTTP status code."
         )
     code = exc_class.code if issubclass(exc_class, HTTPException) else None

@@ -137,8 +137,9 @@ class VialClient(Client):
             opened = interface.open_session(app, req)
         if opened is None:
             raise RuntimeError(
-                "session_transaction() got no session from the app's session interface:"
-                " set a secret key, or make the interface's open_session return one."
+                "Session backend did not open a session: session_transaction() got None from"
+                " the app's session interface. Set a secret key, or make the interface's"
+                " open_session return a session."
             )
 
         yield opened

@@ -86,9 +86,9 @@ def test_response_objects_and_wsgi_callables(app: Vial, client) -> None:
     ("rv", "message"),
     [
         (None, "did not return a valid response"),
-        ((), "valid response tuple"),
-        (("a", 1, {}, 4), "valid response tuple"),
-        (42, "callable; got 'int' instead"),
+        ((), "tuple must have the form"),
+        (("a", 1, {}, 4), "tuple must have the form"),
+        (42, "callable, but it was a int"),
         ((None, 200), "returned None"),
     ],
 )

@@ -50,7 +50,7 @@ def test_from_pyfile(tmp_path: Path) -> None:
 def test_from_pyfile_missing(tmp_path: Path) -> None:
     config = Config(tmp_path)
     assert config.from_pyfile("missing.py", silent=True) is False
-    with pytest.raises(OSError, match="Could not read the configuration file"):
+    with pytest.raises(OSError, match="Unable to load configuration file"):
         config.from_pyfile("missing.py")
 
 
@@ -71,7 +71,7 @@ def test_from_file_json_and_toml(tmp_path: Path) -> None:
     assert config.from_file("c.json", json.load) is True
     check(config)
     assert config.from_file("nope.json", json.load, silent=True) is False
-    with pytest.raises(OSError, match="Could not read the configuration file"):
+    with pytest.raises(OSError, match="Unable to load configuration file"):
         config.from_file("nope.json", json.load)
     (tmp_path / "c.toml").write_text('TEST_KEY = "foo"\nSECRET_KEY = "config"\n')
     config = Config(tmp_path)

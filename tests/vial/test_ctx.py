@@ -44,7 +44,7 @@ def test_app_context_binds_current_app_and_g(app: Vial) -> None:
             vial.g.pop("missing")
         with pytest.raises(AttributeError):
             vial.g.missing  # noqa: B018
-        assert repr(vial.g) == "<_AppCtxGlobals of 'vial_test'>"
+        assert repr(vial.g) == "<vial.g of 'vial_test'>"
         assert vial.has_app_context() and not vial.has_request_context()
     assert not vial.has_app_context()
 

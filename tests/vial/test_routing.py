@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from werkzeug.routing import BaseConverter, BuildError
 
 import vial
+import vial.app
 from vial import Vial
 
 
@@ -261,6 +264,17 @@ def test_url_for_basics(app: Vial) -> None:
             vial.url_for("missing")
 
 
+def test_url_for_a_rule_variable_named_self(app: Vial) -> None:
+    @app.route("/<self>")
+    def index(self: str) -> str:
+        return self
+
+    with app.test_request_context():
+        assert vial.url_for("index", self="2") == "/2"
+        assert app.url_for("index", self="3") == "/3"
+    assert app.test_client().get("/x").data == b"x"
+
+
 def test_url_for_outside_request(app: Vial) -> None:
     app.add_url_rule("/x", "x", lambda: "")
     with app.app_context():
@@ -373,3 +387,23 @@ def test_url_for_method_in_template(app: Vial) -> None:
     app.add_url_rule("/x", "x", lambda: "")
     with app.test_request_context():
         assert vial.render_template_string("{{ url_for('x', a=1) }}") == "/x?a=1"
+
+
+def test_server_name_mismatch_warning_names_the_app_module() -> None:
+    """Werkzeug warns when the Host is not under SERVER_NAME with subdomain matching on;
+    as with Flask, the warning comes from the app module, so it can be filtered by it."""
+    app = Vial(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "localhost.localdomain:3000"
+
+    @app.route("/")
+    def index() -> tuple[str, int]:
+        return "", 204
+
+    client = app.test_client()
+    with pytest.warns(UserWarning, match="Current server name") as record:
+        assert client.get("/", "http://127.0.0.1:3000/").status_code == 404
+    assert record[0].filename == vial.app.__file__
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Current server name", UserWarning, "vial.app")
+        assert client.get("/", "http://127.0.0.1:3000/").status_code == 404
+    assert client.get("/", "http://localhost.localdomain:3000/").status_code == 204
