@@ -67,17 +67,29 @@ _LAZY = {
     "stream_template_string": ".templating",
 }
 
+_SUBMODULES = frozenset({"cli", "logging", "sansio", "sessions", "templating"})
+"""Submodules that ``import flask`` leaves as attributes of the package and ``import vial``
+does not import (they pull in click or Jinja): imported on first access instead, so
+``vial.cli.AppGroup`` works after a bare ``import vial``."""
+
 
 def __getattr__(name: str) -> t.Any:
+    import importlib
+
+    if name in _SUBMODULES:
+        # Importing a submodule also binds it on the package, so this runs once per name.
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module, __name__), name)
     # ``globals`` here would be the submodule of that name, hence the module's __dict__.
     setattr(sys.modules[__name__], name, value)
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*vars(sys.modules[__name__]), *_LAZY, *_SUBMODULES})
 
 
 __all__ = [

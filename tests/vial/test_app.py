@@ -454,6 +454,34 @@ def test_template_functions_import_on_first_use() -> None:
         vial.no_such_name  # noqa: B018
 
 
+def _module_attributes(package: str) -> set[str]:
+    """The submodules a bare ``import PACKAGE`` leaves as attributes, in a fresh process."""
+    code = (
+        f"import types, {package}; "
+        f"print(' '.join(k for k, v in vars({package}).items() "
+        f"if isinstance(v, types.ModuleType) and v.__name__ == '{package}.' + k))"
+    )
+    return set(_run_python(code).split())
+
+
+def test_submodules_flask_binds_are_attributes_on_first_access() -> None:
+    """After ``import flask``, ``flask.cli`` and the like are attributes; the same names on
+    vial work after a bare ``import vial``, imported on first access so the import of the
+    package stays cheap (no click, no Jinja)."""
+    pytest.importorskip("flask")
+    flask_bound = _module_attributes("flask")
+    assert {"cli", "sessions", "templating", "logging", "json"} <= flask_bound
+    missing = sorted(flask_bound - _module_attributes("vial"))
+    code = (
+        "import sys, vial; "
+        "print('click' in sys.modules, 'jinja2' in sys.modules, "
+        f"all(getattr(vial, name).__name__ == 'vial.' + name for name in {missing!r}), "
+        "vial.cli.AppGroup.__module__, vial.json.tag.__name__, vial.sansio.app.App is vial.Vial, "
+        "{'cli', 'templating'} <= set(dir(vial)))"
+    )
+    assert _run_python(code) == "False False True vial.cli vial.json.tag True True"
+
+
 # -- parity: the same app on Flask (installed as a test dependency) gives the same bytes --
 
 

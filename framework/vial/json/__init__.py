@@ -70,3 +70,13 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     """
     # The proxy, so that without an app context the error says how to fix it.
     return current_app.json.response(*args, **kwargs)
+
+
+def __getattr__(name: str) -> t.Any:
+    # ``import flask`` leaves ``flask.json.tag`` bound (its sessions import it); here it is
+    # imported on first access.
+    if name == "tag":
+        import importlib
+
+        return importlib.import_module(".tag", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
