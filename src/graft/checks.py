@@ -255,7 +255,9 @@ def check_reproducible(
     except UserError as exc:
         return problems, [f"{entry.name}: snapshot not verified: {exc.format_message()}"]
     try:
-        rendering = snapshot.render(upstream, entry.maps, entry.path, repo=None)
+        rendering = snapshot.render(
+            upstream, entry.maps, entry.path, repo=None, object_format=repo.object_format
+        )
     except UserError as exc:
         return problems + [
             Problem(

@@ -70,6 +70,8 @@ class Rendering:
     unstored: frozenset[str] | None = field(default=None, repr=False)
     """Ids in ``pending`` that the repository may lack: those it lacked when rendered plus
     every newly rewritten one; None when rendered without a repository (unknown)."""
+    object_format: str = "sha1"
+    """The object format every id here is in: the repository's (``sha1`` or ``sha256``)."""
 
 
 def load_renames(maps: t.Sequence[str]) -> Renames:
@@ -102,12 +104,17 @@ def render(
     *,
     repo: vcs.Repo | None = None,
     progress: ProgressCallback | None = None,
+    object_format: str | None = None,
 ) -> Rendering:
     """Rename ``upstream`` with ``maps`` and lay it out at ``prefix``; writes nothing.
 
     :param repo: where earlier rewrites may be reused from (its cache and objects).
+    :param object_format: how ids are computed (``sha1``, ``sha256``); by default
+        ``repo``'s format, or sha1 without a repository.
     :raises RewriteError: some file could not be parsed; nothing was changed.
     """
+    if object_format is None:
+        object_format = repo.object_format if repo is not None else "sha1"
     renames = load_renames(maps)
     fingerprint = renames.fingerprint()
     roots = [root.encode() for root in sorted(renames.roots)]
@@ -119,7 +126,7 @@ def render(
     hits: dict[str, str] = {}
     modes = upstream.modes
     for rel, data in sorted(upstream.files.items()):
-        raw = vcs.hash_blob(data)
+        raw = vcs.hash_blob(data, object_format)
         if not any(root in data for root in roots) or modes.get(rel) == vcs.LINK_MODE:
             # (A symlink's bytes are its target, not code: kept as upstream has it.)
             files[rel] = raw
@@ -139,7 +146,7 @@ def render(
             if sha in missing:  # a stale cache (objects pruned): render the file again
                 del files[rel]
                 todo[rel] = upstream.files[rel]
-                raw_ids[rel] = vcs.hash_blob(todo[rel])
+                raw_ids[rel] = vcs.hash_blob(todo[rel], object_format)
     learned: dict[str, str] = {}
     findings: list[t.Any] = []
     if todo:
@@ -156,7 +163,7 @@ def render(
                 continue
             if item.status == "changed" and item.new_bytes is not None:
                 data = item.new_bytes
-            sha = vcs.hash_blob(data)
+            sha = vcs.hash_blob(data, object_format)
             files[rel] = sha
             learned[_key(raw_ids[rel], rel)] = sha
             pending[sha] = data
@@ -173,7 +180,7 @@ def render(
     return Rendering(
         prefix=prefix,
         files=full,
-        tree=vcs.hash_tree(full, full_modes),
+        tree=vcs.hash_tree(full, full_modes, object_format),
         fingerprint=fingerprint,
         modes=full_modes,
         pending=pending,
@@ -183,6 +190,7 @@ def render(
         ),
         rewritten=len(todo),
         unstored=frozenset(unstored) if unstored is not None else None,
+        object_format=object_format,
     )
 
 
@@ -209,7 +217,12 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
 
     :raises RewriteError: an object of the snapshot went missing since it was planned.
     """
-    trees = vcs.tree_objects(rendering.files, rendering.modes)
+    if rendering.object_format != repo.object_format:
+        raise RewriteError(
+            f"the snapshot was rendered with {rendering.object_format} ids for a "
+            f"{repo.object_format} repository."
+        )
+    trees = vcs.tree_objects(rendering.files, rendering.modes, rendering.object_format)
     if trees[-1].sha != rendering.tree:
         raise RewriteError(
             f"the snapshot's files give tree {trees[-1].sha}, expected {rendering.tree}."

@@ -70,20 +70,41 @@ LINK_MODE = "120000"
 TREE_MODE = "40000"
 
 
-def hash_blob(data: bytes) -> str:
-    """The id git gives ``data`` as a blob, computed without a git process."""
+OBJECT_FORMATS = ("sha1", "sha256")
+"""git's object formats (``git init --object-format``), named as hashlib names them."""
+
+
+def null_id(object_format: str = "sha1") -> str:
+    """The all-zero object id of ``object_format`` (git's "no object")."""
+    return "0" * hashlib.new(object_format).digest_size * 2
+
+
+def is_object_id(text: str) -> bool:
+    """Whether ``text`` is a full object id in one of git's formats (lower-case hex)."""
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def hash_blob(data: bytes, object_format: str = "sha1") -> str:
+    """The id git gives ``data`` as a blob in a repository of ``object_format``, without git."""
     header = b"blob %d\0" % len(data)
-    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+    if object_format == "sha1":  # the hot path: every upstream file of every sync
+        return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+    return hashlib.new(object_format, header + data).hexdigest()
 
 
-def hash_tree(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None) -> str:
+def hash_tree(
+    files: t.Mapping[str, str],
+    modes: t.Mapping[str, str] | None = None,
+    object_format: str = "sha1",
+) -> str:
     """The id of the git tree holding ``files`` (posix path -> blob id).
 
     Every file is mode 100644 unless ``modes`` says otherwise (``100755`` executable,
     ``120000`` symlink), so file sets without either keep the ids they always had.
     Used to fingerprint an upstream's raw files without writing objects anywhere.
+    ``object_format`` must be the one the blob ids were computed in.
     """
-    return _collect(_nest(files, modes), None)
+    return _collect(_nest(files, modes), None, object_format)
 
 
 @dataclass(frozen=True)
@@ -96,15 +117,17 @@ class TreeObject:
 
 
 def tree_objects(
-    files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None
+    files: t.Mapping[str, str],
+    modes: t.Mapping[str, str] | None = None,
+    object_format: str = "sha1",
 ) -> list[TreeObject]:
-    """Every tree of the git tree holding ``files`` (path -> blob id; ``modes`` as in hash_tree).
+    """Every tree of the git tree holding ``files`` (arguments as in :func:`hash_tree`).
 
     Subtrees come before the trees that hold them, so the list can be written in
     order; the last one is the root (the empty tree when ``files`` is empty).
     """
     trees: list[TreeObject] = []
-    _collect(_nest(files, modes), trees)
+    _collect(_nest(files, modes), trees, object_format)
     return trees
 
 
@@ -121,7 +144,9 @@ def _nest(files: t.Mapping[str, str], modes: t.Mapping[str, str] | None = None) 
     return root
 
 
-def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
+def _collect(
+    node: dict[str, t.Any], trees: list[TreeObject] | None, object_format: str = "sha1"
+) -> str:
     """The id of the tree ``node``; with ``trees``, also every tree in it, subtrees first.
 
     (Without ``trees`` this is the hot path of :func:`hash_tree`, which digests every
@@ -137,7 +162,7 @@ def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
     entries = []
     for name, value in sorted(node.items(), key=key):
         if isinstance(value, dict):
-            sha = _collect(value, trees)
+            sha = _collect(value, trees, object_format)
             body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(sha)
             if trees is not None:
                 entries.append((TREE_MODE, sha, name))
@@ -151,7 +176,10 @@ def _collect(node: dict[str, t.Any], trees: list[TreeObject] | None) -> str:
             if trees is not None:
                 entries.append((BLOB_MODE, value, name))
     header = b"tree %d\0" % len(body)
-    tree = hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
+    if object_format == "sha1":
+        tree = hashlib.sha1(header + body, usedforsecurity=False).hexdigest()
+    else:
+        tree = hashlib.new(object_format, header + body).hexdigest()
     if trees is not None:
         trees.append(TreeObject(tree, tuple(entries)))
     return tree
@@ -195,6 +223,30 @@ class Repo:
         """The top of the work tree (the git dir for a bare repository)."""
         self.git_dir = Path(self._repo.git_dir)
         """The per-work-tree git dir, where in-progress state belongs."""
+        self._object_format: str | None = None
+
+    @property
+    def object_format(self) -> str:
+        """How this repository names objects: ``sha1``, or ``sha256`` (git's newer format).
+
+        Read from the repository's config (``extensions.objectFormat``, in the common
+        git dir of a linked work tree) without a git process, once.
+        """
+        if self._object_format is None:
+            value = None
+            try:
+                reader = self._repo.config_reader("repository")
+                value = reader.get_value("extensions", "objectformat", default=None)
+            except Exception:  # GitPython raises several unrelated types for odd config files
+                value = None
+            found = str(value).lower() if value else "sha1"
+            if found not in OBJECT_FORMATS:
+                raise VcsError(
+                    f"this repository uses the object format {found!r}, which graft cannot write.",
+                    hint="Use a sha1 or sha256 repository.",
+                )
+            self._object_format = found
+        return self._object_format
 
     # -- running git ---------------------------------------------------------
 
@@ -475,7 +527,7 @@ class Repo:
         stream = bytearray()
         shas = []
         for data in blobs:
-            shas.append(hash_blob(data))
+            shas.append(hash_blob(data, self.object_format))
             stream += b"blob\ndata %d\n" % len(data)
             stream += data
             stream += b"\n"
@@ -524,7 +576,7 @@ class Repo:
             records = []
             for path, sha in files.items():
                 if sha is None:
-                    records.append(f"0 {'0' * 40}\t{path}\0")
+                    records.append(f"0 {null_id(self.object_format)}\t{path}\0")
                 else:
                     mode = (modes or {}).get(path, BLOB_MODE)
                     records.append(f"{mode} {sha}\t{path}\0")
@@ -737,9 +789,12 @@ __all__ = [
     "MergeResult",
     "Repo",
     "TreeObject",
+    "OBJECT_FORMATS",
     "hash_blob",
     "hash_tree",
+    "is_object_id",
     "is_repository_root",
+    "null_id",
     "mirror",
     "tree_objects",
 ]

@@ -67,7 +67,7 @@ def _fork_text(report: ForkReport) -> str:
 
 def _short_id(revision: str) -> str:
     """Commit ids shortened as git shows them; versions as they are."""
-    if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
+    if len(revision) in (40, 64) and all(c in "0123456789abcdef" for c in revision):
         return revision[:10]
     return revision
 
@@ -185,7 +185,7 @@ def patch_json(report: PatchReport) -> str:
 
 
 def _short(revision: str | None) -> str:
-    if revision is not None and len(revision) == 40:
+    if revision is not None and len(revision) in (40, 64):
         return revision[:10]
     return revision or "?"
 

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import typing as t
@@ -65,24 +66,55 @@ def graft(
     return Run(tuple(args), proc.returncode, proc.stdout, proc.stderr)
 
 
-def start_graft(
-    cwd: Path, *args: str, env: t.Mapping[str, str] | None = None
-) -> subprocess.Popen[str]:
+class Started(subprocess.Popen[bytes]):
+    """A graft process started by :func:`start_graft`; its output goes to files.
+
+    Files, not pipes: a worker process that outlived a killed graft would hold a pipe
+    open and make reading it hang.
+    """
+
+    args_given: tuple[str, ...] = ()
+    out_path: Path
+    err_path: Path
+
+
+def start_graft(cwd: Path, *args: str, env: t.Mapping[str, str] | None = None) -> Started:
     """Start ``python -m graft ARGS`` in its own session (a signal to it reaches no one else)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "graft", *args],
-        cwd=cwd,
-        env=graft_env(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    out_fd, out_name = tempfile.mkstemp(prefix="graft-out-")
+    err_fd, err_name = tempfile.mkstemp(prefix="graft-err-")
+    try:
+        proc = Started(
+            [sys.executable, "-m", "graft", *args],
+            cwd=cwd,
+            env=graft_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out_fd,
+            stderr=err_fd,
+            start_new_session=True,
+        )
+    finally:
+        os.close(out_fd)
+        os.close(err_fd)
+    proc.args_given = tuple(args)
+    proc.out_path, proc.err_path = Path(out_name), Path(err_name)
+    return proc
 
 
-def finish(proc: subprocess.Popen[str], args: t.Sequence[str], timeout: float = 120) -> Run:
-    out, err = proc.communicate(timeout=timeout)
-    return Run(tuple(args), proc.returncode, out, err)
+def finish(proc: Started, timeout: float = 120) -> Run:
+    """Wait for a started graft; its exit status and output."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+    try:
+        out = proc.out_path.read_text(errors="replace")
+        err = proc.err_path.read_text(errors="replace")
+    finally:
+        proc.out_path.unlink(missing_ok=True)
+        proc.err_path.unlink(missing_ok=True)
+    return Run(proc.args_given, proc.returncode, out, err)
 
 
 def assert_no_traceback(run: Run) -> None:
@@ -181,6 +213,22 @@ def children(pid: int) -> set[int]:
     return {p for p in found if is_alive(p)}
 
 
+def python_children(pid: int) -> set[int]:
+    """The live children of ``pid`` that run Python (process pool workers, not git)."""
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return set()
+    found = set()
+    for child in children(pid):
+        try:
+            if os.readlink(f"/proc/{child}/exe") == exe:
+                found.add(child)
+        except OSError:
+            continue
+    return found
+
+
 def is_alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie no one reaped has ended: it only waits for its parent)."""
     try:
@@ -266,3 +314,60 @@ def tree_of(repo: Path, rev: str = "HEAD") -> str:
 
 def parents_of(repo: Path, rev: str = "HEAD") -> list[str]:
     return git(repo, "rev-list", "--parents", "-n", "1", rev).split()[1:]
+
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+
+
+def make_kettle(dest: Path, *init_args: str) -> Path:
+    """The scripted kettle upstream (tags v1.0, v2.0, v3.0) as a git repository at ``dest``."""
+    base = FIXTURES / "upstreams" / "kettle"
+    init_repo(dest, *init_args)
+    for version in sorted(p.name for p in base.iterdir() if p.is_dir()):
+        for child in dest.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        shutil.copytree(base / version, dest, dirs_exist_ok=True)
+        commit_all(dest, f"release {version}")
+        git(dest, "tag", version)
+    return dest
+
+
+def make_app(dest: Path, *init_args: str) -> Path:
+    """The acme demo app, committed in a fresh repository at ``dest``."""
+    shutil.copytree(FIXTURES / "apps" / "acme", dest)
+    git(dest, "init", "-q", *init_args)
+    commit_all(dest, "the app")
+    return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def local_edits(app: Path, fork: str = "teabag") -> None:
+    """The user's edits to a kettle v1.0 fork, none on a line v2.0 changes; committed."""
+    edit(app / fork / "core.py", "return pour(cup)", "return pour(cup).upper()  # mine")
+    edit(app / fork / "old_name.py", '"is a small package"', '"is a tiny package"  # mine')
+    commit_all(app, "my edits to the fork")
+
+
+def overlapping_edit(app: Path, fork: str = "teabag") -> None:
+    """A local edit on the very line v2.0 changes (the sync stops on a conflict); committed."""
+    edit(
+        app / fork / "util.py",
+        "result = thing.strip()",
+        "result = thing.strip().lower()  # mine",
+    )
+    commit_all(app, "my overlapping edit")
+
+
+def assert_consistent(repo: Path) -> None:
+    """Nothing half-done: no git operation stopped, no lock left, a clean work tree, fsck."""
+    git_dir = repo / ".git"
+    left = [n for n in ("MERGE_HEAD", "index.lock", "graft.lock") if (git_dir / n).exists()]
+    assert not left, left
+    assert git(repo, "status", "--porcelain=v1", "--untracked-files=all") == ""
+    assert_fsck_clean(repo)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from faultkit import (
     assert_no_traceback,
-    children,
     commit_all,
     finish,
     init_repo,
     is_alive,
     kill,
+    python_children,
     repo_state,
     start_graft,
     wait_until,
@@ -80,18 +80,22 @@ def test_killed_fork_leaves_no_worker_behind(tmp_path: Path, sig: signal.Signals
     seen: set[int] = set()
 
     def pool_running() -> bool:
-        seen.update(children(proc.pid))
+        seen.update(python_children(proc.pid))
         return len(seen) >= 2 or proc.poll() is not None
 
     assert wait_until(pool_running, timeout=60), "graft never started its rewrite workers"
     assert proc.poll() is None, "the fork finished before it could be killed; make it bigger"
     workers = set(seen)
     kill(proc.pid, sig)
-    run = finish(proc, ("fork",), timeout=30)
+    run = finish(proc, timeout=30)
     assert run.returncode == -sig, run.describe()
-    assert wait_until(lambda: not any(is_alive(pid) for pid in workers), timeout=5), [
-        pid for pid in workers if is_alive(pid)
-    ]
+    try:
+        assert wait_until(lambda: not any(is_alive(pid) for pid in workers), timeout=5), [
+            pid for pid in workers if is_alive(pid)
+        ]
+    finally:
+        for pid in workers:  # so that a failure leaves nothing running either
+            kill(pid)
     # Killed during planning: nothing was written.
     assert repo_state(app) == before
 
@@ -106,19 +110,22 @@ def test_ctrl_c_during_the_rewrite_stops_the_pool_quietly(tmp_path: Path) -> Non
     write_tree(app, {"app.py": "print('hi')\n"})
     commit_all(app, "the app")
     before = repo_state(app)
-    args = ("fork", os.fspath(source), "newx")
-    proc = start_graft(app, *args)
+    proc = start_graft(app, "fork", os.fspath(source), "newx")
     seen: set[int] = set()
 
     def pool_running() -> bool:
-        seen.update(children(proc.pid))
+        seen.update(python_children(proc.pid))
         return len(seen) >= 2 or proc.poll() is not None
 
     assert wait_until(pool_running, timeout=60)
     assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGINT)
-    run = finish(proc, args, timeout=60)
-    assert run.returncode == 130, run.describe()
-    assert_no_traceback(run)
-    assert wait_until(lambda: not any(is_alive(pid) for pid in seen), timeout=5)
+    run = finish(proc, timeout=60)
+    try:
+        assert run.returncode == 130, run.describe()
+        assert_no_traceback(run)
+        assert wait_until(lambda: not any(is_alive(pid) for pid in seen), timeout=5)
+    finally:
+        for pid in seen:
+            kill(pid)
     assert repo_state(app) == before

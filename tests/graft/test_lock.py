@@ -1,0 +1,114 @@
+"""graft's repository lock, held and fought over by real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graft import lock
+from graft.lock import Holder, LockedError
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from graft import lock
+held = lock.acquire(Path(sys.argv[1]), "graft sync teabag")
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def start_holder(git_dir: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, os.fspath(git_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.kill()
+    proc.communicate()
+
+
+def test_a_second_command_fails_at_once_naming_the_holder(tmp_path: Path) -> None:
+    proc = start_holder(tmp_path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockedError) as caught:
+            lock.acquire(tmp_path, "graft fork x")
+        assert time.monotonic() - started < 1
+        message = caught.value.format_message()
+        assert "\n" not in message
+        assert f"graft sync teabag (pid {proc.pid} on {lock.host_name()}, since " in message
+        assert caught.value.exit_code == 1
+    finally:
+        stop(proc)
+
+
+def test_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
+    proc = start_holder(tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert (tmp_path / lock.LOCK_NAME).exists()  # no handler ran: the file is left
+    with lock.acquire(tmp_path, "graft sync") as held:
+        assert held.took_over is not None and held.took_over.pid == proc.pid
+        assert lock.read_holder(tmp_path) == held.holder
+    assert not (tmp_path / lock.LOCK_NAME).exists()
+
+
+def test_a_lock_left_by_another_host_is_refused_with_the_way_to_break_it(tmp_path: Path) -> None:
+    left = Holder("graft sync", 4242, "build-7.example", "2024-05-01T10:00:00+00:00")
+    (tmp_path / lock.LOCK_NAME).write_text(left.to_json())
+    with pytest.raises(LockedError) as caught:
+        lock.acquire(tmp_path, "graft sync")
+    message = caught.value.format_message()
+    assert "graft sync (pid 4242 on build-7.example" in message
+    assert f"delete {tmp_path / lock.LOCK_NAME}" in message
+    (tmp_path / lock.LOCK_NAME).unlink()
+    with lock.acquire(tmp_path, "graft sync"):
+        pass
+
+
+def test_release_removes_the_file_and_a_new_holder_can_take_it(tmp_path: Path) -> None:
+    first = lock.acquire(tmp_path, "graft fork")
+    first.release()
+    first.release()
+    assert not (tmp_path / lock.LOCK_NAME).exists()
+    with lock.acquire(tmp_path, "graft sync") as second:
+        data = json.loads((tmp_path / lock.LOCK_NAME).read_text())
+        assert data["pid"] == os.getpid() and data["command"] == "graft sync"
+        assert second.took_over is None
+
+
+def test_a_forked_child_does_not_keep_the_lock(tmp_path: Path) -> None:
+    """A rewrite worker forked while the lock is held must not hold it after graft ends."""
+    held = lock.acquire(tmp_path, "graft fork")
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only sleeps
+        time.sleep(5)
+        os._exit(0)
+    try:
+        held.release()
+        proc = start_holder(tmp_path)  # succeeds while the child still lives
+        stop(proc)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
+def test_an_unwritable_git_dir_is_one_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(lock.UserError) as caught:
+        lock.acquire(missing, "graft sync")
+    assert "cannot create graft's lock" in caught.value.format_message()
