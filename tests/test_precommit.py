@@ -1,12 +1,25 @@
-"""pre-commit: the repository's own hooks (``.pre-commit-config.yaml``) agree with CI."""
+"""pre-commit: the repository's own hooks agree with CI, and the hooks it offers work.
+
+``.pre-commit-config.yaml`` is this repository's; ``.pre-commit-hooks.yaml`` lists the hooks
+other repositories use (``graft check``, ``graft rewrite --check``).
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
+import shlex
+import subprocess
+import sys
+import typing as t
 from pathlib import Path
 
+import pytest
 import yaml
+from click.testing import CliRunner
+
+from graft.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,3 +39,87 @@ def test_ruff_hooks_pin_the_ruff_ci_uses() -> None:
     for hook_id in ("ruff-check", "ruff-format"):
         assert hooks[hook_id]["additional_dependencies"] == [f"ruff=={pin}"]
     assert importlib.metadata.version("ruff") == pin
+
+
+def _manifest() -> dict[str, dict[str, t.Any]]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}
+
+
+def test_offered_hooks_run_graft_commands_that_exist() -> None:
+    """Each hook's entry is a graft command line whose options parse."""
+    hooks = _manifest()
+    assert sorted(hooks) == ["graft-check", "graft-rewrite-check"]
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        # pre-commit runs `pip install . ./framework` in its clone: the tool with the
+        # framework of the same commit, as from a clone by hand.
+        assert hook["additional_dependencies"] == ["./framework"]
+        program, *args = shlex.split(hook["entry"])
+        assert program == "graft"
+        result = CliRunner().invoke(main, [*args, "--help"])
+        assert result.exit_code == 0, result.output
+    assert hooks["graft-check"]["pass_filenames"] is False
+    assert "--skip" in hooks["graft-check"]["entry"]  # behind is for the scheduled job
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for the module: the hook environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _forked_app(tmp_path: Path) -> Path:
+    """An app repository with vial forked into it as acme_web, committed by graft."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\n')
+    (app / "app.py").write_text("import acme_web\n\napp = acme_web.Vial(__name__)\n")
+    _git(app, "init", "-q", "-b", "main")
+    _git(app, "add", "-A")
+    _git(app, "commit", "-q", "-m", "An app")
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "-q", "fork", "vial", "acme_web"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return app
+
+
+def _try_repo(app: Path, home: Path, hook: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"],
+        cwd=app,
+        env={**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_graft_check_hook_through_try_repo(tmp_path: Path, pre_commit_home: Path) -> None:
+    """``pre-commit try-repo`` runs this repository's graft-check hook in an app with a fork.
+
+    pre-commit builds the hook environment as it would for any user: a virtualenv with
+    ``pip install . ./framework`` from its own clone of this repository (libcst, GitPython,
+    Werkzeug... from the index or pip's cache). About 40 s, nearly all of it that install.
+    """
+    app = _forked_app(tmp_path)
+    clean = _try_repo(app, pre_commit_home, "graft-check")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert re.search(r"graft check\.+Passed", clean.stdout), clean.stdout
+    # A merge left half-resolved in the fork: the hook refuses and names the place.
+    helpers = app / "acme_web" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "<<<<<<< ours\nx = 1\n=======\nx = 2\n>>>>>>> up\n")
+    dirty = _try_repo(app, pre_commit_home, "graft-check")
+    assert dirty.returncode == 1, dirty.stdout + dirty.stderr
+    assert re.search(r"graft check\.+Failed", dirty.stdout), dirty.stdout
+    assert re.search(r"acme_web/helpers\.py:\d+: conflict-markers", dirty.stdout), dirty.stdout
