@@ -40,6 +40,14 @@ SETUP: dict[str, str] = {
         printf 'from vial import Vial\\n\\napp = Vial(__name__)\\n' > app.py
         git add app.py && git commit -qm "my app"
     """),
+    "docs/ci.md": textwrap.dedent("""\
+        mkdir my-app && cd my-app && git init -q
+        printf '[project]\\nname = "my-app"\\nversion = "0.1.0"\\n' > pyproject.toml
+        git add -A && git commit -qm "my app" && graft -q fork vial acme_web
+        printf 'import acme_web\\n\\napp = acme_web.Vial(__name__)\\n' > app.py
+        mkdir tests && printf 'from app import app\\n' > tests/test_app.py
+        git add -A && git commit -qm "on acme_web"
+    """),
 }
 
 
