@@ -12,6 +12,7 @@ from ..errors import InvalidNameError, ManifestError, RewriteError
 from ..manifest import Manifest, parse_manifest
 from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
+from ..rewrite.profiles import SURFACES
 from . import render
 from .options import is_quiet, verbosity
 from .progress import progress_line
@@ -175,7 +176,14 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     help="Also rewrite git-ignored files under PATH (virtualenvs, site-packages and build output stay skipped).",
 )
 @click.option(
-    "--docstrings", is_flag=True, help="Also rename module paths in docstrings and doctests."
+    "--docstrings",
+    type=click.Choice(["keep", "code", "all"]),
+    is_flag=False,
+    flag_value="all",
+    default="keep",
+    show_default=True,
+    help="Docstrings: keep them, rename their code (doctests, code blocks, module paths; "
+    "what graft fork does), or rename every mention (--docstrings alone).",
 )
 @click.option(
     "--entry-points",
@@ -212,7 +220,7 @@ def rewrite_command(
     output_format: str,
     skip_unparsable: bool,
     include_ignored: bool,
-    docstrings: bool,
+    docstrings: t.Literal["keep", "code", "all"],
     entry_points: t.Literal["report", "rename", "keep"],
     unknown_strings: t.Literal["report", "keep", "rename-known"],
     jobs: int | None,
@@ -237,11 +245,15 @@ def rewrite_command(
     renames = _renames(maps, profile, target)
     if target is not None:
         _check_target(target, force)
+    # What the profile's target answers to outside imports (its command, its variables).
+    commands, env_prefixes = SURFACES[profile].for_target(target) if profile else ((), ())
     options = RewriteOptions(
-        docstrings="all" if docstrings else "keep",
+        docstrings=docstrings,
         entry_points=entry_points,
         unknown_strings=unknown_strings,
         skip_unparsable=skip_unparsable,
+        commands=commands,
+        env_prefixes=env_prefixes,
     )
     # --diff shows the change instead of making it, as black's --diff does.
     mode = "check" if check else "dry-run" if dry_run or show_diff else "write"

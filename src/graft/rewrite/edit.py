@@ -28,6 +28,8 @@ class Edits:
         self._paths: list[Path] = []
         self.findings: list[tuple[cst.CSTNode, str, str, int]] = []
         """(anchor node, kind, message, lines below the anchor's first line)."""
+        self.settled: set[int] = set()
+        """Ids of strings a pass has dealt with (renamed or reported), for the passes after it."""
 
     def __bool__(self) -> bool:
         return bool(self.replacements)

@@ -22,6 +22,7 @@ import ast
 import re
 import typing as t
 from pathlib import Path
+from types import MappingProxyType
 
 from .result import Finding
 
@@ -35,12 +36,12 @@ _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def prefixes(renames: Renames) -> dict[str, str]:
-    """``{"FLASK": "VIAL"}``: the environment prefix of each renamed top-level package."""
+    """``{"FLASK": "vial"}``: the environment prefix of each renamed top-level package, and its new name."""
     found = {}
     for root in sorted(renames.roots):
         new = renames.rename(root)
         if new != root:
-            found[root.upper()] = new.replace(".", "_").upper()
+            found[root.upper()] = new.partition(".")[0]
     return found
 
 
@@ -59,44 +60,64 @@ def mentions_variables(data: bytes, renames: Renames) -> bool:
     return pattern is not None and pattern.search(data.decode("utf-8", "replace")) is not None
 
 
-def _suggest(variable: str, renames: Renames) -> tuple[str, str, str]:
-    """(old prefix, new prefix, the variable under the new prefix)."""
-    for old, new in prefixes(renames).items():
-        if variable.startswith(old + "_"):
-            return old, new, new + variable[len(old) :]
+Known = t.Mapping[str, str]
+"""Old environment prefix -> the prefix the new package really reads (``{"FLASK": "VIAL"}``)."""
+_UNKNOWN: Known = MappingProxyType({})
+
+
+def variable_message(variable: str, renames: Renames, known: Known = _UNKNOWN) -> str:
+    for old, package in prefixes(renames).items():
+        if not variable.startswith(old + "_"):
+            continue
+        new = known.get(old)
+        if new is not None:
+            return (
+                f"{variable} is a {old.lower()} environment variable; after the rename the app reads "
+                f"{new + variable[len(old) :]} ({new}_*) instead: rename it where it is set, or keep "
+                "reading the old name explicitly"
+            )
+        return (
+            f"{variable} is a {old.lower()} environment variable; graft cannot tell which variable "
+            f"{package} reads instead (a fork keeps reading {old}_* unless its code changed): check it"
+        )
     raise AssertionError(variable)  # pragma: no cover - only called on pattern matches
 
 
-def variable_message(variable: str, renames: Renames) -> str:
-    old, new, renamed = _suggest(variable, renames)
-    return (
-        f"{variable} is a {old.lower()} environment variable; after the rename the app reads {renamed} "
-        f"({new}_*) instead: rename it where it is set, or keep reading the old name explicitly"
-    )
-
-
-def dotenv_file(path: Path, renames: Renames) -> str | None:
+def dotenv_file(path: Path, renames: Renames, known: Known = _UNKNOWN) -> str | None:
     """What to say about ``path`` if it is the old package's dotenv file (``.flaskenv``), else None."""
     for root in sorted(renames.roots):
         new = renames.rename(root)
         if new != root and path.name == f".{root}env":
+            prefix = known.get(root.upper())
+            if prefix is None:
+                return (
+                    f"{path.name} is loaded by {root}'s command line; graft cannot tell which file"
+                    f" {new}'s command line loads: check it"
+                )
             return (
                 f"{path.name} is loaded by {root}'s command line; {new}'s loads"
-                f" .{new.replace('.', '_')}env instead: rename the file by hand"
+                f" .{prefix.lower()}env instead: rename the file by hand"
             )
     return None
 
 
-def text_line_findings(path: str, number: int, line: str, renames: Renames) -> list[Finding]:
+def text_line_findings(
+    path: str, number: int, line: str, renames: Renames, known: Known = _UNKNOWN
+) -> list[Finding]:
     """``env`` findings for the variables of the old package named on one line of a text file."""
     pattern = _variable_pattern(renames)
     if pattern is None:
         return []
     seen = dict.fromkeys(match.group(0) for match in pattern.finditer(line))
-    return [Finding(path, number, "env", variable_message(variable, renames)) for variable in seen]
+    return [
+        Finding(path, number, "env", variable_message(variable, renames, known))
+        for variable in seen
+    ]
 
 
-def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, ...]:
+def python_findings(
+    path: str, data: bytes, renames: Renames, known: Known = _UNKNOWN
+) -> tuple[Finding, ...]:
     """``env`` and ``distribution`` findings of one Python file (empty when it has none).
 
     * ``from_prefixed_env()`` without ``prefix=`` in a file that imports a renamed
@@ -141,13 +162,19 @@ def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, 
             if name == "from_prefixed_env" and not explicit:
                 root = next((r for r in imported if r.upper() in olds), None)
                 if root is not None:
-                    old, new = root.upper(), olds[root.upper()]
+                    old = root.upper()
+                    new = known.get(old)
+                    after = (
+                        f"{new}_* after the rename"
+                        if new is not None
+                        else f"whatever {olds[old]} reads after the rename (graft cannot tell)"
+                    )
                     findings.append(
                         Finding(
                             path,
                             node.lineno,
                             "env",
-                            f"from_prefixed_env() reads {old}_* now and {new}_* after the rename; "
+                            f"from_prefixed_env() reads {old}_* now and {after}; "
                             f"pass prefix={old!r} to keep reading the deployment's variables",
                         )
                     )
@@ -157,7 +184,7 @@ def python_findings(path: str, data: bytes, renames: Renames) -> tuple[Finding, 
             and pattern.fullmatch(node.value)
         ):
             findings.append(
-                Finding(path, node.lineno, "env", variable_message(node.value, renames))
+                Finding(path, node.lineno, "env", variable_message(node.value, renames, known))
             )
     if is_setup:
         findings.extend(_requirement_findings(path, tree, roots))

@@ -13,6 +13,12 @@ from dataclasses import asdict, dataclass
 ENGINE_VERSION = "2"
 """Bumped whenever the same input and options could give different output."""
 
+MODULE_RUN = "python -m "
+"""How :attr:`RewriteOptions.commands` spells a package run as a module: ``python -m NEW``."""
+
+MODULE_RUN = "python -m "
+"""How :attr:`RewriteOptions.commands` spells a package run as a module: ``python -m NEW``."""
+
 EntryPointPolicy = t.Literal["report", "rename", "keep"]
 DistributionPolicy = t.Literal["report", "keep"]
 StringPolicy = t.Literal["report", "keep", "rename-known"]
@@ -45,6 +51,16 @@ class RewriteOptions:
     salts and serialized names that must stay stable (case 34)."""
     skip_unparsable: bool = False
     """A file libcst cannot parse counts as skipped instead of failed."""
+    commands: tuple[tuple[str, str], ...] = ()
+    """Console commands the new package answers to, old to new: ``("flask", "vial")``, or
+    ``("flask", "python -m acme_web")`` for a package run as a module. Declared by a
+    profile or the caller, never guessed from the map (a fork of Flask has no ``myflask``
+    command); argv lists and shell commands given to subprocess calls follow them."""
+    env_prefixes: tuple[tuple[str, str], ...] = ()
+    """Environment prefixes the new package really reads, old to new: ``("FLASK",
+    "VIAL")``. Variables the code sets for the framework (``env={"FLASK_APP": ...}``,
+    ``monkeypatch.setenv``) follow them; without an entry nothing is renamed and the
+    report does not claim a new name."""
 
     def __post_init__(self) -> None:
         if isinstance(self.docstrings, bool):
@@ -62,14 +78,35 @@ class RewriteOptions:
                 f"unknown_strings must be report, keep or rename-known, not {self.unknown_strings!r}"
             )
 
+        for field_name in ("commands", "env_prefixes"):
+            pairs = tuple(tuple(pair) for pair in getattr(self, field_name))
+            if any(
+                len(pair) != 2 or not all(isinstance(x, str) and x for x in pair) for pair in pairs
+            ):
+                raise ValueError(f"{field_name} must be (old, new) pairs of names, not {pairs!r}")
+            object.__setattr__(self, field_name, tuple(sorted(pairs)))
+
     def to_dict(self) -> dict[str, t.Any]:
-        """A JSON-ready form, stable across runs (for the manifest and the fingerprint)."""
-        return asdict(self)
+        """A JSON-ready form, stable across runs (for the manifest and the fingerprint).
+
+        The command and prefix pairs appear only when set, so the options of a plain
+        rename keep the form (and fingerprint) they have without them.
+        """
+        data = asdict(self)
+        for field_name in ("commands", "env_prefixes"):
+            if data[field_name]:
+                data[field_name] = [list(pair) for pair in data[field_name]]
+            else:
+                del data[field_name]
+        return data
 
     @classmethod
     def from_dict(cls, data: t.Mapping[str, t.Any]) -> RewriteOptions:
         """The inverse of :meth:`to_dict`; unknown keys are ignored so old manifests load."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        for field_name in ("commands", "env_prefixes"):
+            if field_name in known:
+                known[field_name] = tuple(tuple(pair) for pair in known[field_name])
         return cls(**known)
 
 

@@ -12,8 +12,10 @@ it), which vial names so; ``vial.__version__`` is vial's own release.
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 
 from .names import Renames
+from .options import MODULE_RUN
 
 FLASK_VIAL = Renames.parse(
     [
@@ -31,4 +33,43 @@ FLASK_VIAL = Renames.parse(
 PROFILES: t.Mapping[str, Renames] = {"flask-vial": FLASK_VIAL}
 """Profile name -> its :class:`Renames`; combine with ``profile.merged(extra)``."""
 
-__all__ = ["FLASK_VIAL", "PROFILES"]
+
+@dataclass(frozen=True)
+class Surface:
+    """What a profile's target answers to outside imports: its command and environment prefix.
+
+    ``follows_package``: the target derives both from its package name (vial reads
+    ``{__package__.upper()}_*``, loads ``.{package}env`` and runs as ``python -m
+    package``), so a fork of it under another name answers to that name instead.
+    """
+
+    commands: tuple[tuple[str, str], ...]
+    env_prefixes: tuple[tuple[str, str], ...]
+    follows_package: bool = False
+
+    def for_target(
+        self, target: str | None
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """(commands, env prefixes) for the target itself, or for a fork of it named ``target``.
+
+        A fork has no console script (it is not installed), so its command is
+        ``python -m target``; its prefix is the one it derives from its name. For a
+        target that does not derive them, nothing is known about a fork: nothing is given.
+        """
+        if target is None:
+            return self.commands, self.env_prefixes
+        if not self.follows_package:
+            return (), ()
+        prefix = target.replace(".", "_").upper()
+        return (
+            tuple((old, MODULE_RUN + target) for old, _ in self.commands),
+            tuple((old, prefix) for old, _ in self.env_prefixes),
+        )
+
+
+SURFACES: t.Mapping[str, Surface] = {
+    "flask-vial": Surface((("flask", "vial"),), (("FLASK", "VIAL"),), follows_package=True)
+}
+"""Profile name -> what its target answers to: vial's ``vial`` command and ``VIAL_*`` variables."""
+
+__all__ = ["FLASK_VIAL", "PROFILES", "SURFACES", "Surface"]

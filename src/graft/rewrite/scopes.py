@@ -125,7 +125,13 @@ functions each import under a new alias (minutes for 200,000 lines)."""
 class Analysis:
     """What one walk found: imports, scopes, interesting names, strings and dynamic imports."""
 
-    def __init__(self, module: cst.Module, roots: frozenset[str], interest: frozenset[str]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        roots: frozenset[str],
+        interest: frozenset[str],
+        needles: tuple[str, ...] = (),
+    ) -> None:
         self.roots = roots
         self.interest = interest
         self.module_scope = Scope("module", None)
@@ -138,7 +144,9 @@ class Analysis:
         ``import_module(...)`` can be recognised whatever it was imported as."""
         self.renamed_locals: dict[str, str] = {}
         """Module-level names the import pass renamed (``Flask`` -> ``Vial``), for string annotations."""
-        self._root_bytes = tuple(roots)
+        self._root_bytes = (*roots, *needles)
+        """Substrings that make a string worth a look: the old roots, and the commands and
+        environment prefixes a profile renames."""
         self._stack: list[cst.CSTNode] = []
         self._scope = self.module_scope
         self._handlers: dict[type, t.Callable[[t.Any], None]] = {

@@ -21,6 +21,7 @@ import typing as t
 
 import libcst as cst
 
+from .commands import needles, plan_commands
 from .edit import Edits, generate
 from .imports import interest_names, plan_imports
 from .options import RewriteOptions
@@ -55,7 +56,8 @@ def rewrite_source(
     walker fills it in); only ``unknown_strings="rename-known"`` looks at it.
     """
     opts = options if options is not None else RewriteOptions()
-    if not renames.mentions(code):
+    extra = needles(opts)
+    if not renames.mentions(code) and not _contains(code, extra):
         return RewriteResult("unchanged", code, path)
     if isinstance(code, bytes):
         undecodable = _undecodable(code)
@@ -88,6 +90,12 @@ def rewrite_source(
     if new_code == code:
         return RewriteResult("unchanged", code, path, findings, parsed=True)
     return RewriteResult("changed", new_code, path, findings, parsed=True)
+
+
+def _contains(code: str | bytes, words: tuple[str, ...]) -> bool:
+    if isinstance(code, bytes):
+        return any(word.encode() in code for word in words)
+    return any(word in code for word in words)
 
 
 LARGE_SOURCE = 1 << 20
@@ -176,9 +184,10 @@ def _rewrite_module(
     known_modules: t.AbstractSet[str],
 ) -> tuple[tuple[str, dict[int, int]] | None, tuple[Finding, ...]]:
     """The new code (None when nothing changed) and the findings with their lines."""
-    analysis = Analysis(module, renames.roots, interest_names(module, renames))
+    analysis = Analysis(module, renames.roots, interest_names(module, renames), needles(options))
     edits = Edits()
     plan_imports(analysis, renames, edits)
+    plan_commands(analysis, options, edits)
     plan_strings(analysis, renames, options, edits, known_modules)
     if not edits and not edits.findings:
         return None, ()

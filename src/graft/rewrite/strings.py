@@ -97,7 +97,7 @@ def plan_strings(
     done: set[int] = set()
     for use in analysis.strings:
         expression, depth = _literal_expression(use)
-        if id(expression) in done:
+        if id(expression) in done or _replaced(use, edits):
             continue
         before = len(edits.findings)
         computed = False
@@ -121,6 +121,15 @@ def plan_strings(
                 f"{call.func}() with a computed module name cannot be renamed; left as is, it "
                 "may import the original package; check it by hand",
             )
+
+
+def _replaced(use: StringUse, edits: Edits) -> bool:
+    """Whether an earlier pass (commands) already rewrote or reported this string or its list item."""
+    return (
+        id(use.node) in edits.replacements
+        or id(use.node) in edits.settled
+        or bool(use.path and id(use.path[-1]) in edits.replacements)
+    )
 
 
 def _literal_expression(use: StringUse) -> tuple[cst.BaseExpression, int]:

@@ -268,7 +268,7 @@ def rewrite_tree(
             env.mentions_variables(data, renames) or env.dotenv_file(path, renames) is not None
         )
         if kind == "python" and environment:
-            found = env.python_findings(str(path), data, renames)
+            found = env.python_findings(str(path), data, renames, dict(opts.env_prefixes))
             if found:
                 extra[path] = found
         if not renames.mentions(data) and (
@@ -277,11 +277,16 @@ def rewrite_tree(
             results[path] = FileResult(path, "unchanged")
         elif kind == "text":
             results[path] = FileResult(
-                path, "unchanged", _text_findings(path, data, renames, environment=environment)
+                path,
+                "unchanged",
+                _text_findings(
+                    path, data, renames, environment=environment, known=dict(opts.env_prefixes)
+                ),
             )
         else:
             work.append((str(path), data))
-    known = module_names(files) if opts.unknown_strings == "rename-known" else frozenset()
+    # The tree's modules tell which computed names (f"pkg.sub.{x}") are module paths.
+    known = module_names(files) if work else frozenset()
     for path_text, data, outcome in _run(work, renames, opts, known, jobs, progress):
         path = Path(path_text)
         status, new, findings, error = outcome
@@ -405,9 +410,11 @@ def rewrite_items(
     paths are only names here, used for the kind and in findings and errors.
 
     Returns one :class:`FileResult` per item, in the order given: files of a kind the
-    tree walker passes over are ``unchanged`` with no findings. ``known_modules`` is
-    what ``unknown_strings="rename-known"`` may rename; by default, the modules among
-    the items (the tree walker takes those of the files it visits).
+    tree walker passes over are ``unchanged`` with no findings. ``known_modules`` are
+    the modules of the tree being rewritten (a computed ``f"pkg.sub.{x}"`` under one is
+    a module name, and ``unknown_strings="rename-known"`` may rename them); by default,
+    the modules among the items. A caller rewriting only some files of a tree must
+    pass the whole tree's, or the result would depend on which files it passed.
     """
     opts = options if options is not None else RewriteOptions()
     pairs = list(items)
@@ -429,11 +436,11 @@ def rewrite_items(
             work.append((name, data))
             slots.append(index)
     known: frozenset[str] = frozenset()
-    if opts.unknown_strings == "rename-known":
+    if work:
         known = (
             frozenset(known_modules)
             if known_modules is not None
-            else _item_module_names(name for name, _ in pairs)
+            else item_module_names(name for name, _ in pairs)
         )
     # The generator first: zip stops at the shorter input, and only a generator run to its
     # end sends the final progress event.
@@ -448,7 +455,7 @@ def rewrite_items(
     return [results[index] for index in range(len(pairs))]
 
 
-def _item_module_names(names: t.Iterable[str]) -> frozenset[str]:
+def item_module_names(names: t.Iterable[str]) -> frozenset[str]:
     """:func:`module_names` for paths that exist only as names: packages are the items' own."""
     paths = [PurePosixPath(name) for name in names]
     present = {str(path) for path in paths}
@@ -564,12 +571,21 @@ def _run(
 def module_names(files: t.Iterable[Path]) -> frozenset[str]:
     """Dotted module names of the Python files, found by climbing ``__init__.py`` packages."""
     names = set()
+    packages: dict[Path, bool] = {}
+
+    def is_package(directory: Path) -> bool:
+        known = packages.get(directory)
+        if known is None:
+            known = (directory / "__init__.py").exists() or (directory / "__init__.pyi").exists()
+            packages[directory] = known
+        return known
+
     for path in files:
         if path.suffix not in PYTHON_SUFFIXES:
             continue
         parts = [] if path.stem == "__init__" else [path.stem]
         directory = path.parent
-        while (directory / "__init__.py").exists() or (directory / "__init__.pyi").exists():
+        while is_package(directory):
             parts.insert(0, directory.name)
             directory = directory.parent
         if parts:
@@ -602,12 +618,17 @@ def _graft_lines(path: Path, data: bytes) -> set[int]:
 
 
 def _text_findings(
-    path: Path, data: bytes, renames: Renames, *, environment: bool = False
+    path: Path,
+    data: bytes,
+    renames: Renames,
+    *,
+    environment: bool = False,
+    known: t.Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     graft_lines = _graft_lines(path, data)
     if environment:
-        dotenv = env.dotenv_file(path, renames)
+        dotenv = env.dotenv_file(path, renames, known or {})
         if dotenv is not None:
             findings.append(Finding(str(path), 0, "env", dotenv))
     for number, line in enumerate(data.splitlines(), start=1):
@@ -615,7 +636,7 @@ def _text_findings(
             continue
         if environment:
             variables = env.text_line_findings(
-                str(path), number, line.decode("utf-8", "replace"), renames
+                str(path), number, line.decode("utf-8", "replace"), renames, known or {}
             )
             if variables:
                 findings.extend(variables)
@@ -639,6 +660,7 @@ def _compiled(path: Path, renames: Renames) -> FileResult:
 
 
 __all__ = [
+    "item_module_names",
     "iter_files",
     "module_names",
     "rewrite_items",
