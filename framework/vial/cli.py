@@ -532,6 +532,9 @@ class VialGroup(AppGroup):
     ) -> click.Context:
         # Lets app.run() know the CLI is already serving the app.
         os.environ[f"{_PREFIX}_RUN_FROM_CLI"] = "true"
+        if parent is None and extra.get("color") is None:
+            # Subcommands, the app's own included, inherit the setting from this context.
+            extra["color"] = _color_from_environment()
         # Kept as written: one argument per line would repeat Flask's own lines.
         # fmt: off
         if "obj" not in extra and "obj" not in self.context_settings:
@@ -576,6 +579,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
                 " installed.",
                 fg="yellow",
                 err=True,
+                color=_use_color(),
             )
         return False
 
@@ -610,8 +614,27 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
             click.echo(line)
 
 
+def _color_from_environment() -> bool | None:
+    """``NO_COLOR`` turns colour off, ``FORCE_COLOR`` on (each when not empty; ``NO_COLOR``
+    wins); None leaves it to click, which colours a terminal only."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def _use_color() -> bool | None:
+    """The colour setting of the running command, or of the environment outside one
+    (``app.run()`` loads dotenv files before any click context exists)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.color is not None:
+        return ctx.color
+    return _color_from_environment()
+
+
 def _print_error(text: str) -> None:
-    click.secho(text + "\n", err=True, fg="red")
+    click.secho(text + "\n", err=True, fg="red", color=_use_color())
 
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -782,6 +805,12 @@ def run_command(
         def app(environ: WSGIEnvironment, start_response: StartResponse) -> t.Iterable[bytes]:
             raise err from None
 
+    if _use_color() is False:
+        # Werkzeug colours its banner and request log whatever the stream, and this module
+        # flag is the only way to turn that off.
+        import werkzeug.serving
+
+        werkzeug.serving._log_add_style = False
     debug = get_debug_flag()
     show_server_banner(debug, info.app_import_path)
     run_simple(

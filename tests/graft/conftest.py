@@ -49,6 +49,9 @@ def _isolated_git(
         "GIT_AUTHOR_DATE",
         "GIT_COMMITTER_DATE",
         "GRAFT_SEARCH_PATH",
+        # A developer's or CI's colour preference must not change what tests see.
+        "NO_COLOR",
+        "FORCE_COLOR",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from conftest import git, make_app
 import graft
 from graft import errors
 from graft.cli import COMMANDS, main
+from graft.cli.options import color_choice
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTING = ["fork", "rewrite", "patch", "sync", "status", "diff", "check"]
@@ -154,6 +157,79 @@ def test_documented_options_exist() -> None:
                 opts |= {"--help", "-h"}
                 for flag in re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", rest):
                     assert flag in opts, f"{page.name}: graft {name} has no option {flag}: {line}"
+
+
+# -- colour: a terminal only, unless NO_COLOR, FORCE_COLOR or --color/--no-color say -----
+
+RED_ERROR = "\x1b[31mError: "
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "expected"),
+    [
+        (None, {}, None),
+        (None, {"NO_COLOR": "1"}, False),
+        (None, {"NO_COLOR": ""}, None),  # set but empty counts as unset (no-color.org)
+        (None, {"FORCE_COLOR": "1"}, True),
+        (None, {"FORCE_COLOR": "0"}, True),  # any non-empty value (force-color.org)
+        (None, {"FORCE_COLOR": ""}, None),
+        (None, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        (True, {"NO_COLOR": "1"}, True),
+        (False, {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_color_choice(flag: bool | None, environ: dict[str, str], expected: bool | None) -> None:
+    assert color_choice(flag, environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "terminal", "coloured"),
+    [
+        ([], {}, True, True),
+        ([], {}, False, False),
+        ([], {"NO_COLOR": "1"}, True, False),
+        ([], {"FORCE_COLOR": "1"}, False, True),
+        ([], {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False),
+        (["--no-color"], {"FORCE_COLOR": "1"}, True, False),
+        (["--color"], {"NO_COLOR": "1"}, False, True),
+    ],
+)
+def test_error_colour_follows_the_settings(
+    tmp_path: Path, args: list[str], env: dict[str, str], terminal: bool, coloured: bool
+) -> None:
+    """``color=True`` makes CliRunner's output behave like a terminal."""
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(
+            main, [*args, "fork", "vial", "acme_web"], env=env, color=terminal
+        )
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    assert (RED_ERROR in result.stderr) is coloured, repr(result.stderr)
+
+
+def test_force_color_reaches_a_pipe_from_python_m_graft(tmp_path: Path) -> None:
+    env = {**os.environ, "FORCE_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "fork", "vial", "acme_web"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stderr.startswith(RED_ERROR), proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "fork", "vial", "acme_web"],
+        cwd=tmp_path,
+        env={**env, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stderr.startswith("Error: "), proc.stderr
 
 
 # -- user mistakes: one line, exit 1 --------------------------------------------------

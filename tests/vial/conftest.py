@@ -22,6 +22,8 @@ _ENV_VARS = (
     "VIAL_RUN_FROM_CLI",
     "VIAL_SKIP_DOTENV",
     "WERKZEUG_RUN_MAIN",
+    "NO_COLOR",
+    "FORCE_COLOR",
 )
 
 

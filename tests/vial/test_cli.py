@@ -13,6 +13,7 @@ import sys
 import time
 import types
 import typing as t
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -715,12 +716,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_vial_run_serves_the_readme_app() -> None:
-    """The README's quickstart, for real: ``vial --app hello run`` and fetch the page."""
+def _serve(paths: t.Sequence[str], **environ: str) -> tuple[list[bytes | None], str]:
+    """Run ``vial --app hello run`` in ``tests/vial/apps``, GET each path, stop it.
+
+    Returns the bodies (None for an error status) and everything the server printed.
+    """
     script = Path(sys.executable).with_name("vial")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "vial.cli"]
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIAL_")}
+    env.update(environ)
     proc = subprocess.Popen(
         [*command, "--app", "hello", "run", "--port", str(port)],
         cwd=APPS,
@@ -728,17 +733,21 @@ def test_vial_run_serves_the_readme_app() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    bodies: list[bytes | None] = []
     try:
-        body = None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as rv:
-                    body = rv.read()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
                 break
             except OSError:
                 time.sleep(0.1)
-        assert body == b"Hello, World!"
+        for path in paths:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as rv:
+                    bodies.append(rv.read())
+            except urllib.error.HTTPError:
+                bodies.append(None)
     finally:
         proc.terminate()
         try:
@@ -746,9 +755,50 @@ def test_vial_run_serves_the_readme_app() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             output, _ = proc.communicate()
-    text = output.decode()
+    return bodies, output.decode()
+
+
+def test_vial_run_serves_the_readme_app() -> None:
+    """The README's quickstart, for real: ``vial --app hello run`` and fetch the page."""
+    bodies, text = _serve(["/"])
+    assert bodies == [b"Hello, World!"]
     assert " * Serving Vial app 'hello'" in text
     assert " * Debug mode: off" in text
+
+
+def test_vial_run_honours_no_color() -> None:
+    """Werkzeug styles the server's banner and request log even in a pipe; NO_COLOR stops it."""
+    bodies, plain = _serve(["/", "/missing"], NO_COLOR="1")
+    assert bodies == [b"Hello, World!", None]
+    assert '"GET /missing HTTP/1.1" 404' in plain and "\x1b[" not in plain
+    _, styled = _serve(["/missing"])
+    assert "\x1b[33mGET /missing HTTP/1.1\x1b[0m" in styled  # a 404 is yellow
+
+
+@pytest.mark.parametrize(
+    ("env", "terminal", "coloured"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False),
+    ],
+)
+def test_error_colour_follows_no_color_and_force_color(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    terminal: bool,
+    coloured: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        VialGroup(), ["--app", "nowhere_at_all", "--help"], env=env, color=terminal
+    )
+    assert result.exit_code == 0
+    assert "Cannot import 'nowhere_at_all'" in result.output
+    assert ("\x1b[31mError: Cannot import" in result.output) is coloured
 
 
 # -- small pieces -------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import typing as t
 
 import click
 
 from .. import __version__, interrupts
 from ..errors import ToolError
-from .options import with_output_options
+from .options import color_choice, with_output_options
 
 #: subcommand name -> "module:attribute" under graft.cli
 COMMANDS: dict[str, str] = {
@@ -86,13 +87,21 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="graft")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested data.")
 @click.option("-v", "--verbose", count=True, help="Print more detail (repeat for more).")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output even in a pipe, or never (default: on a terminal only, "
+    "unless NO_COLOR or FORCE_COLOR is set).",
+)
 @click.pass_context
-def main(ctx: click.Context, quiet: bool, verbose: int) -> None:
+def main(ctx: click.Context, quiet: bool, verbose: int, color: bool | None) -> None:
     """Fork a package under a new import name, patch extensions to it, and sync upstream.
 
     Exit codes: 0 done (or nothing to do), 1 error, 2 usage error,
     3 a sync stopped on conflicts, 4 a fork is behind its upstream (check).
     """
+    # Subcommand contexts are made after this runs and inherit the setting from here.
+    ctx.color = color_choice(color, os.environ)
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["verbose"] = 0 if quiet else verbose

@@ -42,6 +42,23 @@ def format_option(
     )
 
 
+def color_choice(flag: bool | None, environ: t.Mapping[str, str]) -> bool | None:
+    """Whether output is coloured: True, False, or None to let click decide (a terminal only).
+
+    ``--color``/``--no-color`` win; then ``NO_COLOR`` (no-color.org) turns colour off and
+    ``FORCE_COLOR`` (force-color.org) turns it on even in a pipe, each when set to anything
+    but the empty string. ``NO_COLOR`` wins over ``FORCE_COLOR``, as in CPython's own
+    colour handling: asking for less is the safer reading of contradictory settings.
+    """
+    if flag is not None:
+        return flag
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
 def is_quiet(ctx: click.Context) -> bool:
     """Whether ``-q`` was given, before or after the command."""
     return bool((ctx.find_root().obj or {}).get("quiet", False))
@@ -99,4 +116,11 @@ def with_output_options(command: click.Command) -> click.Command:
     return command
 
 
-__all__ = ["format_option", "is_quiet", "search_path_option", "verbosity", "with_output_options"]
+__all__ = [
+    "color_choice",
+    "format_option",
+    "is_quiet",
+    "search_path_option",
+    "verbosity",
+    "with_output_options",
+]
