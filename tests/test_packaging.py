@@ -6,14 +6,15 @@ framework's own libraries and nothing of the tool (libcst, GitPython, tomlkit);
 built once per run with ``pip wheel`` (build isolation, hatchling from the index or pip's
 cache) and installed into fresh venvs outside the clone.
 
-All slow: building the two wheels takes about 15 s and the venv about 10 s on the 2-core CI
-machine, so the module costs about 30 s.
+All slow: building the two wheels takes about 15 s, the web-app venv about 10 s and the
+venv with graft plus its demo about 40 s on the 2-core CI machine: about 65 s in all.
 """
 
 from __future__ import annotations
 
 import email.parser
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -118,3 +119,38 @@ def test_vial_web_alone_installs_no_tool_dependency(
     location = _run(python, "-c", app, cwd=tmp_path)
     assert location.startswith(str(venv)), location  # the installed copy, not the clone
     assert "Werkzeug" in _run(venv / "bin" / "vial", "--version", cwd=tmp_path)
+
+
+def test_graft_demo_runs_from_the_installed_wheels(wheels: dict[str, Path], tmp_path: Path) -> None:
+    """Both wheels in a fresh venv, then ``graft demo`` in a directory outside the clone.
+
+    The demo's app and extension must come from the wheel's package data, and graft's
+    dependency on vial-web must be met by the vial-web wheel (it is not on the index yet).
+    """
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", "--without-pip", venv)
+    python = venv / "bin" / "python"
+    _run(
+        sys.executable, "-m", "pip", "--python", python, "install", "-q",
+        wheels["graft-fork"], wheels["vial-web"],
+    )  # fmt: skip
+    where = _run(python, "-c", "import graft.demo as d; print(d.ASSETS)", cwd=tmp_path).strip()
+    assert Path(where).is_relative_to(venv), where
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n")  # and no identity, as a newcomer
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GRAFT_", "PYTHON"))},
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "VIRTUAL_ENV": str(venv),
+    }
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run(
+        ["graft", "demo", "demo-app"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("vial loaded: no, flask loaded: no") == 2, proc.stdout
+    assert "GET /healthz -> 200" in proc.stdout
+    assert (work / "demo-app" / "acme_web" / "health.py").is_file()

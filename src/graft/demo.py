@@ -6,8 +6,9 @@ extension to that name, serve requests with ``vial`` not importable, then merge
 a new upstream release into the changed fork. Every step calls the same library
 functions the ``graft`` commands call, so the demo cannot drift from the tool.
 
-The demo app and the extension come from ``fixtures/`` of the source checkout
-(``fixtures/apps/acme`` and ``fixtures/extensions/flask-greeting``). The "new
+The demo app and the extension are ``fixtures/apps/acme`` and
+``fixtures/extensions/flask-greeting`` of the repository, which the wheel ships as package
+data under ``graft/demo_assets/`` (an editable install reads them in place). The "new
 upstream release" is a changed copy of the bundled vial written to the demo's
 scratch directory (``.graft-demo/``, ignored by the demo repository's git).
 """
@@ -32,9 +33,20 @@ if t.TYPE_CHECKING:
     # demo should say so in one line instead.
     from . import vcs
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-APP_FIXTURE = FIXTURES / "apps" / "acme"
-EXTENSION_FIXTURE = FIXTURES / "extensions" / "flask-greeting"
+
+
+def _assets_root() -> Path:
+    """The wheel's ``graft/demo_assets``, or ``fixtures/`` of the source checkout."""
+    packaged = Path(__file__).with_name("demo_assets")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "fixtures"
+
+
+ASSETS = _assets_root()
+"""Where the demo's app and extension come from (same layout in the wheel and the checkout)."""
+APP_FIXTURE = ASSETS / "apps" / "acme"
+EXTENSION_FIXTURE = ASSETS / "extensions" / "flask-greeting"
 FORK_NAME = "acme_web"
 SCRATCH = ".graft-demo"
 """The demo's scratch directory inside the app: the extension source and the new release."""
@@ -175,7 +187,7 @@ def _commit(repo: vcs.Repo, message: str) -> str:
 
 
 def check_target(directory: Path) -> None:
-    """Refuse, before writing anything: a DIR in use, no git, or a checkout without fixtures.
+    """Refuse, before writing anything: a DIR in use, no git, or an install without the assets.
 
     The demo never overwrites, and a half-made demo directory would block the next try.
     """
@@ -193,8 +205,8 @@ def check_target(directory: Path) -> None:
     for needed in (APP_FIXTURE, EXTENSION_FIXTURE):
         if not needed.is_dir():
             raise UserError(
-                f"the demo fixture {needed} is missing.",
-                hint="graft demo runs from a source checkout installed with `pip install -e .`.",
+                f"the demo's files are missing from this install of graft ({needed}).",
+                hint="Reinstall graft-fork (pip install --force-reinstall graft-fork).",
             )
 
 
@@ -342,7 +354,7 @@ def run_demo(directory: Path, *, say: Say | None = None) -> DemoResult:
     story.step(f"Create a demo app: a git repository in {directory}")
     root.mkdir(parents=True, exist_ok=True)
     repo = create_app(root)
-    story.ok("app.py, templates/, pyproject.toml from fixtures/apps/acme, committed")
+    story.ok("app.py, templates/, pyproject.toml of the acme demo app, committed")
     story.note("app.py imports acme_web, a framework that does not exist yet")
 
     story.step(f"Fork the bundled vial into the app as {FORK_NAME}   (graft fork vial {FORK_NAME})")
