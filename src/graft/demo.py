@@ -34,7 +34,6 @@ if t.TYPE_CHECKING:
     from . import vcs
 
 
-
 def _assets_root() -> Path:
     """The wheel's ``graft/demo_assets``, or ``fixtures/`` of the source checkout."""
     packaged = Path(__file__).with_name("demo_assets")
