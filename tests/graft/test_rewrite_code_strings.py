@@ -24,6 +24,8 @@ idempotence.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rewrite_helpers import assert_rewrite, dedent, kinds
 
@@ -482,3 +484,65 @@ def test_markdown_fences_in_docstrings() -> None:
         '"""Usage:\n\n```python\nimport myflask\n```\n\n```console\n$ flask run\n```\n"""\n',
         options=RewriteOptions(docstrings="code"),
     )
+
+
+# -- module paths of the renamed tree, reprs (found on werkzeug's and bottle's suites) -------
+
+
+def test_exact_submodule_of_the_renamed_tree_is_a_module_path() -> None:
+    """werkzeug's suite: expected find_modules() results, an exports tuple built by a helper."""
+    known = frozenset({"werkzeug", "werkzeug.debug", "werkzeug.debug.console"})
+    code = dedent(
+        """
+        assert list(find_modules("werkzeug.debug")) == ["werkzeug.debug.console"]
+        exports = t([("/pkg", ("werkzeug.debug", "shared"))])
+        environ["werkzeug.request"] = request
+        session["framework"] = "werkzeug"
+        """
+    )
+    result = rewrite_source(code, Renames.parse(["werkzeug=myzeug"]), known_modules=known)
+    assert result.code == code.replace('"werkzeug.debug', '"myzeug.debug')
+    # Not modules: an environ key and a bare top-level name stay, reported as before.
+    assert kinds(result) == [(3, "string"), (4, "string")]
+
+
+def test_unknown_tree_keeps_reporting_exact_paths() -> None:
+    code = 'EXPECTED = ["werkzeug.debug.console"]\n'
+    result = assert_rewrite(code, code, "werkzeug=myzeug")
+    assert kinds(result) == [(1, "string")]
+
+
+def test_graft_rewrite_knows_the_modules_of_the_installed_original(tmp_path: Path) -> None:
+    """The CLI hands the engine the modules of the installed package (found, not imported)."""
+    from click.testing import CliRunner
+
+    from graft.cli import main
+
+    (tmp_path / "test_x.py").write_text('MODS = ["jinja2.sandbox", "jinja2.request"]\n')
+    result = CliRunner().invoke(main, ["rewrite", str(tmp_path), "--map", "jinja2=myjinja"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "test_x.py").read_text() == (
+        'MODS = ["myjinja.sandbox", "jinja2.request"]\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "self.assertBody(\"<class 'bottle.HTTPError'>\", '/')\n",
+            "self.assertBody(\"<class 'mybottle.HTTPError'>\", '/')\n",
+        ),
+        (
+            "assert repr(m).startswith(\"<module 'bottle.ext'\")\n",
+            "assert repr(m).startswith(\"<module 'mybottle.ext'\")\n",
+        ),
+        (
+            'expected = f"<function bottle.route at {hex(id(f))}>"\n',
+            'expected = f"<function mybottle.route at {hex(id(f))}>"\n',
+        ),
+    ],
+)
+def test_reprs_in_expectations_follow_the_rename(before: str, after: str) -> None:
+    """bottle's suite compares a class's repr: the fork's classes print their new module."""
+    assert_rewrite(before, after, "bottle=mybottle")

@@ -235,3 +235,27 @@ def test_tree_rewrite_with_the_profile(tmp_path: Path) -> None:
         '["vial", "db", "upgrade"], env={"VIAL_APP": "app"}'
         in (tmp_path / "test_cli.py").read_text()
     )
+
+
+def test_command_lines_handed_to_helpers() -> None:
+    """flask-migrate's suite runs ``run_cmd('app.py', 'flask db init')`` through shlex and Popen."""
+    assert_rewrite(
+        """
+        import os
+        os.environ['FLASK_APP'] = app
+        (o, e, s) = run_cmd('app.py', 'flask db init')
+        run_cmd('app.py', 'flask db migrate -m "initial" --rev-id 1')
+        helper("flask is a good framework.")
+        print("flask db init")
+        """,
+        """
+        import os
+        os.environ['VIAL_APP'] = app
+        (o, e, s) = run_cmd('app.py', 'vial db init')
+        run_cmd('app.py', 'vial db migrate -m "initial" --rev-id 1')
+        helper("flask is a good framework.")
+        print("flask db init")
+        """,
+        FLASK_VIAL,
+        options=VIAL,
+    )

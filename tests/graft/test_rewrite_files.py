@@ -213,7 +213,10 @@ def test_rewritten_package_loads_no_module_of_the_old_name(tmp_path: Path) -> No
 
 
 def test_unknown_strings_rename_known_modules_of_the_tree(tmp_path: Path) -> None:
-    """Opt-in: settings-style strings that name a module (or a module's attribute) of the tree."""
+    """A string that is a submodule of the tree is renamed by default; opt in for the rest.
+
+    ``rename-known`` also renames a module's attribute (``"oldpkg.backends.db.Store"``).
+    """
     _tree(
         tmp_path / "oldpkg",
         {
@@ -231,11 +234,13 @@ def test_unknown_strings_rename_known_modules_of_the_tree(tmp_path: Path) -> Non
     renames = Renames.parse(["oldpkg=newpkg"])
     default = rewrite_tree([tmp_path], renames, write=False)
     assert [(Path(f.path).name, f.line, f.kind) for f in default.findings] == [
-        ("settings.py", 1, "string"),
         ("settings.py", 2, "string"),
         ("settings.py", 3, "string"),
         ("settings.py", 4, "string"),
     ]
+    assert [f.path.name for f in default.changed] == ["settings.py"]
+    assert default.changed[0].new_bytes is not None
+    assert b'SESSION_ENGINE = "newpkg.backends.db"' in default.changed[0].new_bytes
     tree = rewrite_tree([tmp_path], renames, options=RewriteOptions(unknown_strings="rename-known"))
     assert (tmp_path / "oldpkg" / "settings.py").read_text() == (
         'SESSION_ENGINE = "newpkg.backends.db"\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import typing as t
 from pathlib import Path
 
@@ -59,6 +60,44 @@ def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
         for entry in manifest.entries:
             found[(root / entry.path).resolve()] = f"vendored {entry.kind}"
     return found
+
+
+def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:
+    """The modules of the packages the map renames from and to, as far as they can be found.
+
+    A recorded fork or patch of the project (under its new name), and the installed
+    original or target (found without importing it). Client code that names one of
+    these modules in a string names a module, not a key or a logger.
+    """
+    from ..rewrite.tree import package_modules  # the engine loads libcst: only when rewriting
+
+    olds = renames.roots
+    news = {renames.rename(root).partition(".")[0] for root in olds}
+    found: set[str] = set()
+    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
+    seen: set[Path] = set()
+    for start in starts:
+        project = project_manifest(start)
+        if project is None or project[0] in seen:
+            continue
+        root, manifest = project
+        seen.add(root)
+        for entry in manifest.entries:
+            if entry.name in news:
+                found |= package_modules(root / entry.path, entry.name)
+    for name in sorted(olds | news):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        if spec.submodule_search_locations:
+            for location in spec.submodule_search_locations:
+                found |= package_modules(Path(location), name)
+        else:
+            found.add(name)
+    return frozenset(found)
 
 
 def _check_target(target: str, force: bool) -> None:
@@ -268,6 +307,7 @@ def rewrite_command(
         include_ignored=include_ignored,
         environment=True,
         excluded=vendored_directories(paths),
+        target_modules=target_modules(paths, renames),
     )
     if mode == "write" and tree.changed:
         # The files are written: an interrupt from here on must not claim "nothing changed".

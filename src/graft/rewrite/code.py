@@ -256,8 +256,37 @@ class _Bound:
     new_local: str
 
 
-def _rewrite_fragment(text: str, renames: Renames) -> CodeResult | None:
-    tokens = _tokens(text)
+def line_tokens(text: str) -> list[tuple[int, str, int, int]]:
+    """The tokens of each line on its own, as one sequence: for text that is Python line by
+    line but not as a whole (a template whose markup was blanked out). A line that does not
+    tokenize (the middle of a string) contributes what it has up to the error."""
+    out: list[tuple[int, str, int, int]] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip(" \t")
+        indent = len(line) - len(stripped)
+        found = _tokens(stripped) or []
+        for kind, string, start, end in found:
+            if kind in (tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE, tokenize.NL):
+                continue
+            out.append((kind, string, offset + indent + start, offset + indent + end))
+        out.append((tokenize.NEWLINE, "\n", offset + len(line), offset + len(line)))
+        offset += len(line)
+    return out
+
+
+def rewrite_fragments(
+    text: str, renames: Renames, tokens: list[tuple[int, str, int, int]] | None = None
+) -> CodeResult | None:
+    """Tier 2 alone, on ``text`` or on tokens already made of it (:func:`line_tokens`)."""
+    return _rewrite_fragment(text, renames, tokens)
+
+
+def _rewrite_fragment(
+    text: str, renames: Renames, tokens: list[tuple[int, str, int, int]] | None = None
+) -> CodeResult | None:
+    if tokens is None:
+        tokens = _tokens(text)
     if not tokens:
         return None
     significant = [tok for tok in tokens if tok[0] != tokenize.COMMENT]
@@ -514,4 +543,11 @@ def _string_token_edit(token: tuple[int, str, int, int], renames: Renames) -> Ed
     return start + first, start + last, replacement
 
 
-__all__ = ["CodeFinding", "CodeResult", "rewrite_code", "token_edits"]
+__all__ = [
+    "CodeFinding",
+    "CodeResult",
+    "line_tokens",
+    "rewrite_code",
+    "rewrite_fragments",
+    "token_edits",
+]

@@ -215,7 +215,7 @@ def _plan_command(use: StringUse, value: str, new: str, analysis: Analysis, edit
         ]
         edits.replace(element, elements, path[:-1])
         return
-    shell = _shell_call(path, analysis)
+    shell = _shell_call(path, analysis) or _command_line(value, path)
     if shell:
         if new.startswith(MODULE_RUN):
             edits.report(
@@ -226,6 +226,30 @@ def _plan_command(use: StringUse, value: str, new: str, analysis: Analysis, edit
             )
             return
         _respell(node, new + value[len(value.split(" ", 1)[0]) :], path, edits)
+
+
+_COMMAND_LINE = re.compile(r"\S+(?: +(?:[a-z][\w.:-]*|-{1,2}[\w-]+(?:=\S*)?|[\w./:=@,'\"-]+))+")
+_MESSAGE_CALLS = frozenset({"print", "echo", "secho", "info", "debug", "warning", "error", "warn"})
+
+
+def _command_line(value: str, path: Path) -> bool:
+    """A literal that reads as a whole command line (``"flask db init --multidb"``) handed to a call.
+
+    Test suites route commands through helpers (``run_cmd("app.py", "flask db upgrade")``
+    splitting with ``shlex``), where no subprocess call is visible; a string that is a
+    command word followed by a subcommand (lower case) and options, with no sentence
+    punctuation, given as an argument, is taken as one.
+    """
+    if not _COMMAND_LINE.fullmatch(value) or ". " in value or value.endswith((".", "!", "?")):
+        return False
+    words = value.split()
+    if len(words) < 2 or not (words[1][:1].islower() or words[1].startswith("-")):
+        return False
+    if len(path) < 2 or not isinstance(path[-1], cst.Arg) or not isinstance(path[-2], cst.Call):
+        return False
+    func = path[-2].func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return name not in _MESSAGE_CALLS and not str(name).endswith(("Error", "Exception"))
 
 
 def _argv_call(path: Path) -> cst.Call | None:

@@ -209,7 +209,7 @@ def _plan_literal(
         return False
     result = rewrite_code(literal.text, renames, options, known_modules)
     if result is None:
-        return False
+        return _plan_reprs(literal, path, renames, edits)
     if _is_message(path):
         edits.report(
             use.node,
@@ -218,6 +218,30 @@ def _plan_literal(
         )
         return True
     _apply(literal, path, list(result.edits), list(result.findings), edits, "a string")
+    return True
+
+
+_REPR = re.compile(
+    rf"<(?:class|module|function|enum|built-in function|object|type) '?({_IDENT}(?:\.{_IDENT})+)"
+)
+"""The module-qualified name in a repr: ``<class 'flask.app.Flask'>``, ``<module 'flask.json'``."""
+
+
+def _plan_reprs(literal: Literal, path: Path, renames: Renames, edits: Edits) -> bool:
+    """Rename module paths in reprs a string expects (``"<class 'bottle.HTTPError'>"``).
+
+    After the rename, the objects print with the new module; a test comparing output
+    with the old repr fails. True if the literal held any.
+    """
+    changes: list[Edit] = []
+    for match in _REPR.finditer(literal.text):
+        dotted = match.group(1)
+        new = renames.rename(dotted)
+        if new != dotted:
+            changes.append((match.start(1), match.end(1), new))
+    if not changes:
+        return False
+    _apply(literal, path, changes, [], edits, "a repr")
     return True
 
 
@@ -272,13 +296,22 @@ def _split_literal(node: cst.SimpleString) -> tuple[str, str, str] | None:
     return opening, node.value[len(opening) : len(node.value) - len(quote)], quote
 
 
-def _is_known(dotted: str, dot: str, attr: str, known_modules: t.AbstractSet[str]) -> bool:
+def _is_module(dotted: str, renames: Renames, known_modules: t.AbstractSet[str]) -> bool:
+    """Whether ``dotted`` is a module of the tree (known by its old or its new name)."""
+    return dotted in known_modules or renames.rename(dotted) in known_modules
+
+
+def _is_known(
+    dotted: str, dot: str, attr: str, known_modules: t.AbstractSet[str], renames: Renames
+) -> bool:
     """A ``pkg.mod`` or ``pkg.mod.Attr`` string naming a module of the rewritten tree."""
     if dot or attr or "." not in dotted:
         return False
     parent = dotted.rpartition(".")[0]
     # "pkg.server" is more often a logger or a key than an attribute of the package.
-    return dotted in known_modules or ("." in parent and parent in known_modules)
+    return _is_module(dotted, renames, known_modules) or (
+        "." in parent and _is_module(parent, renames, known_modules)
+    )
 
 
 def _plan_string(
@@ -376,7 +409,20 @@ def _plan_string(
             f"{shown} is part of a computed module name; left as is, it may import the original"
             " package: check it by hand",
         )
-    elif options.unknown_strings == "rename-known" and _is_known(dotted, dot, attr, known_modules):
+    elif options.unknown_strings == "rename-known" and _is_known(
+        dotted, dot, attr, known_modules, renames
+    ):
+        edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
+    elif (
+        options.unknown_strings != "keep"
+        and not dot
+        and not attr
+        and "." in dotted
+        and _is_module(dotted, renames, known_modules)
+    ):
+        # The whole value is a submodule the renamed tree has ("werkzeug.debug.console"):
+        # a module path wherever it stands (an expected find_modules() result, an exports
+        # tuple built by a helper); environ keys and logger names are not modules.
         edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
     elif options.unknown_strings != "keep":
         edits.report(

@@ -31,11 +31,13 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import RewriteError
 from . import env
+from .commands import needles
 from .ignored import git_ignored
 from .lifeline import bind_to_parent, spawning
 from .options import RewriteOptions
 from .result import FileResult, Finding, Skipped, Status, TreeResult
 from .source import rewrite_source
+from .templates import is_template, rewrite_template
 
 if t.TYPE_CHECKING:
     from .names import Renames
@@ -58,6 +60,7 @@ REPORTED_SUFFIXES = frozenset(
         ".yaml",
         ".yml",
         ".in",
+        ".mako",
     }
 )
 """Configuration and template files whose mentions of the old name are reported (case 31)."""
@@ -166,7 +169,7 @@ def _skip_reason(directory: Path) -> str | None:
 
 
 def _kind(path: Path, *, deployment: bool = False) -> str | None:
-    """``python``, ``compiled``, ``text`` (reported) or None (passed over).
+    """``python``, ``template`` (of Python code), ``compiled``, ``text`` (reported) or None (passed over).
 
     ``deployment`` adds the files where a deployment sets the framework's variables
     (``Dockerfile``, ``Procfile``, ``.flaskenv``, ``*.sh``, ...): ``graft rewrite`` reports
@@ -175,6 +178,8 @@ def _kind(path: Path, *, deployment: bool = False) -> str | None:
     suffix = path.suffix
     if suffix in PYTHON_SUFFIXES:
         return "python"
+    if is_template(path.name):
+        return "template"
     if suffix in COMPILED_SUFFIXES:
         return "compiled"
     name = path.name
@@ -223,6 +228,7 @@ def rewrite_tree(
     include_ignored: bool = False,
     environment: bool = False,
     excluded: t.Mapping[Path, str] | None = None,
+    target_modules: t.AbstractSet[str] = frozenset(),
 ) -> TreeResult:
     """Rewrite every ``.py``/``.pyi`` file under ``paths``; report other files that name the package.
 
@@ -271,10 +277,12 @@ def rewrite_tree(
             found = env.python_findings(str(path), data, renames, dict(opts.env_prefixes))
             if found:
                 extra[path] = found
-        if not renames.mentions(data) and (
+        if not _mentions(data, renames, opts) and (
             kind != "text" or not (renames.mentions(data.lower()) or variables)
         ):
             results[path] = FileResult(path, "unchanged")
+        elif kind == "template":
+            results[path] = _template(path, data, renames)
         elif kind == "text":
             results[path] = FileResult(
                 path,
@@ -286,7 +294,7 @@ def rewrite_tree(
         else:
             work.append((str(path), data))
     # The tree's modules tell which computed names (f"pkg.sub.{x}") are module paths.
-    known = module_names(files) if work else frozenset()
+    known = (module_names(files) | target_modules) if work else frozenset()
     for path_text, data, outcome in _run(work, renames, opts, known, jobs, progress):
         path = Path(path_text)
         status, new, findings, error = outcome
@@ -428,8 +436,12 @@ def rewrite_items(
             results[index] = FileResult(path, "unchanged")
         elif kind == "compiled":
             results[index] = _compiled(path, renames)
-        elif not renames.mentions(data) and (kind != "text" or not renames.mentions(data.lower())):
+        elif not _mentions(data, renames, opts) and (
+            kind != "text" or not renames.mentions(data.lower())
+        ):
             results[index] = FileResult(path, "unchanged")
+        elif kind == "template":
+            results[index] = _template(path, data, renames)
         elif kind == "text":
             results[index] = FileResult(path, "unchanged", _text_findings(path, data, renames))
         else:
@@ -568,6 +580,25 @@ def _run(
         show(RewriteProgress(done, count, finished=True))
 
 
+def package_modules(directory: Path, name: str) -> frozenset[str]:
+    """Dotted names of a package's modules, ``name`` for its directory: ``name.sub.mod``.
+
+    For a single-module package (a ``.py`` file) only ``name`` itself.
+    """
+    if not directory.is_dir():
+        return frozenset({name})
+    found = {name}
+    for path in directory.rglob("*.py*"):
+        if path.suffix not in PYTHON_SUFFIXES or "__pycache__" in path.parts:
+            continue
+        parts = path.relative_to(directory).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if all(part.isidentifier() for part in parts):
+            found.add(".".join((name, *parts)))
+    return frozenset(found)
+
+
 def module_names(files: t.Iterable[Path]) -> frozenset[str]:
     """Dotted module names of the Python files, found by climbing ``__init__.py`` packages."""
     names = set()
@@ -652,6 +683,18 @@ def _text_findings(
     return tuple(findings)
 
 
+def _mentions(data: bytes, renames: Renames, options: RewriteOptions) -> bool:
+    """Whether a file may need the rewriter: it names an old package, command or prefix."""
+    return renames.mentions(data) or any(word.encode() in data for word in needles(options))
+
+
+def _template(path: Path, data: bytes, renames: Renames) -> FileResult:
+    new, findings = rewrite_template(data, renames, str(path))
+    if new is None:
+        return FileResult(path, "unchanged", findings)
+    return FileResult(path, "changed", findings, old_bytes=data, new_bytes=new)
+
+
 def _compiled(path: Path, renames: Renames) -> FileResult:
     finding = Finding(
         str(path), 0, "compiled", "compiled extension module: cannot be renamed by rewriting source"
@@ -661,6 +704,7 @@ def _compiled(path: Path, renames: Renames) -> FileResult:
 
 __all__ = [
     "item_module_names",
+    "package_modules",
     "iter_files",
     "module_names",
     "rewrite_items",
