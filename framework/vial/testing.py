@@ -177,6 +177,17 @@ class VialClient(Client):
             duplicate = copy(first)
             duplicate.environ = self._environ_with_base(first.environ)
             return duplicate
+        return self._request_from_builder_args(args, kwargs)
+
+    def _request_from_builder_args(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> BaseRequest:
+        """The request ``open(*args, **kwargs)`` sends, built with :class:`EnvironBuilder`
+        and this client's base environ.
+
+        Private in Flask too, under this name; extensions' test clients (flask-socketio's)
+        call it to build a WSGI environ the way the app's own client would.
+        """
         kwargs["environ_base"] = self._environ_with_base(kwargs.get("environ_base") or {})
         builder = EnvironBuilder(self.application, *args, **kwargs)
         try:
