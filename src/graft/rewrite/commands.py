@@ -15,9 +15,10 @@ What it renames, where the code itself sets what the framework reads:
 * an argv list literal starting with the old command, passed to ``subprocess.run``/
   ``call``/``check_call``/``check_output``/``Popen`` or ``asyncio.create_subprocess_exec``:
   the command becomes the new console command, or ``sys.executable, "-m", "NEW"``
-  for a package run as a module (where the file imports ``sys``; else reported);
-* a shell command string (``os.system``, ``shell=True``) that starts with the old
-  command, when the new one is a console command;
+  for a package run as a module (``"python", "-m", "NEW"`` where the file does not
+  import ``sys``: the old command was found on ``PATH``, and so is that ``python``);
+* a shell command string (``os.system``, ``shell=True``) or a whole command line
+  handed to a helper (``run_cmd("flask db init")``) that starts with the old command;
 * a variable name under the old prefix that the code sets or clears for the
   framework: keys of an ``env=`` mapping of those calls, of ``patch.dict(os.environ,
   {...})``, of ``os.environ.update({...})`` and of a dict spread from ``os.environ``;
@@ -194,20 +195,19 @@ def _plan_command(use: StringUse, value: str, new: str, analysis: Analysis, edit
             _respell(node, new, path, edits)
             return
         module = new[len(MODULE_RUN) :]
-        if analysis.local_imports.get("sys") != "sys":
-            edits.report(
-                node,
-                "command",
-                f"{value!r} is the old package's console command; the new package has none: "
-                f"run [sys.executable, '-m', '{module}', ...] (import sys to let graft write it)",
-            )
-            return
         element = path[-1]
         assert isinstance(element, cst.Element)
         quote = node.quote
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        # The old command was found on PATH; "python" from the same PATH runs the same
+        # interpreter. Where the file imports sys, sys.executable says so exactly.
+        interpreter = (
+            cst.parse_expression("sys.executable")
+            if analysis.local_imports.get("sys") == "sys"
+            else cst.SimpleString(f"{quote}python{quote}")
+        )
         elements: list[cst.CSTNode] = [
-            cst.Element(cst.parse_expression("sys.executable"), comma=comma),
+            cst.Element(interpreter, comma=comma),
             cst.Element(cst.SimpleString(f"{quote}-m{quote}"), comma=comma),
             element.with_changes(
                 value=node.with_changes(value=f"{node.prefix}{quote}{module}{quote}")
@@ -215,16 +215,8 @@ def _plan_command(use: StringUse, value: str, new: str, analysis: Analysis, edit
         ]
         edits.replace(element, elements, path[:-1])
         return
-    shell = _shell_call(path, analysis) or _command_line(value, path)
-    if shell:
-        if new.startswith(MODULE_RUN):
-            edits.report(
-                node,
-                "command",
-                f"shell command {value!r} runs the old package's console command; the new package"
-                f" has none: run '{new}' with the right interpreter, by hand",
-            )
-            return
+    if _shell_call(path, analysis) or _command_line(value, path):
+        # "python -m NEW": the same interpreter the old command's PATH entry would have run.
         _respell(node, new + value[len(value.split(" ", 1)[0]) :], path, edits)
 
 
