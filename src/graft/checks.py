@@ -27,6 +27,7 @@ import tomlkit.exceptions
 
 from . import snapshot, sources, vcs
 from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
+from .workspace import load_manifest
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -394,7 +395,6 @@ def run_checks(
     :raises UserError: not a git work tree, or no (such) entry in the manifest.
     """
     from .resume import read_state
-    from .status import load_manifest
 
     cwd = (cwd or Path.cwd()).resolve()
     repo = vcs.Repo(cwd)

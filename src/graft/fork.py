@@ -17,23 +17,21 @@ and work tree are put back.
 
 from __future__ import annotations
 
-import os
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import __version__, interrupts, manifest, snapshot, sources, vcs
-from .errors import DirtyWorktreeError, InvalidNameError, UserError, VcsError
+from .errors import InvalidNameError, UserError, VcsError
 from .names import validate_import_name
 from .report import ForkReport
+from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .rewrite.tree import ProgressCallback
     from .snapshot import Rendering
     from .sources import Upstream
-
-PYPROJECT = "pyproject.toml"
 
 
 @dataclass(frozen=True)
@@ -54,102 +52,6 @@ class ForkPlan:
     """The index's stamp when planned (:meth:`graft.vcs.Repo.index_stamp`); None: check all again."""
     notes: tuple[str, ...] = ()
     """What a dry run wants the user to know (a dirty work tree the real fork refuses)."""
-
-
-# -- shared preconditions (sync uses them too) --------------------------------
-
-
-def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = "") -> vcs.Repo:
-    """The user's repository, refusing a bare one, an unfinished operation or tracked changes.
-
-    :param notes: for a dry run, which changes nothing: tracked changes are then not
-        refused but noted here ("the real ``what`` needs a clean work tree"), so a
-        dry run still shows the plan.
-    """
-    repo = vcs.Repo(cwd)
-    if repo.bare:
-        raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
-    operation = repo.operation_in_progress()
-    if operation is not None:
-        raise DirtyWorktreeError(
-            f"a git {operation} is in progress.", hint=f"Finish or abort the {operation} first."
-        )
-    dirty = repo.dirty_paths()
-    if dirty and notes is not None:
-        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
-        notes.append(f"the real {what} needs a clean work tree (uncommitted: {shown}).")
-    elif dirty:
-        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
-        raise DirtyWorktreeError(
-            f"the work tree has uncommitted changes ({shown}).",
-            hint="Please commit or stash your local changes and retry.",
-        )
-    return repo
-
-
-def reopen_clean_repo(
-    root: Path, head: str, index: str | None, pyproject: str, text: str, *, what: str
-) -> vcs.Repo:
-    """The repository a plan was made in, refusing when HEAD moved since.
-
-    Planning ran :func:`open_clean_repo`; ``git status`` over the whole work tree is
-    the dearest part of that check, so it is not repeated when nothing it looks at
-    can have changed: HEAD, the index (``index``, its stamp at planning time), no git
-    operation started, and the manifest file graft edits outside git still reads
-    ``text``. Other work-tree edits made since are safe: git's merge and read-tree
-    refuse to overwrite them and never stage them. If anything differs, or ``index``
-    is None, the full check runs again.
-
-    :param what: what was planned, for the message ("sync", "fork").
-    :raises VcsError: HEAD moved.
-    :raises DirtyWorktreeError: the full check found changes.
-    """
-    repo = vcs.Repo(root)
-    if repo.head() != head:
-        raise VcsError(f"HEAD moved since the {what} was planned.", hint="Run the command again.")
-    if (
-        index is None
-        or repo.bare
-        or repo.index_stamp() != index
-        or repo.operation_in_progress() is not None
-        or _read_bytes(repo.root / pyproject) != text.encode("utf-8")
-    ):
-        repo = open_clean_repo(root)
-    return repo
-
-
-def _read_bytes(path: Path) -> bytes:
-    """A file's bytes; b"" when it does not exist (as :func:`find_pyproject` reads it)."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
-
-
-def find_pyproject(repo: vcs.Repo, cwd: Path) -> tuple[str, str]:
-    """(repository-relative path, text) of the app's pyproject.toml; text is "" if absent.
-
-    The nearest one from ``cwd`` up to the repository root; the root's if there is none.
-    """
-    root = repo.root.resolve()
-    here = cwd.resolve()
-    while True:
-        if (here / PYPROJECT).is_file():
-            break
-        if here == root or here.parent == here:
-            here = root
-            break
-        here = here.parent
-    rel = PurePosixPath(Path(os.path.relpath(here / PYPROJECT, root))).as_posix()
-    path = root / rel
-    if not path.exists():
-        return rel, ""
-    if not repo.is_tracked(rel):
-        raise DirtyWorktreeError(
-            f"{rel} is not committed; graft records forks in it.",
-            hint=f"Commit it (git add {rel} && git commit) and retry.",
-        )
-    return rel, path.read_bytes().decode("utf-8")
 
 
 def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -> str:
@@ -384,11 +286,8 @@ def fork(
 __all__ = [
     "ForkPlan",
     "apply_vendor",
-    "find_pyproject",
     "fork",
-    "open_clean_repo",
     "plan_vendor",
-    "reopen_clean_repo",
     "report_plan",
     "snapshot_message",
     "vendor",

@@ -41,7 +41,7 @@ from .extensions import (
     find_version_reads,
     locate_single_module,
 )
-from .fork import ForkPlan, apply_vendor, open_clean_repo, plan_vendor, report_plan
+from .fork import ForkPlan, apply_vendor, plan_vendor, report_plan
 from .manifest import Entry, parse_manifest
 from .report import ForkReport
 from .rewrite import PROFILES, Renames
@@ -56,6 +56,7 @@ from .wheel import (
     rewrite_requirements,
     target_requirement,
 )
+from .workspace import open_clean_repo
 
 VIAL_PROFILE = "flask-vial"
 """The built-in profile that moves Flask code to vial."""

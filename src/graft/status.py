@@ -15,9 +15,10 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manifest, sources, vcs
+from . import sources, vcs
 from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
+from .workspace import load_entries
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -166,39 +167,6 @@ def fork_status(facts: Facts) -> ForkStatus:
 # -- gathering the facts ------------------------------------------------------------
 
 
-def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
-    """(pyproject path, manifest): the work tree's record, or HEAD's during a graft sync.
-
-    While a sync is stopped on conflicts the work tree already records the new
-    revision; the recorded state is still HEAD's until the merge is committed.
-    """
-    from .fork import find_pyproject
-    from .resume import is_sync_in_progress
-
-    rel, text = find_pyproject(repo, cwd)
-    if not text and not (repo.root / rel).exists():
-        raise manifest.manifest_error(
-            "no pyproject.toml here: nothing is recorded (run graft fork first)."
-        )
-    if is_sync_in_progress(repo):
-        committed = repo.read_file("HEAD", rel)
-        text = committed.decode("utf-8") if committed is not None else ""
-    return rel, manifest.parse_manifest(text)
-
-
-def load_entries(repo: vcs.Repo, cwd: Path, name: str | None = None) -> list[Entry]:
-    """Entry ``name``, or every recorded entry; raises ManifestError if there is none."""
-    rel, recorded = load_manifest(repo, cwd)
-    if name is not None:
-        return [recorded.select(name)]
-    if not recorded.entries:
-        raise manifest.manifest_error(
-            f"{rel} records no vendored package under [tool.graft.packages].",
-            hint="Run `graft fork` first.",
-        )
-    return list(recorded.entries)
-
-
 def newest_upstream(
     entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
 ) -> tuple[Upstream, bool]:
@@ -299,7 +267,5 @@ __all__ = [
     "fork_status",
     "gather",
     "is_behind",
-    "load_entries",
-    "load_manifest",
     "newest_upstream",
 ]

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__, interrupts, manifest, snapshot, sources, vcs
 from .changes import moved_error, moved_to, snapshot_prefix
 from .errors import SourceError, UserError, VcsError
-from .fork import find_pyproject, open_clean_repo, reopen_clean_repo, snapshot_message
+from .fork import snapshot_message
 from .report import SyncReport, SyncStep
 from .resume import (
     abort_sync,
@@ -37,6 +37,7 @@ from .resume import (
     state_path,
     write_state,
 )
+from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 
 if t.TYPE_CHECKING:
     from .manifest import Entry

@@ -62,7 +62,7 @@ def diff_command(
     Exit codes: 0 done (also when there is nothing to show), 1 error, 2 usage error.
     """
     from .. import changes, vcs
-    from ..status import load_manifest
+    from ..workspace import load_manifest
 
     if upstream_dir is not None and not upstream:
         raise click.UsageError("--upstream-dir only makes sense with --upstream.")

@@ -9,57 +9,14 @@ from pathlib import Path
 import click
 
 from .. import interrupts
-from ..errors import InvalidNameError, ManifestError, RewriteError
-from ..manifest import Manifest, parse_manifest
+from ..errors import InvalidNameError, RewriteError
 from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.profiles import SURFACES
+from ..workspace import project_manifest, vendored_directories
 from . import render
 from .options import is_quiet, verbosity
 from .progress import progress_line
-
-
-def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
-    """The repository root above ``start`` whose ``pyproject.toml`` records vendored packages, and its record.
-
-    Found by climbing from ``start`` to the nearest ``pyproject.toml`` with a
-    ``[tool.graft.packages]`` table, stopping at the top of a git work tree; read as
-    text, so no git is needed. An unreadable or malformed record counts as none: the
-    rewrite must not fail on what ``graft status`` is there to report.
-    """
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                manifest = parse_manifest(pyproject.read_text(encoding="utf-8"))
-            except (ManifestError, OSError, UnicodeDecodeError):
-                manifest = None
-            if manifest is not None and manifest.entries:
-                return directory, manifest
-        if (directory / ".git").exists():
-            break
-    return None
-
-
-def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
-    """The fork and patch directories recorded for the project(s) of ``paths`` (and of the current directory).
-
-    ``graft fork``/``graft patch`` renamed them already; walking them again re-reports
-    their findings and may rename names the fork keeps on purpose.
-    """
-    found: dict[Path, str] = {}
-    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
-    roots: set[Path] = set()
-    for start in starts:
-        project = project_manifest(start)
-        if project is None or project[0] in roots:
-            continue
-        root, manifest = project
-        roots.add(root)
-        for entry in manifest.entries:
-            found[(root / entry.path).resolve()] = f"vendored {entry.kind}"
-    return found
 
 
 def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:

@@ -1,0 +1,209 @@
+"""The user's repository as graft finds it: the preconditions and where forks are recorded.
+
+Every command that changes the repository first checks it here (a work tree, no git
+operation half done, no uncommitted changes: :func:`open_clean_repo`), and finds the
+app's ``pyproject.toml`` and its ``[tool.graft]`` record the same way
+(:func:`find_pyproject`, :func:`load_manifest`, :func:`project_manifest`).
+
+GitPython is imported only by the functions that open a repository: ``graft rewrite``
+reads the record (:func:`project_manifest`, :func:`vendored_directories`) without git.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from pathlib import Path, PurePosixPath
+
+from . import manifest, state
+from .errors import DirtyWorktreeError, ManifestError, VcsError
+from .manifest import Manifest, parse_manifest
+
+if t.TYPE_CHECKING:
+    from . import vcs
+    from .manifest import Entry
+
+PYPROJECT = "pyproject.toml"
+"""The file that records forks, under ``[tool.graft]``."""
+
+
+def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = "") -> vcs.Repo:
+    """The user's repository, refusing a bare one, an unfinished operation or tracked changes.
+
+    :param notes: for a dry run, which changes nothing: tracked changes are then not
+        refused but noted here ("the real ``what`` needs a clean work tree"), so a
+        dry run still shows the plan.
+    """
+    from . import vcs
+
+    repo = vcs.Repo(cwd)
+    if repo.bare:
+        raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
+    operation = repo.operation_in_progress()
+    if operation is not None:
+        raise DirtyWorktreeError(
+            f"a git {operation} is in progress.", hint=f"Finish or abort the {operation} first."
+        )
+    dirty = repo.dirty_paths()
+    if dirty and notes is not None:
+        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+        notes.append(f"the real {what} needs a clean work tree (uncommitted: {shown}).")
+    elif dirty:
+        shown = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+        raise DirtyWorktreeError(
+            f"the work tree has uncommitted changes ({shown}).",
+            hint="Please commit or stash your local changes and retry.",
+        )
+    return repo
+
+
+def reopen_clean_repo(
+    root: Path, head: str, index: str | None, pyproject: str, text: str, *, what: str
+) -> vcs.Repo:
+    """The repository a plan was made in, refusing when HEAD moved since.
+
+    Planning ran :func:`open_clean_repo`; ``git status`` over the whole work tree is
+    the dearest part of that check, so it is not repeated when nothing it looks at
+    can have changed: HEAD, the index (``index``, its stamp at planning time), no git
+    operation started, and the manifest file graft edits outside git still reads
+    ``text``. Other work-tree edits made since are safe: git's merge and read-tree
+    refuse to overwrite them and never stage them. If anything differs, or ``index``
+    is None, the full check runs again.
+
+    :param what: what was planned, for the message ("sync", "fork").
+    :raises VcsError: HEAD moved.
+    :raises DirtyWorktreeError: the full check found changes.
+    """
+    from . import vcs
+
+    repo = vcs.Repo(root)
+    if repo.head() != head:
+        raise VcsError(f"HEAD moved since the {what} was planned.", hint="Run the command again.")
+    if (
+        index is None
+        or repo.bare
+        or repo.index_stamp() != index
+        or repo.operation_in_progress() is not None
+        or _read_bytes(repo.root / pyproject) != text.encode("utf-8")
+    ):
+        repo = open_clean_repo(root)
+    return repo
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes; b"" when it does not exist (as :func:`find_pyproject` reads it)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def find_pyproject(repo: vcs.Repo, cwd: Path) -> tuple[str, str]:
+    """(repository-relative path, text) of the app's pyproject.toml; text is "" if absent.
+
+    The nearest one from ``cwd`` up to the repository root; the root's if there is none.
+    """
+    root = repo.root.resolve()
+    here = cwd.resolve()
+    while True:
+        if (here / PYPROJECT).is_file():
+            break
+        if here == root or here.parent == here:
+            here = root
+            break
+        here = here.parent
+    rel = PurePosixPath(Path(os.path.relpath(here / PYPROJECT, root))).as_posix()
+    path = root / rel
+    if not path.exists():
+        return rel, ""
+    if not repo.is_tracked(rel):
+        raise DirtyWorktreeError(
+            f"{rel} is not committed; graft records forks in it.",
+            hint=f"Commit it (git add {rel} && git commit) and retry.",
+        )
+    return rel, path.read_bytes().decode("utf-8")
+
+
+def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
+    """(pyproject path, manifest): the work tree's record, or HEAD's during a graft sync.
+
+    While a sync is stopped on conflicts the work tree already records the new
+    revision; the recorded state is still HEAD's until the merge is committed.
+    """
+    rel, text = find_pyproject(repo, cwd)
+    if not text and not (repo.root / rel).exists():
+        raise manifest.manifest_error(
+            "no pyproject.toml here: nothing is recorded (run graft fork first)."
+        )
+    if state.stopped_sync(repo) is not None:
+        committed = repo.read_file("HEAD", rel)
+        text = committed.decode("utf-8") if committed is not None else ""
+    return rel, manifest.parse_manifest(text)
+
+
+def load_entries(repo: vcs.Repo, cwd: Path, name: str | None = None) -> list[Entry]:
+    """Entry ``name``, or every recorded entry; raises ManifestError if there is none."""
+    rel, recorded = load_manifest(repo, cwd)
+    if name is not None:
+        return [recorded.select(name)]
+    if not recorded.entries:
+        raise manifest.manifest_error(
+            f"{rel} records no vendored package under [tool.graft.packages].",
+            hint="Run `graft fork` first.",
+        )
+    return list(recorded.entries)
+
+
+def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
+    """The repository root above ``start`` whose ``pyproject.toml`` records vendored packages, and its record.
+
+    Found by climbing from ``start`` to the nearest ``pyproject.toml`` with a
+    ``[tool.graft.packages]`` table, stopping at the top of a git work tree; read as
+    text, so no git is needed. An unreadable or malformed record counts as none: the
+    rewrite must not fail on what ``graft status`` is there to report.
+    """
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                manifest = parse_manifest(pyproject.read_text(encoding="utf-8"))
+            except (ManifestError, OSError, UnicodeDecodeError):
+                manifest = None
+            if manifest is not None and manifest.entries:
+                return directory, manifest
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def vendored_directories(paths: t.Sequence[Path]) -> dict[Path, str]:
+    """The fork and patch directories recorded for the project(s) of ``paths`` (and of the current directory).
+
+    ``graft fork``/``graft patch`` renamed them already; walking them again re-reports
+    their findings and may rename names the fork keeps on purpose.
+    """
+    found: dict[Path, str] = {}
+    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
+    roots: set[Path] = set()
+    for start in starts:
+        project = project_manifest(start)
+        if project is None or project[0] in roots:
+            continue
+        root, manifest = project
+        roots.add(root)
+        for entry in manifest.entries:
+            found[(root / entry.path).resolve()] = f"vendored {entry.kind}"
+    return found
+
+
+__all__ = [
+    "PYPROJECT",
+    "find_pyproject",
+    "load_entries",
+    "load_manifest",
+    "open_clean_repo",
+    "project_manifest",
+    "reopen_clean_repo",
+    "vendored_directories",
+]
