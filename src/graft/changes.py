@@ -17,7 +17,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import snapshot, vcs
+from . import snapshot, state, vcs
 from .errors import RewriteError, UserError
 
 if t.TYPE_CHECKING:
@@ -165,15 +165,9 @@ def current_base(
     """The base to measure changes against now: the snapshot being merged during a stopped
     sync of this fork (what your changes are relative to once it is done), else
     :func:`pristine_base`."""
-    from .resume import read_state
-
-    state = read_state(repo)
-    if (
-        state is not None
-        and state.get("name") == entry.name
-        and repo.merge_head() == state.get("snapshot")
-    ):
-        return Base(str(state["snapshot"]), merging=str(state.get("label")))
+    stopped = state.stopped_sync(repo)
+    if stopped is not None and stopped.name == entry.name and stopped.snapshot is not None:
+        return Base(stopped.snapshot, merging=stopped.label)
     return pristine_base(repo, entry, search_path=search_path)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import tomlkit
 import tomlkit.exceptions
 
-from . import snapshot, sources, vcs
+from . import snapshot, sources, state, vcs
 from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
 from .workspace import load_manifest
 
@@ -394,7 +394,6 @@ def run_checks(
 
     :raises UserError: not a git work tree, or no (such) entry in the manifest.
     """
-    from .resume import read_state
 
     cwd = (cwd or Path.cwd()).resolve()
     repo = vcs.Repo(cwd)
@@ -408,13 +407,13 @@ def run_checks(
     root = repo.root.resolve()
     problems: list[Problem] = []
     notes: list[str] = []
-    state = read_state(repo)
-    if state is not None and repo.merge_head() == state.get("snapshot"):
+    stopped = state.stopped_sync(repo)
+    if stopped is not None:
         problems.append(
             Problem(
                 "sync-in-progress",
-                str(state.get("name")),
-                f"a sync to {state.get('label')} is stopped on conflicts; "
+                stopped.name,
+                f"a sync to {stopped.label} is stopped on conflicts; "
                 "finish it with `graft sync --continue` or `--abort`.",
             )
         )

@@ -15,7 +15,7 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import sources, vcs
+from . import sources, state, vcs
 from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
 from .workspace import load_entries
@@ -23,6 +23,7 @@ from .workspace import load_entries
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .sources import Upstream
+    from .state import SyncState
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Facts:
     newest_error: str | None = None
     newest_is_older: bool = False
     """A git source whose newest release is an ancestor of the recorded commit."""
-    sync_state: t.Mapping[str, t.Any] | None = None
+    sync_state: SyncState | None = None
+    """The recorded sync, whatever fork it is of (:func:`graft.state.load`)."""
     local: LocalChanges | None = None
     local_error: str | None = None
     snapshot_reachable: bool | None = None
@@ -107,8 +109,8 @@ def fork_status(facts: Facts) -> ForkStatus:
                 f"the newest release ({newest.label}) is older than the recorded "
                 "revision; pass `graft sync --ref` to move on."
             )
-    state = facts.sync_state
-    in_progress = state is not None and state.get("name") == entry.name
+    recorded = facts.sync_state
+    in_progress = recorded is not None and recorded.name == entry.name
     rewrite_changed = (
         facts.current_fingerprint is not None and facts.current_fingerprint != entry.fingerprint
     )
@@ -144,14 +146,14 @@ def fork_status(facts: Facts) -> ForkStatus:
         newest_error=facts.newest_error,
         behind=behind,
         sync_in_progress=in_progress,
-        sync_target=str(state.get("label")) if in_progress and state is not None else None,
+        sync_target=recorded.label if in_progress and recorded is not None else None,
         # What is still unmerged in the index, not what was when the sync stopped: the user may
         # have resolved and staged some since.
         conflicts=(
             facts.unmerged
             if facts.unmerged is not None
-            else tuple(state.get("conflicts", ()))
-            if in_progress and state is not None
+            else recorded.conflicts
+            if in_progress and recorded is not None
             else ()
         ),
         merge_committed=in_progress and facts.merge_committed,
@@ -198,11 +200,10 @@ def gather(
     newest: bool = True,
 ) -> Facts:
     """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
-    from .resume import read_state
     from .snapshot import load_renames
 
     root = repo.root.resolve()
-    values: dict[str, t.Any] = {"entry": entry, "sync_state": read_state(repo)}
+    values: dict[str, t.Any] = {"entry": entry, "sync_state": state.load(repo)}
     if newest:
         try:
             values["newest"], values["newest_is_older"] = newest_upstream(
@@ -215,11 +216,11 @@ def gather(
     except UserError:
         pass
     head = repo.head()
-    state = values["sync_state"]
-    if state is not None and state.get("name") == entry.name and state.get("snapshot"):
-        if repo.merge_head() == state["snapshot"]:
+    recorded: SyncState | None = values["sync_state"]
+    if recorded is not None and recorded.name == entry.name and recorded.snapshot:
+        if recorded.is_merging(repo):
             values["unmerged"] = tuple(sorted(repo.unmerged()))
-        elif head is not None and state["snapshot"] in repo.parents(head)[1:]:
+        elif head is not None and recorded.snapshot in repo.parents(head)[1:]:
             values["merge_committed"] = True
     if repo.has_object(entry.snapshot) and head is not None:
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)

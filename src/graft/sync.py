@@ -6,7 +6,7 @@ branch, so git's merge base is the previous pristine snapshot and the merge is a
 true three-way merge (old upstream renamed, new upstream renamed, your fork).
 The manifest moves in the merge commit itself. Conflicts are git's own; the
 state needed by ``--continue`` and ``--abort`` is kept in ``.git/graft/``
-(:mod:`graft.resume`).
+(:mod:`graft.state`); :func:`continue_sync` and :func:`abort_sync` are here.
 
 :func:`plan_sync` computes a :class:`SyncPlan` and writes nothing; :func:`apply`
 performs it. Any error or interruption during :func:`apply` puts the repository
@@ -15,28 +15,19 @@ back exactly as it was; a conflict leaves git's ordinary merge state.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, interrupts, manifest, snapshot, sources, vcs
+from . import __version__, interrupts, manifest, snapshot, sources, state, vcs
 from .changes import moved_error, moved_to, snapshot_prefix
 from .errors import SourceError, UserError, VcsError
 from .fork import snapshot_message
 from .report import SyncReport, SyncStep
-from .resume import (
-    abort_sync,
-    clear_state,
-    continue_sync,
-    is_sync_in_progress,
-    read_state,
-    record_manifest,
-    rollback,
-    state_path,
-    write_state,
-)
+from .state import SyncState
 from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 
 if t.TYPE_CHECKING:
@@ -207,14 +198,14 @@ def plan_sync(
     """
     cwd = (cwd or Path.cwd()).resolve()
     repo = vcs.Repo(cwd)
-    state = read_state(repo)
-    if state is not None:
-        if repo.merge_head() == state.get("snapshot"):
+    recorded = state.load(repo)
+    if recorded is not None:
+        if recorded.is_merging(repo):
             raise UserError(
-                f"a sync of {state['name']} is in progress.",
+                f"a sync of {recorded.name} is in progress.",
                 hint="Run `graft sync --continue` or `graft sync --abort`.",
             )
-        clear_state(repo)  # a merge finished or aborted by git itself: nothing left to do
+        state.clear(repo)  # a merge finished or aborted by git itself: nothing left to do
     notes: list[str] = []
     repo = open_clean_repo(cwd, notes=notes if dry_run else None, what="sync")
     index = repo.index_stamp()
@@ -482,16 +473,9 @@ def apply(plan: SyncPlan) -> SyncReport:
                 + "this commit changes no file and makes it the merge base again.\n",
             )
             # Remembered first, so that --abort can take the commit back if we are killed.
-            write_state(
+            state.save(
                 repo,
-                {
-                    "name": entry.name,
-                    "pre_head": plan.head,
-                    "branch": plan.branch,
-                    "snapshot": None,
-                    "label": plan.base_label,
-                    "merge_from": link,
-                },
+                SyncState(entry.name, plan.head, plan.branch, plan.base_label, merge_from=link),
             )
             repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
             current = link
@@ -552,25 +536,25 @@ def _merge_one(
     changes = tuple(repo.diff_trees(base, snap))
     snapshot.checkpoint("snapshot")
     remaining = [t_.upstream.ref or t_.upstream.revision for t_ in plan.targets[index + 1 :]]
-    state = {
-        "name": entry.name,
-        "pre_head": plan.head,
-        "branch": plan.branch,
-        "snapshot": snap,
-        "base": base,
-        "message": message,
-        "entry": entry.to_table(),
-        "pyproject": plan.pyproject,
-        "old_label": old_label,
-        "label": label,
-        "old_revision": plan.targets[index - 1].entry.revision if index else plan.entry.revision,
-        "remaining": remaining,
-        "search_path": list(plan.search_path),
-        "regenerated": regenerated,
-        "relinked": relinked,
-        "merge_from": current,
-    }
-    write_state(repo, state)
+    recorded = SyncState(
+        name=entry.name,
+        pre_head=plan.head,
+        branch=plan.branch,
+        label=label,
+        merge_from=current,
+        snapshot=snap,
+        base=base,
+        message=message,
+        entry=entry,
+        pyproject=plan.pyproject,
+        old_label=old_label,
+        old_revision=plan.targets[index - 1].entry.revision if index else plan.entry.revision,
+        remaining=tuple(remaining),
+        search_path=tuple(plan.search_path),
+        regenerated=regenerated,
+        relinked=relinked,
+    )
+    state.save(repo, recorded)
     snapshot.checkpoint("state")
     repo.enable_rerere()  # unless the user chose: so a plain `git commit` records resolutions
     merged = repo.merge(snap, message, label=_marker_label(target.upstream))
@@ -582,7 +566,7 @@ def _merge_one(
     conflicts = tuple(sorted(p for p in unmerged if p not in kept))
     snapshot.checkpoint("recorded")
     common = dict(
-        old_revision=state["old_revision"],
+        old_revision=recorded.old_revision,
         new_revision=entry.revision,
         upstream=label,
         upstream_changes=changes,
@@ -596,19 +580,19 @@ def _merge_one(
     if conflicts or reused:
         # A resolution rerere replayed is still a conflict: the user reviews it and
         # concludes with --continue, never a merge commit made behind their back.
-        write_state(
+        state.save(
             repo,
-            {
-                **state,
-                "conflicts": sorted({*conflicts, *reused}),
-                "kept_deleted": kept,
-                "reused": list(reused),
-            },
+            dataclasses.replace(
+                recorded,
+                conflicts=tuple(sorted({*conflicts, *reused})),
+                kept_deleted=tuple(kept),
+                reused=reused,
+            ),
         )
         return SyncStep(status="conflicts", conflicts=conflicts, reused=reused, **common)  # type: ignore[arg-type]
     commit = repo.commit_merge(message)
     snapshot.checkpoint("committed")
-    clear_state(repo)
+    state.clear(repo)
     return SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
 
 
@@ -670,6 +654,134 @@ def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:
     return tuple(dict.fromkeys(findings))
 
 
+# -- stopping and resuming ---------------------------------------------------------
+
+MARKERS = (b"<<<<<<< ", b">>>>>>> ")
+"""Conflict markers ``--continue`` refuses to record."""
+
+
+def record_manifest(repo: vcs.Repo, pyproject: str, entry: Entry) -> None:
+    """Write the entry into the work tree's pyproject.toml and stage it (part of the merge)."""
+    path = repo.root / pyproject
+    text = path.read_bytes().decode("utf-8") if path.exists() else ""
+    path.write_bytes(manifest.set_entry(text, entry).encode("utf-8"))
+    repo.stage([pyproject])
+
+
+def rollback(repo: vcs.Repo, head: str, branch: str | None) -> None:
+    """Undo a merge in progress and any commit made since ``head``; forget the state."""
+    if repo.merge_head() is not None:
+        repo.merge_abort()
+    if repo.head() != head:
+        repo.restore(head, branch)
+    state.clear(repo)
+
+
+# -- --continue and --abort ---------------------------------------------------------
+
+
+def _require_state(repo: vcs.Repo) -> SyncState:
+    recorded = state.load(repo)
+    if recorded is None:
+        raise UserError("no graft sync is in progress.", hint="Run `graft sync` to start one.")
+    return recorded
+
+
+def continue_sync(
+    *, cwd: Path | None = None, progress: ProgressCallback | None = None
+) -> SyncReport:
+    """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
+    repo = vcs.Repo((cwd or Path.cwd()).resolve())
+    stopped = _require_state(repo)
+    if stopped.snapshot is None or stopped.entry is None or stopped.base is None:
+        raise UserError(
+            "the sync was interrupted before its merge started.",
+            hint="Run `graft sync --abort`, then `graft sync` again.",
+        )
+    entry = stopped.entry
+    if not stopped.is_merging(repo):
+        state.clear(repo)
+        head = repo.head()
+        if head is None or stopped.snapshot not in repo.parents(head)[1:]:
+            raise UserError(
+                f"the merge of {stopped.label} is no longer in progress "
+                "(aborted with git directly).",
+                hint="Run `graft sync` to start again.",
+            )
+        commit = head  # concluded with `git commit`: the staged manifest went with it
+    else:
+        commit = _conclude(repo, stopped, entry)
+    interrupts.mark_completed(f"the merge commit {commit[:10]}")
+    changes = tuple(repo.diff_trees(stopped.base, stopped.snapshot))
+    steps = [
+        SyncStep(
+            stopped.old_revision,
+            entry.revision,
+            stopped.label,
+            "merged",
+            upstream_changes=changes,
+            kept_deleted=stopped.kept_deleted,
+            snapshot=stopped.snapshot,
+            commit=commit,
+        )
+    ]
+    findings: tuple[t.Any, ...] = ()
+    if stopped.remaining:
+        plan = plan_sync(
+            entry.name,
+            cwd=repo.root,
+            refs=stopped.remaining,
+            search_path=stopped.search_path or None,
+            progress=progress,
+        )
+        more = apply(plan)
+        steps.extend(s for s in more.steps if s.status != "up-to-date")
+        findings = more.findings
+    return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
+
+
+def _conclude(repo: vcs.Repo, stopped: SyncState, entry: Entry) -> str:
+    """Commit the resolved merge, refusing while conflicts or markers remain."""
+    left = sorted(repo.unmerged())
+    if left:
+        raise UserError(
+            f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
+            hint="Resolve them, `git add` them, then run `graft sync --continue`.",
+        )
+    marked = [
+        p
+        for p in stopped.conflicts
+        if (repo.root / p).is_file() and any(m in (repo.root / p).read_bytes() for m in MARKERS)
+    ]
+    if marked:
+        raise UserError(
+            f"conflict markers are left in {', '.join(marked[:5])}.",
+            hint="Remove them, `git add` the files, then run `graft sync --continue`.",
+        )
+    record_manifest(repo, stopped.pyproject, entry)
+    snapshot.checkpoint("continue-recorded")
+    commit = repo.commit_merge(stopped.message)
+    snapshot.checkpoint("continue-committed")
+    state.clear(repo)
+    return commit
+
+
+def abort_sync(*, cwd: Path | None = None) -> SyncReport:
+    """Give up a sync stopped on conflicts: back to exactly the state before it began."""
+    repo = vcs.Repo((cwd or Path.cwd()).resolve())
+    stopped = _require_state(repo)
+    merging = stopped.snapshot is not None and stopped.is_merging(repo)
+    if not merging and repo.head() not in (stopped.pre_head, stopped.merge_from):
+        state.clear(repo)  # never throw away commits made after the merge was concluded
+        raise UserError(
+            f"the merge of {stopped.label} was already concluded; nothing to abort.",
+            hint="Undo it with git (revert or reset) if you need to.",
+        )
+    rollback(repo, stopped.pre_head, stopped.branch)
+    interrupts.mark_completed("the abort of the sync")
+    return SyncReport(stopped.name, "abort")
+
+
 __all__ = [
     "SyncPlan",
     "Target",
@@ -677,13 +789,11 @@ __all__ = [
     "apply",
     "continue_sync",
     "entry_label",
-    "is_sync_in_progress",
     "locate_upstream",
     "plan_sync",
-    "read_state",
     "recorded_upstream",
     "render_plan",
+    "record_manifest",
     "rollback",
-    "state_path",
     "sync",
 ]

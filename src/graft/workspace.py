@@ -135,7 +135,7 @@ def load_manifest(repo: vcs.Repo, cwd: Path) -> tuple[str, manifest.Manifest]:
         raise manifest.manifest_error(
             "no pyproject.toml here: nothing is recorded (run graft fork first)."
         )
-    if state.stopped_sync(repo) is not None:
+    if state.stopped_sync(repo) is not None:  # the record is still HEAD's
         committed = repo.read_file("HEAD", rel)
         text = committed.decode("utf-8") if committed is not None else ""
     return rel, manifest.parse_manifest(text)

@@ -493,22 +493,21 @@ def test_move_to_another_source(forked: Path, tmp_path: Path) -> None:
 
 
 def test_state_is_visible_while_stopped(forked: Path) -> None:
-    from graft import vcs
-    from graft.sync import is_sync_in_progress, read_state
+    from graft import state, vcs
 
     app = forked
     overlap(app)
     repo = vcs.Repo(app)
-    assert not is_sync_in_progress(repo) and read_state(repo) is None
+    assert state.stopped_sync(repo) is None and state.load(repo) is None
     result = invoke(["sync", "--ref", "v2.0", "--format", "json"])
     assert result.exit_code == 3
     assert '"conflicts": [\n        "teabag/util.py"\n      ]' in result.output
-    state = read_state(repo)
-    assert is_sync_in_progress(repo) and state is not None
-    assert state["name"] == "teabag" and state["conflicts"] == ["teabag/util.py"]
+    stopped = state.stopped_sync(repo)
+    assert stopped is not None and stopped == state.load(repo)
+    assert stopped.name == "teabag" and stopped.conflicts == ("teabag/util.py",)
     # git's own `merge --abort` leaves graft's state stale; the next sync notices and goes on.
     git(app, "merge", "--abort")
-    assert not is_sync_in_progress(repo)
+    assert state.stopped_sync(repo) is None
     assert invoke(["sync", "--ref", "v2.0"]).exit_code == 3
     assert invoke(["sync", "--abort"]).exit_code == 0
 
