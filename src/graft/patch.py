@@ -279,7 +279,11 @@ def build_patched_wheel(
     root: Path, entry: Entry, info: ExtensionInfo, target: Target, out_dir: Path
 ) -> tuple[Path, list[tuple[str, str]]]:
     """Build the wheel of the vendored copy at ``entry.path``; returns it and the swapped requirements."""
-    replace = {normalize_dist(r): target_requirement(target.name) for r in target.renames.roots}
+    # A fork recorded in this app ships inside the app, and the app is what installs the
+    # wheel: requiring the app's own distribution would be circular (and most apps are not
+    # distributions). Whatever else provides the target (vial-web for vial) is required.
+    provider = None if target.fork is not None else target_requirement(target.name)
+    replace = {normalize_dist(r): provider for r in target.renames.roots}
     requires, changed = rewrite_requirements(info.requires, replace)
     package_dir = root / entry.path
     path = build_wheel(

@@ -208,7 +208,8 @@ def build_wheel(
 def target_requirement(target: str) -> str | None:
     """The distribution that provides the target framework (``vial-web`` for vial), if installed.
 
-    A fork vendored into the app has none: the wheel then requires nothing in Flask's place.
+    A fork vendored into the app has none: the wheel then requires nothing in Flask's place
+    (:func:`graft.patch.build_patched_wheel` does not ask for a fork the app records).
     """
     providers = importlib.metadata.packages_distributions().get(target) or []
     if providers:

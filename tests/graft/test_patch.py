@@ -176,6 +176,34 @@ def test_wheel_requires_vial_web_instead_of_flask(app: Path, tmp_path: Path) -> 
     assert "Requires-Dist: Flask>=2.2 -> vial-web" in result.output
 
 
+def test_wheel_for_a_fork_requires_nothing_in_flasks_place(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork ships inside the app that installs the wheel: requiring the app is circular.
+
+    Even when the app is installed as a distribution that provides the fork's package
+    (here a dist-info on sys.path says acme 0.1.0 provides acme_web), the wheel requires
+    neither it nor Flask.
+    """
+    assert invoke("fork", "vial", "acme_web").exit_code == 0
+    site = tmp_path / "site"
+    info = site / "acme-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme\nVersion: 0.1.0\n")
+    (info / "RECORD").write_text("acme_web/__init__.py,,\n")
+    (info / "top_level.txt").write_text("acme_web\n")
+    monkeypatch.syspath_prepend(str(site))
+    out = tmp_path / "wheels"
+    result = invoke("patch", str(GREETING), "--wheel", str(out))
+    assert result.exit_code == 0, result.output
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name == "flask_greeting-1.2.0+acme.web-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("flask_greeting-1.2.0+acme.web.dist-info/METADATA").decode()
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert requires == ["Requires-Dist: itsdangerous"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
