@@ -27,6 +27,8 @@ Layout (one table per vendored package, keyed by its import name in the app)::
 from __future__ import annotations
 
 import dataclasses
+import keyword
+import sys
 import typing as t
 from dataclasses import dataclass
 
@@ -130,7 +132,116 @@ class Entry:
             raise manifest_error(f"{where} 'kind' must be one of {', '.join(KINDS)}.")
         if values["source_kind"] not in SOURCE_KINDS:
             raise manifest_error(f"{where} 'source-kind' must be one of {', '.join(SOURCE_KINDS)}.")
-        return cls(**values)
+        entry = cls(**values)
+        entry.validate()
+        return entry
+
+    def validate(self) -> None:
+        """Check that the entry is one graft could have written; raise ManifestError if not.
+
+        The manifest arrives through pull requests like any file, and graft acts on
+        it: a ``maps`` entry pointing the fork at ``os``, a ``path`` into ``.git`` or
+        out of the work tree, or an option-like ``source`` handed to git must stop the
+        command before anything is read or written. What needs the repository (the
+        path's real location, submodules, installed modules) is checked where it is
+        opened (:func:`graft.workspace.check_entry`).
+        """
+        where = f"[{'.'.join(TABLE)}.{self.name}] in pyproject.toml"
+        restore = "restore the entry from git history (git log -p pyproject.toml)"
+        if not _is_identifier(self.name):
+            raise manifest_error(
+                f"{where}: the table name {self.name!r} is not a Python identifier.",
+                hint=f"It is the fork's import name; {restore}.",
+            )
+        if not _is_dotted(self.package):
+            raise manifest_error(
+                f"{where}: 'package' {self.package!r} is not a dotted Python name; {restore}."
+            )
+        problem = path_problem(self.path)
+        if problem is not None:
+            raise manifest_error(
+                f"{where}: 'path' {self.path!r} {problem}.",
+                hint=f"Give the fork's directory relative to the repository root, or {restore}.",
+            )
+        if self.kind == "patch" and self.package != self.name:
+            raise manifest_error(
+                f"{where}: a patched extension keeps its name, but 'package' is {self.package!r}; "
+                f"{restore}."
+            )
+        own: str | None = None
+        for item in self.maps:
+            old, sep, new = item.partition("=")
+            if not sep or not _is_dotted(old) or not _is_dotted(new) or old == new:
+                raise manifest_error(
+                    f"{where}: 'maps' entry {item!r} is not OLD=NEW with dotted Python names; "
+                    f"{restore}."
+                )
+            top = new.partition(".")[0]
+            if top != self.name and top in sys.stdlib_module_names:
+                raise manifest_error(
+                    f"{where}: 'maps' entry {item!r} points {old} at the standard-library "
+                    f"module {top}; {restore}."
+                )
+            if old == self.package:
+                own = new
+        if self.kind == "fork" and own != self.name:
+            found = f"{self.package}={own}" if own is not None else "no map of it"
+            raise manifest_error(
+                f"{where}: 'maps' must rename {self.package} to {self.name} (the fork), "
+                f"found {found}; {restore}."
+            )
+        if self.kind == "patch" and own is not None:
+            raise manifest_error(
+                f"{where}: 'maps' renames the patched extension itself ({self.package}={own}); "
+                f"{restore}."
+            )
+        ids = [("snapshot", self.snapshot), ("snapshot-tree", self.snapshot_tree)]
+        ids.append(("upstream-tree", self.upstream_tree))
+        if self.source_kind == "git":
+            ids.append(("revision", self.revision))
+        for key, value in ids:
+            if not _is_object_id(value):
+                raise manifest_error(
+                    f"{where}: {key!r} {value!r} is not a git object id; {restore}."
+                )
+        for key, value in (("source", self.source), ("ref", self.ref or "")):
+            if value.startswith("-") or any(c in value for c in "\0\n\r"):
+                raise manifest_error(
+                    f"{where}: {key!r} {value!r} is not a source graft can read (git would take "
+                    f"it for an option or it holds a control character); {restore}."
+                )
+
+
+def _is_identifier(value: str) -> bool:
+    return value.isidentifier() and not keyword.iskeyword(value)
+
+
+def _is_dotted(value: str) -> bool:
+    return bool(value) and all(_is_identifier(part) for part in value.split("."))
+
+
+def _is_object_id(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+
+
+def path_problem(path: str) -> str | None:
+    """What is wrong with ``path`` as a fork's place in the work tree, or None.
+
+    It must be a plain relative posix path below the repository root, outside
+    ``.git`` (in any letter case: case-insensitive file systems), without ``..``.
+    """
+    if not path or path in (".", "./"):
+        return "is the repository root, not a directory in it"
+    if path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
+        return "is not a relative posix path"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "is not a plain relative path (empty, '.' or '..' parts)"
+    if any(part.lower() == ".git" for part in parts):
+        return "is inside .git"
+    if any(c in path for c in "\0\n\r"):
+        return "holds a control character"
+    return None
 
 
 @dataclass(frozen=True)
@@ -326,6 +437,7 @@ __all__ = [
     "Manifest",
     "manifest_error",
     "parse_manifest",
+    "path_problem",
     "remove_entry",
     "set_entry",
 ]

@@ -307,14 +307,16 @@ def test_app_and_old_roots_from_the_manifest() -> None:
         '[tool.graft]\napp = "shop:create_app()"\n\n[tool.graft.packages.teabag]\n'
         'kind = "fork"\nsource = "kettle"\nsource-kind = "distribution"\npackage = "kettle"\n'
         'path = "teabag"\nmaps = ["kettle=teabag", "spout=teabag.spout"]\nrevision = "1"\n'
-        'upstream-tree = "x"\nfingerprint = "x"\nsnapshot = "x"\nsnapshot-tree = "x"\n'
-        'graft-version = "0"\n'
+        f'upstream-tree = "{"a" * 40}"\nfingerprint = "x"\nsnapshot = "{"b" * 40}"\n'
+        f'snapshot-tree = "{"c" * 40}"\ngraft-version = "0"\n'
     )
     assert app_from_pyproject(text) == "shop:create_app()"
     assert app_from_pyproject("[tool.graft]\n") is None and app_from_pyproject("not toml [") is None
     assert old_roots(parse_manifest(text).entries) == {"kettle": "teabag", "spout": "teabag"}
-    patched = text.replace(
-        "[tool.graft.packages.teabag]", "[tool.graft.packages.flask_login]"
+    patched = (
+        text.replace("[tool.graft.packages.teabag]", "[tool.graft.packages.flask_login]")
+        .replace('kind = "fork"', 'kind = "patch"')
+        .replace('package = "kettle"', 'package = "flask_login"')
     ).replace(
         'maps = ["kettle=teabag", "spout=teabag.spout"]',
         'maps = ["flask=acme_web", "flask.json.x=z"]',

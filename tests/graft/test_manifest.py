@@ -128,8 +128,13 @@ color = false   # keep this comment
 """
 
 
+def _named(name: str) -> Entry:
+    """ENTRY as the fork ``name`` (its table name, path and map agree, as graft writes them)."""
+    return ENTRY.replace(name=name, path=name, maps=(f"vial={name}",))
+
+
 def _recorded(name: str = "acme_web", **changes: str) -> str:
-    return set_entry("", ENTRY.replace(name=name, **changes))
+    return set_entry("", _named(name).replace(**changes))
 
 
 @pytest.mark.parametrize(
@@ -154,12 +159,10 @@ def test_out_of_order_tables_keep_the_users_text(layout: t.Callable[[], str]) ->
     )
     assert parse_manifest(updated).get("acme_web") == newer
     # A new entry goes after everything the user wrote, which stays as it was.
-    added = set_entry(updated, ENTRY.replace(name="flask_login", path="flask_login"))
+    added = set_entry(updated, _named("flask_login"))
     assert added.startswith(updated + "\n[tool.graft.packages.flask_login]\n")
-    assert parse_manifest(added).get("flask_login") == ENTRY.replace(
-        name="flask_login", path="flask_login"
-    )
-    assert set_entry(added, ENTRY.replace(name="flask_login", path="flask_login")) == added
+    assert parse_manifest(added).get("flask_login") == _named("flask_login")
+    assert set_entry(added, _named("flask_login")) == added
     # Removing it keeps the rest, comments included.
     removed = remove_entry(added, "flask_login")
     assert parse_manifest(removed).get("flask_login") is None
@@ -181,7 +184,7 @@ def test_user_graft_table_after_entries_in_a_sync_record() -> None:
 
 def test_crlf_with_out_of_order_tables() -> None:
     text = (_recorded() + USER_GRAFT).replace("\n", "\r\n")
-    added = set_entry(text, ENTRY.replace(name="other"))
+    added = set_entry(text, _named("other"))
     assert added.startswith(text)
     assert "\n" not in added.replace("\r\n", "")
     assert parse_manifest(added).names() == ["acme_web", "other"]

@@ -264,10 +264,10 @@ def _manifest(tmp_path: Path, *entries: tuple[str, str]) -> Path:
                 path=name,
                 maps=(f"{package}={name}",),
                 revision="1",
-                upstream_tree="t",
+                upstream_tree="a" * 40,
                 fingerprint="f",
-                snapshot="s",
-                snapshot_tree="t",
+                snapshot="b" * 40,
+                snapshot_tree="c" * 40,
                 graft_version="0",
             ),
         )

@@ -151,10 +151,15 @@ def test_cli_target_must_be_an_import_name(tmp_path: Path) -> None:
 def recorded_project(root: Path, *entries: tuple[str, str]) -> Path:
     """A repository whose pyproject.toml records vendored packages, as ``(name, kind)`` pairs."""
     (root / ".git").mkdir(parents=True)
+    ids = f'upstream-tree = "{"a" * 40}"\nsnapshot = "{"b" * 40}"\nsnapshot-tree = "{"c" * 40}"\n'
     tables = "".join(
         f'[tool.graft.packages.{name}]\nkind = "{kind}"\nsource = "vial"\nsource-kind = "bundled"\n'
-        f'package = "vial"\npath = "{name}"\nmaps = ["vial={name}"]\nrevision = "0.1.0"\n'
-        f'upstream-tree = "t"\nfingerprint = "f"\nsnapshot = "s"\nsnapshot-tree = "st"\ngraft-version = "0.1.0"\n\n'
+        + (
+            f'package = "vial"\npath = "{name}"\nmaps = ["vial={name}"]\n'
+            if kind == "fork"
+            else f'package = "{name}"\npath = "{name}"\nmaps = ["flask=acme_web"]\n'
+        )
+        + f'revision = "0.1.0"\nfingerprint = "f"\n{ids}graft-version = "0.1.0"\n\n'
         for name, kind in entries
     )
     (root / "pyproject.toml").write_text('[project]\nname = "app"\n\n' + tables)

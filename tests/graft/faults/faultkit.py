@@ -371,3 +371,38 @@ def assert_consistent(repo: Path) -> None:
     assert not left, left
     assert git(repo, "status", "--porcelain=v1", "--untracked-files=all") == ""
     assert_fsck_clean(repo)
+
+
+class Templates:
+    """Repositories built once per test session and copied for each test (upstream beside app)."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Path] = {}
+
+    def get(self, name: str, build: t.Callable[[Path], None], dest: Path) -> Path:
+        """A fresh copy of template ``name`` under ``dest``; returns ``dest / "app"``."""
+        if name not in self._built:
+            base = Path(tempfile.mkdtemp(prefix=f"graft-template-{name}-"))
+            build(base)
+            self._built[name] = base
+        for child in self._built[name].iterdir():
+            copy_tree(child, dest / child.name)
+        return dest / "app"
+
+
+TEMPLATES = Templates()
+
+
+def build_forked(base: Path) -> None:
+    """kettle v1.0 forked as teabag into the acme app, with local edits (no conflict with v2.0)."""
+    make_kettle(base / "upstream")
+    app = make_app(base / "app")
+    run = graft(app, "fork", "../upstream", "teabag", "--ref", "v1.0", "-q")
+    assert run.returncode == 0, run.describe()
+    local_edits(app)
+
+
+def build_unforked(base: Path) -> None:
+    """The kettle upstream and the acme app, nothing forked yet."""
+    make_kettle(base / "upstream")
+    make_app(base / "app")
