@@ -51,9 +51,7 @@ RENAME_FAILURES = {
     "tests.test_cli::test_help_echo_loading_error": "expects 'FLASK_APP' in the message",
     "tests.test_cli::test_load_dotenv": "expects .flaskenv to be read; vial reads .vialenv",
     "tests.test_cli::test_disable_dotenv_from_env": "sets FLASK_SKIP_DOTENV; vial reads VIAL_*",
-    "tests.test_config::test_from_prefixed_env": "sets FLASK_* variables; vial's prefix is VIAL",
     "tests.test_config::test_from_prefixed_env_nested": "sets FLASK_*; vial's prefix is VIAL",
-    "tests.test_helpers.TestHelpers::test_get_debug_flag[True-True]": "sets FLASK_DEBUG",
     "tests.test_templating::test_templates_auto_reload_debug_run": (
         "passes alone; in the suite app.run() returns early because an earlier CLI test left"
         " VIAL_RUN_FROM_CLI set, and Flask's conftest resets only FLASK_RUN_FROM_CLI"
