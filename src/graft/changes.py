@@ -17,8 +17,9 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import snapshot, state, vcs
+from . import snapshot, sources, state, vcs
 from .errors import RewriteError, UserError
+from .manifest import manifest_error
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -145,10 +146,8 @@ def pristine_base(
         if old is not None and old != entry.path:  # the fork was moved, and its path updated
             return Base(repo.reroot_tree(f"{entry.snapshot}:{old}", entry.path))
         return Base(entry.snapshot)
-    from .manifest import manifest_error
-    from .sync import recorded_upstream
 
-    upstream = recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
+    upstream = sources.recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
     rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo)
     if rendering.tree != entry.snapshot_tree:
         raise manifest_error(

@@ -208,7 +208,6 @@ def app_from_pyproject(text: str) -> str | None:
 
 def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) -> list[Problem]:
     from .status import is_behind, newest_upstream
-    from .sync import entry_label
 
     try:
         newest, older = newest_upstream(entry, root, search_path=search_path)
@@ -228,7 +227,7 @@ def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) 
             "behind",
             entry.name,
             f"{newest.label} is available{why}, the fork is at "
-            f"{entry_label(entry, newest)}; run `graft sync {entry.name}`.",
+            f"{sources.entry_label(entry, newest)}; run `graft sync {entry.name}`.",
         )
     ]
 
@@ -237,7 +236,6 @@ def check_reproducible(
     repo: vcs.Repo, entry: Entry, search_path: t.Sequence[str] | None
 ) -> tuple[list[Problem], list[str]]:
     """Re-run the rewrite (no cache) on the recorded revision and compare with the record."""
-    from .sync import entry_label, recorded_upstream
 
     problems: list[Problem] = []
     if repo.has_object(entry.snapshot):
@@ -252,7 +250,7 @@ def check_reproducible(
                 )
             )
     try:
-        upstream = recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
+        upstream = sources.recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
     except UserError as exc:
         return problems, [f"{entry.name}: snapshot not verified: {exc.format_message()}"]
     try:
@@ -272,7 +270,7 @@ def check_reproducible(
             Problem(
                 "irreproducible",
                 entry.name,
-                f"re-running the rewrite on {entry_label(entry)} gives tree {rendering.tree}, not the "
+                f"re-running the rewrite on {sources.entry_label(entry)} gives tree {rendering.tree}, not the "
                 f"recorded {entry.snapshot_tree}; the next sync cannot rebuild its base if the "
                 "snapshot commit is lost (rewrite engine or settings changed).",
             )

@@ -98,7 +98,7 @@ def plan_vendor(
     :param force: allow NAME to shadow a standard-library or installed module
         (a ``patch`` shadows the installed extension on purpose and never needs it).
     :param upstream: an upstream already read (``source``, ``ref``, ``package`` and
-        ``search_path`` are then ignored); :func:`graft.sync.locate_upstream` must find
+        ``search_path`` are then ignored); :func:`graft.sources.locate_upstream` must find
         the same files again from the recorded source for syncs to work.
     :param dry_run: only to be rendered: a dirty work tree is noted, not refused.
     :raises UserError: one of its subclasses, before anything was written.

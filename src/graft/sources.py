@@ -25,6 +25,9 @@ from pathlib import Path, PurePosixPath
 from . import vcs
 from .errors import SourceError, VcsError
 
+if t.TYPE_CHECKING:
+    from .manifest import Entry
+
 BUNDLED = "vial"
 """The framework ``graft fork`` copies when no source is given."""
 
@@ -658,6 +661,90 @@ def default_ref(source: str, *, root: Path, recorded_ref: str | None) -> str:
     return tags[-1] if tags else "HEAD"
 
 
+# -- a recorded entry's upstream -------------------------------------------------------
+
+
+def locate_upstream(
+    entry: Entry,
+    root: Path,
+    *,
+    ref: str | None = None,
+    source: str | None = None,
+    cwd: Path | None = None,
+    search_path: t.Sequence[str] | None = None,
+) -> Upstream:
+    """The upstream an entry syncs from: its recorded source (or ``source``) at ``ref``.
+
+    Without ``ref``, git sources move to the recorded branch or the newest tag, other
+    sources to what is installed or on disk now.
+    """
+    if source is not None:
+        return locate(
+            source,
+            root=root,
+            cwd=cwd or root,
+            ref=ref,
+            package=entry.package,
+            search_path=search_path,
+        )
+    if entry.source_kind == "git" and ref is None:
+        ref = default_ref(entry.source, root=root, recorded_ref=entry.ref)
+    return locate(
+        entry.source,
+        root=root,
+        ref=ref,
+        package=entry.package,
+        search_path=search_path,
+        kind=entry.source_kind,
+    )
+
+
+def recorded_upstream(
+    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+) -> Upstream:
+    """The upstream at the recorded revision, verified against the recorded digest.
+
+    Used to rebuild a missing snapshot and by ``graft check``. Raises SourceError when
+    the source no longer offers that revision (an upgraded distribution, say).
+    """
+    ref = entry.revision if entry.source_kind == "git" else None
+    upstream = locate(
+        entry.source,
+        root=root,
+        ref=ref,
+        package=entry.package,
+        search_path=search_path,
+        kind=entry.source_kind,
+    )
+    if upstream.tree != entry.upstream_tree:
+        found = (
+            f"its files differ from those recorded (digest {upstream.tree[:10]}, "
+            f"recorded {entry.upstream_tree[:10]})"
+            if upstream.revision == entry.revision
+            else f"found {upstream.label}"
+        )
+        raise SourceError(
+            f"{entry.source} no longer provides {entry.package} {entry.revision} as recorded "
+            f"({found}).",
+            hint="Install or check out the recorded revision (or pass --search-path) and retry.",
+        )
+    return upstream
+
+
+def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
+    """How messages name the recorded revision, the way :attr:`Upstream.label` does.
+
+    With ``newest`` of the same version number but other files, the label carries the
+    recorded files' digest (``vial 0.1.0+1a2b3c4d5e``), so the two can be told apart.
+    """
+    if entry.source_kind != "git":
+        if newest is not None and same_version_changed(newest, entry.revision, entry.upstream_tree):
+            return f"{entry.package} {entry.revision}+{entry.upstream_tree[:10]}"
+        return f"{entry.package} {entry.revision}"
+    shown = f"{entry.ref} ({entry.revision[:10]})" if entry.ref else entry.revision[:10]
+    return f"{entry.package} {shown}"
+
+
 __all__ = [
     "BUNDLED",
     "BUNDLED_DISTRIBUTION",
@@ -665,10 +752,13 @@ __all__ = [
     "Upstream",
     "default_ref",
     "distinguish",
+    "entry_label",
     "locate",
+    "locate_upstream",
     "open_git",
     "same_version_changed",
     "read_package_dir",
+    "recorded_upstream",
     "releases_between",
     "search_path_from_env",
 ]

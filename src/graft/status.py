@@ -18,6 +18,7 @@ from pathlib import Path
 from . import sources, state, vcs
 from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
+from .snapshot import load_renames
 from .workspace import load_entries
 
 if t.TYPE_CHECKING:
@@ -93,7 +94,6 @@ def is_behind(entry: Entry, newest: Upstream) -> bool:
 
 def fork_status(facts: Facts) -> ForkStatus:
     """The verdicts for one entry, from its facts alone (no I/O)."""
-    from .sync import entry_label
 
     entry = facts.entry
     newest = facts.newest
@@ -140,7 +140,7 @@ def fork_status(facts: Facts) -> ForkStatus:
         source_kind=entry.source_kind,
         ref=entry.ref,
         revision=entry.revision,
-        label=entry_label(entry, newest),
+        label=sources.entry_label(entry, newest),
         newest_revision=newest.revision if newest is not None else None,
         newest_label=newest.label if newest is not None else None,
         newest_error=facts.newest_error,
@@ -176,9 +176,7 @@ def newest_upstream(
 
     :raises UserError: the source cannot be read.
     """
-    from .sync import locate_upstream
-
-    newest = locate_upstream(entry, root, search_path=search_path)
+    newest = sources.locate_upstream(entry, root, search_path=search_path)
     older = False
     if (
         entry.source_kind == "git"
@@ -200,7 +198,6 @@ def gather(
     newest: bool = True,
 ) -> Facts:
     """Find out everything :func:`fork_status` needs about ``entry``; never raises UserError."""
-    from .snapshot import load_renames
 
     root = repo.root.resolve()
     values: dict[str, t.Any] = {"entry": entry, "sync_state": state.load(repo)}

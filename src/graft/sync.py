@@ -85,89 +85,6 @@ class SyncPlan:
 # -- planning ---------------------------------------------------------------------
 
 
-def locate_upstream(
-    entry: Entry,
-    root: Path,
-    *,
-    ref: str | None = None,
-    source: str | None = None,
-    cwd: Path | None = None,
-    search_path: t.Sequence[str] | None = None,
-) -> Upstream:
-    """The upstream an entry syncs from: its recorded source (or ``source``) at ``ref``.
-
-    Without ``ref``, git sources move to the recorded branch or the newest tag, other
-    sources to what is installed or on disk now.
-    """
-    if source is not None:
-        return sources.locate(
-            source,
-            root=root,
-            cwd=cwd or root,
-            ref=ref,
-            package=entry.package,
-            search_path=search_path,
-        )
-    if entry.source_kind == "git" and ref is None:
-        ref = sources.default_ref(entry.source, root=root, recorded_ref=entry.ref)
-    return sources.locate(
-        entry.source,
-        root=root,
-        ref=ref,
-        package=entry.package,
-        search_path=search_path,
-        kind=entry.source_kind,
-    )
-
-
-def recorded_upstream(
-    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
-) -> Upstream:
-    """The upstream at the recorded revision, verified against the recorded digest.
-
-    Used to rebuild a missing snapshot and by ``graft check``. Raises SourceError when
-    the source no longer offers that revision (an upgraded distribution, say).
-    """
-    ref = entry.revision if entry.source_kind == "git" else None
-    upstream = sources.locate(
-        entry.source,
-        root=root,
-        ref=ref,
-        package=entry.package,
-        search_path=search_path,
-        kind=entry.source_kind,
-    )
-    if upstream.tree != entry.upstream_tree:
-        found = (
-            f"its files differ from those recorded (digest {upstream.tree[:10]}, "
-            f"recorded {entry.upstream_tree[:10]})"
-            if upstream.revision == entry.revision
-            else f"found {upstream.label}"
-        )
-        raise SourceError(
-            f"{entry.source} no longer provides {entry.package} {entry.revision} as recorded "
-            f"({found}).",
-            hint="Install or check out the recorded revision (or pass --search-path) and retry.",
-        )
-    return upstream
-
-
-def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
-    """How messages name the recorded revision, the way :attr:`Upstream.label` does.
-
-    With ``newest`` of the same version number but other files, the label carries the
-    recorded files' digest (``vial 0.1.0+1a2b3c4d5e``), so the two can be told apart.
-    """
-    if entry.source_kind != "git":
-        if newest is not None and sources.same_version_changed(
-            newest, entry.revision, entry.upstream_tree
-        ):
-            return f"{entry.package} {entry.revision}+{entry.upstream_tree[:10]}"
-        return f"{entry.package} {entry.revision}"
-    shown = f"{entry.ref} ({entry.revision[:10]})" if entry.ref else entry.revision[:10]
-    return f"{entry.package} {shown}"
-
-
 def _changes(old: t.Mapping[str, str], new: t.Mapping[str, str]) -> tuple[vcs.Change, ...]:
     changes = [vcs.Change("D", p) for p in old if p not in new]
     changes += [vcs.Change("A", p) for p in new if p not in old]
@@ -229,7 +146,7 @@ def plan_sync(
     else:
         plans = [ref]
     requested = plans[0]
-    first = locate_upstream(
+    first = sources.locate_upstream(
         entry, root, ref=requested, source=source, cwd=cwd, search_path=search_path
     )
     if (
@@ -271,9 +188,9 @@ def plan_sync(
     # The base: the recorded snapshot, or a rebuild of it checked against the recorded tree.
     base: str | None = entry.snapshot
     base_rendering = None
-    base_label = entry_label(entry, first)
+    base_label = sources.entry_label(entry, first)
     if repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:  # None: no such commit
-        old = recorded_upstream(entry, root, search_path=search_path)
+        old = sources.recorded_upstream(entry, root, search_path=search_path)
         base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)
         if base_rendering.tree != entry.snapshot_tree:
             raise manifest.manifest_error(
@@ -317,7 +234,7 @@ def plan_sync(
         upstream = (
             first
             if same
-            else locate_upstream(
+            else sources.locate_upstream(
                 entry, root, ref=target_ref, source=source, cwd=cwd, search_path=search_path
             )
         )
@@ -788,10 +705,7 @@ __all__ = [
     "abort_sync",
     "apply",
     "continue_sync",
-    "entry_label",
-    "locate_upstream",
     "plan_sync",
-    "recorded_upstream",
     "render_plan",
     "record_manifest",
     "rollback",

@@ -23,12 +23,11 @@ from conftest import (
     snapshot_state,
 )
 
-from graft import snapshot
+from graft import snapshot, sources
 from graft.cli import main
 from graft.errors import DirtyWorktreeError, VcsError
 from graft.fork import apply_vendor, fork, plan_vendor
 from graft.manifest import parse_manifest
-from graft.sync import recorded_upstream
 
 # Runs the demo app on the fork with the original package made unimportable first.
 APP_CHECK = """
@@ -133,7 +132,7 @@ def test_rerendering_the_recorded_revision_reproduces_the_snapshot(
         monkeypatch.chdir(app)
         fork(str(upstream), "teabag", ref="v1.0")
         entry = parse_manifest((app / "pyproject.toml").read_text()).select(None)
-        again = snapshot.render(recorded_upstream(entry, app), entry.maps, entry.path)
+        again = snapshot.render(sources.recorded_upstream(entry, app), entry.maps, entry.path)
         assert again.tree == entry.snapshot_tree
         ids.append((entry.snapshot, entry.snapshot_tree))
     # Fixed identity and date: the same input gives the same snapshot commit.
@@ -458,7 +457,7 @@ def test_symlinks_and_executables_are_kept(
     assert "import teabag" in (app / "teabag" / "run.py").read_text()
     # Deterministic: the same upstream renders to the same tree, modes included.
     entry = parse_manifest((app / "pyproject.toml").read_text()).select("teabag")
-    assert recorded_upstream(entry, app).tree == entry.upstream_tree
+    assert sources.recorded_upstream(entry, app).tree == entry.upstream_tree
     assert git(app, "rev-parse", f"{report.snapshot}^{{tree}}").strip() == entry.snapshot_tree
     # A sync to a later release keeps them too.
     if kind == "git":
