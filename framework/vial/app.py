@@ -31,6 +31,8 @@ from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingExc
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
+from .asgi import ENVIRON_KEY as _ASGI_ENVIRON_KEY
+from .asgi import ASGIApp
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _sentinel
 from .globals import _cv_app, _cv_request, g, request, session
@@ -224,8 +226,8 @@ def _request_blueprints(req: Request) -> tuple[str, ...]:
     return _split_blueprint_path(endpoint.rpartition(".")[0])
 
 
-class Vial(Scaffold):
-    """The WSGI application: holds the config, the URL map and the registered functions.
+class Vial(ASGIApp, Scaffold):
+    """The WSGI and ASGI application: holds the config, the URL map and the registered functions.
 
     :param import_name: the name of the app's package or module, usually ``__name__``;
         it locates ``static``, ``templates`` and the instance folder.
@@ -301,6 +303,7 @@ class Vial(Scaffold):
             "TEMPLATES_AUTO_RELOAD": None,
             "MAX_COOKIE_SIZE": 4093,
             "PROVIDE_AUTOMATIC_OPTIONS": True,
+            "ASGI_THREADS": 40,
         }
     )
 
@@ -654,6 +657,11 @@ class Vial(Scaffold):
         Uses asgiref's ``async_to_sync`` when installed (it keeps context variables in
         step), else a small runner of our own (:func:`._async.run_sync`).
         """
+        from ._bridge import bridged_async_to_sync
+
+        bridged = bridged_async_to_sync(func)
+        if bridged is not None:  # an ASGI request: on the server's own loop
+            return bridged
         try:
             from asgiref.sync import async_to_sync as asgiref_async_to_sync
         except ImportError:
@@ -714,16 +722,25 @@ class Vial(Scaffold):
 
     # -- the request path -------------------------------------------------------------
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> cabc.Iterable[bytes]:
-        return self.wsgi_app(environ, start_response)
+    # ``app(environ, start_response)`` and ``await app(scope, receive, send)`` are both
+    # answered by ``ASGIApp.__call__`` (see .asgi).
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> cabc.Iterable[bytes]:
         """The WSGI application proper; wrap ``app.wsgi_app`` to add middleware."""
         ctx = self.request_context(environ)
+        if _ASGI_ENVIRON_KEY in environ:  # an ASGI request: the loop or a pool thread
+            from .asgi import hand_off
+
+            return hand_off(environ, self._serve_context, ctx, start_response)
+        return self._serve_context(ctx, start_response)
+
+    def _serve_context(
+        self, ctx: RequestContext, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
+        """The request path of :meth:`wsgi_app` for a context made from its environ."""
+        environ = ctx.request.environ
         failure: BaseException | None = None
         try:
             try:
@@ -926,9 +943,9 @@ class Vial(Scaffold):
                 " returned None, or reached its end without a return statement. Return a"
                 " body, a response object or a (body, status, headers) tuple."
             )
-        if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+        if isinstance(rv, (str, bytes, bytearray, cabc.Iterator, cabc.AsyncIterator)):
             # Built in one go: the status and headers become constructor arguments.
-            return self.response_class(rv, status=status, headers=headers)
+            return self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
         response = self._response_from_object(rv)
         if status is not None:
             text_status = isinstance(status, (str, bytes, bytearray))

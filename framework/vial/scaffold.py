@@ -289,6 +289,22 @@ class Scaffold:
         return decorator
 
     @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """Register the decorated ``async def`` function as the WebSocket handler for ``rule``.
+
+        Served by ASGI servers; see :mod:`.websocket`. Options are those of :meth:`route`.
+        """
+        from .websocket import websocket_view
+
+        def decorator(f: T_route) -> T_route:
+            endpoint = options.pop("endpoint", None)
+            options.setdefault("provide_automatic_options", False)
+            self.add_url_rule(rule, endpoint, websocket_view(f), websocket=True, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,

@@ -127,6 +127,17 @@ class Request(RequestBase):
         raise BadRequest() from e
 
 
+def _encode_items(items: t.Iterator[t.Any]) -> t.Iterator[bytes]:
+    """Encode text items as UTF-8, closing ``items`` when the body is closed."""
+    try:
+        for item in items:
+            yield item.encode() if isinstance(item, str) else item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
 _split_cache: dict[str, tuple[str, ...]] = {}
 
 
@@ -149,6 +160,15 @@ class Response(ResponseBase):
     json_module = json
 
     autocorrect_location_header = False
+
+    def iter_encoded(self) -> t.Iterator[bytes]:
+        """The body as bytes; an async iterable body (from an async generator) included."""
+        body = self.response
+        if hasattr(body, "__aiter__"):
+            from ._bridge import iterate_async
+
+            return _encode_items(iterate_async(t.cast("t.AsyncIterable[t.Any]", body)))
+        return super().iter_encoded()
 
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
