@@ -228,6 +228,10 @@ class RequestBody(io.RawIOBase):
             return len(chunk)
         if self.truncated:
             raise RequestEntityTooLarge()
+        if self.disconnected:  # as Werkzeug's limited stream says of a body cut short
+            from werkzeug.exceptions import ClientDisconnected
+
+            raise ClientDisconnected()
         return 0
 
     def close(self) -> None:

@@ -365,10 +365,10 @@ class RequestState:
                 environ["CONTENT_LENGTH"] = str(body.received)
         if on_loop:
             return serve(ctx, start_response)
-        from ._asgi_http import ThreadedBody
+        from ._asgi_http import FileWrapper, ThreadedBody
 
         result = bridge.call_in_pool(_serve_and_drain, serve, ctx, start_response)
-        if isinstance(result, list):
+        if isinstance(result, (list, FileWrapper)):  # a file is read in large pool blocks
             return result
         return ThreadedBody(bridge, result)
 
