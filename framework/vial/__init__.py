@@ -42,6 +42,9 @@ from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
+from .websockets import WebSocketClosedError as WebSocketClosedError
+from .websockets import has_websocket_context as has_websocket_context
+from .websockets import websocket as websocket
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
@@ -98,6 +101,7 @@ __all__ = [
     "Request",
     "Response",
     "Vial",
+    "WebSocketClosedError",
     "abort",
     "after_this_request",
     "appcontext_popped",
@@ -113,6 +117,7 @@ __all__ = [
     "got_request_exception",
     "has_app_context",
     "has_request_context",
+    "has_websocket_context",
     "json",
     "jsonify",
     "make_response",
@@ -132,4 +137,5 @@ __all__ = [
     "stream_with_context",
     "template_rendered",
     "url_for",
+    "websocket",
 ]

@@ -18,7 +18,7 @@ server. Where it runs depends on the view the URL matches:
   threaded WSGI server would run it; ``async def`` hooks there are awaited on the loop.
 
 This module holds the entry points and the lifespan; :mod:`._asgi_http` the HTTP details,
-:mod:`.websocket` the WebSocket side, :mod:`._bridge` the greenlet and pool mechanics.
+:mod:`.websockets` the WebSocket side, :mod:`._bridge` the greenlet and pool mechanics.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class ASGIApp:
 
             await serve_http(app, _server_state(app), scope, receive, send)
         elif kind == "websocket":
-            from .websocket import serve_websocket
+            from .websockets import serve_websocket
 
             await serve_websocket(app, _server_state(app), scope, receive, send)
         elif kind == "lifespan":

@@ -773,6 +773,12 @@ class SeparatedPathType(click.Path):
         f" by {os.path.pathsep!r}."
     ),
 )
+@click.option(
+    "--asgi",
+    is_flag=True,
+    default=False,
+    help="Serve with an installed ASGI server (uvicorn, else hypercorn) instead of Werkzeug's.",
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -784,12 +790,31 @@ def run_command(
     cert: ssl.SSLContext | tuple[str, str | None] | t.Literal["adhoc"] | None,
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
+    asgi: bool,
 ) -> None:
     """Serve the app with Werkzeug's development server.
 
     For working on the app only; production traffic needs a production WSGI
-    server. '--debug' turns on the reloader and the debugger.
+    server. '--debug' turns on the reloader and the debugger. '--asgi' serves it
+    with uvicorn or hypercorn instead (async views concurrent on one event loop,
+    WebSockets), with the reloader but without the debugger.
     """
+    if asgi:
+        from .asgi_serving import serve_asgi
+
+        debug = get_debug_flag()
+        show_server_banner(debug, info.app_import_path)
+        serve_asgi(
+            info,
+            host,
+            port,
+            reload=debug if reload is None else reload,
+            debugger=bool(debugger),
+            cert=cert,
+            extra_files=extra_files or [],
+            exclude_patterns=exclude_patterns or [],
+        )
+        return
     from werkzeug.serving import is_running_from_reloader, run_simple
 
     try:

@@ -292,9 +292,9 @@ class Scaffold:
     def websocket(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Register the decorated ``async def`` function as the WebSocket handler for ``rule``.
 
-        Served by ASGI servers; see :mod:`.websocket`. Options are those of :meth:`route`.
+        Served by ASGI servers; see :mod:`.websockets`. Options are those of :meth:`route`.
         """
-        from .websocket import websocket_view
+        from .websockets import websocket_view
 
         def decorator(f: T_route) -> T_route:
             endpoint = options.pop("endpoint", None)

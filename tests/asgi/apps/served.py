@@ -32,7 +32,7 @@ from vial import (
     stream_with_context,
 )
 from vial.asgi import request_body_chunks, stream_request_body
-from vial.websocket import WebSocketClosedError, websocket
+from vial.websockets import WebSocketClosedError, websocket
 
 EVENTS = Path(os.environ.get("ASGI_TEST_EVENTS", tempfile.gettempdir())) / "events.log"
 """Where teardown and lifespan events are written, for the test to read after the fact."""

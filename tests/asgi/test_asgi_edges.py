@@ -21,7 +21,7 @@ from vial import Blueprint, Vial, g, request, stream_with_context
 from vial._asgi_http import environ_from_scope
 from vial.asgi import ServerEntry, request_body_chunks, stream_request_body
 from vial.views import MethodView, View
-from vial.websocket import WebSocketClosedError, has_websocket_context, websocket
+from vial.websockets import WebSocketClosedError, has_websocket_context, websocket
 
 Message = dict[str, t.Any]
 
