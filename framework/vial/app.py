@@ -655,20 +655,23 @@ class Vial(ASGIApp, Scaffold):
         """Run a coroutine function to completion from sync code.
 
         Uses asgiref's ``async_to_sync`` when installed (it keeps context variables in
-        step), else a small runner of our own (:func:`._async.run_sync`).
+        step), else a small runner of our own (:func:`._async.run_sync`). Refuses to run
+        in a thread that already runs an event loop, and in a gevent worker runs the
+        coroutine on a native thread (see :mod:`._async`).
         """
+        from . import _async
         from ._bridge import bridged_async_to_sync
 
         bridged = bridged_async_to_sync(func)
         if bridged is not None:  # an ASGI request: on the server's own loop
             return bridged
+        if _async.in_gevent_worker():
+            return _async.run_in_native_thread(func)
         try:
             from asgiref.sync import async_to_sync as asgiref_async_to_sync
         except ImportError:
-            from ._async import run_sync
-
-            return run_sync(func)
-        return asgiref_async_to_sync(func)
+            return _async.run_sync(func)
+        return _async.refusing_in_running_loop(asgiref_async_to_sync(func), func)
 
     # -- contexts ---------------------------------------------------------------------
 

@@ -195,24 +195,64 @@ def test_fallback_runner_without_asgiref(app: Vial, client, monkeypatch) -> None
     assert client.get("/error").status_code == 409
 
 
-def test_fallback_runner_inside_running_loop() -> None:
+def test_fallback_runner_runs_in_a_fresh_loop() -> None:
     async def coro(x):
         await asyncio.sleep(0)
         return x * 2
 
-    sync = run_sync(coro)
-    assert sync(2) == 4
-
-    async def outer():
-        return sync(5)  # a loop runs here: the runner uses a helper thread
-
-    assert asyncio.run(outer()) == 10
+    assert run_sync(coro)(2) == 4
 
     async def failing():
         raise KeyError("inner")
 
-    async def outer_fail():
-        return run_sync(failing)()
-
     with pytest.raises(KeyError, match="inner"):
-        asyncio.run(outer_fail())
+        run_sync(failing)()
+
+
+@pytest.mark.parametrize("asgiref", [True, False], ids=["asgiref", "fallback"])
+def test_async_view_refused_in_a_thread_running_a_loop(
+    app: Vial, monkeypatch: pytest.MonkeyPatch, asgiref: bool
+) -> None:
+    """Calling the app from a coroutine would block that loop for the whole request: vial
+    refuses, as Flask does (through asgiref), and says what to do instead."""
+    if not asgiref:
+        monkeypatch.setitem(sys.modules, "asgiref.sync", None)
+
+    @app.route("/")
+    async def index():
+        return "never"
+
+    ticks = []
+
+    async def ticker():
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0)
+
+    async def call_the_app():
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        try:
+            with app.test_request_context("/"):
+                app.ensure_sync(index)()
+        finally:
+            task.cancel()
+
+    with pytest.raises(RuntimeError, match=r"'.*index' synchronously here.*ASGI server"):
+        asyncio.run(call_the_app())
+    assert ticks == [1]  # refused at once, not after blocking the loop
+
+
+def test_flask_refuses_the_same_call() -> None:
+    flask = pytest.importorskip("flask")
+    app = flask.Flask(__name__)
+
+    async def index():
+        return "never"
+
+    async def call_the_app():
+        with app.test_request_context("/"):
+            return app.ensure_sync(index)()
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(call_the_app())
