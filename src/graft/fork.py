@@ -17,6 +17,7 @@ and work tree are put back.
 
 from __future__ import annotations
 
+import ast
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,6 +53,8 @@ class ForkPlan:
     """The index's stamp when planned (:meth:`graft.vcs.Repo.index_stamp`); None: check all again."""
     notes: tuple[str, ...] = ()
     """What a dry run wants the user to know (a dirty work tree the real fork refuses)."""
+    script: tuple[str, str] | None = None
+    """``(name, "module:function")`` to add to ``[project.scripts]`` (``--script``)."""
 
 
 def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -> str:
@@ -89,6 +92,7 @@ def plan_vendor(
     progress: ProgressCallback | None = None,
     upstream: Upstream | None = None,
     dry_run: bool = False,
+    script: str | None = None,
 ) -> ForkPlan:
     """Plan vendoring package OLD from ``source`` as import name ``name``; writes nothing.
 
@@ -101,6 +105,9 @@ def plan_vendor(
         ``search_path`` are then ignored); :func:`graft.sources.locate_upstream` must find
         the same files again from the recorded source for syncs to work.
     :param dry_run: only to be rendered: a dirty work tree is noted, not refused.
+    :param script: ``NAME`` or ``NAME=MODULE:FUNCTION``: a console script running the fork,
+        added to the app's ``[project.scripts]`` and recorded in the entry (forks only).
+        ``NAME`` alone runs what upstream's own console script runs, renamed.
     :raises UserError: one of its subclasses, before anything was written.
     """
     cwd = (cwd or Path.cwd()).resolve()
@@ -154,6 +161,12 @@ def plan_vendor(
     implied = [f"{upstream.package}={name}"] if upstream.package != name else []
     all_maps = snapshot.load_renames([*implied, *maps]).to_strings()
     rendering = snapshot.render(upstream, all_maps, prefix, repo=repo, progress=progress)
+    console = None
+    if script is not None:
+        if kind != "fork":
+            raise UserError("--script is for forks: an extension keeps its own scripts.")
+        console = _console_script(script, name, upstream, search_path)
+        manifest.set_console_script(text, *console)  # refuses a clash now, before any write
     entry = manifest.Entry(
         name=name,
         kind=kind,
@@ -169,6 +182,7 @@ def plan_vendor(
         snapshot_tree=rendering.tree,
         graft_version=__version__,
         ref=upstream.ref,
+        script=console[0] if console else None,
     )
     return ForkPlan(
         repo.root.resolve(),
@@ -181,7 +195,81 @@ def plan_vendor(
         rendering,
         index,
         tuple(notes),
+        console,
     )
+
+
+def _console_script(
+    spec: str, name: str, upstream: Upstream, search_path: t.Sequence[str] | None
+) -> tuple[str, str]:
+    """``--script NAME[=MODULE:FUNCTION]`` as ``(NAME, "MODULE:FUNCTION")``, checked.
+
+    Without a target, upstream's own console script is renamed (vial's ``vial.cli:main``
+    becomes ``acme_web.cli:main``). The target must be a module of the fork that defines
+    the function at its top level, or the installed script would fail when first run.
+    """
+    script, given, target = (part.strip() for part in spec.partition("="))
+    if not manifest.is_script_name(script):
+        raise UserError(
+            f"--script {script!r} is not a console script name.",
+            hint="Use letters, digits, '.', '_' and '-', e.g. --script acme-web.",
+        )
+    if not given:
+        own = sources.console_scripts(upstream, search_path)
+        if len(own) != 1:
+            found = ", ".join(f"{k} = {v}" for k, v in sorted(own.items()))
+            what = f"console scripts {found}" if own else "no console script"
+            raise UserError(
+                f"{upstream.label} declares {what}, so graft cannot tell what {script} runs.",
+                hint=f"Name it: --script {script}={name}.MODULE:FUNCTION.",
+            )
+        (target,) = own.values()
+        target = name + target[len(upstream.package) :]
+    module, colon, function = target.partition(":")
+    if not colon or not all(part.isidentifier() for part in function.split(".")):
+        raise UserError(
+            f"--script {script}={target}: the target must be MODULE:FUNCTION.",
+            hint=f"For example --script {script}={name}.cli:main.",
+        )
+    if module != name and not module.startswith(name + "."):
+        raise UserError(
+            f"--script {script}={target} does not run the fork {name}.",
+            hint=f"Give a module of {name}, e.g. {name}.cli:main.",
+        )
+    inner = module[len(name) :].lstrip(".").replace(".", "/")
+    candidates = [f"{inner}.py", f"{inner}/__init__.py"] if inner else ["__init__.py"]
+    found_file = next((c for c in candidates if c in upstream.files), None)
+    if found_file is None:
+        raise UserError(
+            f"--script {script}={target}: the fork has no module {module}.",
+            hint=f"Give a module of {name} that exists, e.g. {name}.cli:main.",
+        )
+    if not _defines(upstream.files[found_file], function.split(".")[0]):
+        raise UserError(
+            f"--script {script}={target}: {module} defines no {function.split('.')[0]}.",
+            hint="Give a function the module defines at its top level.",
+        )
+    return script, target
+
+
+def _defines(source: bytes, attr: str) -> bool:
+    """Whether a module binds ``attr`` at its top level (a module that will not parse: assume so)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return True
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == attr:
+                return True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == attr for a in node.names):
+                return True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(x, ast.Name) and x.id == attr for x in targets):
+                return True
+    return False
 
 
 def snapshot_message(entry: Entry, upstream: str) -> str:
@@ -211,6 +299,8 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         snapshot.checkpoint("snapshot")
         entry = entry.replace(snapshot=snap)
         text = manifest.set_entry(plan.pyproject_text, entry)
+        if plan.script is not None:
+            text = manifest.set_console_script(text, *plan.script)
         blob = repo.write_blob(text.encode("utf-8"))
         merged = repo.write_tree(
             {**plan.rendering.files, plan.pyproject: blob},
@@ -223,7 +313,13 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
             f"Adds {plan.upstream} ({entry.source_kind} source {entry.source}) at {entry.path}/, "
             f"renamed with {', '.join(entry.maps)}, and records it under "
             f"[tool.graft.packages.{entry.name}] in {plan.pyproject}.\n"
-            f"The second parent is the pristine renamed snapshot {snap[:10]}; "
+            + (
+                f"Adds the console script {plan.script[0]} = {plan.script[1]} to "
+                f"[project.scripts].\n"
+                if plan.script
+                else ""
+            )
+            + f"The second parent is the pristine renamed snapshot {snap[:10]}; "
             "graft sync uses it as the merge base.\n"
         )
         commit = repo.commit_tree(merged, [plan.head, snap], message)
@@ -262,6 +358,7 @@ def _report(plan: ForkPlan, entry: Entry, snap: str | None, commit: str | None) 
         commit=commit,
         dry_run=commit is None,
         notes=plan.notes if commit is None else (),
+        script=f"{plan.script[0]} = {plan.script[1]}" if plan.script else None,
     )
 
 

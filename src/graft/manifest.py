@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import re
 import sys
 import typing as t
 from dataclasses import dataclass
@@ -64,8 +65,9 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("snapshot", "snapshot"),
     ("snapshot_tree", "snapshot-tree"),
     ("graft_version", "graft-version"),
+    ("script", "script"),
 )
-_OPTIONAL = {"ref"}
+_OPTIONAL = {"ref", "script"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Entry:
     snapshot_tree: str
     graft_version: str
     ref: str | None = None
+    script: str | None = None
+    """The console script ``graft fork --script`` added to ``[project.scripts]`` for it."""
 
     def replace(self, **changes: t.Any) -> Entry:
         """A copy with some fields changed (entries are immutable values)."""
@@ -162,6 +166,10 @@ class Entry:
             raise manifest_error(
                 f"{where}: 'path' {self.path!r} {problem}.",
                 hint=f"Give the fork's directory relative to the repository root, or {restore}.",
+            )
+        if self.script is not None and not is_script_name(self.script):
+            raise manifest_error(
+                f"{where}: 'script' {self.script!r} is not a console script name; {restore}."
             )
         if self.kind == "patch" and self.package != self.name:
             raise manifest_error(
@@ -419,6 +427,62 @@ def _line_endings(original: str, rendered: str) -> str:
     return rendered.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
+_SCRIPT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def is_script_name(name: str) -> bool:
+    """Whether ``name`` can be a console script: letters, digits, ``.``, ``_`` and ``-``."""
+    return _SCRIPT_NAME.fullmatch(name) is not None
+
+
+def set_console_script(text: str, name: str, target: str) -> str:
+    """The text of ``pyproject.toml`` with ``name = "target"`` in ``[project.scripts]``.
+
+    The rest of the file is kept as written (comments, order, layout); the table is
+    created after ``[project]`` when missing. The same script already present is fine.
+
+    :raises ManifestError: there is no ``[project]`` table (a console script needs an
+        installable project), or ``name`` already runs something else.
+    """
+    doc = _parse(text)
+    project = doc.get("project")
+    if not isinstance(project, _TABLES):
+        raise manifest_error(
+            "pyproject.toml has no [project] table, and a console script is part of one.",
+            hint="Add [project] with the app's name and version, or leave out --script.",
+        )
+    scripts = project.get("scripts")
+    if scripts is not None and not isinstance(scripts, _TABLES):
+        raise manifest_error("[project.scripts] in pyproject.toml is not a table.")
+    if scripts is not None and name in scripts:
+        if scripts[name] == target:
+            return text
+        raise manifest_error(
+            f"[project.scripts] already has {name} = {str(scripts[name])!r}.",
+            hint="Choose another name for --script.",
+        )
+    expected = doc.unwrap()
+    expected["project"].setdefault("scripts", {})[name] = target
+    if scripts is None:
+        table = tomlkit.table()
+        table.append(name, target)
+        table.add(tomlkit.nl())  # a blank line before the next table, as people write it
+        project["scripts"] = table
+    elif isinstance(scripts, (Table, InlineTable)):
+        scripts.append(name, target)  # keeps an inline table's spacing, unlike item assignment
+    else:
+        scripts[name] = target
+    rendered = tomlkit.dumps(doc)
+    if text.endswith("\n") and not text.endswith("\n\n"):
+        rendered = rendered.rstrip("\n") + "\n"  # no blank line added at the end of the file
+    if _parse(rendered).unwrap() != expected:
+        raise manifest_error(
+            "cannot add to [project.scripts] in this pyproject.toml's layout.",
+            hint=f'Add {name} = "{target}" under [project.scripts] by hand.',
+        )
+    return _line_endings(text, rendered)
+
+
 def remove_entry(text: str, name: str) -> str:
     """The text of ``pyproject.toml`` without the entry ``name``."""
     doc = _parse(text)
@@ -435,9 +499,11 @@ __all__ = [
     "SOURCE_KINDS",
     "Entry",
     "Manifest",
+    "is_script_name",
     "manifest_error",
     "parse_manifest",
     "path_problem",
     "remove_entry",
+    "set_console_script",
     "set_entry",
 ]

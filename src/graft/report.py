@@ -47,6 +47,8 @@ class ForkReport:
     dry_run: bool = False
     notes: tuple[str, ...] = ()
     """Things to know, e.g. that the real fork needs a clean work tree (dry run)."""
+    script: str | None = None
+    """``name = module:function`` added to ``[project.scripts]`` (``--script``), if any."""
 
     def to_dict(self) -> dict[str, t.Any]:
         data = dataclasses.asdict(self)

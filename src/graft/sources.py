@@ -18,6 +18,7 @@ import importlib.metadata
 import importlib.util
 import os
 import re
+import sys
 import typing as t
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -119,6 +120,31 @@ def distinguish(upstream: Upstream, revision: str, tree: str) -> Upstream:
 def search_path_from_env() -> list[str]:
     value = os.environ.get(SEARCH_PATH_ENV, "")
     return [part for part in value.split(os.pathsep) if part]
+
+
+def console_scripts(
+    upstream: Upstream, search_path: t.Sequence[str] | None = None
+) -> dict[str, str]:
+    """The upstream's own console scripts that run its package: ``{"vial": "vial.cli:main"}``.
+
+    Read from the installed distribution's entry points, so only bundled and distribution
+    sources have any; a directory or git source gives an empty mapping.
+    """
+    if upstream.kind == "bundled":
+        name = BUNDLED_DISTRIBUTION
+    elif upstream.kind == "distribution":
+        name = upstream.source
+    else:
+        return {}
+    paths = [*(search_path or []), *search_path_from_env(), *sys.path]
+    for dist in importlib.metadata.distributions(name=name, path=paths):
+        return {
+            point.name: point.value
+            for point in dist.entry_points
+            if point.group == "console_scripts"
+            and re.match(rf"{re.escape(upstream.package)}(\.|:|$)", point.value)
+        }
+    return {}
 
 
 def _looks_like_url(source: str) -> bool:
@@ -750,6 +776,7 @@ __all__ = [
     "BUNDLED_DISTRIBUTION",
     "SEARCH_PATH_ENV",
     "Upstream",
+    "console_scripts",
     "default_ref",
     "distinguish",
     "entry_label",

@@ -26,6 +26,12 @@ from .progress import progress_line
 @click.option(
     "--force", is_flag=True, help="Allow NEW_NAME to shadow an installed or stdlib module."
 )
+@click.option(
+    "--script",
+    metavar="NAME[=MODULE:FUNC]",
+    help="Also add a console script for the fork to [project.scripts] (default target: "
+    "upstream's own script, renamed; e.g. --script acme-web runs acme_web.cli:main).",
+)
 @search_path_option
 @click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
 @format_option()
@@ -38,6 +44,7 @@ def fork_command(
     package: str | None,
     maps: tuple[str, ...],
     force: bool,
+    script: str | None,
     search_path: tuple[str, ...],
     dry_run: bool,
     fmt: str,
@@ -48,7 +55,8 @@ def fork_command(
     project root, or a git repository path or URL (with --ref). The fork is
     rewritten so every reference uses NEW_NAME, committed in git together with
     a pristine snapshot that `graft sync` later merges from, and recorded under
-    [tool.graft] in pyproject.toml.
+    [tool.graft] in pyproject.toml. The fork's CLI runs as `python -m NEW_NAME`,
+    or as a command of its own with --script.
     """
     from ..fork import fork
 
@@ -66,6 +74,7 @@ def fork_command(
         package=package,
         maps=maps,
         force=force,
+        script=script,
         search_path=list(search_path) or None,
         progress=progress_line(quiet),
     )

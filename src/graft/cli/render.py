@@ -52,7 +52,14 @@ def _fork_text(report: ForkReport) -> str:
     if report.dry_run:
         lines += [f"  + {path}" for path in report.files]
         lines.append(f"Would record [tool.graft.packages.{report.name}] in {report.pyproject}.")
+        if report.script:
+            lines.append(f"Would add [project.scripts] {report.script} to {report.pyproject}.")
     else:
+        if report.script:
+            lines.append(
+                f"Added [project.scripts] {report.script}: after `pip install -e .` "
+                f"`{report.script.split(' = ')[0]}` runs the fork's CLI."
+            )
         lines.append(
             f"Recorded [tool.graft.packages.{report.name}] in {report.pyproject}; "
             f"commit {report.commit and report.commit[:10]} "
