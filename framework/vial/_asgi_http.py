@@ -420,20 +420,28 @@ def _uncancel() -> None:
 
 
 class _DisconnectWatch:
-    """Once the body is in, wait for ``http.disconnect`` and cancel the request's task."""
+    """Once the body is in, wait for ``http.disconnect`` and cancel the request's task.
+
+    The watching task is started on the loop's next turn, not at once: most responses are
+    sent before that, and stopping a pending callback costs far less than a task.
+    """
 
     def __init__(self, receive: Receive, responder: Responder, task: t.Any) -> None:
         self._receive = receive
         self._responder = responder
-        self._watcher: t.Any = None
         self._task = task
+        self._pending: t.Any = None
+        self._watcher: t.Any = None
         self.disconnected = False
 
     def start(self) -> None:
+        if self._pending is None:
+            self._pending = self._task.get_loop().call_soon(self._begin)
+
+    def _begin(self) -> None:
         import asyncio
 
-        if self._watcher is None:
-            self._watcher = asyncio.ensure_future(self._watch())
+        self._watcher = asyncio.ensure_future(self._watch())
 
     async def _watch(self) -> None:
         while True:
@@ -445,5 +453,7 @@ class _DisconnectWatch:
             self._task.cancel()
 
     def stop(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
         if self._watcher is not None:
             self._watcher.cancel()

@@ -327,17 +327,24 @@ class RequestState:
         """The :class:`.websocket.WebSocket` of a WebSocket request."""
 
     def view_for(self, ctx: RequestContext) -> t.Callable[..., t.Any] | None:
-        """The view the request's URL matches, or ``None`` (no match, or a refused Host)."""
+        """The view the request's URL matches, or ``None`` (no match, or a refused Host).
+
+        The match is kept for the context's own, which comes next when it is pushed:
+        matching is the costliest step of a small request, and its answer cannot change
+        in between.
+        """
         from werkzeug.exceptions import HTTPException
 
         adapter = ctx.url_adapter
         if adapter is None:
             return None
         try:
-            rule, _ = adapter.match(return_rule=True)
-        except HTTPException:
+            matched = adapter.match(return_rule=True)
+        except HTTPException as exc:
+            _answer_next_match(adapter, None, exc)
             return None
-        return self.app.view_functions.get(rule.endpoint)
+        _answer_next_match(adapter, matched, None)
+        return self.app.view_functions.get(matched[0].endpoint)
 
     def dispatch(
         self,
@@ -354,7 +361,7 @@ class RequestState:
         on_loop = view is not None and self.server.runs_on_loop(view, method)
         bridge = self.bridge
         body = self.body
-        if not (on_loop and getattr(view, "stream_request_body", False)):
+        if not body.complete and not (on_loop and getattr(view, "stream_request_body", False)):
             bridge.await_(body.fill(self.app.config["MAX_CONTENT_LENGTH"], _declared(ctx)))
             environ = ctx.request.environ
             if body.truncated and not environ.get("CONTENT_LENGTH"):
@@ -371,6 +378,21 @@ class RequestState:
         if isinstance(result, (list, FileWrapper)):  # a file is read in large pool blocks
             return result
         return ThreadedBody(bridge, result)
+
+
+def _answer_next_match(adapter: t.Any, matched: t.Any, error: BaseException | None) -> None:
+    """Make the adapter's next ``match(return_rule=True)`` give this answer, once."""
+    cls_match = type(adapter).match
+
+    def match_once(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        del adapter.match  # back to the class's method for any later call
+        if args or kwargs != {"return_rule": True}:
+            return cls_match(adapter, *args, **kwargs)
+        if error is not None:
+            raise error
+        return matched
+
+    adapter.match = match_once
 
 
 def _declared(ctx: RequestContext) -> int | None:
