@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,7 +49,9 @@ class PatchedApp:
     reports: dict[str, str]
     """``graft patch`` output for each distribution (text), for diagnosing a failed run."""
     wheels: Path
-    """The wheels ``graft patch --wheel`` built, one per extension."""
+    """The wheels ``graft patch --wheel`` built, one per patched distribution."""
+    commands: Path
+    """Console commands the suites may run in a subprocess (``vial`` for the vial target)."""
 
 
 def git_env(home: Path) -> dict[str, str]:
@@ -79,8 +82,14 @@ def _git(*args: str, cwd: Path, home: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=git_env(home), check=True, capture_output=True)
 
 
-def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
-    """Create the app repository for ``target`` ("vial" or "fork") and patch every extension."""
+def make_app(
+    target: str, cache: Path, workdir: Path, selected: list[suites.Suite] | None = None
+) -> PatchedApp:
+    """Create the app repository for ``target`` ("vial" or "fork") and patch the extensions.
+
+    ``selected`` suites (all by default) decide which: each suite's extension, then what
+    it or its tests need that an earlier ``graft patch`` did not bring along.
+    """
     root = workdir / f"app-{target}"
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -99,7 +108,9 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
     overlay = suites.ensure_flask_overlay(cache)
     reports = {}
     wheels = workdir / f"wheels-{target}"
-    for dist in [*suites.SUITES, *suites.HELPER_EXTENSIONS]:
+    for dist in suites.patched_distributions(selected):
+        if _normalize(dist) in recorded_sources(root):
+            continue  # came with an earlier extension's requirement closure
         reports[dist] = graft(
             "patch",
             dist,
@@ -110,10 +121,27 @@ def make_app(target: str, cache: Path, workdir: Path) -> PatchedApp:
             cwd=root,
             home=home,
         )
-    return PatchedApp(target, root, tuple(path), reports, wheels)
+    commands = workdir / f"bin-{target}"
+    if target == "vial":  # what `pip install vial-web` puts on PATH; a fork runs as `python -m`
+        suites.write_launchers(commands, suites.ensure_venv(cache), {"vial": "vial.cli"})
+    else:
+        commands.mkdir(parents=True, exist_ok=True)
+    return PatchedApp(target, root, tuple(path), reports, wheels, commands)
 
 
-def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
+def _normalize(dist: str) -> str:
+    return re.sub(r"[-_.]+", "-", dist).lower()
+
+
+def recorded_sources(root: Path) -> set[str]:
+    """The distributions the app's manifest records (normalized names), forks included."""
+    from graft.manifest import parse_manifest
+
+    manifest = parse_manifest((root / "pyproject.toml").read_text(encoding="utf-8"))
+    return {_normalize(entry.source) for entry in manifest.entries}
+
+
+def rewrite_suite(suite: suites.Suite, suite_dir: Path, target: str, home: Path) -> None:
     """Rewrite the suite's tests as a user would: ``graft rewrite --profile flask-vial``.
 
     For the fork, in the same one pass, ``--target acme_web`` aims the profile at the fork
@@ -122,7 +150,7 @@ def rewrite_suite(suite_dir: Path, target: str, home: Path) -> None:
     aim = ["--target", FORK_NAME] if target == "fork" else []
     graft(
         "rewrite",
-        str(suite_dir / "tests"),
+        *(str(suite_dir / p) for p in suite.paths),
         "--profile",
         "flask-vial",
         *aim,
@@ -138,18 +166,24 @@ def run_patched(
 ) -> suites.SuiteResult:
     """Copy, rewrite and run ``suite`` against ``app``'s patched extensions."""
     suite_dir = suites.copy_suite(suite, cache, workdir / f"suites-{app.target}")
-    rewrite_suite(suite_dir, app.target, workdir / "home")
-    return suites.run_suite(suite, suite_dir, suites.ensure_venv(cache), list(app.path))
+    rewrite_suite(suite, suite_dir, app.target, workdir / "home")
+    return suites.run_suite(
+        suite, suite_dir, suites.ensure_venv(cache), list(app.path), commands=app.commands
+    )
 
 
 _APPS: dict[tuple[str, Path], PatchedApp] = {}
 
 
 def run_on_target(
-    target: str, suite: suites.Suite, cache: Path, workdir: Path
+    target: str,
+    suite: suites.Suite,
+    cache: Path,
+    workdir: Path,
+    selected: list[suites.Suite] | None = None,
 ) -> suites.SuiteResult:
     """Entry point of ``scripts/run-extension-suites`` for the vial and fork targets."""
     key = (target, workdir)
     if key not in _APPS:
-        _APPS[key] = make_app(target, cache, workdir)
+        _APPS[key] = make_app(target, cache, workdir, selected)
     return run_patched(suite, _APPS[key], cache, workdir)

@@ -18,8 +18,10 @@ dependency, and the point is to show the suites pass where ``flask`` cannot be i
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import sys
+import typing as t
 from pathlib import Path
 
 # The download, environment and counting machinery is shared with tests/realworld/.
@@ -44,50 +46,247 @@ class Suite:
     import_name: str
     """Top-level module or package the distribution installs."""
     pytest_args: tuple[str, ...]
-    """The arguments the suite needs (plugins it must not see)."""
+    """The arguments the suite needs (plugins it must not see, options its config lacks)."""
     expected_passed: int
     """Passes on Flask 3.1.3; vial and its forks must reach the same number."""
     expected_skipped: int = 0
     """Skips on Flask 3.1.3 (a test that depends on the environment, not on the framework)."""
+    requires: tuple[str, ...] = ()
+    """What the extension and its tests import that does not import Flask (the suites' venv)."""
+    extensions: tuple[str, ...] = ()
+    """Other Flask extensions (``dist==version``) it requires or its tests import: patched too."""
+    flask_users: tuple[str, ...] = ()
+    """Distributions that are not extensions but import Flask (webargs' ``flaskparser``):
+    ``graft patch`` of the extension must take them along (its requirement closure)."""
+    files: tuple[str, ...] = ("tests/",)
+    """What of the sdist is the suite: folders (ending in ``/``) or single files."""
+    deselect: tuple[str, ...] = ()
+    """Tests that cannot run here on any target, by node id (a whole file: not even
+    collected): they need what this machine lacks (a Docker daemon), or cannot be collected
+    on Flask 3.1.3 itself. Left out on every target alike, so the counts compare like with
+    like; each suite says why next to its list."""
+    commands: tuple[str, ...] = ()
+    """Console commands the tests run in a subprocess (``flask``): each target provides its own."""
 
     @property
     def requirement(self) -> str:
         return f"{self.dist}=={self.version}"
 
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """What pytest is given, relative to the extracted suite (``tests``, ``test_x.py``)."""
+        return tuple(f.rstrip("/") for f in self.files)
+
+    def is_suite_file(self, rel: str) -> bool:
+        """Whether ``rel`` (a path inside the sdist) belongs to the suite."""
+        return any(rel.startswith(f) if f.endswith("/") else rel == f for f in self.files)
+
 
 SUITES: dict[str, Suite] = {
     s.dist: s
     for s in (
-        Suite("flask-login", "0.6.3", "flask_login", ("-p", "no:asyncio"), 114),
-        Suite("flask-cors", "6.0.5", "flask_cors", ("-p", "no:asyncio"), 98, 1),
-        Suite("flask-wtf", "1.3.0", "flask_wtf", ("-p", "no:asyncio"), 85),
+        Suite(
+            "flask-login",
+            "0.6.3",
+            "flask_login",
+            ("-p", "no:asyncio"),
+            114,
+            requires=("semantic-version==2.10.0", "asgiref==3.13.0"),
+        ),
+        Suite(
+            "flask-cors",
+            "6.0.5",
+            "flask_cors",
+            ("-p", "no:asyncio"),
+            98,
+            1,
+            requires=("packaging",),
+        ),
+        Suite(
+            "flask-wtf",
+            "1.3.0",
+            "flask_wtf",
+            ("-p", "no:asyncio"),
+            85,
+            requires=("wtforms==3.3.2", "babel", "pytz", "email-validator==2.4.0"),
+            extensions=("flask-babel==4.0.0", "flask-reuploaded==1.6.0"),
+        ),
         Suite(
             "flask-httpauth",
             "4.8.1",
             "flask_httpauth",
             ("-p", "no:asyncio", "-p", "no:logging"),
             121,
+            requires=("asgiref==3.13.0",),
+        ),
+        Suite(
+            "flask-sqlalchemy",
+            "3.1.1",
+            "flask_sqlalchemy",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("sqlalchemy==2.0.23",),
+        ),
+        Suite(
+            "flask-migrate",
+            "4.1.0",
+            "flask_migrate",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("alembic==1.20.1", "sqlalchemy==2.0.23"),
+            extensions=("flask-sqlalchemy==3.1.1",),
+            commands=("flask",),
+        ),
+        Suite(
+            "flask-smorest",
+            "0.47.0",
+            "flask_smorest",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("apispec==6.10.0", "marshmallow==4.4.0", "PyYAML==6.0.4", "packaging"),
+            flask_users=("webargs==8.7.1",),
+        ),
+        Suite(
+            "flask-marshmallow",
+            "1.5.0",
+            "flask_marshmallow",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("marshmallow==4.4.0", "marshmallow-sqlalchemy==1.6.0", "sqlalchemy==2.0.23"),
+            extensions=("flask-sqlalchemy==3.1.1",),
+        ),
+        Suite(
+            "flask-caching",
+            "2.5.1",
+            "flask_caching",
+            # pytest-xprocess (its Redis and Memcached servers) keeps state in the cache.
+            ("-p", "no:asyncio", "-p", "cacheprovider"),
+            0,
+            requires=(
+                "cachelib==0.17.0",
+                "asgiref==3.13.0",
+                "pytest-xprocess==1.0.2",
+                "redis==8.1.0",
+                "python-memcached==1.62",
+            ),
+        ),
+        Suite(
+            "flask-compress",
+            "1.25",
+            "flask_compress",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("brotli==1.2.1", "backports.zstd==1.8.0"),
+            extensions=("flask-caching==2.5.1",),
+        ),
+        Suite(
+            "flask-jwt-extended",
+            "4.7.4",
+            "flask_jwt_extended",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("pyjwt==2.15.1", "cryptography==50.0.2", "python-dateutil==4.0.0"),
+        ),
+        Suite(
+            "flask-limiter",
+            "4.1.1",
+            "flask_limiter",
+            ("-p", "no:asyncio", "-o", "addopts="),
+            0,
+            requires=(
+                "limits==5.8.0",
+                "ordered-set==4.1.0",
+                "typing-extensions==4.16.0",
+                "rich==14.3.4",
+                "hiro==1.1.1",
+                "pymemcache==4.0.0",
+                "pymongo==4.20.1",
+                "redis==8.1.0",
+                "jsonschema==4.26.0",
+                "referencing==0.37.0",
+                "importlib_resources==7.1.0",
+            ),
+            extensions=("flask-restful==0.3.10", "flask-restx==1.3.2"),
+            deselect=(
+                # Redis, Memcached and MongoDB started by pytest-docker from the suite's
+                # docker-compose.yml: no Docker daemon here.
+                "tests/test_storage.py",
+                "tests/test_commands.py::test_clear_limits",
+                "tests/test_commands.py::test_limits_with_test",
+                "tests/test_commands.py::test_limits_with_test_storage_down",
+                "tests/test_configuration.py::test_constructor_arguments_over_config",
+                "tests/test_error_handling.py::test_fallback_to_memory",
+                "tests/test_error_handling.py::test_fallback_to_memory_backoff_check",
+                "tests/test_error_handling.py::test_fallback_to_memory_config",
+                "tests/test_error_handling.py::test_fallback_to_memory_with_global_override",
+                "tests/test_flask_ext.py::test_custom_key_prefix",
+                "tests/test_flask_ext.py::test_custom_meta_limits",
+                "tests/test_flask_ext.py::test_reset_unsupported",
+                "tests/test_regressions.py::test_custom_key_prefix_with_headers",
+                "tests/test_regressions.py::test_redis_request_slower_than_fixed_window",
+                "tests/test_regressions.py::test_redis_request_slower_than_moving_window",
+            ),
+        ),
+        Suite(
+            "flask-restful",
+            "0.3.10",
+            "flask_restful",
+            ("-p", "no:asyncio"),
+            0,
+            requires=("aniso8601==10.0.1", "pytz", "six==1.17.0", "mock==5.2.0", "pynose==1.5.5"),
+            deselect=(
+                # Not collected on Flask 3.1.3 with pytest 8 or later: test_api imports
+                # flask.signals.signals_available (gone since Flask 2.3), the other two
+                # are nose-style yield tests.
+                "tests/test_api.py",
+                "tests/test_fields.py",
+                "tests/test_inputs.py",
+            ),
         ),
     )
 }
-"""The four extension suites, in the order they are reported."""
+"""Every suite, in the order they are reported."""
 
-HELPER_EXTENSIONS: dict[str, tuple[str, str]] = {
-    "flask-babel": ("4.0.0", "flask_babel"),
-    "flask-reuploaded": ("1.6.0", "flask_uploads"),
-}
-"""Flask extensions that a suite's *tests* import (flask-wtf's), so they must be patched too."""
+ORIGINAL_SUITES: tuple[str, ...] = ("flask-login", "flask-cors", "flask-wtf", "flask-httpauth")
+"""The four suites of issue 5 (the first ones, with the in-app checks)."""
 
-TEST_DEPENDENCIES: tuple[str, ...] = (
-    "semantic-version==2.10.0",
-    "asgiref==3.13.0",
-    "packaging",
-    "wtforms==3.3.2",
-    "babel",
-    "pytz",
-    "email-validator==2.4.0",
-)
-"""Everything the suites need that does not itself depend on Flask."""
+
+def split_requirement(requirement: str) -> tuple[str, str]:
+    """``("flask-babel", "4.0.0")`` from ``"flask-babel==4.0.0"`` (pins only)."""
+    dist, _, version = requirement.partition("==")
+    return dist, version
+
+
+def patched_distributions(selected: t.Iterable[Suite] | None = None) -> dict[str, str]:
+    """The distributions the harness patches for ``selected`` (all suites), ``dist -> version``.
+
+    Suites first, in order; a suite's extension may also be another suite
+    (flask-sqlalchemy), at one version only.
+    """
+    chosen = list(SUITES.values() if selected is None else selected)
+    found = {suite.dist: suite.version for suite in chosen}
+    for suite in chosen:
+        for requirement in (*suite.extensions, *suite.flask_users):
+            dist, version = split_requirement(requirement)
+            if found.setdefault(dist, version) != version:
+                raise ValueError(f"{dist} pinned at {found[dist]} and at {version}")
+    return found
+
+
+def test_dependencies() -> list[str]:
+    """What the suites' venv holds besides the framework's libraries (one venv for all).
+
+    The extensions' other dependencies and test dependencies, and the Flask users too
+    (webargs): ``pip install flask-smorest`` puts them there, and they do not pull Flask in
+    (for them it is optional). Their patched copies come first on the path; an unpatched
+    one that got imported would fail on ``import flask``.
+    """
+    seen: dict[str, None] = {}
+    for suite in SUITES.values():
+        seen.update(dict.fromkeys(suite.requires))
+        seen.update(dict.fromkeys(suite.flask_users))
+    return list(seen)
+
 
 FRAMEWORK_DEPENDENCIES: tuple[str, ...] = (
     "werkzeug",
@@ -115,17 +314,22 @@ _CONFIG_FILES = ("setup.cfg", "pyproject.toml", "tox.ini", "pytest.ini")
 
 
 def extract_suite(suite: Suite, cache: Path) -> Path:
-    """A pristine copy of the sdist's ``tests/`` plus the files that configure pytest.
+    """A pristine copy of the sdist's suite (``tests/``) plus the files that configure pytest.
 
     Only these are extracted: the sdist's own copy of the extension must not be importable
     from the run directory, or the suite would test it instead of the installed (or patched)
     one.
     """
-    return suite_runner.extract_sdist(
-        download_sdist(suite, cache),
+    sdist = download_sdist(suite, cache)
+    dest = suite_runner.extract_sdist(
+        sdist,
         cache / "suites" / suite.requirement,
-        lambda rel: rel.startswith("tests/") or rel in _CONFIG_FILES,
+        lambda rel: suite.is_suite_file(rel) or rel in _CONFIG_FILES,
     )
+    missing = [f for f in suite.paths if not (dest / f).exists()]
+    if missing:
+        raise RuntimeError(f"{sdist.name} has no {', '.join(missing)}")
+    return dest
 
 
 def copy_suite(suite: Suite, cache: Path, dest: Path) -> Path:
@@ -142,8 +346,27 @@ def ensure_venv(cache: Path) -> Path:
 
     Returns the venv's python. Built once per set of pins.
     """
-    requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + list(TEST_DEPENDENCIES)
-    return suite_runner.ensure_venv(cache, requirements)
+    requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + test_dependencies()
+    python = suite_runner.ensure_venv(cache, requirements)
+    # A test dependency that pulled in Flask (or an extension) would make every vial run
+    # silently half-Flask: refuse the venv instead.
+    users = {split_requirement(u)[0] for u in test_dependencies()}
+    leaked = [
+        dist
+        for dist in ("flask", *patched_distributions())
+        if dist not in users
+        and list(python.parents[1].glob(f"lib/python*/site-packages/{_dist_glob(dist)}-*.dist-info"))
+    ]
+    if leaked:
+        raise RuntimeError(f"the suites' venv {python.parents[1]} holds {', '.join(leaked)}")
+    return python
+
+
+def _dist_glob(dist: str) -> str:
+    """A glob for the ``*.dist-info`` folder name of ``dist`` (any case, ``-``/``_``/``.``)."""
+    return "".join(
+        f"[{c.lower()}{c.upper()}]" if c.isalpha() else "[-_.]" if c in "-_." else c for c in dist
+    )
 
 
 def ensure_flask_overlay(cache: Path) -> Path:
@@ -153,9 +376,25 @@ def ensure_flask_overlay(cache: Path) -> Path:
     it, nothing of Flask is importable.
     """
     requirements = [f"flask=={FLASK_VERSION}"]
-    requirements += [s.requirement for s in SUITES.values()]
-    requirements += [f"{d}=={v}" for d, (v, _) in HELPER_EXTENSIONS.items()]
+    requirements += [f"{d}=={v}" for d, v in patched_distributions().items()]
     return ensure_overlay(cache, requirements, kind="flask")
+
+
+def write_launchers(directory: Path, python: Path, commands: dict[str, str]) -> Path:
+    """Console scripts in ``directory``: ``name`` runs ``main()`` of module ``commands[name]``.
+
+    What ``pip install`` would have written for the framework's command (``flask``,
+    ``vial``), with ``python`` (the suites' venv) in the shebang; the overlay and the app
+    tree are plain folders, so nothing else puts such a command on ``PATH``.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, module in commands.items():
+        script = directory / name
+        script.write_text(
+            f"#!{python}\nimport sys\nfrom {module} import main\n\nsys.exit(main())\n"
+        )
+        script.chmod(0o755)
+    return directory
 
 
 BLOCK_FLASK = suite_runner.blocker_source(["flask"], "the extension-suite harness")
@@ -202,16 +441,32 @@ def run_suite(
     python: Path,
     path: list[Path],
     *,
+    commands: Path | None = None,
     timeout: float = 600,
 ) -> SuiteResult:
-    """Run ``suite_dir/tests`` with ``python`` and ``path`` as ``PYTHONPATH``; count the results.
+    """Run the suite in ``suite_dir`` with ``python`` and ``path`` as ``PYTHONPATH``; count it.
 
-    The environment is scrubbed of the caller's pytest and warning settings, so the suite runs
-    under its own configuration (some turn every warning into an error).
+    The environment is scrubbed of the caller's pytest, warning, framework and CI settings,
+    so the suite runs under its own configuration (some turn every warning into an error,
+    flask-caching's fails instead of skipping when ``CI`` is set). ``PATH`` is the
+    ``commands`` folder (:func:`write_launchers`), the venv's ``bin`` and the system's,
+    never the caller's venv, whose ``flask`` command would be real Flask.
     """
-    env = suite_runner.clean_env(path, drop=("FLASK_", "VIAL_"))
+    env = suite_runner.clean_env(path, drop=("FLASK_", "VIAL_", "GRAFT_", "CI"))
+    bins = [] if commands is None else [str(commands)]
+    env["PATH"] = os.pathsep.join([*bins, str(python.parent), "/usr/local/bin", "/usr/bin", "/bin"])
+    deselect = [
+        arg
+        for node in suite.deselect
+        for arg in ("--deselect" if "::" in node else "--ignore", node)
+    ]
     counts = suite_runner.run_pytest(
-        python, suite_dir, ["tests", *suite.pytest_args], env, timeout=timeout, what=suite.dist
+        python,
+        suite_dir,
+        [*suite.paths, *suite.pytest_args, *deselect],
+        env,
+        timeout=timeout,
+        what=suite.dist,
     )
     return SuiteResult(
         suite,
@@ -227,16 +482,24 @@ def run_suite(
 def run_on_flask(suite: Suite, cache: Path, workdir: Path) -> SuiteResult:
     """The baseline: the unmodified suite against real Flask and the original extensions."""
     suite_dir = copy_suite(suite, cache, workdir)
-    return run_suite(suite, suite_dir, ensure_venv(cache), [ensure_flask_overlay(cache)])
+    python = ensure_venv(cache)
+    commands = write_launchers(workdir / "bin-flask", python, {"flask": "flask.cli"})
+    return run_suite(suite, suite_dir, python, [ensure_flask_overlay(cache)], commands=commands)
 
 
-def run_target(target: str, suite: Suite, cache: Path, workdir: Path) -> SuiteResult:
-    """Run ``suite`` on ``target`` ("flask", "vial" or "fork"); used by the script."""
+def run_target(
+    target: str, suite: Suite, cache: Path, workdir: Path, selected: list[Suite] | None = None
+) -> SuiteResult:
+    """Run ``suite`` on ``target`` ("flask", "vial" or "fork"); used by the script.
+
+    ``selected`` are the suites the caller will run in ``workdir``: the app built for the
+    first one patches what all of them need, and no more.
+    """
     if target == "flask":
         return run_on_flask(suite, cache, workdir)
     import patched  # the vial and fork runs need graft; the baseline does not
 
-    return patched.run_on_target(target, suite, cache, workdir)
+    return patched.run_on_target(target, suite, cache, workdir, selected or [suite])
 
 
 def ensure_overlay(cache: Path, requirements: list[str], *, kind: str = "overlay") -> Path:
