@@ -50,7 +50,7 @@ class PatchedApp:
     """``graft patch`` output for each distribution (text), for diagnosing a failed run."""
     wheels: Path
     """The wheels ``graft patch --wheel`` built, one per patched distribution."""
-    commands: Path
+    commands: Path | None = None
     """Console commands the suites may run in a subprocess (``vial`` for the vial target)."""
 
 
@@ -109,7 +109,7 @@ def make_app(
     reports = {}
     wheels = workdir / f"wheels-{target}"
     for dist in suites.patched_distributions(selected):
-        if _normalize(dist) in recorded_sources(root):
+        if normalize(dist) in recorded_sources(root):
             continue  # came with an earlier extension's requirement closure
         reports[dist] = graft(
             "patch",
@@ -129,7 +129,8 @@ def make_app(
     return PatchedApp(target, root, tuple(path), reports, wheels, commands)
 
 
-def _normalize(dist: str) -> str:
+def normalize(dist: str) -> str:
+    """A distribution name as PEP 503 compares them (``Flask_Login`` == ``flask-login``)."""
     return re.sub(r"[-_.]+", "-", dist).lower()
 
 
@@ -138,7 +139,7 @@ def recorded_sources(root: Path) -> set[str]:
     from graft.manifest import parse_manifest
 
     manifest = parse_manifest((root / "pyproject.toml").read_text(encoding="utf-8"))
-    return {_normalize(entry.source) for entry in manifest.entries}
+    return {normalize(entry.source) for entry in manifest.entries}
 
 
 def rewrite_suite(suite: suites.Suite, suite_dir: Path, target: str, home: Path) -> None:
