@@ -54,7 +54,7 @@ def _search(search_path: t.Sequence[str] | None) -> list[str]:
     return [*(search_path or []), *sources.search_path_from_env()]
 
 
-def _find_dist(
+def find_distribution(
     spec: str, search_path: t.Sequence[str] | None
 ) -> importlib.metadata.Distribution | None:
     """An installed distribution by distribution name or top-level import name."""
@@ -74,7 +74,7 @@ def extension_info(
 ) -> ExtensionInfo:
     """The metadata behind ``upstream``: installed ``METADATA``, or an sdist's ``PKG-INFO``/pyproject."""
     if upstream.kind == "distribution":
-        dist = _find_dist(upstream.source, search_path)
+        dist = find_distribution(upstream.source, search_path)
         if dist is not None:
             meta = t.cast(email.message.Message, dist.metadata)
             return ExtensionInfo(
@@ -126,7 +126,7 @@ def locate_single_module(
     ``__init__.py``: ``import flask_httpauth`` and every attribute of it behave the same, and
     the vendored copy has the directory layout sync expects. None when ``spec`` is not one.
     """
-    dist = None if ("/" in spec or spec.startswith(".")) else _find_dist(spec, search_path)
+    dist = None if ("/" in spec or spec.startswith(".")) else find_distribution(spec, search_path)
     if dist is not None:
         root = Path(str(dist.locate_file("")))
         modules = [
@@ -338,6 +338,7 @@ __all__ = [
     "UPSTREAM",
     "ExtensionInfo",
     "extension_info",
+    "find_distribution",
     "find_human_work",
     "find_metadata_lookups",
     "find_original_installed",

@@ -29,7 +29,8 @@ import os
 import typing as t
 from pathlib import Path
 
-from . import sources
+from . import interrupts, sources, vcs
+from .closure import Dependent, find_dependents
 from .errors import SourceError, UserError
 from .extensions import (
     UPSTREAM,
@@ -181,6 +182,13 @@ class PatchReport:
     requirements: tuple[tuple[str, str], ...] = ()
     """``(old, new)`` for each ``Requires-Dist`` the wheel rewrote."""
     installed: bool = False
+    along: tuple[PatchReport, ...] = ()
+    """The distributions of the requirement closure patched with this one (or, on a dry
+    run, that would be), each with its own report: they import the old name too."""
+    reason: Dependent | None = None
+    """Why this distribution was patched along with another (set on the reports in ``along``)."""
+    left: tuple[Dependent, ...] = ()
+    """Dependencies that import the old name but were not patched (``--no-deps``)."""
 
     def to_dict(self) -> dict[str, t.Any]:
         return {
@@ -192,6 +200,9 @@ class PatchReport:
             "wheel": self.wheel,
             "requirements": [list(pair) for pair in self.requirements],
             "installed": self.installed,
+            "along": [report.to_dict() for report in self.along],
+            "reason": None if self.reason is None else dataclasses.asdict(self.reason),
+            "left": [dataclasses.asdict(d) for d in self.left],
         }
 
 
@@ -305,43 +316,100 @@ def patch(
     dry_run: bool = False,
     wheel_dir: Path | None = None,
     install: bool = False,
+    dependencies: bool = True,
     **options: t.Any,
 ) -> PatchReport:
     """``graft patch``: vendor the extension rewritten for the target, record it, maybe build a wheel.
 
-    Options are those of :func:`plan_patch`. Nothing is written on ``dry_run``; a wheel is
-    built only after the patch is committed (it is built from the committed copy).
+    Options are those of :func:`plan_patch`. With ``dependencies`` (the default), every
+    installed distribution of the extension's requirement closure that imports the old
+    name (:func:`graft.closure.find_dependents`) is patched with it, one commit and one
+    manifest entry each, so ``graft sync`` merges their releases the same way; one that the
+    manifest already records is left as it is. All or nothing: if any of them fails (or
+    is interrupted), HEAD, index and work tree are as before the first. Nothing is written
+    on ``dry_run``; wheels are built only after every patch is committed (from the
+    committed copies).
     """
     if wheel_dir is not None:
         check_wheel_dir(wheel_dir)
-    plan, target, info, extra = plan_patch(spec, **options)
-    human = _merge_findings(plan.rendering.findings, extra)
-    if dry_run:
-        return PatchReport(report_plan(plan), target.name, info.dist, info.version, tuple(human))
-    vendored = apply_vendor(plan)
-    entry = plan.entry
-    wheel: str | None = None
-    changed: list[tuple[str, str]] = []
-    installed = False
+    first = _Planned(*plan_patch(spec, **options))
+    found = find_dependents(
+        first.info.requires, first.info.dist, first.target.renames.roots, options.get("search_path")
+    )
+    recorded = _recorded_dists(first.plan.pyproject_text)
+    found = [d for d in found if normalize_dist(d.dist) not in recorded]
+    if not dependencies:
+        left, found = tuple(found), []
+    else:
+        left = ()
+    # The closure's distributions are located like the extension, at no ref, by package.
+    along_options = {k: v for k, v in options.items() if k not in ("ref", "package")}
+
+    def plan_dependent(dependent: Dependent) -> _Planned:
+        planned = plan_patch(dependent.dist, package=dependent.package, **along_options)
+        return _Planned(*planned, reason=dependent)
+
+    if dry_run:  # each planned against today's HEAD: what it would vendor and find
+        along = tuple(plan_dependent(d).report(report_plan) for d in found)
+        return dataclasses.replace(first.report(report_plan), along=along, left=left)
+    repo = vcs.Repo(first.plan.root)
+    done: list[tuple[_Planned, PatchReport]] = []
+    try:
+        done.append((first, first.report(apply_vendor)))
+        for dependent in found:
+            planned = plan_dependent(dependent)
+            done.append((planned, planned.report(apply_vendor)))
+    except BaseException:
+        if repo.head() != first.plan.head:
+            repo.restore(first.plan.head, first.plan.branch)
+            interrupts.reset()  # the commits made before are undone: nothing was completed
+        raise
     if wheel_dir is not None:
-        built, changed = build_patched_wheel(plan.root, entry, info, target, wheel_dir.resolve())
-        wheel = os.fspath(built)
+        done = [(p, p.with_wheel(r, wheel_dir.resolve(), install)) for p, r in done]
+    reports = [report for _, report in done]
+    return dataclasses.replace(reports[0], along=tuple(reports[1:]), left=left)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Planned:
+    """One distribution's planned patch, with what its report and wheel need."""
+
+    plan: ForkPlan
+    target: Target
+    info: ExtensionInfo
+    extra: list[Finding]
+    reason: Dependent | None = None
+
+    def report(self, vendor: t.Callable[[ForkPlan], ForkReport]) -> PatchReport:
+        """The report after ``vendor`` (``apply_vendor``, or ``report_plan`` for a dry run)."""
+        return PatchReport(
+            vendor(self.plan),
+            self.target.name,
+            self.info.dist,
+            self.info.version,
+            tuple(_merge_findings(self.plan.rendering.findings, self.extra)),
+            reason=self.reason,
+        )
+
+    def with_wheel(self, report: PatchReport, wheel_dir: Path, install: bool) -> PatchReport:
+        """``report`` once the wheel of the committed copy is built (and maybe installed)."""
+        built, changed = build_patched_wheel(
+            self.plan.root, self.plan.entry, self.info, self.target, wheel_dir
+        )
         if install:
             install_wheel(built)
-            installed = True
-    return PatchReport(
-        vendored,
-        target.name,
-        info.dist,
-        info.version,
-        tuple(human),
-        wheel,
-        tuple(changed),
-        installed,
-    )
+        return dataclasses.replace(
+            report, wheel=os.fspath(built), requirements=tuple(changed), installed=install
+        )
+
+
+def _recorded_dists(pyproject_text: str) -> set[str]:
+    """The distributions the manifest already records, normalized (patched before, or a fork)."""
+    return {normalize_dist(entry.source) for entry in parse_manifest(pyproject_text).entries}
 
 
 __all__ = [
+    "Dependent",
     "ExtensionInfo",
     "PatchReport",
     "Target",

@@ -46,6 +46,12 @@ from .options import format_option, is_quiet, search_path_option
 @click.option(
     "--install", is_flag=True, help="With --wheel: pip install the wheel (no dependencies)."
 )
+@click.option(
+    "--no-deps",
+    "no_deps",
+    is_flag=True,
+    help="Patch only EXTENSION, not the installed dependencies that import the framework too.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
 @format_option()
 @click.pass_context
@@ -61,6 +67,7 @@ def patch_command(
     search_path: tuple[str, ...],
     wheel_dir: Path | None,
     install: bool,
+    no_deps: bool,
     dry_run: bool,
     fmt: str,
 ) -> None:
@@ -76,9 +83,16 @@ def patch_command(
     flask-vial profile composed with vial=FORK for a fork of vial), or, with no
     fork recorded, from the flask-vial profile (the bundled vial).
 
+    Every installed distribution in EXTENSION's requirement closure whose code
+    imports the framework (webargs under flask-smorest: not an extension, but
+    its flaskparser imports flask) is patched with it, one commit and one
+    record each, all or nothing; --dry-run lists them, --no-deps leaves them
+    out (and names them). Those already recorded in pyproject.toml are kept.
+
     With --wheel, also builds a wheel of the patched copy under the original
     distribution name with a +TARGET local version, requiring the target
-    instead of Flask, so an environment installs it in place of the original.
+    instead of Flask, so an environment installs it in place of the original
+    (one per patched distribution).
     """
     from ..errors import UserError
     from ..patch import patch
@@ -95,6 +109,7 @@ def patch_command(
         dry_run=dry_run,
         wheel_dir=wheel_dir,
         install=install,
+        dependencies=not no_deps,
         cwd=Path.cwd(),
         maps=maps,
         profile=profile,

@@ -162,7 +162,32 @@ def _sync_text(report: SyncReport) -> str:
 
 
 def patch_text(report: PatchReport) -> str:
-    """The human rendering: the vendoring, then the wheel, then what needs a human."""
+    """The human rendering: the vendoring, then the wheel, then what needs a human.
+
+    The distributions patched along with the extension (its requirement closure) follow,
+    each in the same shape, indented under the reason it was taken.
+    """
+    lines = [_patch_one(report)]
+    if report.along:
+        verb = "Would also patch" if report.vendored.dry_run else "Also patched"
+        lines.append(
+            f"{verb} {len(report.along)} dependenc{'y' if len(report.along) == 1 else 'ies'}"
+            f" that import{'s' if len(report.along) == 1 else ''} the framework:"
+        )
+        for along in report.along:
+            reason = along.reason.describe() if along.reason is not None else along.dist
+            lines.append(f"- {reason}")
+            lines += ["  " + line for line in _patch_one(along).splitlines()]
+    if report.left:
+        lines.append(
+            f"Not patched (--no-deps), {len(report.left)} dependenc"
+            f"{'y' if len(report.left) == 1 else 'ies'} will fail to import the framework:"
+        )
+        lines += [f"  {dependent.describe()}" for dependent in report.left]
+    return "\n".join(lines)
+
+
+def _patch_one(report: PatchReport) -> str:
     lines = [report_text(report.vendored)]
     lines[0] = lines[0].replace("Vendored", "Patched", 1).replace("Would fork", "Would patch", 1)
     lines.append(
