@@ -203,13 +203,18 @@ def run_pytest(
     *,
     timeout: float = 600,
     what: str = "suite",
+    cache: bool = False,
 ) -> Counts:
-    """``python -m pytest -q -p no:cacheprovider ARGS`` in ``cwd``, counted from JUnit XML."""
+    """``python -m pytest -q -p no:cacheprovider ARGS`` in ``cwd``, counted from JUnit XML.
+
+    ``cache=True`` keeps pytest's cache plugin, for suites whose plugins store state in it
+    (pytest-xprocess); it then writes ``.pytest_cache`` into ``cwd``.
+    """
     junit = cwd / "junit.xml"
     junit.unlink(missing_ok=True)
+    no_cache = [] if cache else ["-p", "no:cacheprovider"]
     proc = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE"]
-        + [f"--junitxml={junit}", *args],
+        [str(python), "-m", "pytest", "-q", *no_cache, "-rfE"] + [f"--junitxml={junit}", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

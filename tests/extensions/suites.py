@@ -68,8 +68,8 @@ class Suite:
     collected): they need what this machine lacks (a Docker daemon), or cannot be collected
     on Flask 3.1.3 itself. Left out on every target alike, so the counts compare like with
     like; each suite says why next to its list."""
-    commands: tuple[str, ...] = ()
-    """Console commands the tests run in a subprocess (``flask``): each target provides its own."""
+    pytest_cache: bool = False
+    """Whether the suite needs pytest's cache plugin (pytest-xprocess keeps its servers there)."""
 
     @property
     def requirement(self) -> str:
@@ -182,7 +182,6 @@ SUITES: dict[str, Suite] = {
             7,
             requires=("alembic==1.20.1", "sqlalchemy==2.0.23"),
             extensions=("flask-sqlalchemy==3.1.1",),
-            commands=("flask",),
         ),
         Suite(
             "flask-smorest",
@@ -206,10 +205,10 @@ SUITES: dict[str, Suite] = {
             "flask-caching",
             "2.5.1",
             "flask_caching",
-            # pytest-xprocess (its Redis and Memcached servers) keeps state in the cache.
-            ("-p", "no:asyncio", "-p", "cacheprovider"),
+            ("-p", "no:asyncio"),
             211,
             81,
+            pytest_cache=True,
             requires=(
                 "cachelib==0.17.0",
                 "asgiref==3.13.0",
@@ -557,6 +556,7 @@ def run_suite(
         env,
         timeout=timeout,
         what=suite.dist,
+        cache=suite.pytest_cache,
     )
     return SuiteResult(
         suite,
