@@ -71,6 +71,19 @@ def test_patched_copies_import_no_flask(patched_app: patched.PatchedApp) -> None
 
 
 @pytest.mark.slow
+def test_one_patch_brings_the_flask_users_along(patched_app: patched.PatchedApp) -> None:
+    """flask-smorest's one ``graft patch`` also patched webargs (its flaskparser imports flask)."""
+    assert "webargs" not in patched_app.reports  # the harness never asked for it
+    assert "webargs" in patched.recorded_sources(patched_app.root)
+    report = patched_app.reports["flask-smorest"]
+    assert "Also patched 1 dependency that imports the framework:" in report
+    assert "- webargs 8.7.1 (webargs/, required by flask-smorest)" in report
+    target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
+    parser = (patched_app.root / "webargs" / "flaskparser.py").read_text()
+    assert f"import {target}" in parser and "import flask\n" not in parser
+
+
+@pytest.mark.slow
 def test_manifest_records_each_patch(patched_app: patched.PatchedApp) -> None:
     from graft.manifest import parse_manifest
 
