@@ -22,10 +22,10 @@ def extension_cache() -> Path:
 @pytest.fixture(scope="session")
 def suite_python(extension_cache: Path) -> Path:
     """The Flask-free venv's interpreter, built once per set of pins."""
-    return suites.ensure_venv(extension_cache)
+    return suites.ensure_venv(extension_cache, suites.ci_suites())
 
 
 @pytest.fixture(scope="session")
 def flask_overlay(extension_cache: Path) -> Path:
     """Real Flask and the original extensions, to put on ``PYTHONPATH`` for the baseline."""
-    return suites.ensure_flask_overlay(extension_cache)
+    return suites.ensure_flask_overlay(extension_cache, suites.ci_suites())

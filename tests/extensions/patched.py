@@ -52,6 +52,8 @@ class PatchedApp:
     """The wheels ``graft patch --wheel`` built, one per patched distribution."""
     commands: Path | None = None
     """Console commands the suites may run in a subprocess (``vial`` for the vial target)."""
+    python: Path | None = None
+    """The venv the suites run in (:func:`suites.ensure_venv` of the suites patched here)."""
 
 
 def git_env(home: Path) -> dict[str, str]:
@@ -105,7 +107,8 @@ def make_app(
         graft("fork", "vial", FORK_NAME, cwd=root, home=home)
     else:
         path.append(suites.REPO_ROOT / "framework")
-    overlay = suites.ensure_flask_overlay(cache)
+    overlay = suites.ensure_flask_overlay(cache, selected)
+    python = suites.ensure_venv(cache, selected)
     reports = {}
     wheels = workdir / f"wheels-{target}"
     for dist in suites.patched_distributions(selected):
@@ -123,10 +126,10 @@ def make_app(
         )
     commands = workdir / f"bin-{target}"
     if target == "vial":  # what `pip install vial-web` puts on PATH; a fork runs as `python -m`
-        suites.write_launchers(commands, suites.ensure_venv(cache), {"vial": "vial.cli"})
+        suites.write_launchers(commands, python, {"vial": "vial.cli"})
     else:
         commands.mkdir(parents=True, exist_ok=True)
-    return PatchedApp(target, root, tuple(path), reports, wheels, commands)
+    return PatchedApp(target, root, tuple(path), reports, wheels, commands, python)
 
 
 def normalize(dist: str) -> str:
@@ -169,7 +172,11 @@ def run_patched(
     suite_dir = suites.copy_suite(suite, cache, workdir / f"suites-{app.target}")
     rewrite_suite(suite, suite_dir, app.target, workdir / "home")
     return suites.run_suite(
-        suite, suite_dir, suites.ensure_venv(cache), list(app.path), commands=app.commands
+        suite,
+        suite_dir,
+        app.python or suites.ensure_venv(cache),
+        list(app.path),
+        commands=app.commands,
     )
 
 

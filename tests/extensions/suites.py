@@ -276,6 +276,24 @@ SUITES: dict[str, Suite] = {
             ),
         ),
         Suite(
+            "flask-socketio",
+            "5.7.0",
+            "flask_socketio",
+            ("-p", "no:asyncio"),
+            43,
+            files=("test_socketio.py",),
+            requires=("python-socketio==5.18.1", "python-engineio==4.15.1"),
+        ),
+        Suite(
+            "flask-talisman",
+            "1.1.0",
+            "flask_talisman",
+            ("-p", "no:asyncio"),
+            15,
+            # The suite is one module inside the package; only that file is taken.
+            files=("flask_talisman/talisman_test.py",),
+        ),
+        Suite(
             "flask-restful",
             "0.3.10",
             "flask_restful",
@@ -338,8 +356,8 @@ def patched_distributions(selected: t.Iterable[Suite] | None = None) -> dict[str
     return found
 
 
-def test_dependencies() -> list[str]:
-    """What the suites' venv holds besides the framework's libraries (one venv for all).
+def test_dependencies(selected: t.Iterable[Suite] | None = None) -> list[str]:
+    """What the venv of ``selected`` (all suites) holds besides the framework's libraries.
 
     The extensions' other dependencies and test dependencies, and the Flask users too
     (webargs): ``pip install flask-smorest`` puts them there, and they do not pull Flask in
@@ -347,7 +365,7 @@ def test_dependencies() -> list[str]:
     one that got imported would fail on ``import flask``.
     """
     seen: dict[str, None] = {}
-    for suite in SUITES.values():
+    for suite in SUITES.values() if selected is None else selected:
         seen.update(dict.fromkeys(suite.requires))
         seen.update(dict.fromkeys(suite.flask_users))
     return list(seen)
@@ -406,19 +424,22 @@ def copy_suite(suite: Suite, cache: Path, dest: Path) -> Path:
     return target
 
 
-def ensure_venv(cache: Path) -> Path:
-    """A venv without Flask: pytest, the framework's libraries and the non-Flask test deps.
+def ensure_venv(cache: Path, selected: t.Sequence[Suite] | None = None) -> Path:
+    """A venv without Flask for ``selected`` (all suites): pytest, the framework's libraries
+    and the suites' other dependencies.
 
-    Returns the venv's python. Built once per set of pins.
+    Returns the venv's python. Built once per set of pins (so the script's venv for every
+    suite and CI's for :data:`CI_SUITES` are two, each reused).
     """
-    requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + test_dependencies()
+    dependencies = test_dependencies(selected)
+    requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + dependencies
     python = suite_runner.ensure_venv(cache, requirements)
     # A test dependency that pulled in Flask (or an extension) would make every vial run
     # silently half-Flask: refuse the venv instead.
-    users = {split_requirement(u)[0] for u in test_dependencies()}
+    users = {split_requirement(u)[0] for u in dependencies}
     leaked = [
         dist
-        for dist in ("flask", *patched_distributions())
+        for dist in ("flask", *patched_distributions(selected))
         if dist not in users
         and list(
             python.parents[1].glob(f"lib/python*/site-packages/{_dist_glob(dist)}-*.dist-info")
@@ -436,14 +457,16 @@ def _dist_glob(dist: str) -> str:
     )
 
 
-def ensure_flask_overlay(cache: Path) -> Path:
-    """Flask and the original extensions, installed without dependencies into a target dir.
+def ensure_flask_overlay(cache: Path, selected: t.Sequence[Suite] | None = None) -> Path:
+    """Flask and the original extensions of ``selected`` (all suites), installed without
+    dependencies into a target dir.
 
     Put on ``PYTHONPATH`` of the Flask-free venv it gives the baseline environment; left off
-    it, nothing of Flask is importable.
+    it, nothing of Flask is importable. ``graft patch --search-path`` finds the originals
+    (and the Flask users under them) here.
     """
     requirements = [f"flask=={FLASK_VERSION}"]
-    requirements += [f"{d}=={v}" for d, v in patched_distributions().items()]
+    requirements += [f"{d}=={v}" for d, v in patched_distributions(selected).items()]
     return ensure_overlay(cache, requirements, kind="flask")
 
 
@@ -574,7 +597,8 @@ def run_on_flask(suite: Suite, cache: Path, workdir: Path) -> SuiteResult:
     suite_dir = copy_suite(suite, cache, workdir)
     python = ensure_venv(cache)
     commands = write_launchers(workdir / "bin-flask", python, {"flask": "flask.cli"})
-    return run_suite(suite, suite_dir, python, [ensure_flask_overlay(cache)], commands=commands)
+    overlay = ensure_flask_overlay(cache)
+    return run_suite(suite, suite_dir, python, [overlay], commands=commands)
 
 
 def run_target(

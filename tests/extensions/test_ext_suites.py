@@ -11,6 +11,8 @@ suite of :data:`suites.SUITES`; CI runs :data:`suites.CI_SUITES` (see there for 
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -43,6 +45,11 @@ def test_suite_passes_as_on_flask(
     tmp_path: Path,
     suite_python: Path,
 ) -> None:
+    """One CI suite, patched and rewritten, on vial or on the fork: Flask's counts, exactly.
+
+    3 to 30 s each (flask-smorest the longest); the first of a target also builds its app:
+    `graft fork` for the fork, then one `graft patch` per extension (about 40 s).
+    """
     suite = suites.SUITES[dist]
     result = patched.run_patched(suite, patched_app, extension_cache, tmp_path)
     failures = {test_id for test_id, _ in result.unexpected_failures}
@@ -54,7 +61,10 @@ def test_suite_passes_as_on_flask(
 
 @pytest.mark.slow
 def test_patched_copies_import_no_flask(patched_app: patched.PatchedApp) -> None:
-    """Every vendored file refers to the target; Flask is named only in prose and strings."""
+    """Every vendored package imports the target and never Flask (docstrings may say flask).
+
+    Under 1 s: it reads the app the session fixture built.
+    """
     from graft.manifest import parse_manifest
 
     target = "vial" if patched_app.target == "vial" else patched.FORK_NAME
@@ -64,15 +74,28 @@ def test_patched_copies_import_no_flask(patched_app: patched.PatchedApp) -> None
     for entry in patches:
         package = patched_app.root / entry.path
         assert package.is_dir(), f"{entry.source} was not vendored at {package}"
-        files = package.rglob("*.py") if package.is_dir() else [package]
-        sources = "\n".join(p.read_text() for p in files)
-        assert "from flask import" not in sources and "import flask\n" not in sources, entry
-        assert f"from {target} import" in sources or f"import {target}" in sources, entry
+        imported = {name for path in package.rglob("*.py") for name in _imports(path)}
+        assert "flask" not in imported, entry  # docstrings' examples may still say flask
+        assert target in imported, entry
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level names ``path`` imports (absolute imports only)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.partition(".")[0])
+    return names
 
 
 @pytest.mark.slow
 def test_one_patch_brings_the_flask_users_along(patched_app: patched.PatchedApp) -> None:
-    """flask-smorest's one ``graft patch`` also patched webargs (its flaskparser imports flask)."""
+    """flask-smorest's one ``graft patch`` also patched webargs (its flaskparser imports flask).
+
+    Under 1 s: it reads the app the session fixture built.
+    """
     assert "webargs" not in patched_app.reports  # the harness never asked for it
     assert "webargs" in patched.recorded_sources(patched_app.root)
     report = patched_app.reports["flask-smorest"]
@@ -85,6 +108,7 @@ def test_one_patch_brings_the_flask_users_along(patched_app: patched.PatchedApp)
 
 @pytest.mark.slow
 def test_manifest_records_each_patch(patched_app: patched.PatchedApp) -> None:
+    """One ``kind = "patch"`` record per patched distribution, plus the fork (under 1 s)."""
     from graft.manifest import parse_manifest
 
     manifest = parse_manifest((patched_app.root / "pyproject.toml").read_text())
@@ -104,7 +128,7 @@ def test_manifest_records_each_patch(patched_app: patched.PatchedApp) -> None:
 def test_extensions_in_a_small_app(
     patched_app: patched.PatchedApp, suite_python: Path, tmp_path: Path
 ) -> None:
-    """Log in and out, a CORS preflight, a CSRF-protected form, HTTP basic auth."""
+    """Log in and out, a CORS preflight, a CSRF-protected form, HTTP basic auth (about 3 s)."""
     checks = tmp_path / "app_checks.py"
     checks.write_text((Path(__file__).parent / "apps" / "app_checks.py").read_text())
     if patched_app.target == "fork":
@@ -147,7 +171,10 @@ def test_extensions_in_a_small_app(
 def test_suites_pass_from_the_patched_wheels(
     patched_app: patched.PatchedApp, extension_cache: Path, suite_python: Path, tmp_path: Path
 ) -> None:
-    """The environment path: the wheels installed with pip, no app tree on the path at all."""
+    """The environment path: the wheels installed with pip, no app tree on the path at all.
+
+    About 15 s: installs the wheels, runs flask-login's and flask-httpauth's suites.
+    """
     from graft.wheel import install_wheels, read_wheel_metadata
 
     wheels = sorted(patched_app.wheels.glob("*.whl"))
@@ -160,15 +187,13 @@ def test_suites_pass_from_the_patched_wheels(
             r.lower().startswith("flask") and not r.lower().startswith("flask-") for r in requires
         ), (wheel.name, requires)
         assert f"+{target.replace('_', '.')}-" in wheel.name
-        if target == "vial":
-            assert "vial-web" in requires, (wheel.name, requires)
+        if target == "vial":  # where the original wants Flask (webargs: in an extra)
+            assert any(r.startswith("vial-web") for r in requires), (wheel.name, requires)
     install_wheels(wheels, target=site)
     if patched_app.target == "fork":  # the app ships its fork; stand in for the app's install
         (site / patched.FORK_NAME).symlink_to(patched_app.root / patched.FORK_NAME)
     path = [p for p in patched_app.path if p != patched_app.root] + [site]
-    app = patched.PatchedApp(
-        patched_app.target, patched_app.root, tuple(path), {}, patched_app.wheels
-    )
+    app = dataclasses.replace(patched_app, path=tuple(path), reports={})
     for dist in ("flask-login", "flask-httpauth"):
         result = patched.run_patched(suites.SUITES[dist], app, extension_cache, tmp_path / dist)
         assert (result.passed, result.failures) == (suites.SUITES[dist].expected_passed, ()), (

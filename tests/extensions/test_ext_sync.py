@@ -17,10 +17,11 @@ import suites
 
 @pytest.mark.slow
 def test_sync_flask_login_to_its_next_release(
-    extension_cache: Path, suite_python: Path, tmp_path: Path
+    extension_cache: Path, suite_python: Path, flask_overlay: Path, tmp_path: Path
 ) -> None:
+    """About 15 s: one patch, one sync, flask-login's suite once (CI's venv and overlay)."""
     old = suites.ensure_overlay(extension_cache, ["flask-login==0.6.2"])
-    new = suites.ensure_flask_overlay(extension_cache)  # holds flask-login 0.6.3
+    new = flask_overlay  # holds flask-login 0.6.3
     home = tmp_path / "home"
     home.mkdir()
     root = tmp_path / "app"
@@ -66,6 +67,7 @@ def test_sync_flask_login_to_its_next_release(
         (tmp_path / "site", root, suites.REPO_ROOT / "framework"),
         {},
         tmp_path / "wheels",
+        python=suite_python,
     )
     suite = suites.SUITES["flask-login"]
     result = patched.run_patched(suite, app, extension_cache, tmp_path)
