@@ -10,11 +10,16 @@ elsewhere), committed, ``graft sync`` to the newer release, and the newer suite 
 Everything runs as a user would: a real git app repository in a temporary directory,
 ``python -m graft`` in subprocesses, the sdists from PyPI. Each library gets one venv with
 its dependencies and test tools but *not* the library itself; the original is added for
-the baseline as a ``--target`` overlay on ``PYTHONPATH``, and for the fork a
-``sitecustomize.py`` blocker maps the original's import names to ``None`` in
+the baseline as a ``--target`` overlay, and for the fork the app repository, together with
+a ``sitecustomize.py`` blocker that maps the original's import names to ``None`` in
 ``sys.modules``. The venv lacks the original anyway (checked before each run); the blocker
 also catches an import of it in a subprocess that a test starts with a modified
 ``sys.path``, and makes every such import fail the same way, loudly.
+
+Those directories reach the interpreter through ``$REALWORLD_SUITE_PATH``, read by a
+``.pth`` file in the venv, not through ``PYTHONPATH``: suites that start Python subprocesses
+replace ``PYTHONPATH`` (werkzeug's dev-server fixture sets it to a temporary directory),
+which would leave the child without the library on either side.
 
 Nothing downloaded is committed: the cache is ``.cache/realworld/`` (or
 ``$GRAFT_REALWORLD_CACHE``), shared machinery is in ``tests/suite_runner.py``.
@@ -220,12 +225,30 @@ def ensure_venv(lib: Library, cache: Path) -> Path:
     fork's runs would prove nothing.
     """
     python = suite_runner.ensure_venv(cache, lib.requirements)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "realworld_suite_path.pth").write_text(_PTH)
     names = [old for old, _ in lib.packages]
     probe = "import importlib.util as u, sys; sys.exit(any(u.find_spec(n) for n in sys.argv[1:]))"
     env = suite_runner.clean_env([])
     if subprocess.run([str(python), "-c", probe, *names], env=env, check=False).returncode:
         raise RuntimeError(f"{lib.dist}: the venv {python.parents[1]} can import one of {names}")
     return python
+
+
+SUITE_PATH = "REALWORLD_SUITE_PATH"
+"""The variable whose directories the venv puts first on ``sys.path`` (see the module doc)."""
+
+_PTH = (
+    "import os, sys; sys.path[:0] = [p for p in"
+    f" os.environ.get({SUITE_PATH!r}, '').split(os.pathsep) if p]\n"
+)
+"""A ``.pth`` line runs at start-up, before ``sitecustomize`` is imported (so a blocker on
+that path takes effect), in every interpreter of the venv, whatever ``PYTHONPATH`` says."""
 
 
 def ensure_original(lib: Library, version: str, cache: Path) -> Path:
@@ -281,7 +304,7 @@ def make_app(root: Path, home: Path) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     home.mkdir(parents=True, exist_ok=True)
-    # No Python module of its own: the app root is on the suites' PYTHONPATH, and a module
+    # No Python module of its own: the app root is on the suites' sys.path, and a module
     # named like one a suite probes for (Flask's CLI looks for ``app`` and ``wsgi``) would
     # change what the suite sees.
     (root / "README.md").write_text("The application the library is forked into.\n")
@@ -544,7 +567,7 @@ def run_original(
 ) -> suite_runner.Counts:
     """The unmodified suite on the original release."""
     suite = copy_suite(lib, version, cache, workdir / f"{lib.dist}-{version}-original")
-    env = _suite_env(lib, [ensure_original(lib, version, cache)])
+    env = _suite_env(lib, suite, [ensure_original(lib, version, cache)])
     return suite_runner.run_pytest(
         python, suite, lib.run_args, env, timeout=1200, what=f"{lib.dist} {version}"
     )
@@ -560,15 +583,28 @@ def run_fork(
     blocker = workdir / f"{lib.dist}-blocker"
     source = suite_runner.blocker_source((old for old, _ in lib.packages), "the realworld harness")
     suite_runner.write_blocker(blocker, source)
-    env = _suite_env(lib, [blocker, app])
+    env = _suite_env(lib, suite, [blocker, app])
     return suite_runner.run_pytest(
         python, suite, lib.run_args, env, timeout=1200, what=f"{lib.dist} {version} fork"
     )
 
 
-def _suite_env(lib: Library, path: list[Path]) -> dict[str, str]:
+def _suite_env(lib: Library, suite: Path, path: list[Path]) -> dict[str, str]:
+    """The environment of one run: ``path`` first on ``sys.path``, a temporary directory of its own.
+
+    Some suites leave files at fixed names in the temporary directory (requests extracts
+    ``test_utils.py`` from a zip to ``$TMPDIR/test_utils.py`` and keeps an existing one), so
+    a shared one would let the original's run decide the fork's result.
+    """
     prefixes = tuple(f"{name.upper()}_" for pair in lib.packages for name in pair)
-    return suite_runner.clean_env(path, drop=prefixes)
+    env = suite_runner.clean_env([], drop=prefixes)
+    del env["PYTHONPATH"]
+    env[SUITE_PATH] = os.pathsep.join(str(p) for p in path)
+    tmp = suite.with_name(suite.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    env["TMPDIR"] = str(tmp)
+    return env
 
 
 def run_library(lib: Library, cache: Path, workdir: Path) -> LibraryResult:
