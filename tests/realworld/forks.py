@@ -132,6 +132,9 @@ LIBRARIES: dict[str, Library] = {
                 "ephemeral-port-reserve==1.1.4",
                 "greenlet==3.2.0",
             ),
+            # The dev-server fixture waits for the server without a limit; a server that
+            # cannot start (the fork's, while it asks for werkzeug's metadata) would hang.
+            ("tests", "--timeout=15"),
         ),
         Library(
             "requests",
@@ -613,8 +616,8 @@ def run_library(lib: Library, cache: Path, workdir: Path) -> LibraryResult:
     python = ensure_venv(lib, cache)
     home = workdir / "home"
     app = make_app(workdir / f"{lib.dist}-app", home)
-    steps = fork(lib, app, home, cache)
-    (workdir / f"{lib.dist}-fork.txt").write_text("".join(step.output for step in steps))
+    forked = fork(lib, app, home, cache)
+    (workdir / f"{lib.dist}-fork.txt").write_text("".join(step.output for step in forked))
     old = Comparison(
         lib.old,
         run_original(lib, lib.old, python, cache, workdir),
@@ -624,6 +627,7 @@ def run_library(lib: Library, cache: Path, workdir: Path) -> LibraryResult:
         apply_local_change(app, change)
     run(["git", "commit", "-q", "-am", "Local changes to the fork"], app, home)
     steps = tuple(sync(lib, app, home, cache))
+    (workdir / f"{lib.dist}-sync.txt").write_text("".join(step.output for step in steps))
     kept = tuple(has_local_change(app, change) for change in changes)
     new = None
     if all(step.returncode == 0 for step in steps):
