@@ -74,11 +74,14 @@ class Server:
         return self.log.read_text()
 
 
-def command(server: str, target: str, port: int, extra: tuple[str, ...] = ()) -> list[str]:
+def command(
+    server: str, target: str, port: int, extra: tuple[str, ...] = (), python: str | None = None
+) -> list[str]:
     bind = f"127.0.0.1:{port}"
+    python = python or sys.executable
     if server == "uvicorn":
         return [
-            sys.executable,
+            python,
             "-m",
             "uvicorn",
             target,
@@ -93,9 +96,9 @@ def command(server: str, target: str, port: int, extra: tuple[str, ...] = ()) ->
             *extra,
         ]
     if server == "hypercorn":
-        return [sys.executable, "-m", "hypercorn", target, "--bind", bind, *extra]
+        return [python, "-m", "hypercorn", target, "--bind", bind, *extra]
     if server == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", target, "--bind", bind, "--threads", "4", *extra]
+        return [python, "-m", "gunicorn", target, "--bind", bind, "--threads", "4", *extra]
     raise ValueError(server)
 
 
@@ -107,6 +110,7 @@ def start(
     extra: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     path: tuple[Path, ...] = (),
+    python: str | None = None,
 ) -> Server:
     """Start ``server`` serving ``target`` (``module:attr`` found in ``apps/``); wait for it."""
     raise_open_files_limit()
@@ -125,7 +129,7 @@ def start(
     full_env.update(env or {})
     with log.open("w") as out:
         process = subprocess.Popen(
-            command(server, target, port, extra),
+            command(server, target, port, extra, python),
             cwd=APPS,
             env=full_env,
             stdout=out,
