@@ -294,6 +294,14 @@ SUITES: dict[str, Suite] = {
             files=("flask_talisman/talisman_test.py",),
         ),
         Suite(
+            "flask-moment",
+            "1.0.6",
+            "flask_moment",
+            ("-p", "no:asyncio"),
+            43,
+            requires=("packaging",),
+        ),
+        Suite(
             "flask-restful",
             "0.3.10",
             "flask_restful",
