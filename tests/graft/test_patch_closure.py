@@ -179,3 +179,24 @@ def test_all_or_nothing(app: Path, site: Path) -> None:
     assert snapshot_state(app) == before
     assert not (app / "flask_report").exists() and not (app / "parse_helpers").exists()
     assert "flask_report" not in (app / "pyproject.toml").read_text()
+
+
+def test_an_interrupt_after_the_first_commit_undoes_it(app: Path, site: Path) -> None:
+    """Ctrl-C once the extension is committed and the second one is in place: all undone (130)."""
+    from graft import snapshot
+
+    reached: list[str] = []
+
+    def hook(step: str) -> None:
+        reached.append(step)
+        if reached.count("checkout") == 2:
+            raise KeyboardInterrupt
+
+    before = snapshot_state(app)
+    snapshot.set_checkpoint_hook(hook)
+    try:
+        result = CliRunner().invoke(main, ["patch", "flask-report", "--search-path", str(site)])
+    finally:
+        snapshot.set_checkpoint_hook(None)
+    assert result.exit_code == 130, result.output
+    assert snapshot_state(app) == before
