@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import typing as t
 from pathlib import Path
 
 import suites
@@ -85,12 +86,18 @@ def _git(*args: str, cwd: Path, home: Path) -> None:
 
 
 def make_app(
-    target: str, cache: Path, workdir: Path, selected: list[suites.Suite] | None = None
+    target: str,
+    cache: Path,
+    workdir: Path,
+    selected: t.Sequence[suites.Suite] | None = None,
+    environment: t.Sequence[suites.Suite] | None = None,
 ) -> PatchedApp:
     """Create the app repository for ``target`` ("vial" or "fork") and patch the extensions.
 
-    ``selected`` suites (all by default) decide which: each suite's extension, then what
-    it or its tests need that an earlier ``graft patch`` did not bring along.
+    ``selected`` suites (:data:`suites.CI_SUITES` by default) decide which: each suite's
+    extension, then what it or its tests need that an earlier ``graft patch`` did not
+    bring along. ``environment`` (default: ``selected``) are the suites whose venv and
+    overlay are used.
     """
     root = workdir / f"app-{target}"
     home = workdir / "home"
@@ -107,8 +114,10 @@ def make_app(
         graft("fork", "vial", FORK_NAME, cwd=root, home=home)
     else:
         path.append(suites.REPO_ROOT / "framework")
-    overlay = suites.ensure_flask_overlay(cache, selected)
-    python = suites.ensure_venv(cache, selected)
+    selected = suites.ci_suites() if selected is None else selected
+    environment = selected if environment is None else environment
+    overlay = suites.ensure_flask_overlay(cache, environment)
+    python = suites.ensure_venv(cache, environment)
     reports = {}
     wheels = workdir / f"wheels-{target}"
     for dist in suites.patched_distributions(selected):
@@ -189,9 +198,10 @@ def run_on_target(
     cache: Path,
     workdir: Path,
     selected: list[suites.Suite] | None = None,
+    environment: t.Sequence[suites.Suite] | None = None,
 ) -> suites.SuiteResult:
     """Entry point of ``scripts/run-extension-suites`` for the vial and fork targets."""
     key = (target, workdir)
     if key not in _APPS:
-        _APPS[key] = make_app(target, cache, workdir, selected)
+        _APPS[key] = make_app(target, cache, workdir, selected, environment)
     return run_patched(suite, _APPS[key], cache, workdir)

@@ -433,12 +433,14 @@ def copy_suite(suite: Suite, cache: Path, dest: Path) -> Path:
 
 
 def ensure_venv(cache: Path, selected: t.Sequence[Suite] | None = None) -> Path:
-    """A venv without Flask for ``selected`` (all suites): pytest, the framework's libraries
-    and the suites' other dependencies.
+    """A venv without Flask for ``selected``: pytest, the framework's libraries and the
+    suites' other dependencies.
 
-    Returns the venv's python. Built once per set of pins (so the script's venv for every
-    suite and CI's for :data:`CI_SUITES` are two, each reused).
+    ``selected`` defaults to :data:`CI_SUITES` (what the slow tests and other test modules
+    need, cheap to build on a fresh machine); the script passes every suite. Returns the
+    venv's python. Built once per set of pins, so there are two, each reused.
     """
+    selected = ci_suites() if selected is None else selected
     dependencies = test_dependencies(selected)
     requirements = suite_runner.pinned(FRAMEWORK_DEPENDENCIES) + dependencies
     python = suite_runner.ensure_venv(cache, requirements)
@@ -466,13 +468,14 @@ def _dist_glob(dist: str) -> str:
 
 
 def ensure_flask_overlay(cache: Path, selected: t.Sequence[Suite] | None = None) -> Path:
-    """Flask and the original extensions of ``selected`` (all suites), installed without
-    dependencies into a target dir.
+    """Flask and the original extensions of ``selected`` (:data:`CI_SUITES` by default),
+    installed without dependencies into a target dir.
 
     Put on ``PYTHONPATH`` of the Flask-free venv it gives the baseline environment; left off
     it, nothing of Flask is importable. ``graft patch --search-path`` finds the originals
     (and the Flask users under them) here.
     """
+    selected = ci_suites() if selected is None else selected
     requirements = [f"flask=={FLASK_VERSION}"]
     requirements += [f"{d}=={v}" for d, v in patched_distributions(selected).items()]
     return ensure_overlay(cache, requirements, kind="flask")
@@ -600,28 +603,40 @@ def run_suite(
     )
 
 
-def run_on_flask(suite: Suite, cache: Path, workdir: Path) -> SuiteResult:
-    """The baseline: the unmodified suite against real Flask and the original extensions."""
+def run_on_flask(
+    suite: Suite, cache: Path, workdir: Path, environment: t.Sequence[Suite] | None = None
+) -> SuiteResult:
+    """The baseline: the unmodified suite against real Flask and the original extensions.
+
+    ``environment``: the suites whose venv and overlay to use (default :data:`CI_SUITES`).
+    """
     suite_dir = copy_suite(suite, cache, workdir)
-    python = ensure_venv(cache)
+    python = ensure_venv(cache, environment)
     commands = write_launchers(workdir / "bin-flask", python, {"flask": "flask.cli"})
-    overlay = ensure_flask_overlay(cache)
+    overlay = ensure_flask_overlay(cache, environment)
     return run_suite(suite, suite_dir, python, [overlay], commands=commands)
 
 
 def run_target(
-    target: str, suite: Suite, cache: Path, workdir: Path, selected: list[Suite] | None = None
+    target: str,
+    suite: Suite,
+    cache: Path,
+    workdir: Path,
+    selected: list[Suite] | None = None,
+    environment: t.Sequence[Suite] | None = None,
 ) -> SuiteResult:
     """Run ``suite`` on ``target`` ("flask", "vial" or "fork"); used by the script.
 
     ``selected`` are the suites the caller will run in ``workdir``: the app built for the
-    first one patches what all of them need, and no more.
+    first one patches what all of them need, and no more. ``environment`` are the suites
+    whose venv and overlay are used (the script: all of them, so one venv serves any
+    ``--only``).
     """
     if target == "flask":
-        return run_on_flask(suite, cache, workdir)
+        return run_on_flask(suite, cache, workdir, environment)
     import patched  # the vial and fork runs need graft; the baseline does not
 
-    return patched.run_on_target(target, suite, cache, workdir, selected or [suite])
+    return patched.run_on_target(target, suite, cache, workdir, selected or [suite], environment)
 
 
 def ensure_overlay(cache: Path, requirements: list[str], *, kind: str = "overlay") -> Path:
