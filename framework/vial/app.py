@@ -28,6 +28,7 @@ from werkzeug.exceptions import (
     InternalServerError,
 )
 from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
@@ -115,6 +116,61 @@ def _rule_methods(methods: t.Any, view_func: t.Any) -> set[str]:
             f" single string {methods!r}; wrap it in a list."
         )
     return {str(method).upper() for method in methods}
+
+
+_default_content_types: dict[type, tuple[str | None, str | None]] = {}
+
+
+def _default_content_type(response_class: type[Response]) -> str | None:
+    """The ``Content-Type`` Werkzeug gives a body built without headers, if it can be
+    passed ready-made: ``response_class`` keeps Werkzeug's constructor.
+
+    Passing it spares Werkzeug's check for a ``Content-Type`` among no headers, which
+    raises and catches a ``KeyError`` on every response; the header is the same.
+    """
+    mimetype = response_class.default_mimetype
+    cached = _default_content_types.get(response_class)
+    if cached is not None and cached[0] == mimetype:
+        return cached[1]
+    content_type = None
+    if response_class.__init__ is BaseResponse.__init__ and isinstance(mimetype, str):
+        content_type = get_content_type(mimetype, "utf-8")
+    _default_content_types[response_class] = (mimetype, content_type)
+    return content_type
+
+
+_http_error_bodies: dict[tuple[type, int, str | None], tuple[bytes, list[tuple[str, str]]]] = {}
+
+
+def _http_error_response(exc: HTTPException, response_class: type[Response]) -> Response | None:
+    """The response Werkzeug's ``exc.get_response()`` would build, from a cache, or ``None``.
+
+    Only for exceptions that keep Werkzeug's ``get_response``, ``get_body``,
+    ``get_headers`` and ``get_description`` (so the page depends on nothing but the class,
+    the code and the description): a 404 or 405 page is then rendered once, not per request.
+    """
+    cls = type(exc)
+    if (
+        exc.response is not None
+        or cls.get_response is not HTTPException.get_response
+        or cls.get_body is not HTTPException.get_body
+        or cls.get_headers is not HTTPException.get_headers
+        or cls.get_description is not HTTPException.get_description
+        or exc.code is None
+    ):
+        return None
+    description = exc.description
+    key = (cls, exc.code, description if isinstance(description, str) else None)
+    if key[2] is None and description is not None:
+        return None
+    cached = _http_error_bodies.get(key)
+    if cached is None:
+        built = exc.get_response()
+        cached = (built.get_data(), list(built.headers.items()))
+        if len(_http_error_bodies) < 256:
+            _http_error_bodies[key] = cached
+    body, headers = cached
+    return response_class(body, exc.code, headers)
 
 
 def _split_response_tuple(rv: tuple[t.Any, ...]) -> tuple[t.Any, t.Any, t.Any]:
@@ -720,7 +776,7 @@ class Vial(ASGIApp, Scaffold):
                 return self.url_map.bind_to_environ(
                     request.environ, server_name=server_name, subdomain=subdomain
                 )
-            return t.cast(MapAdapter, bound)
+            return bound  # type: ignore[return-value]
         return bind_for_app(self)
 
     # -- the request path -------------------------------------------------------------
@@ -803,7 +859,7 @@ class Vial(ASGIApp, Scaffold):
         req = _cv_request.get().request
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
-        matched = t.cast(Rule, req.url_rule)
+        matched: Rule = req.url_rule  # type: ignore[assignment]
         if req.method == "OPTIONS" and getattr(matched, "provide_automatic_options", False):
             return self.make_default_options_response()
         view = self.ensure_sync(self.view_functions[matched.endpoint])
@@ -948,7 +1004,12 @@ class Vial(ASGIApp, Scaffold):
             )
         if isinstance(rv, (str, bytes, bytearray, cabc.Iterator, cabc.AsyncIterator)):
             # Built in one go: the status and headers become constructor arguments.
-            return self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
+            response_class = self.response_class
+            if headers is None:
+                content_type = _default_content_type(response_class)
+                if content_type is not None:
+                    return response_class(rv, status=status, content_type=content_type)  # type: ignore[arg-type]
+            return response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
         response = self._response_from_object(rv)
         if status is not None:
             text_status = isinstance(status, (str, bytes, bytearray))
@@ -968,6 +1029,9 @@ class Vial(ASGIApp, Scaffold):
         environ = req_ctx.request.environ if req_ctx is not None else None
         if isinstance(rv, HTTPException) and type(rv).__call__ is HTTPException.__call__:
             # The response calling the exception as a WSGI app would give, built directly.
+            cached = _http_error_response(rv, response_class)
+            if cached is not None:
+                return cached
             return response_class.force_type(rv.get_response(environ))  # type: ignore[return-value]
         if not (isinstance(rv, BaseResponse) or callable(rv)):
             raise TypeError(_invalid_return_message(rv))

@@ -146,12 +146,13 @@ class _StreamHolds:
         self.pending: tuple[BaseException | None] | None = None
         self.teardown = teardown
 
-    def teardown_or_defer(self, exc: BaseException | None) -> None:
+    def defer(self, exc: BaseException | None) -> bool:
+        """Keep the teardown for later if a stream holds the context; say whether it did."""
         if self.count:
             self.pending = (exc,)
-        else:
-            self.pending = None
-            self.teardown(exc)
+            return True
+        self.pending = None
+        return False
 
     def release(self, is_pushed: bool) -> None:
         self.count -= 1
@@ -160,6 +161,14 @@ class _StreamHolds:
         (exc,) = self.pending
         self.pending = None
         self.teardown(exc)
+
+
+def _stream_holds(ctx: AppContext | RequestContext) -> _StreamHolds:
+    """The stream holds of a context, made on first use: most requests stream nothing."""
+    holds = ctx._streams
+    if holds is None:
+        holds = ctx._streams = _StreamHolds(ctx._teardown)
+    return holds
 
 
 class AppContext:
@@ -172,7 +181,8 @@ class AppContext:
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         """The ``g`` namespace of this context."""
         self._tokens: list[t.Any] = []
-        self._streams = _StreamHolds(self._teardown)
+        self._streams: _StreamHolds | None = None
+        """Made by the first stream that holds this context (see :func:`._stream_holds`)."""
 
     def _teardown(self, exc: BaseException | None) -> None:
         self.app.do_teardown_appcontext(exc)
@@ -191,7 +201,10 @@ class AppContext:
         """
         try:
             if len(self._tokens) == 1:
-                self._streams.teardown_or_defer(_current_error(exc))
+                exc = _current_error(exc)
+                streams = self._streams
+                if streams is None or not streams.defer(exc):
+                    self._teardown(exc)
         finally:
             current = _cv_app.get()
             _cv_app.reset(self._tokens.pop())
@@ -252,7 +265,7 @@ class RequestContext:
         self._opened_session = session
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._pushes: list[tuple[t.Any, AppContext | None]] = []
-        self._streams = _StreamHolds(self._teardown)
+        self._streams: _StreamHolds | None = None
 
     def _teardown(self, exc: BaseException | None) -> None:
         self.app.do_teardown_request(exc)
@@ -322,7 +335,7 @@ class RequestContext:
             request.routing_exception = e
         else:
             # Werkzeug builds a dict; its signature only promises a Mapping.
-            request.url_rule, request.view_args = rule, t.cast("dict[str, t.Any]", view_args)
+            request.url_rule, request.view_args = rule, view_args  # type: ignore[assignment]
 
     def push(self) -> None:
         """Make this the current request context (with an app context), then match the URL."""
@@ -348,7 +361,9 @@ class RequestContext:
         try:
             if last:
                 exc = _current_error(exc)
-                self._streams.teardown_or_defer(exc)
+                streams = self._streams
+                if streams is None or not streams.defer(exc):
+                    self._teardown(exc)
         finally:
             current = _cv_request.get()
             token, app_ctx = self._pushes.pop()

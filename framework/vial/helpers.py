@@ -18,13 +18,14 @@ import werkzeug.utils
 from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
+from .ctx import _stream_holds
 from .globals import _cv_app, _cv_request, current_app, request, request_ctx, session
 from .signals import message_flashed
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
-    from .ctx import AppContext, RequestContext
+    from .ctx import AppContext, RequestContext, _StreamHolds
     from .wrappers import Response
 
 _T = t.TypeVar("_T")
@@ -88,8 +89,10 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
             )
         app_ctx = _cv_app.get()
         run_in = contextvars.copy_context()
-        req_ctx._streams.count += 1
-        app_ctx._streams.count += 1
+        req_holds = _stream_holds(req_ctx)
+        app_holds = _stream_holds(app_ctx)
+        req_holds.count += 1
+        app_holds.count += 1
         try:
             # The first ``next`` below runs up to here, while the view still runs.
             yield None
@@ -100,14 +103,20 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
                     return
                 yield item
         finally:
-            run_in.run(_end_stream, gen, req_ctx, app_ctx)
+            run_in.run(_end_stream, gen, req_ctx, req_holds, app_ctx, app_holds)
 
     wrapped = generator()
     next(wrapped)
     return wrapped
 
 
-def _end_stream(gen: t.Iterator[t.Any], req_ctx: RequestContext, app_ctx: AppContext) -> None:
+def _end_stream(
+    gen: t.Iterator[t.Any],
+    req_ctx: RequestContext,
+    req_holds: _StreamHolds,
+    app_ctx: AppContext,
+    app_holds: _StreamHolds,
+) -> None:
     """Close a stream's iterator, then run the teardown its contexts deferred, if any."""
     try:
         close = getattr(gen, "close", None)
@@ -115,9 +124,9 @@ def _end_stream(gen: t.Iterator[t.Any], req_ctx: RequestContext, app_ctx: AppCon
             close()
     finally:
         try:
-            req_ctx._streams.release(is_pushed=bool(req_ctx._pushes))
+            req_holds.release(is_pushed=bool(req_ctx._pushes))
         finally:
-            app_ctx._streams.release(is_pushed=bool(app_ctx._tokens))
+            app_holds.release(is_pushed=bool(app_ctx._tokens))
 
 
 def make_response(*args: t.Any) -> Response:

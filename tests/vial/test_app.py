@@ -827,3 +827,34 @@ def test_sansio_module_names(app: Vial) -> None:
     assert Blueprint is vial.Blueprint
     assert BlueprintSetupState.__name__ == "BlueprintSetupState"
     assert callable(setupmethod) and T_route.__name__ == "T_route"
+
+
+def test_text_bodies_keep_the_content_type_of_a_custom_response_class() -> None:
+    """Plain bodies get their Content-Type passed ready-made only to Werkzeug's own
+    constructor; a response class with its own ``__init__`` or mimetype is honoured."""
+
+    class Text(vial.Response):
+        default_mimetype = "text/plain"
+
+    class Wrapped(vial.Response):
+        def __init__(self, response: t.Any = None, status: t.Any = None, headers: t.Any = None):
+            super().__init__(response, status, headers)
+            self.headers["X-Wrapped"] = "1"
+
+    for cls, expected in (
+        (Text, "text/plain; charset=utf-8"),
+        (Wrapped, "text/html; charset=utf-8"),
+    ):
+        app = Vial(__name__)
+        app.response_class = cls
+        app.add_url_rule("/", "i", lambda: "hi")
+        app.add_url_rule("/h", "h", lambda: ("hi", {"Content-Type": "text/csv"}))
+        rv = app.test_client().get("/")
+        assert (rv.headers["Content-Type"], rv.data) == (expected, b"hi")
+        assert app.test_client().get("/h").headers["Content-Type"] == "text/csv"
+    assert rv.headers["X-Wrapped"] == "1"
+    Text.default_mimetype = "text/markdown"  # changed after use: followed
+    app = Vial(__name__)
+    app.response_class = Text
+    app.add_url_rule("/", "i", lambda: "hi")
+    assert app.test_client().get("/").headers["Content-Type"] == "text/markdown; charset=utf-8"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
 from werkzeug.exceptions import (
     BadRequest,
@@ -504,3 +506,42 @@ def test_error_handler_precedence_matches_flask() -> None:
     # a handler for the code (the app's 403) beats class handlers, even a blueprint's
     assert client.get("/bp/forbidden_child").data == b"app 403"
     assert client.get("/forbidden_child").data == b"app 403"
+
+
+def _error_responses(module: t.Any) -> list[tuple[int, list[tuple[str, str]], bytes]]:
+    from werkzeug.exceptions import NotFound
+
+    class Teapot(NotFound):
+        code = 418
+        description = "Short and stout."
+
+    app_class = module.Flask if module.__name__ == "flask" else module.Vial
+    app = app_class(__name__)
+
+    @app.route("/only-post", methods=["POST"])
+    def only_post() -> str:
+        return ""
+
+    @app.route("/custom")
+    def custom() -> str:
+        module.abort(404, description="No <such> thing")
+        return ""
+
+    @app.route("/teapot")
+    def teapot() -> str:
+        raise Teapot()
+
+    client = app.test_client()
+    seen = []
+    for _ in range(2):  # the second time from vial's cache of rendered pages
+        for path in ("/missing", "/only-post", "/custom", "/teapot", "/missing/again"):
+            rv = client.get(path)
+            seen.append((rv.status_code, sorted(rv.headers.items()), rv.data))
+    return seen
+
+
+def test_http_error_pages_match_flask_including_cached_ones() -> None:
+    """vial renders a default HTTP error page once per class, code and description; the
+    pages, their headers (Allow for a 405) and custom descriptions are Flask's."""
+    flask = pytest.importorskip("flask")
+    assert _error_responses(vial) == _error_responses(flask)

@@ -328,3 +328,34 @@ def test_jsonify_output_matches_flask(debug: bool) -> None:
         rv = app.test_client().get("/")
         bodies.append((rv.data, rv.headers["Content-Type"], rv.headers["Content-Length"]))
     assert bodies[0] == bodies[1]
+
+
+def test_response_follows_provider_settings_changed_between_requests(app: Vial) -> None:
+    """The encoder a response reuses is per settings: changing one takes effect at once."""
+    with app.app_context():
+        assert jsonify(b=1, a=2).get_data() == b'{"a":2,"b":1}\n'
+        app.json.sort_keys = False  # type: ignore[attr-defined]
+        assert jsonify(b=1, a=2).get_data() == b'{"b":1,"a":2}\n'
+        app.json.ensure_ascii = False  # type: ignore[attr-defined]
+        assert jsonify(x="é").get_data() == '{"x":"é"}\n'.encode()
+        app.json.default = lambda o: "custom"  # type: ignore[attr-defined]
+        assert jsonify(x=object()).get_data() == b'{"x":"custom"}\n'
+
+        class Unhashable:
+            __hash__ = None  # type: ignore[assignment]
+
+            def __call__(self, o: object) -> str:
+                return "unhashable default"
+
+        app.json.default = Unhashable()  # type: ignore[attr-defined]
+        assert jsonify(x=object()).get_data() == b'{"x":"unhashable default"}\n'
+
+
+def test_response_uses_a_subclass_dumps(app: Vial) -> None:
+    class Shouting(DefaultJSONProvider):
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    app.json = Shouting(app)
+    with app.app_context():
+        assert jsonify(a="b").get_data() == b'{"A":"B"}\n'

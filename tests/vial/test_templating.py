@@ -448,3 +448,82 @@ def test_overlay_environment_compiles_its_own_string_templates(app: Vial) -> Non
         finally:
             app.jinja_env = parent  # type: ignore[method-assign]
         assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
+
+
+# -- the faster attribute lookup and autoescape give Jinja's output, byte for byte ------
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<i>own html</i>"
+
+
+class _Obj:
+    name = "attr <wins>"
+
+    def __getitem__(self, key: str) -> str:
+        return f"item {key}"
+
+
+_PARITY_SOURCES = {
+    "dict_items": "{% for r in rows %}{{ r.name }}|{{ r.email }}|{{ r.missing }};{% endfor %}",
+    "dict_methods_win": "{{ d.items }} {{ d.keys()|list }} {{ d.get('name') }} {{ d.copy }}",
+    "dict_subclass": "{{ sub.name }} {{ sub.upper }}",
+    "values": "{{ s }} {{ i }} {{ neg }} {{ f }} {{ b }} {{ n }} {{ m }} {{ h }} {{ big }}",
+    "objects": "{{ o.name }} {{ o.other }} {{ o['k'] }}",
+    "undefined": "{{ d.nope is defined }}|{{ d.nope }}|{{ d['nope'] }}|{{ d.nope|default('-') }}",
+    "macro_and_call": (
+        "{% macro row(x) %}<td>{{ x }}{{ caller() if caller }}</td>{% endmacro %}"
+        "{{ row(s) }}{% call row(m) %}{{ s }}{% endcall %}{% set cap %}{{ s }}{% endset %}"
+        "[{{ cap }}]"
+    ),
+    "autoescape_off": "{% autoescape false %}{{ s }}{% endautoescape %} {{ s }}",
+    "filters": "{{ s|upper }} {{ s|e }} {{ s|safe }} {{ i|string }} {{ rows|length }}",
+    "cycle": "{% for r in rows %}{{ loop.cycle('a', 'b') }}{{ loop.index }}{% endfor %}",
+}
+
+
+def _parity_context() -> dict[str, t.Any]:
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    return {
+        "rows": [{"name": f"<n{i}>", "email": f"e{i}&x"} for i in range(3)],
+        "d": {"name": "<dn>", "items": "shadowed", "copy": "shadowed too"},
+        "sub": Sub(name="<sub>"),
+        "s": "<s> & 'q' \"dq\"",
+        "i": 42,
+        "neg": -7,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "m": Markup("<b>safe</b>"),
+        "h": _Html(),
+        "big": 10**30,
+        "o": _Obj(),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_PARITY_SOURCES))
+def test_vial_environment_renders_as_jinja_and_flask(app: Vial, name: str) -> None:
+    source = _PARITY_SOURCES[name]
+    context = _parity_context()
+    plain = jinja2.Environment(autoescape=True).from_string(source).render(context)
+    with app.app_context():
+        ours = app.jinja_env.from_string(source).render(context)
+        assert type(app.jinja_env.from_string(source)).__module__ == "vial.templating"
+    assert ours == plain
+    flask = pytest.importorskip("flask")
+    flask_app = flask.Flask(__name__)
+    with flask_app.app_context():
+        assert flask_app.jinja_env.from_string(source).render(context) == ours
+
+
+def test_fast_escape_returns_markup_like_markupsafe() -> None:
+    from markupsafe import escape
+
+    from vial.templating import _escape_output
+
+    for value in ["<a href='x'>&</a>", "", 0, -5, 2**70, True, None, 1.25, Markup("<b>"), _Html()]:
+        ours, theirs = _escape_output(value), escape(value)
+        assert (type(ours), ours) == (type(theirs), theirs)

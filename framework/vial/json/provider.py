@@ -135,11 +135,39 @@ class DefaultJSONProvider(JSONProvider):
         """Build a JSON response ending in a newline, compact or indented per
         :attr:`compact`."""
         obj = self._prepare_response_obj(args, kwargs)
+        app = self._app
         compact = self.compact
         if compact is None:
-            compact = not self._app.debug
-        if compact:
+            compact = not app.debug
+        encoder = self._encoder(compact) if type(self).dumps is DefaultJSONProvider.dumps else None
+        if encoder is not None:
+            body = encoder.encode(obj)
+        elif compact:
             body = self.dumps(obj, separators=(",", ":"))
         else:
             body = self.dumps(obj, indent=2)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return app.response_class(f"{body}\n", mimetype=self.mimetype)
+
+    def _encoder(self, compact: bool) -> json.JSONEncoder | None:
+        """The encoder ``dumps`` would build for a response, made once per settings.
+
+        ``json.dumps`` with any non-default option builds a ``JSONEncoder`` per call; one
+        encoder serves every call with the same settings (it keeps no state between them).
+        """
+        key = (self.default, self.ensure_ascii, self.sort_keys, compact)
+        cache: dict[tuple[t.Any, ...], json.JSONEncoder] = self.__dict__.setdefault("_encoders", {})
+        try:
+            encoder = cache.get(key)
+        except TypeError:  # an unhashable ``default``: let dumps build one per call
+            return None
+        if encoder is None:
+            if len(cache) >= 8:
+                cache.clear()
+            layout: dict[str, t.Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+            encoder = cache[key] = json.JSONEncoder(
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                **layout,
+            )
+        return encoder
