@@ -237,6 +237,7 @@ def _engine_calls(code: str) -> int:
     from graft.rewrite.edit import Edits
     from graft.rewrite.imports import interest_names, plan_imports
     from graft.rewrite.scopes import Analysis
+    from graft.rewrite.source import rewrite_source
     from graft.rewrite.strings import plan_strings
 
     renames = PROFILES["flask-vial"]
@@ -246,7 +247,7 @@ def _engine_calls(code: str) -> int:
     analysis = Analysis(module, renames.roots, interest_names(module, renames))
     edits = Edits()
     plan_imports(analysis, renames, edits)
-    plan_strings(analysis, renames, RewriteOptions(), edits, frozenset())
+    plan_strings(analysis, renames, RewriteOptions(), edits, frozenset(), engine=rewrite_source)
     profile.disable()
     return int(pstats.Stats(profile).total_calls)
 

@@ -38,6 +38,7 @@ from .literals import Edit
 if t.TYPE_CHECKING:
     from .names import Renames
     from .options import RewriteOptions
+    from .result import RewriteResult
 
 MAX_DEPTH = 3
 """Code in a string in code in a string ...: deeper than this is left to the report."""
@@ -48,6 +49,23 @@ _STATEMENT_BREAK = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, to
 _LOADERS = frozenset({"__import__", "import_module"})
 _HINT = re.compile(r"(?<![\w.])(?:import|from)\s|__import__|import_module|[(\n=;]")
 """Cheap test before parsing: code that can name a package has one of these."""
+
+
+class Engine(t.Protocol):
+    """The whole engine (:func:`graft.rewrite.source.rewrite_source`), for code inside code.
+
+    The caller hands it in: the engine calls this module for its string literals, so
+    this module importing the engine would make the two import each other.
+    """
+
+    def __call__(
+        self,
+        code: str,
+        renames: Renames,
+        *,
+        options: RewriteOptions | None = None,
+        known_modules: t.AbstractSet[str] = frozenset(),
+    ) -> RewriteResult[str]: ...
 
 
 @dataclass(frozen=True)
@@ -76,13 +94,14 @@ def rewrite_code(
     options: RewriteOptions,
     known_modules: t.AbstractSet[str] = frozenset(),
     *,
+    engine: Engine,
     fragments: bool = True,
 ) -> CodeResult | None:
     """The renaming of ``text`` if it is Python code naming an old package, else None.
 
-    ``fragments`` allows tier 2 (token-level import fragments); a caller that knows
-    the text is a whole program (a template) may still allow it, since a template's
-    markup keeps it from parsing.
+    ``engine`` rewrites a text that parses (tier 1). ``fragments`` allows tier 2
+    (token-level import fragments); a caller that knows the text is a whole program (a
+    template) may still allow it, since a template's markup keeps it from parsing.
     """
     if not renames.mentions(text) or _HINT.search(text) is None:
         return None
@@ -90,7 +109,7 @@ def rewrite_code(
     if tree is not None:
         if _is_bare(tree):
             return None
-        return _rewrite_parsed(text, tree, renames, options, known_modules)
+        return _rewrite_parsed(text, tree, renames, options, known_modules, engine)
     if not fragments:
         return None
     return _rewrite_fragment(text, renames)
@@ -129,15 +148,14 @@ def _rewrite_parsed(
     renames: Renames,
     options: RewriteOptions,
     known_modules: t.AbstractSet[str],
+    engine: Engine,
 ) -> CodeResult | None:
     global _depth
     if _depth >= MAX_DEPTH:
         return None
-    from .source import rewrite_source  # the engine itself: code inside code
-
     _depth += 1
     try:
-        inner = rewrite_source(text, renames, options=options, known_modules=known_modules)
+        inner = engine(text, renames, options=options, known_modules=known_modules)
     finally:
         _depth -= 1
     if inner.status == "failed":

@@ -23,7 +23,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from .code import CodeFinding, rewrite_code
+from .code import CodeFinding, Engine, rewrite_code
 from .literals import Edit
 
 if t.TYPE_CHECKING:
@@ -175,6 +175,8 @@ def docstring_edits(
     renames: Renames,
     options: RewriteOptions,
     known_modules: t.AbstractSet[str] = frozenset(),
+    *,
+    engine: Engine,
 ) -> tuple[list[Edit], list[CodeFinding]]:
     """Edits of a docstring's value that rename its code and module paths, not its prose."""
     lines = _lines(value)
@@ -189,7 +191,7 @@ def docstring_edits(
     covered: set[int] = set()
     for program in programs:
         covered.update(program.positions)
-        result = rewrite_code(program.text, renames, options, known_modules)
+        result = rewrite_code(program.text, renames, options, known_modules, engine=engine)
         if result is None:
             continue
         mapped = [program.to_value(edit) for edit in result.edits]

@@ -188,7 +188,7 @@ def _rewrite_module(
     edits = Edits()
     plan_imports(analysis, renames, edits)
     plan_commands(analysis, options, edits)
-    plan_strings(analysis, renames, options, edits, known_modules)
+    plan_strings(analysis, renames, options, edits, known_modules, engine=rewrite_source)
     if not edits and not edits.findings:
         return None, ()
     new_module = edits.apply(module)

@@ -16,7 +16,7 @@ import typing as t
 
 import libcst as cst
 
-from .code import CodeFinding, rewrite_code
+from .code import CodeFinding, Engine, rewrite_code
 from .docstrings import docstring_edits
 from .literals import Edit, Literal, read_literal, rebuild
 from .scopes import Analysis, StringUse
@@ -85,12 +85,15 @@ def plan_strings(
     options: RewriteOptions,
     edits: Edits,
     known_modules: t.AbstractSet[str] = frozenset(),
+    *,
+    engine: Engine,
 ) -> None:
     """Rename or report every string in ``analysis`` that names a renamed module.
 
     ``known_modules`` (dotted names of the modules being rewritten) tells which static
     prefixes of computed names are modules of the renamed tree, and serves the
-    ``unknown_strings="rename-known"`` policy.
+    ``unknown_strings="rename-known"`` policy. ``engine`` rewrites code held in a
+    string (:func:`graft.rewrite.code.rewrite_code`).
     """
     explained: set[int] = set()
     blocked = _blocked_modules(analysis)
@@ -103,7 +106,15 @@ def plan_strings(
         computed = False
         if expression is not use.node or not _is_bare(use.node):
             if _plan_literal(
-                expression, use.path[:depth], use, renames, options, analysis, edits, known_modules
+                expression,
+                use.path[:depth],
+                use,
+                renames,
+                options,
+                analysis,
+                edits,
+                known_modules,
+                engine,
             ):
                 done.add(id(expression))
                 continue
@@ -190,6 +201,7 @@ def _plan_literal(
     analysis: Analysis,
     edits: Edits,
     known_modules: t.AbstractSet[str],
+    engine: Engine,
 ) -> bool:
     """Rename the code a literal holds (or a docstring's code); True if the literal was settled here."""
     context = classify(use.path, use.node, analysis)
@@ -199,7 +211,9 @@ def _plan_literal(
         literal = read_literal(expression)
         if literal is None:
             return True
-        changes, findings = docstring_edits(literal.text, renames, options, known_modules)
+        changes, findings = docstring_edits(
+            literal.text, renames, options, known_modules, engine=engine
+        )
         _apply(literal, path, changes, findings, edits, "a docstring")
         return True
     if context in ("export", "annotation", "type-argument", "module"):
@@ -207,7 +221,7 @@ def _plan_literal(
     literal = read_literal(expression)
     if literal is None or _PATH.fullmatch(literal.text):
         return False
-    result = rewrite_code(literal.text, renames, options, known_modules)
+    result = rewrite_code(literal.text, renames, options, known_modules, engine=engine)
     if result is None:
         return _plan_reprs(literal, path, renames, edits)
     if _is_message(path):
