@@ -582,3 +582,29 @@ def test_websocket_handlers_must_be_async(app: Vial) -> None:
 def test_websocket_proxy_outside_a_connection() -> None:
     with pytest.raises(RuntimeError, match="outside of a WebSocket connection"):
         websocket.accepted  # noqa: B018
+
+
+def test_run_asgi_checks_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    from vial.asgi_serving import _cert_files, serve_asgi
+    from vial.cli import ScriptInfo
+
+    assert _cert_files(None) == (None, None)
+    assert _cert_files(("cert.pem", "key.pem")) == ("cert.pem", "key.pem")
+    with pytest.raises(click.UsageError, match="'adhoc' and SSLContext"):
+        _cert_files("adhoc")
+    monkeypatch.setitem(sys.modules, "greenlet", None)
+    with pytest.raises(
+        click.ClickException, match=r"needs greenlet: pip install 'vial-web\[asgi\]'"
+    ):
+        serve_asgi(
+            ScriptInfo(),
+            "127.0.0.1",
+            0,
+            reload=False,
+            debugger=False,
+            cert=None,
+            extra_files=[],
+            exclude_patterns=[],
+        )

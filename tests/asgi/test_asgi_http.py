@@ -224,3 +224,32 @@ def test_lifespan_shutdown_runs_after_serving_hooks(
         "shutdown async",
         "shutdown sync",
     ]
+
+
+def test_gunicorn_with_uvicorn_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Several processes, each an event loop: ``gunicorn -k uvicorn.workers.UvicornWorker``."""
+    workdir = tmp_path_factory.mktemp("gunicorn-uvicorn")
+    running = servers.start(
+        "gunicorn",
+        "served:app",
+        workdir,
+        extra=("-k", "uvicorn.workers.UvicornWorker", "--workers", "2"),
+        env={"ASGI_TEST_EVENTS": str(workdir)},
+    )
+    try:
+
+        async def run() -> list[dict[str, object]]:
+            return await asyncio.gather(
+                *(rawhttp.get_json(running.port, f"/ctx/{n}") for n in range(100))
+            )
+
+        started = time.perf_counter()
+        results = asyncio.run(run())
+        elapsed = time.perf_counter() - started
+        assert [r["n"] for r in results] == list(range(100))
+        assert elapsed < 10, elapsed  # 100 views of 50-110 ms each, awaited together
+        with client(running) as c:
+            assert c.get("/lifespan").json()["pool"] == "open"
+    finally:
+        running.stop()
+    assert Events(workdir).lines().count("startup async") == 2  # one lifespan per worker
