@@ -1,33 +1,46 @@
 """Flask 3.1.3's own test suite, rewritten to vial by ``graft rewrite --profile flask-vial``.
 
 The suite comes from Flask's sdist (its ``tests/`` folder and ``pyproject.toml``), is
-rewritten as a user would rewrite it, and runs in the extension suites' venv, which has no
-Flask, with a ``sitecustomize`` that makes ``import flask`` fail outright. The same suite,
-unmodified, runs on real Flask 3.1.3 in the same venv for the baseline. Each failure on
-vial is listed below with its reason, and the list is exact: a fixed one makes this fail
-until it is removed here and in ``docs/vial/flask-parity.md``.
+rewritten as a user would rewrite it, and runs in a venv that has no Flask, with a
+``sitecustomize`` that makes ``import flask`` fail outright. The same suite, unmodified, runs
+on real Flask 3.1.3 in the same venv for the baseline. Each failure on vial is listed below
+with its reason, and the list is exact: a fixed one makes this fail until it is removed here
+and in ``docs/vial/flask-parity.md``. The download, the environments and the counting are
+the shared machinery of ``tests/suite_runner.py`` (cache: ``.cache/flask-suite/`` or
+``$GRAFT_FLASK_SUITE_CACHE``).
 
-Slow (marker ``slow``): about 25 seconds with a warm cache (rewriting the suite takes 3,
+Slow (marker ``slow``): about 30 seconds with a warm cache (rewriting the suite takes 3,
 each run 5 to 10); the first run also downloads the sdist and builds the venv (~20 s).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import patched
 import pytest
-import suites
 
-FLASK = suites.Suite("flask", suites.FLASK_VERSION, "flask", ("--verbosity=0",), 489)
-"""Flask's suite: 489 of its 490 tests pass on Flask 3.1.3 here (see ``FLASK_FAILURES``)."""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import suite_runner
+
+FLASK_VERSION = "3.1.3"
 
 COLLECTED = 490
 """Tests in Flask 3.1.3's suite, collected and run on either framework."""
 
-TEST_DEPENDENCIES = ["pytest==9.0.2", "python-dotenv==1.2.1", "greenlet==3.3.1"]
+FLASK_PASSED = 489
+"""Passes of the unmodified suite on Flask 3.1.3 here (see ``FLASK_FAILURES``)."""
+
+FRAMEWORK = ("werkzeug", "jinja2", "itsdangerous", "blinker", "click", "markupsafe")
+"""Pinned to the dev venv's versions, so vial is tested on what it is developed on."""
+
+TEST_DEPENDENCIES = ["pytest==9.0.2", "python-dotenv==1.2.1", "greenlet==3.3.1", "asgiref==3.11.0"]
 """Flask's ``tests`` dependency group at the versions of its ``uv.lock``.
 
 pytest is pinned below the dev venv's: ``tests/test_cli.py`` imports
@@ -85,11 +98,6 @@ def _outcomes(junit: Path) -> dict[str, str]:
     return outcomes
 
 
-@pytest.fixture(scope="module")
-def test_dependencies(extension_cache: Path) -> Path:
-    return suites.ensure_overlay(extension_cache, TEST_DEPENDENCIES, kind="flask-tests")
-
-
 def _collected(output: str) -> int:
     """The number pytest reports collecting (``--verbosity=0`` prints it)."""
     match = re.search(r"^collected (\d+) items", output, re.MULTILINE)
@@ -97,42 +105,76 @@ def _collected(output: str) -> int:
     return int(match.group(1))
 
 
+@pytest.fixture(scope="module")
+def cache() -> Path:
+    return suite_runner.cache_dir("flask-suite", "GRAFT_FLASK_SUITE_CACHE")
+
+
+@pytest.fixture(scope="module")
+def python(cache: Path) -> Path:
+    """A venv with the framework's libraries and Flask's test dependencies, and no Flask."""
+    return suite_runner.ensure_venv(cache, suite_runner.pinned(FRAMEWORK) + TEST_DEPENDENCIES)
+
+
+def _copy_suite(cache: Path, dest: Path) -> Path:
+    """A fresh, writable copy of Flask's ``tests/`` and ``pyproject.toml`` under ``dest``."""
+    requirement = f"flask=={FLASK_VERSION}"
+    sdist = suite_runner.download_sdist(requirement, cache)
+    extracted = suite_runner.extract_sdist(
+        sdist,
+        cache / "suites" / requirement,
+        lambda rel: rel.startswith("tests/") or rel == "pyproject.toml",
+    )
+    target = dest / requirement
+    shutil.copytree(extracted, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _run(python: Path, suite_dir: Path, path: list[Path]) -> tuple[dict[str, str], str]:
+    env = suite_runner.clean_env(path, drop=("FLASK_", "VIAL_", "GRAFT_", "CI"))
+    counts = suite_runner.run_pytest(
+        python, suite_dir, ["tests", "--verbosity=0"], env, what="Flask's suite"
+    )
+    assert "INTERNALERROR" not in counts.output, counts.output[-4000:]
+    assert _collected(counts.output) == COLLECTED
+    outcomes = _outcomes(suite_dir / "junit.xml")
+    assert len(outcomes) == COLLECTED
+    details = "\n".join(f"{test_id}: {message}" for test_id, message in counts.failures)
+    return outcomes, details
+
+
+def _failed(outcomes: dict[str, str]) -> set[str]:
+    return {test_id for test_id, outcome in outcomes.items() if outcome == "failed"}
+
+
 @pytest.mark.slow
-def test_flask_suite_on_flask(
-    extension_cache: Path, suite_python: Path, test_dependencies: Path, tmp_path: Path
-) -> None:
+def test_flask_suite_on_flask(cache: Path, python: Path, tmp_path: Path) -> None:
     """The baseline the vial run is compared with, measured the same way."""
-    overlay = suites.ensure_overlay(extension_cache, [f"flask=={FLASK.version}"], kind="flask")
-    suite_dir = suites.copy_suite(FLASK, extension_cache, tmp_path)
-    path = [overlay, test_dependencies]
-    result = suites.run_suite(FLASK, suite_dir, suite_python, path)
-    assert _collected(result.output) == COLLECTED
-    outcomes = _outcomes(suite_dir / "junit.xml")
-    assert "INTERNALERROR" not in result.output
-    assert len(outcomes) == COLLECTED
-    failed = {test_id for test_id, outcome in outcomes.items() if outcome == "failed"}
-    assert failed == set(FLASK_FAILURES), result.output[-4000:]
-    assert result.passed == FLASK.expected_passed
+    overlay = suite_runner.ensure_overlay(cache, [f"flask=={FLASK_VERSION}"], kind="flask")
+    suite_dir = _copy_suite(cache, tmp_path)
+    outcomes, details = _run(python, suite_dir, [overlay])
+    assert _failed(outcomes) == set(FLASK_FAILURES), details
+    assert sum(1 for o in outcomes.values() if o == "passed") == FLASK_PASSED
 
 
 @pytest.mark.slow
-def test_flask_suite_on_vial(
-    extension_cache: Path, suite_python: Path, test_dependencies: Path, tmp_path: Path
-) -> None:
-    suite_dir = suites.copy_suite(FLASK, extension_cache, tmp_path)
-    patched.rewrite_suite(suite_dir, "vial", tmp_path / "home")
+def test_flask_suite_on_vial(cache: Path, python: Path, tmp_path: Path) -> None:
+    suite_dir = _copy_suite(cache, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFT_", "PYTEST"))}
+    rewrite = subprocess.run(
+        [sys.executable, "-m", "graft", "rewrite", "tests", "--profile", "flask-vial", "-j", "1"],
+        cwd=suite_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rewrite.returncode == 0, rewrite.stdout + rewrite.stderr
     site = tmp_path / "site"
-    suites.write_flask_blocker(site)
-    path = [site, suites.REPO_ROOT / "framework", test_dependencies]
-    result = suites.run_suite(FLASK, suite_dir, suite_python, path)
-    assert _collected(result.output) == COLLECTED
-    outcomes = _outcomes(suite_dir / "junit.xml")
-    assert "INTERNALERROR" not in result.output, result.output[-4000:]
-    assert len(outcomes) == COLLECTED
-    failed = {test_id for test_id, outcome in outcomes.items() if outcome == "failed"}
+    suite_runner.write_blocker(site, suite_runner.blocker_source(["flask"], "the Flask-suite test"))
+    outcomes, details = _run(python, suite_dir, [site, suite_runner.REPO_ROOT / "framework"])
     expected = set(FLASK_FAILURES) | set(RENAME_FAILURES) | set(VIAL_FAILURES)
-    details = "\n".join(f"{test_id}: {message}" for test_id, message in result.failures)
-    assert failed == expected, details
+    assert _failed(outcomes) == expected, details
     passed = sum(1 for outcome in outcomes.values() if outcome == "passed")
     assert passed == COLLECTED - len(expected)
     assert passed >= MIN_PASSED

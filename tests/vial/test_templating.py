@@ -527,3 +527,16 @@ def test_fast_escape_returns_markup_like_markupsafe() -> None:
     for value in ["<a href='x'>&</a>", "", 0, -5, 2**70, True, None, 1.25, Markup("<b>"), _Html()]:
         ours, theirs = _escape_output(value), escape(value)
         assert (type(ours), ours) == (type(theirs), theirs)
+
+
+def test_debug_run_turns_template_auto_reload_on(
+    app: Vial, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``app.run(debug=True)`` reloads changed templates, even with the environment made."""
+    import werkzeug.serving
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **kw: None)
+    app.run()
+    assert not app.jinja_env.auto_reload
+    app.run(debug=True)
+    assert app.jinja_env.auto_reload
