@@ -4,7 +4,7 @@ gevent's monkeypatching turns asgiref's helper threads into greenlets, so with a
 ``async_to_sync`` concurrent requests' event loops share one OS thread and all but one fail
 (Flask 3.1.3 fails 198 of 200 such requests). vial runs each coroutine on gevent's native
 pool threads instead. Slow (marker ``slow``): about 10 seconds, plus installing gevent and
-gunicorn into the extension harness's cache the first time.
+gunicorn into a cached overlay (``.cache/servers/``) the first time.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ SERVERS = ["gevent==26.9.0", "zope.event==6.2", "zope.interface==8.7", "gunicorn
 
 
 def _overlay() -> Path:
-    sys.path.insert(0, str(ROOT / "tests" / "extensions"))
+    """gevent and gunicorn, installed once into a cached overlay (tests/suite_runner.py)."""
+    sys.path.insert(0, str(ROOT / "tests"))
     try:
-        import suites
+        import suite_runner
     finally:
         sys.path.pop(0)
-    return suites.ensure_overlay(suites.cache_dir(), SERVERS, kind="gevent")
+    cache = suite_runner.cache_dir("servers", "GRAFT_SERVERS_CACHE")
+    return suite_runner.ensure_overlay(cache, SERVERS, kind="gevent")
 
 
 def _free_port() -> int:
