@@ -29,7 +29,6 @@ sys.path.insert(0, str(servers.REPO / "tests" / "extensions"))
 import patched  # noqa: E402
 import suites  # noqa: E402
 
-
 EXTENSIONS = ("flask-login", "flask-cors", "flask-wtf", "flask-httpauth")
 
 
