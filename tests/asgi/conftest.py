@@ -8,33 +8,12 @@ disconnect, lifespan shutdown) go to a file in the server's work directory.
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
 
 import pytest
 import servers
+from servers import Events
 
 ASGI_SERVERS = ("uvicorn", "hypercorn")
-
-
-class Events:
-    """The lines the served app wrote to its events file."""
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "events.log"
-
-    def lines(self) -> list[str]:
-        return self.path.read_text().splitlines() if self.path.exists() else []
-
-    def wait_for(self, line: str, timeout: float = 10) -> list[str]:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.lines()
-            if line in found:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"{line!r} not recorded; events: {self.lines()}")
 
 
 @pytest.fixture(scope="module", params=ASGI_SERVERS)

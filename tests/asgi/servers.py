@@ -146,3 +146,24 @@ def start(
         time.sleep(0.05)
     running.stop()
     raise RuntimeError(f"{server} did not listen within 30 s:\n{log.read_text()}")
+
+
+class Events:
+    """The lines the served app wrote to its events file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "events.log"
+
+    def lines(self) -> list[str]:
+        return self.path.read_text().splitlines() if self.path.exists() else []
+
+    def wait_for(self, line: str, timeout: float = 10) -> list[str]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.lines()
+            if line in found:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{line!r} not recorded; events: {self.lines()}")

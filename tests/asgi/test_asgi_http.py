@@ -18,7 +18,7 @@ import httpx
 import pytest
 import rawhttp
 import servers
-from conftest import Events
+from servers import Events
 
 pytestmark = pytest.mark.slow
 
