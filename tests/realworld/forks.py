@@ -134,7 +134,7 @@ LIBRARIES: dict[str, Library] = {
             ),
             # The dev-server fixture waits for the server without a limit; a server that
             # cannot start (the fork's, while it asks for werkzeug's metadata) would hang.
-            ("tests", "--timeout=15"),
+            ("tests", "--timeout=30"),
         ),
         Library(
             "requests",
