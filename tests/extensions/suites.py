@@ -330,10 +330,17 @@ CI_SUITES: tuple[str, ...] = (
     "flask-wtf",
     "flask-httpauth",
     "flask-smorest",
+    "flask-migrate",
 )
 """The suites the slow tests run in CI (the rest: ``scripts/run-extension-suites``).
 
-The four first ones, and flask-smorest, whose ``graft patch`` must take webargs along.
+The four first ones; flask-smorest, whose ``graft patch`` must take webargs along; and
+flask-migrate, whose tests run ``flask db ...`` in subprocesses (``vial db``, ``python -m
+acme_web db``) and whose Alembic templates generate code that imports the framework.
+The whole of ``tests/extensions`` (30 tests: three runs of these six, the apps, wheels,
+in-app checks and a sync) took 3 min 16 s of CPU (13 min of wall time while seven other
+sessions loaded the two cores); flask-migrate's subprocesses and flask-smorest's 554 tests
+are most of it.
 """
 
 

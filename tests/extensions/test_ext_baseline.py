@@ -19,8 +19,9 @@ def test_suite_on_flask(
 ) -> None:
     """One CI suite, unmodified, on real Flask 3.1.3: its documented counts, exactly.
 
-    5 to 40 s each (flask-smorest's 554 tests the longest); the first one also builds the
-    venv and the overlay when the cache is empty (about 60 s).
+    5 to 40 s each (flask-migrate's `flask db` subprocesses and flask-smorest's 554 tests
+    the longest); the first one also builds the venv and the overlay when the cache is
+    empty (about 60 s).
     """
     suite = suites.SUITES[dist]
     suite_dir = suites.copy_suite(suite, extension_cache, tmp_path)

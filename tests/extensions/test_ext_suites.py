@@ -47,7 +47,8 @@ def test_suite_passes_as_on_flask(
 ) -> None:
     """One CI suite, patched and rewritten, on vial or on the fork: Flask's counts, exactly.
 
-    3 to 30 s each (flask-smorest the longest); the first of a target also builds its app:
+    3 to 40 s each (flask-migrate and flask-smorest the longest); the first of a target also
+    builds its app:
     `graft fork` for the fork, then one `graft patch` per extension (about 40 s).
     """
     suite = suites.SUITES[dist]
