@@ -63,6 +63,9 @@ Extensions that branch on ``flask.__version__`` mean an API level, not vial's ow
 the rewrite profile may map that name here.
 """
 
+# Lookups of the distribution "vial" answer with __flask_version__ (see the module).
+from . import _graft_distribution  # noqa: E402, F401
+
 _LAZY = {
     "render_template": ".templating",
     "render_template_string": ".templating",

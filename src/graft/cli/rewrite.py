@@ -19,6 +19,22 @@ from .options import is_quiet, verbosity
 from .progress import progress_line
 
 
+def _recorded_targets(paths: t.Sequence[Path], renames: Renames) -> list[tuple[Path, str]]:
+    """(directory, name) of each fork or patch recorded for the project that the map renames to."""
+    news = {renames.rename(root).partition(".")[0] for root in renames.roots}
+    found: list[tuple[Path, str]] = []
+    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
+    seen: set[Path] = set()
+    for start in starts:
+        project = project_manifest(start)
+        if project is None or project[0] in seen:
+            continue
+        root, manifest = project
+        seen.add(root)
+        found.extend((root / e.path, e.name) for e in manifest.entries if e.name in news)
+    return found
+
+
 def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:
     """The modules of the packages the map renames from and to, as far as they can be found.
 
@@ -31,17 +47,8 @@ def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:
     olds = renames.roots
     news = {renames.rename(root).partition(".")[0] for root in olds}
     found: set[str] = set()
-    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
-    seen: set[Path] = set()
-    for start in starts:
-        project = project_manifest(start)
-        if project is None or project[0] in seen:
-            continue
-        root, manifest = project
-        seen.add(root)
-        for entry in manifest.entries:
-            if entry.name in news:
-                found |= package_modules(root / entry.path, entry.name)
+    for directory, name in _recorded_targets(paths, renames):
+        found |= package_modules(directory, name)
     for name in sorted(olds | news):
         try:
             spec = importlib.util.find_spec(name)
@@ -55,6 +62,22 @@ def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:
         else:
             found.add(name)
     return frozenset(found)
+
+
+def target_distributions(paths: t.Sequence[Path], renames: Renames) -> tuple[tuple[str, str], ...]:
+    """Distribution lookups a recorded fork answers: (its upstream's distribution, its name).
+
+    ``graft fork`` wrote the upstream's name into the fork's ``_graft_distribution.py``;
+    client code asking for that distribution is pointed at the fork's name.
+    """
+    from ..rewrite.distribution import recorded_upstream
+
+    found = []
+    for directory, name in _recorded_targets(paths, renames):
+        upstream = recorded_upstream(directory)
+        if upstream is not None:
+            found.append((upstream, name))
+    return tuple(found)
 
 
 def _check_target(target: str, force: bool) -> None:
@@ -241,8 +264,11 @@ def rewrite_command(
     renames = _renames(maps, profile, target)
     if target is not None:
         _check_target(target, force)
-    # What the profile's target answers to outside imports (its command, its variables).
+    # What the target answers to outside imports: its command, variables and distribution.
     commands, env_prefixes = SURFACES[profile].for_target(target) if profile else ((), ())
+    distributions = target_distributions(paths, renames)
+    if profile:
+        distributions = (*SURFACES[profile].distributions_for(target), *distributions)
     options = RewriteOptions(
         docstrings=docstrings,
         entry_points=entry_points,
@@ -250,6 +276,7 @@ def rewrite_command(
         skip_unparsable=skip_unparsable,
         commands=commands,
         env_prefixes=env_prefixes,
+        distribution_names=tuple(dict(distributions).items()),
     )
     # --diff shows the change instead of making it, as black's --diff does.
     mode = "check" if check else "dry-run" if dry_run or show_diff else "write"

@@ -62,6 +62,16 @@ def needles(options: RewriteOptions) -> tuple[str, ...]:
     )
 
 
+def folded_needles(options: RewriteOptions) -> tuple[str, ...]:
+    """Distribution names the options redirect, lower case, as ``-`` and ``_`` spellings:
+    a lookup of ``"Flask-Login"`` or ``"attrs"`` needs the string pass even in a file that
+    never names the import package."""
+    found: list[str] = []
+    for old, _ in options.distribution_names:
+        found.extend(dict.fromkeys((old, old.replace("_", "-"))))
+    return tuple(found)
+
+
 def plan_commands(analysis: Analysis, options: RewriteOptions, edits: Edits) -> None:
     """Rename the commands and environment names the options declare, in the positions above."""
     if not options.commands and not options.env_prefixes:

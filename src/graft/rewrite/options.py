@@ -10,6 +10,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import asdict, dataclass
 
+from .distribution import normalize
+
 ENGINE_VERSION = "2"
 """Bumped whenever the same input and options could give different output."""
 
@@ -56,6 +58,11 @@ class RewriteOptions:
     ``("flask", "python -m acme_web")`` for a package run as a module. Declared by a
     profile or the caller, never guessed from the map (a fork of Flask has no ``myflask``
     command); argv lists and shell commands given to subprocess calls follow them."""
+    distribution_names: tuple[tuple[str, str], ...] = ()
+    """Distribution lookups the new package answers, old name (normalized, ``flask``,
+    ``attrs``) to the name it answers for (``vial``, ``myattr``): ``graft fork``/``patch``
+    set them from the upstream's metadata, and the ``flask-vial`` profile for vial. Lookups
+    of other distributions of a renamed package are reported."""
     env_prefixes: tuple[tuple[str, str], ...] = ()
     """Environment prefixes the new package really reads, old to new: ``("FLASK",
     "VIAL")``. Variables the code sets for the framework (``env={"FLASK_APP": ...}``,
@@ -78,12 +85,14 @@ class RewriteOptions:
                 f"unknown_strings must be report, keep or rename-known, not {self.unknown_strings!r}"
             )
 
-        for field_name in ("commands", "env_prefixes"):
+        for field_name in ("commands", "env_prefixes", "distribution_names"):
             pairs = tuple(tuple(pair) for pair in getattr(self, field_name))
             if any(
                 len(pair) != 2 or not all(isinstance(x, str) and x for x in pair) for pair in pairs
             ):
                 raise ValueError(f"{field_name} must be (old, new) pairs of names, not {pairs!r}")
+            if field_name == "distribution_names":
+                pairs = tuple((normalize(old), new) for old, new in pairs)
             object.__setattr__(self, field_name, tuple(sorted(pairs)))
 
     def to_dict(self) -> dict[str, t.Any]:
@@ -93,7 +102,7 @@ class RewriteOptions:
         rename keep the form (and fingerprint) they have without them.
         """
         data = asdict(self)
-        for field_name in ("commands", "env_prefixes"):
+        for field_name in ("commands", "env_prefixes", "distribution_names"):
             if data[field_name]:
                 data[field_name] = [list(pair) for pair in data[field_name]]
             else:
@@ -104,7 +113,7 @@ class RewriteOptions:
     def from_dict(cls, data: t.Mapping[str, t.Any]) -> RewriteOptions:
         """The inverse of :meth:`to_dict`; unknown keys are ignored so old manifests load."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        for field_name in ("commands", "env_prefixes"):
+        for field_name in ("commands", "env_prefixes", "distribution_names"):
             if field_name in known:
                 known[field_name] = tuple(tuple(pair) for pair in known[field_name])
         return cls(**known)

@@ -46,6 +46,9 @@ class Surface:
     commands: tuple[tuple[str, str], ...]
     env_prefixes: tuple[tuple[str, str], ...]
     follows_package: bool = False
+    distributions: tuple[tuple[str, str], ...] = ()
+    """Distribution lookups the target answers (``("flask", "vial")``: vial's
+    ``_graft_distribution`` answers ``version("vial")`` with the Flask API level)."""
 
     def for_target(
         self, target: str | None
@@ -66,10 +69,24 @@ class Surface:
             tuple((old, prefix) for old, _ in self.env_prefixes),
         )
 
+    def distributions_for(self, target: str | None) -> tuple[tuple[str, str], ...]:
+        """The distribution lookups the target, or a fork of it named ``target``, answers."""
+        if target is None:
+            return self.distributions
+        if not self.follows_package:
+            return ()
+        return tuple((old, target) for old, _ in self.distributions)
+
 
 SURFACES: t.Mapping[str, Surface] = {
-    "flask-vial": Surface((("flask", "vial"),), (("FLASK", "VIAL"),), follows_package=True)
+    "flask-vial": Surface(
+        (("flask", "vial"),),
+        (("FLASK", "VIAL"),),
+        follows_package=True,
+        distributions=(("flask", "vial"),),
+    )
 }
-"""Profile name -> what its target answers to: vial's ``vial`` command and ``VIAL_*`` variables."""
+"""Profile name -> what its target answers to: vial's ``vial`` command, ``VIAL_*`` variables
+and distribution lookups of Flask (answered as the Flask API level)."""
 
 __all__ = ["FLASK_VIAL", "PROFILES", "SURFACES", "Surface"]

@@ -131,6 +131,7 @@ class Analysis:
         roots: frozenset[str],
         interest: frozenset[str],
         needles: tuple[str, ...] = (),
+        folded: tuple[str, ...] = (),
     ) -> None:
         self.roots = roots
         self.interest = interest
@@ -147,6 +148,8 @@ class Analysis:
         self._root_bytes = (*roots, *needles)
         """Substrings that make a string worth a look: the old roots, and the commands and
         environment prefixes a profile renames."""
+        self._folded = folded
+        """Lower-case substrings (distribution names) checked against a string's lower case."""
         self._stack: list[cst.CSTNode] = []
         self._scope = self.module_scope
         self._handlers: dict[type, t.Callable[[t.Any], None]] = {
@@ -448,7 +451,12 @@ class Analysis:
             self._bind(local, binding)
 
     def _mentions_root(self, text: str) -> bool:
-        return any(root in text for root in self._root_bytes)
+        if any(root in text for root in self._root_bytes):
+            return True
+        if self._folded:
+            lower = text.lower()
+            return any(name in lower for name in self._folded)
+        return False
 
     def _visit_string(self, node: cst.SimpleString) -> None:
         value = node.value

@@ -21,7 +21,7 @@ import typing as t
 
 import libcst as cst
 
-from .commands import needles, plan_commands
+from .commands import folded_needles, needles, plan_commands
 from .edit import Edits, generate
 from .imports import interest_names, plan_imports
 from .options import RewriteOptions
@@ -56,8 +56,12 @@ def rewrite_source(
     walker fills it in); only ``unknown_strings="rename-known"`` looks at it.
     """
     opts = options if options is not None else RewriteOptions()
-    extra = needles(opts)
-    if not renames.mentions(code) and not _contains(code, extra):
+    extra, folded = needles(opts), folded_needles(opts)
+    if (
+        not renames.mentions(code)
+        and not _contains(code, extra)
+        and not (folded and _contains(code.lower(), folded))
+    ):
         return RewriteResult("unchanged", code, path)
     if isinstance(code, bytes):
         undecodable = _undecodable(code)
@@ -184,7 +188,13 @@ def _rewrite_module(
     known_modules: t.AbstractSet[str],
 ) -> tuple[tuple[str, dict[int, int]] | None, tuple[Finding, ...]]:
     """The new code (None when nothing changed) and the findings with their lines."""
-    analysis = Analysis(module, renames.roots, interest_names(module, renames), needles(options))
+    analysis = Analysis(
+        module,
+        renames.roots,
+        interest_names(module, renames),
+        needles(options),
+        folded_needles(options),
+    )
     edits = Edits()
     plan_imports(analysis, renames, edits)
     plan_commands(analysis, options, edits)

@@ -17,6 +17,7 @@ import typing as t
 import libcst as cst
 
 from .code import CodeFinding, Engine, rewrite_code
+from .distribution import normalize
 from .docstrings import docstring_edits
 from .literals import Edit, Literal, read_literal, rebuild
 from .scopes import Analysis, StringUse
@@ -74,8 +75,13 @@ _ANNOTATION_ARGS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "TypeVar": ((), ("bound",)),
 }
 _DISTRIBUTION_FUNCS = frozenset(
-    {"version", "metadata", "distribution", "requires", "files", "get_distribution", "require"}
-)
+    {
+        "version", "metadata", "distribution", "requires", "files", "get_distribution",
+        "require", "from_name",
+    }
+)  # fmt: skip
+_UNANSWERED = frozenset({"files"})
+"""Lookups a vendored package cannot answer: nothing of it is installed."""
 _IDENTITY_ATTRS = frozenset({"__name__", "__module__", "__package__"})
 
 
@@ -364,6 +370,9 @@ def _plan_string(
         if new_body != body:
             edits.replace(node, node.with_changes(value=opening + new_body + closing), use.path)
         return False
+    if context == "distribution":
+        _plan_distribution(node, use.path, body, opening, closing, renames, options, edits)
+        return False
     prefix = _PREFIX.fullmatch(body)
     if prefix is not None and renames.matches(prefix.group(1)):
         # "flask." + name, "flask.%s" % name: the static part of a computed module name.
@@ -408,14 +417,6 @@ def _plan_string(
                 f"entry-point group {shown} kept: renaming it cuts off plugins written for upstream"
                 " (entry_points='rename' renames it)",
             )
-    elif context == "distribution":
-        if options.distributions == "report":
-            edits.report(
-                node,
-                "distribution",
-                f"distribution name {shown} kept: the fork is not installed under that name;"
-                " answer with the version it was forked from",
-            )
     elif context == "dynamic":
         edits.report(
             node,
@@ -445,6 +446,48 @@ def _plan_string(
             f"{shown} looks like a module path but is not used as one here; left unchanged",
         )
     return False
+
+
+def _plan_distribution(
+    node: cst.SimpleString,
+    path: Path,
+    body: str,
+    opening: str,
+    closing: str,
+    renames: Renames,
+    options: RewriteOptions,
+    edits: Edits,
+) -> None:
+    """A lookup by distribution name: point it at the name the new package answers for.
+
+    The options say which distributions that is (``flask`` -> ``vial``, ``attrs`` ->
+    ``myattr``; :mod:`graft.rewrite.distribution`); any other lookup of a renamed
+    package's distribution is reported, since nothing answers it once the original is
+    uninstalled (and while it is installed, it answers for the original).
+    """
+    new = dict(options.distribution_names).get(normalize(body))
+    call = path[-2] if len(path) >= 2 and isinstance(path[-2], cst.Call) else None
+    func = call.func if call is not None else None
+    last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    if new is None:
+        named = normalize(body) in {normalize(root) for root in renames.roots}
+        if (named or renames.matches(body)) and options.distributions == "report":
+            edits.report(
+                node,
+                "distribution",
+                f"distribution name {body!r} kept: nothing answers it for the new package once"
+                f" {body} is uninstalled, and while it is installed it answers for the original"
+                " (a fork made with graft fork answers for its own name)",
+            )
+        return
+    if new != body:
+        edits.replace(node, node.with_changes(value=opening + new + closing), path)
+    if last in _UNANSWERED:
+        edits.report(
+            node,
+            "distribution",
+            f"{last}({new!r}) gives None: {new} is not installed, so it has no files to list",
+        )
 
 
 _PREFIX = re.compile(rf"({_IDENT}(?:\.{_IDENT})*)\.(?:%[sr]|\{{\w*\}})?")

@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import RewriteError
 from . import env
-from .commands import needles
+from .commands import folded_needles, needles
 from .ignored import git_ignored
 from .lifeline import bind_to_parent, spawning
 from .options import RewriteOptions
@@ -685,7 +685,10 @@ def _text_findings(
 
 def _mentions(data: bytes, renames: Renames, options: RewriteOptions) -> bool:
     """Whether a file may need the rewriter: it names an old package, command or prefix."""
-    return renames.mentions(data) or any(word.encode() in data for word in needles(options))
+    if renames.mentions(data) or any(word.encode() in data for word in needles(options)):
+        return True
+    folded = folded_needles(options)
+    return bool(folded) and any(word.encode() in data.lower() for word in folded)
 
 
 def _template(path: Path, data: bytes, renames: Renames) -> FileResult:
