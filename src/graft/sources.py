@@ -12,7 +12,6 @@ A new kind of source touches only this module.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from . import vcs
+from .distinfo import from_directory, from_package_files, from_project_files, same_folder_duplicates
 from .errors import SourceError, VcsError
 
 if t.TYPE_CHECKING:
@@ -84,6 +84,13 @@ class Upstream:
     label_suffix: str = field(default="", compare=False)
     """Appended to :attr:`label`: ``+digest`` when the version number alone would not tell
     this revision from the recorded one (see :func:`distinguish`)."""
+    distribution: str | None = field(default=None, compare=False)
+    """The upstream's distribution name (``attrs`` for ``attr``, ``Flask``), when known."""
+    metadata: str | None = field(default=None, compare=False, repr=False)
+    """Its ``METADATA``/``PKG-INFO`` text, when the source ships one: what the fork answers
+    ``importlib.metadata`` lookups with (:mod:`graft.rewrite.distribution`)."""
+    version: str | None = field(default=None, compare=False)
+    """The release version, when known (for git sources :attr:`revision` is a commit)."""
 
     @property
     def label(self) -> str:
@@ -367,33 +374,6 @@ def _find_module(top: Path, package: str | None) -> Path | None:
     return None
 
 
-def _version_of(package_dir: Path, project_root: Path | None) -> str | None:
-    if project_root is not None and (project_root / "pyproject.toml").is_file():
-        match = re.search(
-            r'(?m)^version\s*=\s*"([^"]+)"',
-            (project_root / "pyproject.toml").read_text("utf-8", "replace"),
-        )
-        if match:
-            return match.group(1)
-    init = package_dir if package_dir.suffix == ".py" else package_dir / "__init__.py"
-    if init.is_file():
-        try:
-            tree = ast.parse(init.read_bytes())
-        except SyntaxError:
-            return None
-        for node in tree.body:
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "__version__"
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            ):
-                return node.value.value
-    return None
-
-
 # -- the four kinds ----------------------------------------------------------
 
 
@@ -406,7 +386,7 @@ def _bundled(source: str, package: str | None) -> Upstream:
         )
     directory = Path(next(iter(spec.submodule_search_locations)))
     files = read_package_dir(directory)
-    version = _version_of(directory, None) or importlib.metadata.version(BUNDLED_DISTRIBUTION)
+    version = from_package_files(files).version or importlib.metadata.version(BUNDLED_DISTRIBUTION)
     return Upstream("bundled", BUNDLED, BUNDLED, version, None, files)
 
 
@@ -419,11 +399,38 @@ def _find_distribution(
         kwargs: dict[str, t.Any] = {} if where is None else {"path": where}
         dists = list(importlib.metadata.distributions(name=name, **kwargs))
         if dists:
-            return dists[0], None
-        for dist in importlib.metadata.distributions(**kwargs):
-            if name in _top_level(dist):
-                return dist, name
+            return _only(dists, name), None
+        providing = [d for d in importlib.metadata.distributions(**kwargs) if name in _top_level(d)]
+        if providing:
+            first = providing[0].metadata["Name"] or ""
+            same = [d for d in providing if _normal(d.metadata["Name"] or "") == _normal(first)]
+            return _only(same, name), name
     return None
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _only(
+    dists: list[importlib.metadata.Distribution], name: str
+) -> importlib.metadata.Distribution:
+    """The first of a distribution's installations on the search path, unless its folder holds two.
+
+    Two ``*.dist-info`` of one distribution in one folder (``pip install --target`` leaves
+    the old one on upgrade) make the choice a matter of file-system order: refused, with
+    both named.
+    """
+    twins = same_folder_duplicates(dists)
+    if len(twins) > 1:
+        folder = Path(str(twins[0].locate_file("")))
+        listed = ", ".join(sorted(f"{d.metadata['Name']} {d.version}" for d in twins))
+        raise SourceError(
+            f"{folder} holds {len(twins)} installations of {name} ({listed}); "
+            "graft cannot tell which one is meant.",
+            hint="Remove the stale one (pip leaves it behind when upgrading with --target), then retry.",
+        )
+    return dists[0]
 
 
 def _top_level(dist: importlib.metadata.Distribution) -> set[str]:
@@ -524,7 +531,18 @@ def _distribution(
                 f"distribution {dist_name} has no package {package!r}.", hint="Check --package."
             )
     _add_licences(files, sorted(licences))
-    return Upstream("distribution", dist_name, package, dist.version, None, files)
+    metadata = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    return Upstream(
+        "distribution",
+        dist_name,
+        package,
+        dist.version,
+        None,
+        files,
+        distribution=dist_name,
+        metadata=metadata,
+        version=dist.version,
+    )
 
 
 def _import_location(package: str) -> Path | None:
@@ -560,9 +578,21 @@ def _directory(path: Path, source: str, package: str | None) -> Upstream:
                 if p.is_file() and LICENCE_RE.match(p.name)
             ),
         )
-    version = _version_of(package_dir, project_root) or "unversioned"
+    info = from_directory(package_dir, project_root)
+    version = info.version or "unversioned"
     name = package_dir.stem if module is not None else package_dir.name
-    return Upstream("directory", source, name, version, None, files, modes)
+    return Upstream(
+        "directory",
+        source,
+        name,
+        version,
+        None,
+        files,
+        modes,
+        distribution=info.name,
+        metadata=info.metadata,
+        version=info.version,
+    )
 
 
 def open_git(location: str) -> vcs.Repo:
@@ -615,7 +645,25 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     files = {rel: blobs[sha] for rel, sha in chosen.items()}
     modes = {rel: all_modes[prefix + rel] for rel in chosen if prefix + rel in all_modes}
     _add_licences(files, sorted((p, blobs[s]) for p, s in licences.items()))
-    return Upstream("git", source, import_name, commit, ref, files, modes)
+    project = {
+        p: s for p, s in everything.items() if p in ("PKG-INFO", "pyproject.toml", "setup.cfg")
+    }
+    project_blobs = repo.read_blobs(list(project.values())) if project else {}
+    info = from_project_files({p: project_blobs[s] for p, s in project.items()}).merged(
+        from_package_files(files)
+    )
+    return Upstream(
+        "git",
+        source,
+        import_name,
+        commit,
+        ref,
+        files,
+        modes,
+        distribution=info.name,
+        metadata=info.metadata,
+        version=info.version,
+    )
 
 
 def _git_package(

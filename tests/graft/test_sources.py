@@ -211,3 +211,102 @@ def test_lone_module_is_found_without_package(tmp_path: Path) -> None:
     build_file_tree(tmp_path / "two", {"a_mod.py": "", "b_mod.py": ""})
     with pytest.raises(SourceError, match="no Python package found"):
         sources.locate(str(tmp_path / "two"), root=tmp_path)
+
+
+# -- what a source says about its distribution --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "version", "name"),
+    [
+        (
+            {"PKG-INFO": "Metadata-Version: 2.1\nName: Kettle\nVersion: 1.4.2\n"},
+            "1.4.2",
+            "Kettle",
+        ),
+        ({"pyproject.toml": '[project]\nname = "kettle"\nversion = "2.0"\n'}, "2.0", "kettle"),
+        (
+            {"pyproject.toml": '[tool.other]\nversion = "9"\n[project]\nname = "kettle"\n'},
+            None,
+            "kettle",
+        ),
+        ({"setup.cfg": "[metadata]\nname = kettle\nversion = 0.3\n"}, "0.3", "kettle"),
+        ({"kettle/__version__.py": '__version__ = "5.1"\n'}, "5.1", None),
+        ({"kettle/_version.py": 'version = "5.2"\n'}, "5.2", None),
+        ({"kettle/__init__.py": '"""K."""\n__version__: str = "5.3"\n'}, "5.3", None),
+        ({}, None, None),
+    ],
+)
+def test_directory_source_reads_its_version(
+    tmp_path: Path, files: dict[str, str], version: str | None, name: str | None
+) -> None:
+    """PKG-INFO, pyproject's [project], setup.cfg, a version module, then __init__: never a guess."""
+    build_file_tree(tmp_path / "proj", {"kettle/__init__.py": "", "kettle/core.py": "", **files})
+    up = sources.locate(str(tmp_path / "proj"), root=tmp_path)
+    assert up.revision == (version or "unversioned")
+    assert (up.version, up.distribution) == (version, name)
+    if "PKG-INFO" in files:
+        assert up.metadata == files["PKG-INFO"]
+
+
+def test_sdist_pkg_info_wins_over_the_package(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path / "kettle-1.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: kettle\nVersion: 1.0\n",
+            "src/kettle/__init__.py": '__version__ = "0.0.dev"\n',
+        },
+    )
+    assert sources.locate(str(tmp_path / "kettle-1.0"), root=tmp_path).revision == "1.0"
+
+
+def test_git_source_knows_its_distribution(tmp_path: Path) -> None:
+    repo = tmp_path / "attrs"
+    build_file_tree(
+        repo,
+        {
+            "pyproject.toml": '[project]\nname = "attrs"\ndynamic = ["version"]\n',
+            "src/attr/__init__.py": '__version__ = "24.2.0"\n',
+        },
+    )
+    git(repo, "init", "-q")
+    git_commit_all(repo)
+    up = sources.locate(str(repo), root=tmp_path)
+    assert (up.package, up.distribution, up.version) == ("attr", "attrs", "24.2.0")
+
+
+def _dist_info(folder: Path, dirname: str, name: str, version: str, top: str) -> None:
+    build_file_tree(
+        folder / dirname,
+        {
+            "METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+            "top_level.txt": f"{top}\n",
+            "RECORD": f"{top}/__init__.py,,\n",
+        },
+    )
+
+
+def test_two_installations_in_one_folder_are_said(tmp_path: Path) -> None:
+    """``pip install --target`` leaves the old dist-info behind on upgrade: refused, both named."""
+    site = tmp_path / "site"
+    build_file_tree(site, {"kettle/__init__.py": ""})
+    _dist_info(site, "kettle-1.0.dist-info", "kettle", "1.0", "kettle")
+    _dist_info(site, "Kettle-2.0.dist-info", "Kettle", "2.0", "kettle")
+    with pytest.raises(
+        SourceError, match=r"2 installations of kettle \(Kettle 2\.0, kettle 1\.0\)"
+    ):
+        sources.locate("kettle", root=tmp_path, search_path=[str(site)])
+    # The package directory itself, read as a directory source, meets the same question.
+    with pytest.raises(SourceError, match=r"2 installations of .*Kettle-2\.0\.dist-info"):
+        sources.locate(str(site / "kettle"), root=tmp_path)
+
+
+def test_one_installation_gives_metadata(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_file_tree(site, {"kettle/__init__.py": ""})
+    _dist_info(site, "Kettle-2.0.dist-info", "Kettle", "2.0", "kettle")
+    up = sources.locate("kettle", root=tmp_path, search_path=[str(site)])
+    assert (up.distribution, up.version) == ("Kettle", "2.0")
+    assert up.metadata is not None and "Version: 2.0" in up.metadata
+    directory = sources.locate(str(site / "kettle"), root=tmp_path)
+    assert (directory.revision, directory.distribution) == ("2.0", "Kettle")
