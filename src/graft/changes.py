@@ -221,11 +221,18 @@ def reverse_renames(entry: Entry) -> Renames:
 
 
 def rename_back(data: bytes, path: str, renames: Renames) -> bytes:
-    """One file's bytes in upstream's names (Python files only; others are as they are)."""
+    """One file's bytes in upstream's names (Python files only; others are as they are).
+
+    The line graft adds to a vendored package's ``__init__.py`` (it installs the answer
+    to distribution lookups) is graft's, not the user's: it is left out.
+    """
     if not path.endswith(PYTHON_SUFFIXES):
         return data
     from .rewrite import rewrite_source
+    from .rewrite.distribution import remove_registration
 
+    if path.endswith("/__init__.py") or path == "__init__.py":
+        data = remove_registration(data)
     result = rewrite_source(data, renames, path=path)
     if result.status == "failed":
         raise RewriteError(

@@ -228,14 +228,6 @@ def create_app(root: Path) -> vcs.Repo:
 def do_by_hand(root: Path) -> list[str]:
     """What a human does after ``graft patch``: answer its findings, wire the extension in."""
     done = []
-    init = root / "flask_greeting" / "__init__.py"
-    text = init.read_text(encoding="utf-8")
-    lookup = 'importlib.metadata.version("flask")'
-    if lookup in text and f"import {FORK_NAME}\n" in text:
-        init.write_text(text.replace(lookup, f"{FORK_NAME}.__version__"), encoding="utf-8")
-        done.append(
-            f"flask_greeting/__init__.py: asks {FORK_NAME}.__version__, not the Flask distribution"
-        )
     template = root / "flask_greeting" / "templates" / "greeting.html"
     if template.is_file() and "served by flask" in template.read_text(encoding="utf-8"):
         template.write_text(

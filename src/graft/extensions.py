@@ -11,7 +11,6 @@ installed, is reported as :class:`~graft.rewrite.result.Finding` values for a hu
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import email.message
 import email.parser
@@ -172,51 +171,8 @@ def _licences(dist: importlib.metadata.Distribution) -> dict[str, bytes]:
     return found
 
 
-_METADATA_CALLS = {
-    "version",
-    "distribution",
-    "metadata",
-    "requires",
-    "files",
-    "get_distribution",
-    "require",
-}
 _TEXT_LIMIT = 5
 """At most this many lines are reported per non-Python file (a template may say flask often)."""
-
-
-def find_metadata_lookups(code: str, path: str, dists: t.Iterable[str]) -> list[Finding]:
-    """``importlib.metadata``/``pkg_resources`` look-ups of the given distributions in ``code``.
-
-    Distribution names are not import names, so no rewrite touches them. In the patched
-    environment a look-up of Flask raises ``PackageNotFoundError`` (Flask is not installed) or
-    reports upstream's version, and a vendored copy has no distribution of its own: a human
-    decides what the answer should be.
-    """
-    wanted = {normalize_dist(d) for d in dists}
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        arg = node.args[0]
-        if name in _METADATA_CALLS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            if normalize_dist(re.split(r"[<>=!~ ;\[]", arg.value)[0]) in wanted:
-                found.append(
-                    Finding(
-                        path,
-                        node.lineno,
-                        "distribution",
-                        f"{name}({arg.value!r}) looks up a distribution the patched "
-                        "copy does not have; decide what it should answer",
-                    )
-                )
-    return found
 
 
 def find_version_reads(code: str, path: str, roots: t.Iterable[str]) -> list[Finding]:
@@ -250,17 +206,14 @@ def find_human_work(
 ) -> list[Finding]:
     """What no rewrite can settle, from the raw upstream files and the extension's metadata.
 
-    Non-Python files naming the old package (templates, data, entry points), distribution
-    look-ups of the old framework or of the extension itself (a vendored copy has no
-    metadata), ``__version__`` reads, and ``Requires-Dist`` on the old framework.
+    Non-Python files naming the old package (templates, data, entry points),
+    ``__version__`` reads, and ``Requires-Dist`` on the old framework. (Distribution
+    look-ups of the old framework and of the extension itself are answered: the rewrite
+    points them at the target and at the patched copy, which carry the answers; the
+    rewriter reports those it cannot point anywhere.)
     """
     roots = sorted(renames.roots)
     version_mapped = renames.rename(f"{UPSTREAM}.__version__").endswith(".__flask_version__")
-    old_dists = [
-        *roots,
-        info.dist,
-        upstream.source if upstream.kind == "distribution" else info.dist,
-    ]
     found: list[Finding] = []
     for rel, data in sorted(upstream.files.items()):
         where = f"{prefix}/{rel}"
@@ -269,7 +222,6 @@ def find_human_work(
         except UnicodeDecodeError:
             continue
         if rel.endswith((".py", ".pyi")):
-            found += find_metadata_lookups(text, where, old_dists)
             found += find_version_reads(text, where, [r for r in roots if not version_mapped])
             continue
         lines = mentions(text, roots)
@@ -340,7 +292,6 @@ __all__ = [
     "extension_info",
     "find_distribution",
     "find_human_work",
-    "find_metadata_lookups",
     "find_original_installed",
     "find_version_reads",
     "locate_single_module",

@@ -18,6 +18,7 @@ Determinism is a requirement: rendering one revision twice gives the same tree.
 
 from __future__ import annotations
 
+import json
 import os
 import typing as t
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ def checkpoint(step: str) -> None:
         _hook(step)
 
 
+Found = tuple[int, str, str]
+"""A finding of a cached rewrite without its path: (line, kind, message)."""
+
+
 @dataclass(frozen=True)
 class Rendering:
     """A renamed upstream at a path in the repository, as blob ids and one tree id."""
@@ -61,8 +66,10 @@ class Rendering:
     """Modes of the files that are not plain 100644 (executables, symlinks), by full path."""
     pending: t.Mapping[str, bytes] = field(default_factory=dict, repr=False)
     """Bytes by blob id for every file rendered this time (reused blobs are already stored)."""
-    cache_updates: t.Mapping[str, str] = field(default_factory=dict, repr=False)
-    """``raw blob id:suffix`` -> rewritten blob id, learned while rendering."""
+    cache_updates: t.Mapping[str, tuple[str, tuple[Found, ...]]] = field(
+        default_factory=dict, repr=False
+    )
+    """``raw blob id:suffix`` -> (rewritten blob id, the rewrite's findings), learned while rendering."""
     findings: tuple[t.Any, ...] = ()
     """The rewriter's findings (``graft.rewrite.Finding``), with paths in the fork."""
     rewritten: int = 0
@@ -81,20 +88,102 @@ def load_renames(maps: t.Sequence[str]) -> Renames:
     return Renames.parse(maps)
 
 
+def fingerprint(maps: t.Sequence[str]) -> str:
+    """The rewrite fingerprint of a vendored package rendered with ``maps``.
+
+    Vendored packages are rendered with :data:`graft.rewrite.options.FORK_OPTIONS` (their
+    docstrings' code follows the new name); the distribution lookups they answer follow
+    from the upstream itself, so they are not part of it.
+    """
+    from .rewrite.options import FORK_OPTIONS
+
+    return load_renames(maps).fingerprint(FORK_OPTIONS)
+
+
+def vendored_files(upstream: Upstream, renames: Renames) -> tuple[dict[str, bytes], set[str]]:
+    """The upstream's files as the fork holds them before renaming, and those graft wrote.
+
+    The package answers distribution lookups itself (:mod:`graft.rewrite.distribution`):
+    its ``__init__.py`` gets the line that installs the answer, and
+    ``_graft_distribution.py`` is written from the upstream's metadata, unless the
+    upstream brings its own (vial does). The written module is graft's own text and is
+    not rewritten.
+    """
+    from .rewrite import distribution
+
+    files = dict(upstream.files)
+    written: set[str] = set()
+    if distribution.FILE in files:
+        return files, written
+    name = renames.rename(upstream.package).partition(".")[0]
+    version = upstream.version
+    if version is None:
+        # A git revision is a commit: a local version label says which one.
+        version = f"0+g{upstream.revision[:10]}" if upstream.kind == "git" else upstream.revision
+    if version == "unversioned":
+        version = "0+unversioned"
+    dist = upstream.distribution or upstream.package
+    text = distribution.metadata_for(name, version, upstream.metadata)
+    files[distribution.FILE] = distribution.module_source(name, name, dist, text)
+    written.add(distribution.FILE)
+    if "__init__.py" in files:
+        files["__init__.py"] = distribution.add_registration(files["__init__.py"])
+    return files, written
+
+
+def rewrite_options(upstream: Upstream, renames: Renames) -> t.Any:
+    """:data:`~graft.rewrite.options.FORK_OPTIONS`, with distribution lookups pointed at who answers.
+
+    Decided by the upstream and the maps alone, so a rendering does not depend on what
+    is installed where it runs.
+    """
+    import dataclasses
+
+    from .rewrite.options import FORK_OPTIONS
+
+    name = renames.rename(upstream.package).partition(".")[0]
+    answers = {dist: name for dist in (upstream.package, upstream.distribution or upstream.package)}
+    # Every package graft renames to answers for its own name: a fork graft made, and
+    # vial (flask=vial in a patched extension), which answers as the Flask API level.
+    for root in sorted(renames.roots):
+        answers.setdefault(root, renames.rename(root).partition(".")[0])
+    return dataclasses.replace(FORK_OPTIONS, distribution_names=tuple(sorted(answers.items())))
+
+
 def _cache_path(repo: vcs.Repo, fingerprint: str) -> Path:
     safe = fingerprint.replace(":", "-").replace("/", "_")
     return repo.git_dir / "graft" / "rewrite-cache" / safe
 
 
-def _load_cache(repo: vcs.Repo | None, fingerprint: str) -> dict[str, str]:
+def _load_cache(
+    repo: vcs.Repo | None, fingerprint: str
+) -> dict[str, tuple[str, tuple[Found, ...]]]:
+    """``raw blob id:suffix`` -> (rewritten blob id, findings), one line each: ``key id [json]``.
+
+    The findings are kept with the rewrite so that a sync reports the same whether
+    or not this repository rewrote the file before (a fresh clone has no cache). A
+    line that does not read is ignored: the file is rewritten again.
+    """
     if repo is None:
         return {}
     path = _cache_path(repo, fingerprint)
     try:
-        lines = path.read_text("ascii").split()
-    except OSError:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
         return {}
-    return dict(zip(lines[::2], lines[1::2]))
+    cache: dict[str, tuple[str, tuple[Found, ...]]] = {}
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) < 2:
+            continue
+        found: tuple[Found, ...] = ()
+        if len(parts) == 3:
+            try:
+                found = tuple((int(a), str(b), str(c)) for a, b, c in json.loads(parts[2]))
+            except (ValueError, TypeError):
+                continue
+        cache[parts[0]] = (parts[1], found)
+    return cache
 
 
 def render(
@@ -116,23 +205,35 @@ def render(
     if object_format is None:
         object_format = repo.object_format if repo is not None else "sha1"
     renames = load_renames(maps)
-    fingerprint = renames.fingerprint()
+    print_ = fingerprint(maps)
+    options = rewrite_options(upstream, renames)
+    upstream_files, written = vendored_files(upstream, renames)
     roots = [root.encode() for root in sorted(renames.roots)]
-    cache = _load_cache(repo, fingerprint)
+    folded = [dist.encode() for dist, _ in options.distribution_names]
+    cache = _load_cache(repo, print_)
     files: dict[str, str] = {}
     todo: dict[str, bytes] = {}
     raw_ids: dict[str, str] = {}
     pending: dict[str, bytes] = {}
     hits: dict[str, str] = {}
+    reused: dict[str, tuple[Found, ...]] = {}
     modes = upstream.modes
-    for rel, data in sorted(upstream.files.items()):
+    for rel, data in sorted(upstream_files.items()):
         raw = vcs.hash_blob(data, object_format)
-        if not any(root in data for root in roots) or modes.get(rel) == vcs.LINK_MODE:
+        if (
+            rel in written
+            or modes.get(rel) == vcs.LINK_MODE
+            or not (
+                any(root in data for root in roots)
+                or (folded and any(name in data.lower() for name in folded))
+            )
+        ):
             # (A symlink's bytes are its target, not code: kept as upstream has it.)
             files[rel] = raw
             pending[raw] = data
         elif (known := cache.get(_key(raw, rel))) is not None:
-            files[rel] = hits[rel] = known
+            files[rel] = hits[rel] = known[0]
+            reused[rel] = known[1]
         else:
             todo[rel] = data
             raw_ids[rel] = raw
@@ -144,18 +245,31 @@ def render(
         unstored = missing & pending.keys()
         for rel, sha in hits.items():
             if sha in missing:  # a stale cache (objects pruned): render the file again
-                del files[rel]
-                todo[rel] = upstream.files[rel]
+                del files[rel], reused[rel]
+                todo[rel] = upstream_files[rel]
                 raw_ids[rel] = vcs.hash_blob(todo[rel], object_format)
-    learned: dict[str, str] = {}
+    learned: dict[str, tuple[str, tuple[Found, ...]]] = {}
     findings: list[t.Any] = []
+    if reused:
+        from .rewrite.result import Finding
+
+        # A reused rewrite reports what the rewrite reported: the findings do not depend
+        # on whether this repository rendered the file before.
+        for rel, found in reused.items():
+            findings.extend(Finding(f"{prefix}/{rel}", *item) for item in found)
     if todo:
         # Imported here: a sync whose files are all reused needs no parser (libcst).
         from .rewrite import rewrite_items
+        from .rewrite.tree import item_module_names
 
         # In memory, named as in the repository, so findings and errors need no relocating.
+        # The whole package's modules, not only those rewritten now: a string naming one
+        # is a module path whether or not its file changed in this release.
+        modules = item_module_names(f"{prefix}/{rel}" for rel in upstream_files)
         items = [(f"{prefix}/{rel}", data) for rel, data in todo.items()]
-        results = rewrite_items(items, renames, progress=progress)
+        results = rewrite_items(
+            items, renames, progress=progress, options=options, known_modules=modules
+        )
         failures = []
         for (rel, data), item in zip(todo.items(), results):
             if item.status == "failed":
@@ -165,7 +279,10 @@ def render(
                 data = item.new_bytes
             sha = vcs.hash_blob(data, object_format)
             files[rel] = sha
-            learned[_key(raw_ids[rel], rel)] = sha
+            learned[_key(raw_ids[rel], rel)] = (
+                sha,
+                tuple((f.line, f.kind, f.message) for f in item.findings),
+            )
             pending[sha] = data
             if unstored is not None:
                 unstored.add(sha)  # not looked up: written again at worst, which git ignores
@@ -181,12 +298,20 @@ def render(
         prefix=prefix,
         files=full,
         tree=vcs.hash_tree(full, full_modes, object_format),
-        fingerprint=fingerprint,
+        fingerprint=print_,
         modes=full_modes,
         pending=pending,
         cache_updates=learned,
         findings=tuple(
-            sorted(findings, key=lambda f: (str(getattr(f, "path", "")), getattr(f, "line", 0)))
+            sorted(
+                findings,
+                key=lambda f: (
+                    str(getattr(f, "path", "")),
+                    getattr(f, "line", 0),
+                    getattr(f, "kind", ""),
+                    getattr(f, "message", ""),
+                ),
+            )
         ),
         rewritten=len(todo),
         unstored=frozenset(unstored) if unstored is not None else None,
@@ -244,15 +369,21 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
 
 
 def save_cache(repo: vcs.Repo, rendering: Rendering) -> None:
-    """Remember raw -> rewritten blob ids so the next sync skips unchanged files."""
+    """Remember raw -> rewritten blob ids (and findings) so the next sync skips unchanged files."""
     if not rendering.cache_updates:
         return
     path = _cache_path(repo, rendering.fingerprint)
     path.parent.mkdir(parents=True, exist_ok=True)
     cache = _load_cache(repo, rendering.fingerprint)
     cache.update(rendering.cache_updates)
+    lines = []
+    for raw, (new, found) in sorted(cache.items()):
+        extra = (
+            " " + json.dumps([list(item) for item in found], separators=(",", ":")) if found else ""
+        )
+        lines.append(f"{raw} {new}{extra}\n")
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{raw} {new}\n" for raw, new in sorted(cache.items())), "ascii")
+    tmp.write_text("".join(lines), "utf-8")
     os.replace(tmp, path)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import sources, state, vcs
 from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
 from .errors import UserError
-from .snapshot import load_renames
+from .snapshot import fingerprint as snapshot_fingerprint
 from .workspace import load_entries
 
 if t.TYPE_CHECKING:
@@ -209,7 +209,7 @@ def gather(
         except UserError as exc:
             values["newest_error"] = exc.format_message()
     try:
-        values["current_fingerprint"] = load_renames(entry.maps).fingerprint()
+        values["current_fingerprint"] = snapshot_fingerprint(entry.maps)
     except UserError:
         pass
     head = repo.head()

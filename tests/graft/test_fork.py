@@ -28,6 +28,7 @@ from graft.cli import main
 from graft.errors import DirtyWorktreeError, VcsError
 from graft.fork import apply_vendor, fork, plan_vendor
 from graft.manifest import parse_manifest
+from graft.rewrite.distribution import REGISTRATION
 
 # Runs the demo app on the fork with the original package made unimportable first.
 APP_CHECK = """
@@ -281,8 +282,16 @@ def test_directory_sources(tmp_path: Path, app_repo: Path, monkeypatch: pytest.M
     monkeypatch.chdir(app_repo)
     report = fork(str(project), "mykit")
     assert report.revision == "2.5" and report.source_kind == "directory"
-    assert sorted(report.files) == ["LICENSE.txt", "__init__.py", "data/table.csv", "parts.py"]
-    assert (app_repo / "mykit" / "__init__.py").read_text() == "from mykit.parts import x\n"
+    assert sorted(report.files) == [
+        "LICENSE.txt",
+        "__init__.py",
+        "_graft_distribution.py",
+        "data/table.csv",
+        "parts.py",
+    ]
+    assert (app_repo / "mykit" / "__init__.py").read_text() == (
+        f"{REGISTRATION}\nfrom mykit.parts import x\n"
+    )
     # A package directory given directly works too.
     report = fork(str(project / "src" / "kit"), "otherkit")
     assert "parts.py" in report.files and "LICENSE.txt" not in report.files
@@ -330,7 +339,7 @@ def test_search_path_for_distributions(
     monkeypatch.chdir(app_repo)
     result = invoke(["fork", "tinydist", "mytiny", "--search-path", str(site)])
     assert result.exit_code == 0, result.output
-    assert (app_repo / "mytiny" / "__init__.py").read_text() == "import mytiny\n"
+    assert (app_repo / "mytiny" / "__init__.py").read_text() == f"{REGISTRATION}\nimport mytiny\n"
     assert parse_manifest((app_repo / "pyproject.toml").read_text()).select(None).revision == "1.2"
 
 

@@ -20,6 +20,7 @@ from conftest import FIXTURES, git, git_commit_all, snapshot_state
 
 from graft.cli import main
 from graft.manifest import parse_manifest
+from graft.rewrite.distribution import REGISTRATION
 
 GREETING = FIXTURES / "extensions" / "flask-greeting"
 SINGLE = FIXTURES / "extensions" / "flask-single"
@@ -44,7 +45,8 @@ def test_patch_directory_to_vial(app: Path) -> None:
     assert "import vial\n" in code
     assert "def init_app(self, app: vial.Vial)" in code
     assert "import flask_sqlalchemy" in code  # another extension: not mapped, not touched
-    assert 'importlib.metadata.version("flask")' in code  # a distribution, reported below
+    # A lookup of Flask's distribution asks vial, which answers as the Flask API level.
+    assert 'importlib.metadata.version("vial")' in code
     assert "from vial.cli import with_appcontext" in (app / "flask_greeting" / "cli.py").read_text()
     assert (app / "flask_greeting" / "templates" / "greeting.html").read_text() == (
         GREETING / "src" / "flask_greeting" / "templates" / "greeting.html"
@@ -70,7 +72,10 @@ def test_report_lists_what_needs_a_human(app: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     human = {(f["kind"], f["path"].rsplit("/", 1)[-1]) for f in report["human"]}
-    assert ("distribution", "__init__.py") in human  # importlib.metadata.version("flask")
+    # importlib.metadata.version("flask") now asks vial, which answers as the Flask API level.
+    assert ("distribution", "__init__.py") not in human
+    code = (app / "flask_greeting" / "__init__.py").read_text()
+    assert 'importlib.metadata.version("vial")' in code
     assert ("file", "greeting.html") in human  # a template says "flask"
     assert ("metadata", "flask-greeting metadata") in human  # Requires-Dist: Flask>=2.2
     assert ("entry-point", "flask-greeting entry_points.txt") not in human  # a directory has none
@@ -82,7 +87,7 @@ def test_text_report_says_how_it_is_imported(app: Path) -> None:
     result = invoke("patch", str(GREETING), "--profile", "flask-vial")
     assert "Patched flask_greeting 1.2.0 into flask_greeting/" in result.output
     assert "the app imports it as `import flask_greeting` from flask_greeting/" in result.output
-    assert "1 more thing(s) need a human:" in result.output
+    assert "need a human:" in result.output
     assert "Requires-Dist: Flask>=2.2" in result.output
     assert result.output.count("greeting.html:1: file:") == 1
 
@@ -130,6 +135,8 @@ def test_single_module_extension_becomes_a_package(app: Path) -> None:
     assert result.exit_code == 0, result.output
     code = (app / "flask_single" / "__init__.py").read_text()
     assert "from vial import Vial, g, request" in code
+    assert f"{REGISTRATION}\n" in code  # the patched copy answers distribution lookups itself
+    code = code.replace(f"{REGISTRATION}\n", "")
     assert code.replace("from vial import Vial, g, request", "") == (
         SINGLE / "flask_single.py"
     ).read_text().replace("from flask import Flask, g, request", "").replace(
@@ -312,8 +319,8 @@ def test_explicit_maps_win_over_the_manifest(tmp_path: Path) -> None:
     assert (target.name, target.renames.mapping) == ("other", {"flask": "other"})
 
 
-def test_metadata_lookups_and_version_reads() -> None:
-    from graft.patch import find_metadata_lookups, find_version_reads
+def test_version_reads() -> None:
+    from graft.patch import find_version_reads
 
     code = (
         "import importlib.metadata as m\nfrom importlib.metadata import version\n"
@@ -321,12 +328,6 @@ def test_metadata_lookups_and_version_reads() -> None:
         "import pkg_resources\nd = pkg_resources.get_distribution('flask>=2').version\n"
         "e = flask.__version__\nf = flask_cors.__version__\n"
     )
-    found = find_metadata_lookups(code, "x.py", ["flask", "Flask-CORS"])
-    assert [(f.line, f.kind) for f in found] == [
-        (3, "distribution"),
-        (4, "distribution"),
-        (7, "distribution"),
-    ]
     assert [f.line for f in find_version_reads(code, "x.py", ["flask"])] == [8]
 
 
@@ -364,7 +365,8 @@ def test_patch_installed_distribution(app: Path, installed_greeting: Path, spec:
         "1.2.0",
     )
     kinds = {f["kind"] for f in report["human"]}
-    assert {"distribution", "file", "metadata", "entry-point"} <= kinds
+    assert {"file", "metadata", "entry-point"} <= kinds
+    assert "distribution" not in kinds  # version("flask") is answered by vial now
     assert "from vial import" in (app / "flask_greeting" / "__init__.py").read_text()
 
 

@@ -39,8 +39,10 @@ UPSTREAM: dict[str, bytes] = {
 }
 MAPS = ["kettle=brew"]
 PREFIX = "vendor/brew"
-PINNED_TREE = "c7003af7206d5a5ee0d1d73731b88956971146d7"
-"""``snapshot.render`` of UPSTREAM before the rewrite moved in memory (scratch directory + rewrite_tree)."""
+PINNED_TREE = "2e129f55a915987552cf71c11f96614b744a765b"
+"""``snapshot.render`` of UPSTREAM with engine version 2 (code in strings and docstrings,
+the package's own ``_graft_distribution.py``); engine version 1 gave
+``c7003af7206d5a5ee0d1d73731b88956971146d7``, computed before the rewrite moved in memory."""
 PINNED_FINDINGS = [
     ("vendor/brew/kettle.toml", 1, "file"),
     ("vendor/brew/sub/deep.py", 4, "string"),
@@ -81,7 +83,14 @@ def test_store_writes_exactly_the_rendered_bytes(repo: vcs.Repo) -> None:
     assert rendering.tree == PINNED_TREE
     assert snapshot.store(repo, rendering) == PINNED_TREE
     files = stored_files(repo, PINNED_TREE)
-    assert sorted(files) == sorted(f"{PREFIX}/{rel}" for rel in UPSTREAM)
+    assert sorted(files) == sorted(
+        f"{PREFIX}/{rel}" for rel in [*UPSTREAM, "_graft_distribution.py"]
+    )
+    # The package answers distribution lookups itself, as the upstream 1.0 it carries.
+    assert files[f"{PREFIX}/__init__.py"].startswith(
+        b'"""Kettle."""\nfrom . import _graft_distribution  # noqa: F401'
+    )
+    assert b"\nVersion: 1.0\n" in files[f"{PREFIX}/_graft_distribution.py"]
     assert files[f"{PREFIX}/core.py"] == (
         b"import brew.util\nfrom brew import util as u\n\n\n"
         b"def boil() -> int:\n    return brew.util.heat() + u.heat()\n"
@@ -156,7 +165,31 @@ def test_files_that_never_name_the_package_are_copied_without_the_rewriter() -> 
     plain = {"a.py": b"import os\n", "data/b.txt": b"text\n"}
     rendering = snapshot.render(upstream(plain), MAPS, "x")
     assert rendering.rewritten == 0
-    assert rendering.files == {
+    assert {p: sha for p, sha in rendering.files.items() if "_graft_" not in p} == {
         "x/a.py": vcs.hash_blob(b"import os\n"),
         "x/data/b.txt": vcs.hash_blob(b"text\n"),
     }
+
+
+def test_findings_do_not_depend_on_the_cache(repo: vcs.Repo) -> None:
+    """A fresh clone has no rewrite cache: it must report what the original repository reports."""
+    cold = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    snapshot.store(repo, cold)
+    snapshot.save_cache(repo, cold)
+    warm = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    assert warm.rewritten == 0
+    assert warm.findings == cold.findings
+    assert [(f.path, f.line, f.kind) for f in warm.findings] == PINNED_FINDINGS
+
+
+def test_an_upstream_that_answers_for_itself_is_left_alone() -> None:
+    """vial brings its own ``_graft_distribution.py``; nothing is written or added for it."""
+    own = {
+        "__init__.py": b"import kettle\nfrom . import _graft_distribution\n",
+        "_graft_distribution.py": b"NAME = 'x'\n",
+    }
+    rendering = snapshot.render(upstream(own), MAPS, "x")
+    assert rendering.pending[rendering.files["x/_graft_distribution.py"]] == b"NAME = 'x'\n"
+    assert rendering.pending[rendering.files["x/__init__.py"]] == (
+        b"import brew\nfrom . import _graft_distribution\n"
+    )

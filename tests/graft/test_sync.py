@@ -454,9 +454,12 @@ def test_distribution_upgrade_via_search_path(
 
     data = json.loads(result.output)
     assert data["status"] == "merged" and data["steps"][0]["new_revision"] == "1.1"
+    # The fork's answer to distribution lookups moves with the release it carries.
     assert data["steps"][0]["upstream_changes"] == [
-        {"status": "M", "path": "mytiny/core.py", "new_path": None}
+        {"status": "M", "path": "mytiny/_graft_distribution.py", "new_path": None},
+        {"status": "M", "path": "mytiny/core.py", "new_path": None},
     ]
+    assert "VERSION = '1.1'" in (app_repo / "mytiny" / "_graft_distribution.py").read_text()
     core = (app_repo / "mytiny" / "core.py").read_text()
     assert "return 2" in core and "return 'mine'" in core and "import mytiny" in core
     # Going back to 1.0 is refused.
@@ -576,6 +579,22 @@ def test_unchanged_upstream_files_are_not_rewritten_again(forked: Path, tmp_path
     cold = plan_sync(cwd=clone, ref="v3.0")
     assert cold.targets[0].rendering.rewritten > 2
     assert cold.targets[0].rendering.tree == plan.targets[0].rendering.tree
+    # And it reports the same findings: the cache holds them with each rewrite.
+    assert cold.targets[0].rendering.findings == plan.targets[0].rendering.findings
+
+
+def test_sync_findings_are_those_of_the_files_it_brings_in(forked: Path, tmp_path: Path) -> None:
+    """The same sync in the forking repository and in a fresh clone prints the same findings."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(forked), str(clone))
+    here = sync(ref="v2.0", cwd=forked)
+    there = sync(ref="v2.0", cwd=clone)
+    assert here.status == there.status == "merged"
+    assert [(f.path, f.line, f.kind, f.message) for f in here.findings] == [
+        (f.path, f.line, f.kind, f.message) for f in there.findings
+    ]
+    changed = {c.new_path or c.path for step in here.steps for c in step.upstream_changes}
+    assert all(f.path in changed for f in here.findings)
 
 
 @pytest.mark.parametrize("step", ["continue-recorded", "continue-committed"])
