@@ -516,11 +516,19 @@ def _distribution(
             licences.append(
                 (name.rsplit("/", 1)[-1], Path(str(dist.locate_file(record))).read_bytes())
             )
+    # An editable install's RECORD lists a .pth and, at most, data files copied into the
+    # site directory (hatchling's force-include): the package is read where it is imported from.
+    is_editable = any(
+        str(record).endswith(".pth") and len(PurePosixPath(str(record)).parts) == 1
+        for record in dist.files or ()
+    )
+    if is_editable and "__init__.py" not in files:
+        files = {}
     if not files:
         located = Path(str(dist.locate_file(package)))
         module = Path(str(dist.locate_file(f"{package}.py")))
         editable = _import_location(package) if not search_path else None
-        if located.is_dir():
+        if located.is_dir() and not (is_editable and editable is not None):
             files = read_package_dir(located)
         elif module.is_file():
             files = {MODULE_INIT: module.read_bytes()}
