@@ -263,7 +263,7 @@ def requests_per_second(server: Server, path: str, seconds: float) -> float:
 
 
 def in_flight_memory(server: Server, count: int) -> float:
-    """MiB the server's resident set grows by while ``count`` requests wait in a view."""
+    """MiB the server's resident set grows by while ``count`` requests wait in a view (3 s)."""
     idle = server.rss_kib()
     client = subprocess.Popen(
         [sys.executable, "-c", CLIENT, str(server.port), "/io?s=3", str(count)],
@@ -271,11 +271,15 @@ def in_flight_memory(server: Server, count: int) -> float:
         text=True,
     )
     peak = idle
-    deadline = time.monotonic() + 2.5
+    # Sampled for as long as the client runs: on a busy machine opening 1000 connections
+    # alone can take seconds, and the requests are in flight only after that.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and client.poll() is None:
         peak = max(peak, server.rss_kib())
-        time.sleep(0.1)
-    client.communicate(timeout=120)
+        time.sleep(0.05)
+    result = json.loads(client.communicate(timeout=120)[0])
+    if result["ok"] != count:
+        raise RuntimeError(f"{server.label}: {result}")
     return (peak - idle) / 1024
 
 
