@@ -546,3 +546,20 @@ def test_graft_rewrite_knows_the_modules_of_the_installed_original(tmp_path: Pat
 def test_reprs_in_expectations_follow_the_rename(before: str, after: str) -> None:
     """bottle's suite compares a class's repr: the fork's classes print their new module."""
     assert_rewrite(before, after, "bottle=mybottle")
+
+
+def test_escaped_module_paths_in_patterns() -> None:
+    """jinja2's suite matches tracebacks with ``(jinja2\\.exceptions\\.)?``: the module follows."""
+    renames = Renames.parse(["jinja2=myjinja"])
+    known = frozenset({"jinja2", "jinja2.exceptions"})
+    code = dedent(
+        r"""
+        assert re.search(r"(jinja2\.exceptions\.)?TemplateSyntaxError: wtf", tb)
+        assert re.search("(jinja2\\.exceptions\\.)?TemplateSyntaxError", tb)
+        NOT_A_MODULE = r"jinja2\.unknown\.thing"
+        """
+    )
+    result = rewrite_source(code, renames, known_modules=known)
+    assert result.code == code.replace("(jinja2", "(myjinja")
+    assert rewrite_source(code, renames).code == code, "unknown tree: left alone"
+    assert rewrite_source(result.code, renames, known_modules=known).code == result.code

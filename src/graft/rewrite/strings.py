@@ -229,7 +229,7 @@ def _plan_literal(
         return False
     result = rewrite_code(literal.text, renames, options, known_modules, engine=engine)
     if result is None:
-        return _plan_reprs(literal, path, renames, edits)
+        return _plan_reprs(literal, path, renames, edits, known_modules)
     if _is_message(path):
         edits.report(
             use.node,
@@ -247,11 +247,23 @@ _REPR = re.compile(
 """The module-qualified name in a repr: ``<class 'flask.app.Flask'>``, ``<module 'flask.json'``."""
 
 
-def _plan_reprs(literal: Literal, path: Path, renames: Renames, edits: Edits) -> bool:
-    """Rename module paths in reprs a string expects (``"<class 'bottle.HTTPError'>"``).
+_ESCAPED_PATH = re.compile(rf"(?<![\w\\]){_IDENT}(?:\\\.{_IDENT})+")
+"""``jinja2\\.exceptions\\.TemplateSyntaxError`` in a regular expression: a dotted path, dots escaped."""
 
-    After the rename, the objects print with the new module; a test comparing output
-    with the old repr fails. True if the literal held any.
+
+def _plan_reprs(
+    literal: Literal,
+    path: Path,
+    renames: Renames,
+    edits: Edits,
+    known_modules: t.AbstractSet[str] = frozenset(),
+) -> bool:
+    """Rename module paths in reprs and patterns a string expects.
+
+    After the rename, objects print with the new module (``"<class 'bottle.HTTPError'>"``)
+    and tracebacks name it (a regular expression ``jinja2\\.exceptions\\.`` matched against
+    one); a test comparing output with the old name fails. A pattern's path is renamed
+    only where its module is one of the renamed tree. True if the literal held any.
     """
     changes: list[Edit] = []
     for match in _REPR.finditer(literal.text):
@@ -259,6 +271,23 @@ def _plan_reprs(literal: Literal, path: Path, renames: Renames, edits: Edits) ->
         new = renames.rename(dotted)
         if new != dotted:
             changes.append((match.start(1), match.end(1), new))
+    for match in _ESCAPED_PATH.finditer(literal.text):
+        dotted = match.group(0).replace("\\.", ".")
+        parts = dotted.split(".")
+        module = next(
+            (
+                ".".join(parts[:n])
+                for n in range(len(parts), 1, -1)
+                if _is_module(".".join(parts[:n]), renames, known_modules)
+            ),
+            None,
+        )
+        new = renames.rename(dotted)
+        tail = dotted[len(parts[0]) :]
+        if module is None or new == dotted or not new.endswith(tail):
+            continue
+        # Only the head changes (jinja2 -> myjinja): the escaped dots stay as written.
+        changes.append((match.start(), match.start() + len(parts[0]), new[: len(new) - len(tail)]))
     if not changes:
         return False
     _apply(literal, path, changes, [], edits, "a repr")
