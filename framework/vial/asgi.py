@@ -144,7 +144,10 @@ class ASGIApp:
         elif kind == "lifespan":
             await _lifespan(app, receive, send)
         else:
-            raise ValueError(f"vial does not serve ASGI scopes of type {kind!r}.")
+            raise ValueError(
+                f"Unsupported ASGI scope type {kind!r}: the app serves 'http', 'websocket'"
+                " and 'lifespan'."
+            )
 
 
 class ServerState:
@@ -294,8 +297,10 @@ def _check_asgi_support() -> None:
     try:
         import greenlet  # noqa: F401
     except ImportError:
+        from .asgi_serving import install_hint
+
         raise RuntimeError(
-            "Serving over ASGI needs the 'greenlet' package: pip install 'vial-web[asgi]'."
+            f"Serving over ASGI needs the 'greenlet' package: {install_hint('greenlet')}."
         ) from None
 
 

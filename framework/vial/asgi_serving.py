@@ -33,7 +33,7 @@ def find_server() -> str:
         if _importable(name):
             return name
     raise click.ClickException(
-        f"--asgi needs an ASGI server: pip install '{_dist_name()}[asgi]' (uvicorn) or hypercorn."
+        f"--asgi needs an ASGI server: {install_hint('uvicorn')} or hypercorn."
     )
 
 
@@ -45,8 +45,14 @@ def _importable(name: str) -> bool:
     return True
 
 
-def _dist_name() -> str:
-    return "vial-web" if _PACKAGE == "vial" else _PACKAGE
+def install_hint(package: str) -> str:
+    """How to install what ASGI serving needs: vial-web's extra, or the package for a fork.
+
+    A fork made by ``graft fork`` ships inside the app, so it has no extras of its own.
+    """
+    if _PACKAGE == "vial":
+        return "pip install 'vial-web[asgi]'" + (" (uvicorn)" if package == "uvicorn" else "")
+    return f"pip install {package} greenlet" if package != "greenlet" else "pip install greenlet"
 
 
 def serve_asgi(
@@ -63,7 +69,7 @@ def serve_asgi(
     """Run the chosen server in this process until it is stopped."""
     server = find_server()
     if not _importable("greenlet"):
-        raise click.ClickException(f"--asgi needs greenlet: pip install '{_dist_name()}[asgi]'.")
+        raise click.ClickException(f"--asgi needs greenlet: {install_hint('greenlet')}.")
     if debugger:
         raise click.UsageError(
             "Werkzeug's debugger is WSGI middleware and cannot serve over ASGI;"

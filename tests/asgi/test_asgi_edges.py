@@ -147,7 +147,7 @@ def test_the_entry_point_reports_itself(app: Vial) -> None:
 
 
 def test_unknown_scope_type(app: Vial) -> None:
-    with pytest.raises(ValueError, match="does not serve ASGI scopes"):
+    with pytest.raises(ValueError, match="Unsupported ASGI scope type 'telepathy'"):
         call(app, {"type": "telepathy"})
 
 
