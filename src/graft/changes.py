@@ -20,6 +20,7 @@ from pathlib import Path
 from . import snapshot, sources, state, vcs
 from .errors import RewriteError, UserError
 from .manifest import manifest_error
+from .rewrite.distribution import remove_registration
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -229,7 +230,6 @@ def rename_back(data: bytes, path: str, renames: Renames) -> bytes:
     if not path.endswith(PYTHON_SUFFIXES):
         return data
     from .rewrite import rewrite_source
-    from .rewrite.distribution import remove_registration
 
     if path.endswith("/__init__.py") or path == "__init__.py":
         data = remove_registration(data)

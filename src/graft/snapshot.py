@@ -18,6 +18,7 @@ Determinism is a requirement: rendering one revision twice gives the same tree.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import typing as t
@@ -26,6 +27,9 @@ from pathlib import Path
 
 from . import vcs
 from .errors import RewriteError, VcsError
+from .rewrite import distribution
+from .rewrite.options import FORK_OPTIONS
+from .rewrite.result import Finding
 
 if t.TYPE_CHECKING:
     from .rewrite.names import Renames
@@ -95,8 +99,6 @@ def fingerprint(maps: t.Sequence[str]) -> str:
     docstrings' code follows the new name); the distribution lookups they answer follow
     from the upstream itself, so they are not part of it.
     """
-    from .rewrite.options import FORK_OPTIONS
-
     return load_renames(maps).fingerprint(FORK_OPTIONS)
 
 
@@ -109,8 +111,6 @@ def vendored_files(upstream: Upstream, renames: Renames) -> tuple[dict[str, byte
     upstream brings its own (vial does). The written module is graft's own text and is
     not rewritten.
     """
-    from .rewrite import distribution
-
     files = dict(upstream.files)
     written: set[str] = set()
     if distribution.FILE in files:
@@ -137,10 +137,6 @@ def rewrite_options(upstream: Upstream, renames: Renames) -> t.Any:
     Decided by the upstream and the maps alone, so a rendering does not depend on what
     is installed where it runs.
     """
-    import dataclasses
-
-    from .rewrite.options import FORK_OPTIONS
-
     name = renames.rename(upstream.package).partition(".")[0]
     answers = {dist: name for dist in (upstream.package, upstream.distribution or upstream.package)}
     # Every package graft renames to answers for its own name: a fork graft made, and
@@ -251,8 +247,6 @@ def render(
     learned: dict[str, tuple[str, tuple[Found, ...]]] = {}
     findings: list[t.Any] = []
     if reused:
-        from .rewrite.result import Finding
-
         # A reused rewrite reports what the rewrite reported: the findings do not depend
         # on whether this repository rendered the file before.
         for rel, found in reused.items():

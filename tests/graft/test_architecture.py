@@ -54,6 +54,7 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("graft.cli.sync", "graft.sync"): "graft --help loads no verb (libcst, GitPython)",
     ("graft.changes", "graft.rewrite"): "graft status reads snapshots without libcst",
     ("graft.snapshot", "graft.rewrite"): "graft status and check read snapshots without libcst",
+    ("graft.snapshot", "graft.rewrite.tree"): "a sync whose files are all reused needs no libcst",
     ("graft.workspace", "graft.vcs"): "graft rewrite finds the manifest without GitPython",
 }
 """Function-local imports of graft modules, (importer, imported): why each is deferred."""

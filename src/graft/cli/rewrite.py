@@ -12,6 +12,7 @@ from .. import interrupts
 from ..errors import InvalidNameError, RewriteError
 from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
+from ..rewrite.distribution import recorded_upstream
 from ..rewrite.profiles import SURFACES
 from ..workspace import project_manifest, vendored_directories
 from . import render
@@ -70,8 +71,6 @@ def target_distributions(paths: t.Sequence[Path], renames: Renames) -> tuple[tup
     ``graft fork`` wrote the upstream's name into the fork's ``_graft_distribution.py``;
     client code asking for that distribution is pointed at the fork's name.
     """
-    from ..rewrite.distribution import recorded_upstream
-
     found = []
     for directory, name in _recorded_targets(paths, renames):
         upstream = recorded_upstream(directory)
