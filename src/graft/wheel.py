@@ -211,12 +211,12 @@ def target_requirement(target: str) -> str | None:
     A fork vendored into the app has none: the wheel then requires nothing in Flask's place
     (:func:`graft.patch.build_patched_wheel` does not ask for a fork the app records).
     """
-    providers = importlib.metadata.packages_distributions().get(target) or []
-    if providers:
-        return providers[0]
-    if target == sources.BUNDLED:  # an editable install of the framework hides its packages
+    if target == sources.BUNDLED:
+        # Asked first: vial answers distribution lookups under its import name too, and an
+        # editable install hides its packages, so only the name we ship is certain.
         return sources.BUNDLED_DISTRIBUTION
-    return None
+    providers = importlib.metadata.packages_distributions().get(target) or []
+    return providers[0] if providers else None
 
 
 def local_version(version: str, target: str) -> str:
