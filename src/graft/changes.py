@@ -12,7 +12,6 @@ and then only git objects that no ref points at, exactly as ``graft sync`` does.
 from __future__ import annotations
 
 import os
-import re
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,56 +80,6 @@ def file_dict(stat: vcs.FileStat) -> dict[str, t.Any]:
     }
 
 
-def snapshot_prefix(repo: vcs.Repo, snapshot_commit: str) -> str | None:
-    """The directory a snapshot commit holds the fork at (the fork's path when it was made).
-
-    Read from the snapshot's own message ("..., at PATH/."), which graft writes
-    deterministically; None when the commit is not in the repository.
-    """
-    if not repo.has_object(snapshot_commit):
-        return None
-    match = re.search(r", at (.+)/\.\n", repo.commit_message(snapshot_commit))
-    return match.group(1) if match else None
-
-
-def moved_to(repo: vcs.Repo, entry: Entry, head: str) -> str | None:
-    """Where the fork's files are in ``head`` when its recorded path holds none.
-
-    A user who moved the fork folder (``git mv mypk lib/mypk``) without telling graft
-    would otherwise see the fork as deleted, and a sync would drop upstream's new
-    files. The new place is the directory under which most of the snapshot's files
-    are found again (by path inside the fork); None when the fork is where recorded,
-    or cannot be found.
-    """
-    if repo.ls_tree(head, entry.path):
-        return None
-    old = snapshot_prefix(repo, entry.snapshot)
-    if old is None:
-        return None
-    rels = {path[len(old) + 1 :] for path in repo.ls_tree(entry.snapshot, old)}
-    if not rels:
-        return None
-    counts: dict[str, int] = {}
-    for path in repo.ls_tree(head):
-        cut = path.find("/")
-        while cut != -1:
-            if path[cut + 1 :] in rels:
-                counts[path[:cut]] = counts.get(path[:cut], 0) + 1
-            cut = path.find("/", cut + 1)
-    if not counts:
-        return None
-    best = max(sorted(counts), key=lambda prefix: counts[prefix])
-    return best if counts[best] * 2 >= len(rels) else None
-
-
-def moved_error(entry: Entry, new: str) -> UserError:
-    """The refusal for a fork found at ``new`` instead of its recorded path."""
-    return UserError(
-        f"the fork {entry.name} is not at {entry.path}/ any more (moved to {new}/?).",
-        hint=f'Set path = "{new}" in [tool.graft.packages.{entry.name}] and run graft sync again.',
-    )
-
-
 def pristine_base(
     repo: vcs.Repo, entry: Entry, *, search_path: t.Sequence[str] | None = None
 ) -> Base:
@@ -143,7 +92,7 @@ def pristine_base(
         repo.has_object(entry.snapshot)
         and repo.resolve(entry.snapshot, "tree") == entry.snapshot_tree
     ):
-        old = snapshot_prefix(repo, entry.snapshot)
+        old = snapshot.snapshot_prefix(repo, entry.snapshot)
         if old is not None and old != entry.path:  # the fork was moved, and its path updated
             return Base(repo.reroot_tree(f"{entry.snapshot}:{old}", entry.path))
         return Base(entry.snapshot)

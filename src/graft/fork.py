@@ -272,16 +272,6 @@ def _defines(source: bytes, attr: str) -> bool:
     return False
 
 
-def snapshot_message(entry: Entry, upstream: str) -> str:
-    """The message of a snapshot commit: deterministic, so rebuilding it gives the same id."""
-    return (
-        f"graft snapshot: {upstream} as {entry.name}\n\n"
-        f"Pristine upstream {upstream}, renamed with {', '.join(entry.maps)}, at {entry.path}/.\n"
-        f"Rewrite fingerprint: {entry.fingerprint}\n"
-        "graft sync merges newer snapshots from here; do not edit or rebase it.\n"
-    )
-
-
 def apply_vendor(plan: ForkPlan) -> ForkReport:
     """Write the snapshot and the merge commit, then move the branch to it.
 
@@ -295,7 +285,9 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
     try:
         snapshot.checkpoint("planned")
         tree = snapshot.store(repo, plan.rendering)
-        snap = repo.commit_tree(tree, [], snapshot_message(entry, plan.upstream), snapshot=True)
+        snap = repo.commit_tree(
+            tree, [], snapshot.snapshot_message(entry, plan.upstream), snapshot=True
+        )
         snapshot.checkpoint("snapshot")
         entry = entry.replace(snapshot=snap)
         text = manifest.set_entry(plan.pyproject_text, entry)
@@ -386,6 +378,5 @@ __all__ = [
     "fork",
     "plan_vendor",
     "report_plan",
-    "snapshot_message",
     "vendor",
 ]

@@ -21,17 +21,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import vcs
-from .errors import RewriteError, VcsError
+from .errors import RewriteError, UserError, VcsError
 from .rewrite import distribution
 from .rewrite.options import FORK_OPTIONS
 from .rewrite.result import Finding
 
 if t.TYPE_CHECKING:
+    from .manifest import Entry
     from .rewrite.names import Renames
     from .rewrite.tree import ProgressCallback
     from .sources import Upstream
@@ -381,12 +383,125 @@ def save_cache(repo: vcs.Repo, rendering: Rendering) -> None:
     os.replace(tmp, path)
 
 
+# -- the snapshot commit's message ---------------------------------------------------
+
+_MESSAGE = re.compile(
+    r"graft snapshot: (?P<upstream>.*) as (?P<name>\S+)\n\n"
+    r"Pristine upstream (?P=upstream), renamed with (?P<maps>.*?), at (?P<path>.*)/\.\n"
+    r"Rewrite fingerprint: (?P<fingerprint>.*)\n"
+)
+
+
+@dataclass(frozen=True)
+class SnapshotMessage:
+    """What a snapshot commit's message records; written and read only here.
+
+    The message is deterministic (rebuilding a snapshot gives the same commit id), and
+    later commands read the fork's path back from it (:func:`snapshot_prefix`).
+    """
+
+    upstream: str
+    """The upstream revision's label (``flask 3.1.3``, ``v2 (abc1234)``)."""
+    name: str
+    """The fork's import name."""
+    maps: tuple[str, ...]
+    """The rename maps, as recorded (``flask=myflask``)."""
+    path: str
+    """The fork's directory in the repository, when the snapshot was made (posix)."""
+    fingerprint: str
+    """The rewrite fingerprint the snapshot was rendered with."""
+
+    @classmethod
+    def for_entry(cls, entry: Entry, upstream: str) -> SnapshotMessage:
+        """The message of a snapshot of ``entry`` at the upstream revision labelled ``upstream``."""
+        return cls(upstream, entry.name, tuple(entry.maps), entry.path, entry.fingerprint)
+
+    def text(self) -> str:
+        """The commit message itself."""
+        return (
+            f"graft snapshot: {self.upstream} as {self.name}\n\n"
+            f"Pristine upstream {self.upstream}, renamed with {', '.join(self.maps)}, "
+            f"at {self.path}/.\n"
+            f"Rewrite fingerprint: {self.fingerprint}\n"
+            "graft sync merges newer snapshots from here; do not edit or rebase it.\n"
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> SnapshotMessage | None:
+        """The record in a commit message :meth:`text` wrote; None for any other message."""
+        match = _MESSAGE.match(text)
+        if match is None:
+            return None
+        maps = tuple(item for item in match["maps"].split(", ") if item)
+        return cls(match["upstream"], match["name"], maps, match["path"], match["fingerprint"])
+
+
+def snapshot_message(entry: Entry, upstream: str) -> str:
+    """The message of a snapshot commit of ``entry`` (see :class:`SnapshotMessage`)."""
+    return SnapshotMessage.for_entry(entry, upstream).text()
+
+
+def snapshot_prefix(repo: vcs.Repo, snapshot_commit: str) -> str | None:
+    """The directory a snapshot commit holds the fork at (the fork's path when it was made).
+
+    Read from the snapshot's own message; None when the commit is not in the
+    repository or its message is not a snapshot's.
+    """
+    if not repo.has_object(snapshot_commit):
+        return None
+    record = SnapshotMessage.parse(repo.commit_message(snapshot_commit))
+    return record.path if record is not None else None
+
+
+def moved_to(repo: vcs.Repo, entry: Entry, head: str) -> str | None:
+    """Where the fork's files are in ``head`` when its recorded path holds none.
+
+    A user who moved the fork folder (``git mv mypk lib/mypk``) without telling graft
+    would otherwise see the fork as deleted, and a sync would drop upstream's new
+    files. The new place is the directory under which most of the snapshot's files
+    are found again (by path inside the fork); None when the fork is where recorded,
+    or cannot be found.
+    """
+    if repo.ls_tree(head, entry.path):
+        return None
+    old = snapshot_prefix(repo, entry.snapshot)
+    if old is None:
+        return None
+    rels = {path[len(old) + 1 :] for path in repo.ls_tree(entry.snapshot, old)}
+    if not rels:
+        return None
+    counts: dict[str, int] = {}
+    for path in repo.ls_tree(head):
+        cut = path.find("/")
+        while cut != -1:
+            if path[cut + 1 :] in rels:
+                counts[path[:cut]] = counts.get(path[:cut], 0) + 1
+            cut = path.find("/", cut + 1)
+    if not counts:
+        return None
+    best = max(sorted(counts), key=lambda prefix: counts[prefix])
+    return best if counts[best] * 2 >= len(rels) else None
+
+
+def moved_error(entry: Entry, new: str) -> UserError:
+    """The refusal for a fork found at ``new`` instead of its recorded path."""
+    return UserError(
+        f"the fork {entry.name} is not at {entry.path}/ any more (moved to {new}/?).",
+        hint=f'Set path = "{new}" in [tool.graft.packages.{entry.name}] and run graft sync again.',
+    )
+
+
 __all__ = [
     "Rendering",
+    "SnapshotMessage",
     "checkpoint",
     "load_renames",
+    "moved_error",
+    "moved_to",
     "render",
     "save_cache",
     "set_checkpoint_hook",
+    "snapshot_message",
+    "snapshot_prefix",
     "store",
 ]

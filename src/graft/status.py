@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sources, state, vcs
-from .changes import LocalChanges, current_base, local_changes, moved_error, moved_to
+from .changes import LocalChanges, current_base, local_changes
 from .errors import UserError
 from .snapshot import fingerprint as snapshot_fingerprint
+from .snapshot import moved_error, moved_to
 from .workspace import load_entries
 
 if t.TYPE_CHECKING:

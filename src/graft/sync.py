@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, interrupts, manifest, snapshot, sources, state, vcs
-from .changes import moved_error, moved_to, snapshot_prefix
 from .errors import SourceError, UserError, VcsError
-from .fork import snapshot_message
 from .report import SyncReport, SyncStep
+from .snapshot import moved_error, moved_to, snapshot_message, snapshot_prefix
 from .state import SyncState
 from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 

@@ -16,6 +16,7 @@ from conftest import git
 
 from graft import snapshot, vcs
 from graft.errors import RewriteError
+from graft.manifest import Entry
 from graft.sources import Upstream
 
 UPSTREAM: dict[str, bytes] = {
@@ -193,3 +194,64 @@ def test_an_upstream_that_answers_for_itself_is_left_alone() -> None:
     assert rendering.pending[rendering.files["x/__init__.py"]] == (
         b"import brew\nfrom . import _graft_distribution\n"
     )
+
+
+# -- the snapshot commit's message: written and read in one place ---------------------
+
+
+def _entry(path: str = "src/brew", maps: tuple[str, ...] = ("kettle=brew",)) -> Entry:
+    return Entry(
+        name="brew", kind="fork", source="../kettle", source_kind="directory", package="kettle",
+        path=path, maps=maps, revision="1.0", upstream_tree="0" * 40,
+        fingerprint="sha256:" + "ab" * 32, snapshot="", snapshot_tree="", graft_version="0.1.0",
+    )  # fmt: skip
+
+
+def test_snapshot_message_text_is_pinned() -> None:
+    """Snapshot commit ids depend on these bytes: a sync rebuilds a base and compares ids."""
+    assert snapshot.snapshot_message(_entry(), "kettle 1.0") == (
+        "graft snapshot: kettle 1.0 as brew\n\n"
+        "Pristine upstream kettle 1.0, renamed with kettle=brew, at src/brew/.\n"
+        f"Rewrite fingerprint: sha256:{'ab' * 32}\n"
+        "graft sync merges newer snapshots from here; do not edit or rebase it.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("upstream", "path", "maps"),
+    [
+        ("kettle 1.0", "src/brew", ("kettle=brew",)),
+        ("v2 (abc1234)", "brew", ("kettle=brew", "kettle.sub=brew.pot", "flask=vial")),
+        ("kettle as of today, at noon", "odd, at dir/with space", ("kettle=brew",)),
+        ("caf\u00e9 1.0", "lib/caf\u00e9/brew", ("kettle=brew",)),
+        ("x as y as z", "a/b/c/d", ("kettle=brew",)),
+    ],
+)
+def test_snapshot_message_round_trips(upstream: str, path: str, maps: tuple[str, ...]) -> None:
+    entry = _entry(path, maps)
+    record = snapshot.SnapshotMessage.parse(snapshot.snapshot_message(entry, upstream))
+    assert record == snapshot.SnapshotMessage(upstream, "brew", maps, path, entry.fingerprint)
+    assert record == snapshot.SnapshotMessage.for_entry(entry, upstream)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "Merge branch 'main'\n", "graft snapshot: kettle 1.0 as brew\n\nedited by hand\n"],
+)
+def test_other_messages_are_not_snapshots(message: str) -> None:
+    assert snapshot.SnapshotMessage.parse(message) is None
+
+
+def test_snapshot_prefix_reads_the_commit_git_stored(tmp_path: Path) -> None:
+    """git hands the message back through ``log --format=%B`` (an extra newline): still read."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / "f").write_text("x\n")
+    git(tmp_path, "add", "f")
+    tree = git(tmp_path, "write-tree").strip()
+    repo = vcs.Repo(tmp_path)
+    message = snapshot.snapshot_message(_entry("lib/odd, at dir"), "kettle 1.0")
+    commit = repo.commit_tree(tree, [], message, snapshot=True)
+    assert snapshot.snapshot_prefix(repo, commit) == "lib/odd, at dir"
+    plain = repo.commit_tree(tree, [], "not a snapshot\n")
+    assert snapshot.snapshot_prefix(repo, plain) is None
+    assert snapshot.snapshot_prefix(repo, "1" * 40) is None
