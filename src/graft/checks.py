@@ -207,17 +207,15 @@ def app_from_pyproject(text: str) -> str | None:
 
 
 def check_behind(entry: Entry, root: Path, search_path: t.Sequence[str] | None) -> list[Problem]:
-    from .status import is_behind, newest_upstream
-
     try:
-        newest, older = newest_upstream(entry, root, search_path=search_path)
+        newest, older = sources.newest_upstream(entry, root, search_path=search_path)
     except UserError as exc:
         return [
             Problem(
                 "source", entry.name, f"cannot tell whether it is behind: {exc.format_message()}"
             )
         ]
-    if older or not is_behind(entry, newest):
+    if older or not sources.is_behind(entry, newest):
         return []
     same = sources.same_version_changed(newest, entry.revision, entry.upstream_tree)
     newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)

@@ -813,6 +813,31 @@ def recorded_upstream(
     return upstream
 
 
+def is_behind(entry: Entry, newest: Upstream) -> bool:
+    """Whether the source offers something other than what the fork was last synced to."""
+    return newest.revision != entry.revision or newest.tree != entry.upstream_tree
+
+
+def newest_upstream(
+    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
+) -> tuple[Upstream, bool]:
+    """What a sync without options would move to, and whether it is older than the record.
+
+    :raises UserError: the source cannot be read.
+    """
+    newest = locate_upstream(entry, root, search_path=search_path)
+    older = False
+    if (
+        entry.source_kind == "git"
+        and newest.revision != entry.revision
+        and "://" not in entry.source
+        and (root / entry.source).is_dir()
+    ):
+        source_repo = vcs.Repo(root / entry.source, search_parents=False)
+        older = source_repo.is_ancestor(newest.revision, entry.revision)
+    return newest, older
+
+
 def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
     """How messages name the recorded revision, the way :attr:`Upstream.label` does.
 
@@ -836,8 +861,10 @@ __all__ = [
     "default_ref",
     "distinguish",
     "entry_label",
+    "is_behind",
     "locate",
     "locate_upstream",
+    "newest_upstream",
     "open_git",
     "same_version_changed",
     "read_package_dir",

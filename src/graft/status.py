@@ -88,11 +88,6 @@ class ForkStatus:
         return data
 
 
-def is_behind(entry: Entry, newest: Upstream) -> bool:
-    """Whether the source offers something other than what the fork was last synced to."""
-    return newest.revision != entry.revision or newest.tree != entry.upstream_tree
-
-
 def fork_status(facts: Facts) -> ForkStatus:
     """The verdicts for one entry, from its facts alone (no I/O)."""
 
@@ -101,7 +96,7 @@ def fork_status(facts: Facts) -> ForkStatus:
     behind: bool | None = None
     notes: list[str] = []
     if newest is not None:
-        behind = is_behind(entry, newest) and not facts.newest_is_older
+        behind = sources.is_behind(entry, newest) and not facts.newest_is_older
         if sources.same_version_changed(newest, entry.revision, entry.upstream_tree):
             newest = sources.distinguish(newest, entry.revision, entry.upstream_tree)
             notes.append("files changed since the fork (same version number).")
@@ -170,26 +165,6 @@ def fork_status(facts: Facts) -> ForkStatus:
 # -- gathering the facts ------------------------------------------------------------
 
 
-def newest_upstream(
-    entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None
-) -> tuple[Upstream, bool]:
-    """What a sync without options would move to, and whether it is older than the record.
-
-    :raises UserError: the source cannot be read.
-    """
-    newest = sources.locate_upstream(entry, root, search_path=search_path)
-    older = False
-    if (
-        entry.source_kind == "git"
-        and newest.revision != entry.revision
-        and "://" not in entry.source
-        and (root / entry.source).is_dir()
-    ):
-        source_repo = vcs.Repo(root / entry.source, search_parents=False)
-        older = source_repo.is_ancestor(newest.revision, entry.revision)
-    return newest, older
-
-
 def gather(
     repo: vcs.Repo,
     entry: Entry,
@@ -204,7 +179,7 @@ def gather(
     values: dict[str, t.Any] = {"entry": entry, "sync_state": state.load(repo)}
     if newest:
         try:
-            values["newest"], values["newest_is_older"] = newest_upstream(
+            values["newest"], values["newest_is_older"] = sources.newest_upstream(
                 entry, root, search_path=search_path
             )
         except UserError as exc:
@@ -265,6 +240,4 @@ __all__ = [
     "collect",
     "fork_status",
     "gather",
-    "is_behind",
-    "newest_upstream",
 ]
