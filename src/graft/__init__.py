@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it, imported on first access
 _LAZY: dict[str, str] = {
-    "vendor": "fork",
+    "vendor": "vendoring",
     "plan_sync": "sync",
     "Manifest": "manifest",
     "Entry": "manifest",
@@ -43,11 +43,11 @@ _LAZY: dict[str, str] = {
 }
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .fork import vendor
     from .manifest import Entry, Manifest, parse_manifest
     from .report import ForkReport, SyncReport
     from .rewrite import Renames, rewrite_source, rewrite_tree
     from .sync import plan_sync
+    from .vendoring import vendor
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())

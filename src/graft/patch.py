@@ -41,11 +41,11 @@ from .extensions import (
     find_version_reads,
     locate_single_module,
 )
-from .fork import ForkPlan, apply_vendor, plan_vendor, report_plan
 from .manifest import Entry, parse_manifest
 from .report import ForkReport
 from .rewrite import PROFILES, Renames
 from .rewrite.result import Finding
+from .vendoring import ForkPlan, apply_vendor, plan_vendor, report_plan
 from .wheel import (
     build_wheel,
     check_wheel_dir,

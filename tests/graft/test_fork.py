@@ -26,9 +26,10 @@ from conftest import (
 from graft import snapshot, sources
 from graft.cli import main
 from graft.errors import DirtyWorktreeError, VcsError
-from graft.fork import apply_vendor, fork, plan_vendor
+from graft.fork import fork
 from graft.manifest import parse_manifest
 from graft.rewrite.distribution import REGISTRATION
+from graft.vendoring import apply_vendor, plan_vendor
 
 # Runs the demo app on the fork with the original package made unimportable first.
 APP_CHECK = """
