@@ -26,12 +26,11 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import sources, vcs
 from .errors import ToolError, UserError
-
-if t.TYPE_CHECKING:
-    # Imported lazily below: GitPython fails at import time when git is missing, and the
-    # demo should say so in one line instead.
-    from . import vcs
+from .fork import fork
+from .patch import patch
+from .sync import sync
 
 
 def _assets_root() -> Path:
@@ -155,20 +154,7 @@ class Story:
 
 def _init_repo(root: Path) -> vcs.Repo:
     """``git init`` with a local identity when the machine has none (a fresh machine)."""
-    from . import vcs
-
-    try:
-        subprocess.run(
-            ["git", "-c", "init.defaultBranch=main", "init", "-q", os.fspath(root)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    except FileNotFoundError:
-        raise ToolError("git is not installed.", hint="Install git and retry.") from None
-    except subprocess.CalledProcessError as exc:
-        raise ToolError(f"git init failed: {exc.stderr.strip()}") from None
-    repo = vcs.Repo(root, search_parents=False)
+    repo = vcs.init_repository(root)
     for key, value in (("user.name", "graft demo"), ("user.email", "demo@graft.invalid")):
         if not repo.run("config", key, check=False)[1].strip():
             repo.set_config(key, value)
@@ -286,8 +272,6 @@ def next_version(version: str) -> str:
 
 def release_upstream(root: Path) -> tuple[Path, str, str]:
     """A changed copy of the bundled vial in the scratch area: (directory, old, new version)."""
-    from . import sources
-
     bundled = sources.locate(sources.BUNDLED, root=root)
     old = bundled.revision
     new = next_version(old)
@@ -329,10 +313,6 @@ def _show_served(story: Story, served: Served) -> None:
 def run_demo(directory: Path, *, say: Say | None = None) -> DemoResult:
     """Run the whole cycle in ``directory`` (missing or empty), telling the story to ``say``."""
     check_target(directory)
-    from .fork import fork
-    from .patch import patch
-    from .sync import sync
-
     root = directory.resolve()
     story = Story(say)
     result = DemoResult(root)

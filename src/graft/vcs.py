@@ -761,6 +761,25 @@ def mirror(url: str, dest: Path) -> Repo:
     return Repo(dest, search_parents=False)
 
 
+def init_repository(root: Path, *, branch: str = "main") -> Repo:
+    """A new repository at ``root`` (created if missing) whose first branch is ``branch``.
+
+    The branch is set with ``init.defaultBranch`` rather than ``--initial-branch``: a git
+    older than 2.28 ignores the setting (and names the branch master) instead of failing.
+    """
+    _require_git()
+    command = ["git", "-c", f"init.defaultBranch={branch}", "init", "-q", os.fspath(root)]
+    try:
+        status, _, err = git.Git().execute(
+            command, with_extended_output=True, with_exceptions=False
+        )
+    except GitCommandError as exc:  # git itself could not be started
+        raise VcsError(f"git init failed: {exc}") from None
+    if status != 0:
+        raise VcsError(f"git init failed: {_git_reason(err) or err.strip()}")
+    return Repo(root, search_parents=False)
+
+
 def _git_reason(stderr: str) -> str:
     """git's own reason from its stderr: the first ``fatal:``/``error:`` line.
 

@@ -63,12 +63,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """Layer violations not yet fixed, (importer, imported): what has to move. Shrinks only."""
 
 DEFERRED_TO_FIX: dict[tuple[str, str], str] = {
-    ("graft.cli.patch", "graft.errors"): "errors is cheap to import",
-    ("graft.demo", "graft.fork"): "the demo imports its verbs when it runs anyway",
-    ("graft.demo", "graft.patch"): "the demo imports its verbs when it runs anyway",
-    ("graft.demo", "graft.sources"): "the demo imports its verbs when it runs anyway",
-    ("graft.demo", "graft.sync"): "the demo imports its verbs when it runs anyway",
-    ("graft.demo", "graft.vcs"): "the demo imports its verbs when it runs anyway",
     ("graft.rewrite.names", "graft.rewrite.options"): "options imports nothing of names",
     ("graft.snapshot", "graft.rewrite.names"): "graft.rewrite.names loads no libcst",
 }
@@ -80,7 +74,6 @@ GIT_RUNNERS: dict[str, str] = {
         "one read-only `git ls-files` for `graft rewrite DIR`, run without GitPython so the "
         "engine stays below vcs"
     ),
-    "graft.demo": "git init of the demo repository (to move into vcs)",
 }
 """Modules that run the git binary themselves (an argv literal starting with "git")."""
 

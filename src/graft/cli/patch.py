@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UserError
 from . import render
 from .options import format_option, is_quiet, search_path_option
 
@@ -94,7 +95,6 @@ def patch_command(
     instead of Flask, so an environment installs it in place of the original
     (one per patched distribution).
     """
-    from ..errors import UserError
     from ..patch import patch
 
     if install and wheel_dir is None:
