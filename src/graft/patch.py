@@ -316,11 +316,18 @@ def patch(
     wheel_dir: Path | None = None,
     install: bool = False,
     dependencies: bool = True,
-    **options: t.Any,
+    cwd: Path | None = None,
+    maps: t.Sequence[str] = (),
+    profile: str | None = None,
+    fork: str | None = None,
+    into: Path | None = None,
+    ref: str | None = None,
+    package: str | None = None,
+    search_path: t.Sequence[str] | None = None,
 ) -> PatchReport:
     """``graft patch``: vendor the extension rewritten for the target, record it, maybe build a wheel.
 
-    Options are those of :func:`plan_patch`. With ``dependencies`` (the default), every
+    ``cwd`` to ``search_path`` are the parameters of :func:`plan_patch`. With ``dependencies`` (the default), every
     installed distribution of the extension's requirement closure that imports the old
     name (:func:`graft.closure.find_dependents`) is patched with it, one commit and one
     manifest entry each, so ``graft sync`` merges their releases the same way; one that the
@@ -331,9 +338,14 @@ def patch(
     """
     if wheel_dir is not None:
         check_wheel_dir(wheel_dir)
-    first = _Planned(*plan_patch(spec, **options))
+    first = _Planned(
+        *plan_patch(
+            spec, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into, ref=ref,
+            package=package, search_path=search_path,
+        )
+    )  # fmt: skip
     found = find_dependents(
-        first.info.requires, first.info.dist, first.target.renames.roots, options.get("search_path")
+        first.info.requires, first.info.dist, first.target.renames.roots, search_path
     )
     recorded = _recorded_dists(first.plan.pyproject_text)
     found = [d for d in found if normalize_dist(d.dist) not in recorded]
@@ -341,11 +353,13 @@ def patch(
         left, found = tuple(found), []
     else:
         left = ()
-    # The closure's distributions are located like the extension, at no ref, by package.
-    along_options = {k: v for k, v in options.items() if k not in ("ref", "package")}
 
     def plan_dependent(dependent: Dependent) -> _Planned:
-        planned = plan_patch(dependent.dist, package=dependent.package, **along_options)
+        # Located like the extension, but at no ref, and by the package found importing.
+        planned = plan_patch(
+            dependent.dist, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into,
+            package=dependent.package, search_path=search_path,
+        )  # fmt: skip
         return _Planned(*planned, reason=dependent)
 
     if dry_run:  # each planned against today's HEAD: what it would vendor and find

@@ -526,9 +526,23 @@ def _marker_label(upstream: Upstream) -> str:
     return f"{name.replace('..', '.')}-upstream-snapshot"
 
 
-def sync(name: str | None = None, *, dry_run: bool = False, **options: t.Any) -> SyncReport:
-    """Plan and (unless ``dry_run``) apply a sync; options are those of :func:`plan_sync`."""
-    plan = plan_sync(name, dry_run=dry_run, **options)
+def sync(
+    name: str | None = None,
+    *,
+    cwd: Path | None = None,
+    ref: str | None = None,
+    source: str | None = None,
+    step: bool = False,
+    search_path: t.Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    refs: t.Sequence[str] | None = None,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Plan and (unless ``dry_run``) apply a sync; the parameters are those of :func:`plan_sync`."""
+    plan = plan_sync(
+        name, cwd=cwd, ref=ref, source=source, step=step, search_path=search_path,
+        progress=progress, refs=refs, dry_run=dry_run,
+    )  # fmt: skip
     return render_plan(plan) if dry_run else apply(plan)
 
 

@@ -359,9 +359,29 @@ def report_plan(plan: ForkPlan) -> ForkReport:
     return _report(plan, plan.entry, None, None)
 
 
-def vendor(source: str | None, name: str, *, dry_run: bool = False, **options: t.Any) -> ForkReport:
-    """Plan, then apply unless ``dry_run``. Options are those of :func:`plan_vendor`."""
-    plan = plan_vendor(source, name, dry_run=dry_run, **options)
+def vendor(
+    source: str | None,
+    name: str,
+    *,
+    kind: str = "fork",
+    cwd: Path | None = None,
+    path: str | None = None,
+    ref: str | None = None,
+    package: str | None = None,
+    maps: t.Sequence[str] = (),
+    force: bool = False,
+    search_path: t.Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    upstream: Upstream | None = None,
+    dry_run: bool = False,
+    script: str | None = None,
+) -> ForkReport:
+    """Plan, then apply unless ``dry_run``; the parameters are those of :func:`plan_vendor`."""
+    plan = plan_vendor(
+        source, name, kind=kind, cwd=cwd, path=path, ref=ref, package=package, maps=maps,
+        force=force, search_path=search_path, progress=progress, upstream=upstream,
+        dry_run=dry_run, script=script,
+    )  # fmt: skip
     return report_plan(plan) if dry_run else apply_vendor(plan)
 
 
