@@ -49,13 +49,13 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("graft.cli.fork", "graft.fork"): "graft --help loads no verb (libcst, GitPython)",
     ("graft.cli.options", "graft.sources"): "graft rewrite never loads GitPython",
     ("graft.cli.patch", "graft.patch"): "graft --help loads no verb (libcst, GitPython)",
-    ("graft.cli.rewrite", "graft.rewrite.tree"): "graft --help does not load libcst",
     ("graft.cli.status", "graft.status"): "graft --help loads no verb (libcst, GitPython)",
     ("graft.cli.sync", "graft.sync"): "graft --help loads no verb (libcst, GitPython)",
     ("graft.changes", "graft.rewrite"): "graft status reads snapshots without libcst",
     ("graft.snapshot", "graft.rewrite"): "graft status and check read snapshots without libcst",
     ("graft.snapshot", "graft.rewrite.tree"): "a sync whose files are all reused needs no libcst",
     ("graft.workspace", "graft.vcs"): "graft rewrite finds the manifest without GitPython",
+    ("graft.workspace", "graft.rewrite.tree"): "only graft rewrite needs libcst from here",
 }
 """Function-local imports of graft modules, (importer, imported): why each is deferred."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import typing as t
 from pathlib import Path
 
@@ -12,71 +11,16 @@ from .. import interrupts
 from ..errors import InvalidNameError, RewriteError
 from ..names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
-from ..rewrite.distribution import recorded_upstream
 from ..rewrite.profiles import SURFACES
-from ..workspace import project_manifest, vendored_directories
+from ..workspace import (
+    project_manifest,
+    target_distributions,
+    target_modules,
+    vendored_directories,
+)
 from . import render
 from .options import is_quiet, verbosity
 from .progress import progress_line
-
-
-def _recorded_targets(paths: t.Sequence[Path], renames: Renames) -> list[tuple[Path, str]]:
-    """(directory, name) of each fork or patch recorded for the project that the map renames to."""
-    news = {renames.rename(root).partition(".")[0] for root in renames.roots}
-    found: list[tuple[Path, str]] = []
-    starts = [Path.cwd(), *(path if path.is_dir() else path.parent for path in paths)]
-    seen: set[Path] = set()
-    for start in starts:
-        project = project_manifest(start)
-        if project is None or project[0] in seen:
-            continue
-        root, manifest = project
-        seen.add(root)
-        found.extend((root / e.path, e.name) for e in manifest.entries if e.name in news)
-    return found
-
-
-def target_modules(paths: t.Sequence[Path], renames: Renames) -> frozenset[str]:
-    """The modules of the packages the map renames from and to, as far as they can be found.
-
-    A recorded fork or patch of the project (under its new name), and the installed
-    original or target (found without importing it). Client code that names one of
-    these modules in a string names a module, not a key or a logger.
-    """
-    from ..rewrite.tree import package_modules  # the engine loads libcst: only when rewriting
-
-    olds = renames.roots
-    news = {renames.rename(root).partition(".")[0] for root in olds}
-    found: set[str] = set()
-    for directory, name in _recorded_targets(paths, renames):
-        found |= package_modules(directory, name)
-    for name in sorted(olds | news):
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if spec is None:
-            continue
-        if spec.submodule_search_locations:
-            for location in spec.submodule_search_locations:
-                found |= package_modules(Path(location), name)
-        else:
-            found.add(name)
-    return frozenset(found)
-
-
-def target_distributions(paths: t.Sequence[Path], renames: Renames) -> tuple[tuple[str, str], ...]:
-    """Distribution lookups a recorded fork answers: (its upstream's distribution, its name).
-
-    ``graft fork`` wrote the upstream's name into the fork's ``_graft_distribution.py``;
-    client code asking for that distribution is pointed at the fork's name.
-    """
-    found = []
-    for directory, name in _recorded_targets(paths, renames):
-        upstream = recorded_upstream(directory)
-        if upstream is not None:
-            found.append((upstream, name))
-    return tuple(found)
 
 
 def _check_target(target: str, force: bool) -> None:
