@@ -98,7 +98,7 @@ def pristine_base(
         return Base(entry.snapshot)
 
     upstream = sources.recorded_upstream(entry, repo.root.resolve(), search_path=search_path)
-    rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo)
+    rendering = snapshot.build_tree(upstream, entry.maps, entry.path, repo=repo)
     if rendering.tree != entry.snapshot_tree:
         raise manifest_error(
             f"the snapshot commit of {entry.name} is gone and rebuilding it from "

@@ -252,7 +252,7 @@ def check_reproducible(
     except UserError as exc:
         return problems, [f"{entry.name}: snapshot not verified: {exc.format_message()}"]
     try:
-        rendering = snapshot.render(
+        rendering = snapshot.build_tree(
             upstream, entry.maps, entry.path, repo=None, object_format=repo.object_format
         )
     except UserError as exc:

@@ -1,4 +1,4 @@
-"""Rendering an upstream revision into the pristine renamed snapshot of a fork.
+"""Renaming an upstream revision into the pristine renamed snapshot of a fork.
 
 ``graft fork`` and ``graft sync`` both need the same thing: the upstream files,
 renamed with the recorded maps, laid out at the fork's path, as a git tree. The
@@ -58,7 +58,7 @@ Found = tuple[int, str, str]
 
 
 @dataclass(frozen=True)
-class Rendering:
+class RenamedTree:
     """A renamed upstream at a path in the repository, as blob ids and one tree id."""
 
     prefix: str
@@ -184,7 +184,7 @@ def _load_cache(
     return cache
 
 
-def render(
+def build_tree(
     upstream: Upstream,
     maps: t.Sequence[str],
     prefix: str,
@@ -192,7 +192,7 @@ def render(
     repo: vcs.Repo | None = None,
     progress: ProgressCallback | None = None,
     object_format: str | None = None,
-) -> Rendering:
+) -> RenamedTree:
     """Rename ``upstream`` with ``maps`` and lay it out at ``prefix``; writes nothing.
 
     :param repo: where earlier rewrites may be reused from (its cache and objects).
@@ -290,7 +290,7 @@ def render(
             )
     full = {f"{prefix}/{rel}": sha for rel, sha in sorted(files.items())}
     full_modes = {f"{prefix}/{rel}": mode for rel, mode in sorted(modes.items()) if rel in files}
-    return Rendering(
+    return RenamedTree(
         prefix=prefix,
         files=full,
         tree=vcs.hash_tree(full, full_modes, object_format),
@@ -327,10 +327,10 @@ def _key(raw: str, rel: str) -> str:
     return f"{raw}:{suffix}"
 
 
-def store(repo: vcs.Repo, rendering: Rendering) -> str:
+def store(repo: vcs.Repo, rendering: RenamedTree) -> str:
     """Write the rendering's objects; returns its tree id (checked against the plan).
 
-    Rendering looked up what the repository holds, so this writes without looking
+    Renaming looked up what the repository holds, so this writes without looking
     again: the blobs it may lack in one ``git fast-import`` stream, then every tree in
     one ``git mktree --batch``, which checks that each entry's object exists (trees
     already stored cost nothing). A rendering made without a repository is looked up
@@ -364,7 +364,7 @@ def store(repo: vcs.Repo, rendering: Rendering) -> str:
     return rendering.tree
 
 
-def save_cache(repo: vcs.Repo, rendering: Rendering) -> None:
+def save_cache(repo: vcs.Repo, rendering: RenamedTree) -> None:
     """Remember raw -> rewritten blob ids (and findings) so the next sync skips unchanged files."""
     if not rendering.cache_updates:
         return
@@ -492,13 +492,13 @@ def moved_error(entry: Entry, new: str) -> UserError:
 
 
 __all__ = [
-    "Rendering",
+    "RenamedTree",
     "SnapshotMessage",
+    "build_tree",
     "checkpoint",
     "load_renames",
     "moved_error",
     "moved_to",
-    "render",
     "save_cache",
     "set_checkpoint_hook",
     "snapshot_message",

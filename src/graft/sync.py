@@ -32,7 +32,7 @@ from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .rewrite.tree import ProgressCallback
-    from .snapshot import Rendering
+    from .snapshot import RenamedTree
     from .sources import Upstream
 
 
@@ -41,7 +41,7 @@ class Target:
     """One upstream revision to merge, rendered."""
 
     upstream: Upstream
-    rendering: Rendering
+    rendering: RenamedTree
     entry: Entry
     """The entry as it will be recorded after this merge (``snapshot`` set when applied)."""
     changes: tuple[vcs.Change, ...]
@@ -59,7 +59,7 @@ class SyncPlan:
     entry: Entry
     base: str | None
     """The previous snapshot commit, or None when it must be rebuilt (see ``base_rendering``)."""
-    base_rendering: Rendering | None
+    base_rendering: RenamedTree | None
     base_label: str
     relink: bool
     """The base is not reachable from HEAD (squash or rebase): reconnect it before merging."""
@@ -190,7 +190,9 @@ def plan_sync(
     base_label = sources.entry_label(entry, first)
     if repo.resolve(entry.snapshot, "tree") != entry.snapshot_tree:  # None: no such commit
         old = sources.recorded_upstream(entry, root, search_path=search_path)
-        base_rendering = snapshot.render(old, entry.maps, entry.path, repo=repo, progress=progress)
+        base_rendering = snapshot.build_tree(
+            old, entry.maps, entry.path, repo=repo, progress=progress
+        )
         if base_rendering.tree != entry.snapshot_tree:
             raise manifest.manifest_error(
                 f"rebuilding the snapshot of {entry.name} at {entry.revision} gives tree "
@@ -237,7 +239,9 @@ def plan_sync(
                 entry, root, ref=target_ref, source=source, cwd=cwd, search_path=search_path
             )
         )
-        rendering = snapshot.render(upstream, entry.maps, entry.path, repo=repo, progress=progress)
+        rendering = snapshot.build_tree(
+            upstream, entry.maps, entry.path, repo=repo, progress=progress
+        )
         if rendering.tree == current.snapshot_tree and upstream.revision == current.revision:
             continue
         current = current.replace(
@@ -543,10 +547,10 @@ def sync(
         name, cwd=cwd, ref=ref, source=source, step=step, search_path=search_path,
         progress=progress, refs=refs, dry_run=dry_run,
     )  # fmt: skip
-    return render_plan(plan) if dry_run else apply(plan)
+    return report_plan(plan) if dry_run else apply(plan)
 
 
-def render_plan(plan: SyncPlan) -> SyncReport:
+def report_plan(plan: SyncPlan) -> SyncReport:
     """The report of a plan that is not applied (``--dry-run``)."""
     entry = plan.entry
     if plan.is_up_to_date:
@@ -730,7 +734,7 @@ __all__ = [
     "apply",
     "continue_sync",
     "plan_sync",
-    "render_plan",
+    "report_plan",
     "record_manifest",
     "rollback",
     "sync",

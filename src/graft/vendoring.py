@@ -31,7 +31,7 @@ from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 if t.TYPE_CHECKING:
     from .manifest import Entry
     from .rewrite.tree import ProgressCallback
-    from .snapshot import Rendering
+    from .snapshot import RenamedTree
     from .sources import Upstream
 
 
@@ -48,7 +48,7 @@ class ForkPlan:
     entry: Entry
     """The entry to record; ``snapshot`` is filled in when the plan is applied."""
     upstream: str
-    rendering: Rendering
+    rendering: RenamedTree
     index: str | None = None
     """The index's stamp when planned (:meth:`graft.vcs.Repo.index_stamp`); None: check all again."""
     notes: tuple[str, ...] = ()
@@ -160,7 +160,7 @@ def plan_vendor(
         )
     implied = [f"{upstream.package}={name}"] if upstream.package != name else []
     all_maps = snapshot.load_renames([*implied, *maps]).to_strings()
-    rendering = snapshot.render(upstream, all_maps, prefix, repo=repo, progress=progress)
+    rendering = snapshot.build_tree(upstream, all_maps, prefix, repo=repo, progress=progress)
     console = None
     if script is not None:
         if kind != "fork":

@@ -134,7 +134,7 @@ def test_rerendering_the_recorded_revision_reproduces_the_snapshot(
         monkeypatch.chdir(app)
         fork(str(upstream), "teabag", ref="v1.0")
         entry = parse_manifest((app / "pyproject.toml").read_text()).select(None)
-        again = snapshot.render(sources.recorded_upstream(entry, app), entry.maps, entry.path)
+        again = snapshot.build_tree(sources.recorded_upstream(entry, app), entry.maps, entry.path)
         assert again.tree == entry.snapshot_tree
         ids.append((entry.snapshot, entry.snapshot_tree))
     # Fixed identity and date: the same input gives the same snapshot commit.

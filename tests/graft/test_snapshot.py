@@ -1,4 +1,4 @@
-"""Rendering and storing pristine snapshots: pinned tree ids, reuse, and what git holds after.
+"""Renaming and storing pristine snapshots: pinned tree ids, reuse, and what git holds after.
 
 Determinism is the contract of a snapshot: a sync rebuilds a missing base by rendering
 the recorded upstream again and compares tree ids, so the ids must not move when the
@@ -41,7 +41,7 @@ UPSTREAM: dict[str, bytes] = {
 MAPS = ["kettle=brew"]
 PREFIX = "vendor/brew"
 PINNED_TREE = "2e129f55a915987552cf71c11f96614b744a765b"
-"""``snapshot.render`` of UPSTREAM with engine version 2 (code in strings and docstrings,
+"""``snapshot.build_tree`` of UPSTREAM with engine version 2 (code in strings and docstrings,
 the package's own ``_graft_distribution.py``); engine version 1 gave
 ``c7003af7206d5a5ee0d1d73731b88956971146d7``, computed before the rewrite moved in memory."""
 PINNED_FINDINGS = [
@@ -72,7 +72,7 @@ def stored_files(repo: vcs.Repo, tree: str) -> dict[str, bytes]:
 
 
 def test_snapshot_tree_is_pinned() -> None:
-    rendering = snapshot.render(upstream(), MAPS, PREFIX)
+    rendering = snapshot.build_tree(upstream(), MAPS, PREFIX)
     assert rendering.tree == PINNED_TREE
     assert [(f.path, f.line, f.kind) for f in rendering.findings] == PINNED_FINDINGS
     assert rendering.rewritten == 9  # the files whose bytes name kettle
@@ -80,7 +80,7 @@ def test_snapshot_tree_is_pinned() -> None:
 
 
 def test_store_writes_exactly_the_rendered_bytes(repo: vcs.Repo) -> None:
-    rendering = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    rendering = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     assert rendering.tree == PINNED_TREE
     assert snapshot.store(repo, rendering) == PINNED_TREE
     files = stored_files(repo, PINNED_TREE)
@@ -106,16 +106,16 @@ def test_store_writes_exactly_the_rendered_bytes(repo: vcs.Repo) -> None:
 
 
 def test_reuse_gives_the_same_tree_and_writes_nothing_new(repo: vcs.Repo) -> None:
-    first = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    first = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     snapshot.store(repo, first)
     snapshot.save_cache(repo, first)
-    again = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    again = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     assert (again.tree, again.rewritten, again.unstored) == (PINNED_TREE, 0, frozenset())
     assert snapshot.store(repo, again) == PINNED_TREE
     # One file changes upstream: only it is rewritten, and the result matches a cold render.
     changed = {**UPSTREAM, "util.py": b"import kettle\n\ndef heat() -> int:\n    return 99\n"}
-    warm = snapshot.render(upstream(changed), MAPS, PREFIX, repo=repo)
-    cold = snapshot.render(upstream(changed), MAPS, PREFIX)
+    warm = snapshot.build_tree(upstream(changed), MAPS, PREFIX, repo=repo)
+    cold = snapshot.build_tree(upstream(changed), MAPS, PREFIX)
     assert warm.rewritten == 1
     assert warm.tree == cold.tree != PINNED_TREE
     assert snapshot.store(repo, warm) == cold.tree
@@ -125,17 +125,17 @@ def test_reuse_gives_the_same_tree_and_writes_nothing_new(repo: vcs.Repo) -> Non
 
 
 def test_a_rendering_made_without_a_repository_is_looked_up_when_stored(repo: vcs.Repo) -> None:
-    rendering = snapshot.render(upstream(), MAPS, PREFIX)
+    rendering = snapshot.build_tree(upstream(), MAPS, PREFIX)
     assert snapshot.store(repo, rendering) == PINNED_TREE
     assert snapshot.store(repo, rendering) == PINNED_TREE  # everything there: nothing to write
     assert stored_files(repo, PINNED_TREE)[f"{PREFIX}/LICENSE"] == b"MIT License\n"
 
 
 def test_pruned_reuse_is_rendered_again_or_refused_at_store(repo: vcs.Repo) -> None:
-    first = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    first = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     snapshot.store(repo, first)
     snapshot.save_cache(repo, first)
-    reused = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    reused = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     assert reused.rewritten == 0
     # Nothing refers to the objects: a prune drops them.
     git(repo.root, "prune", "--expire=now")
@@ -146,7 +146,7 @@ def test_pruned_reuse_is_rendered_again_or_refused_at_store(repo: vcs.Repo) -> N
         snapshot.store(repo, reused)
     assert "Run the command again" in info.value.format_message()
     # Planned again: the stale cache entries are noticed and the files rewritten.
-    again = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    again = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     assert again.rewritten == 9
     assert snapshot.store(repo, again) == PINNED_TREE
 
@@ -158,13 +158,13 @@ def test_a_file_the_rewriter_cannot_parse_is_named(repo: vcs.Repo) -> None:
         match=r"cannot rewrite 1 file\(s\) of kettle 1.0: "
         r"vendor/brew/sub/bad.py:2: cannot parse",
     ):
-        snapshot.render(upstream(broken), MAPS, PREFIX, repo=repo)
+        snapshot.build_tree(upstream(broken), MAPS, PREFIX, repo=repo)
     assert not (repo.git_dir / "graft").exists()
 
 
 def test_files_that_never_name_the_package_are_copied_without_the_rewriter() -> None:
     plain = {"a.py": b"import os\n", "data/b.txt": b"text\n"}
-    rendering = snapshot.render(upstream(plain), MAPS, "x")
+    rendering = snapshot.build_tree(upstream(plain), MAPS, "x")
     assert rendering.rewritten == 0
     assert {p: sha for p, sha in rendering.files.items() if "_graft_" not in p} == {
         "x/a.py": vcs.hash_blob(b"import os\n"),
@@ -174,10 +174,10 @@ def test_files_that_never_name_the_package_are_copied_without_the_rewriter() -> 
 
 def test_findings_do_not_depend_on_the_cache(repo: vcs.Repo) -> None:
     """A fresh clone has no rewrite cache: it must report what the original repository reports."""
-    cold = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    cold = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     snapshot.store(repo, cold)
     snapshot.save_cache(repo, cold)
-    warm = snapshot.render(upstream(), MAPS, PREFIX, repo=repo)
+    warm = snapshot.build_tree(upstream(), MAPS, PREFIX, repo=repo)
     assert warm.rewritten == 0
     assert warm.findings == cold.findings
     assert [(f.path, f.line, f.kind) for f in warm.findings] == PINNED_FINDINGS
@@ -189,7 +189,7 @@ def test_an_upstream_that_answers_for_itself_is_left_alone() -> None:
         "__init__.py": b"import kettle\nfrom . import _graft_distribution\n",
         "_graft_distribution.py": b"NAME = 'x'\n",
     }
-    rendering = snapshot.render(upstream(own), MAPS, "x")
+    rendering = snapshot.build_tree(upstream(own), MAPS, "x")
     assert rendering.pending[rendering.files["x/_graft_distribution.py"]] == b"NAME = 'x'\n"
     assert rendering.pending[rendering.files["x/__init__.py"]] == (
         b"import brew\nfrom . import _graft_distribution\n"
