@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from . import __version__, interrupts, manifest, snapshot, sources, vcs
 from .errors import InvalidNameError, UserError, VcsError
-from .names import validate_import_name
+from .import_names import validate_import_name
 from .report import ForkReport
 from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
 

@@ -9,7 +9,7 @@ import click
 
 from .. import interrupts
 from ..errors import InvalidNameError, RewriteError
-from ..names import is_stdlib_module, validate_import_name
+from ..import_names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.profiles import SURFACES
 from ..workspace import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graft.errors import InvalidNameError
-from graft.names import is_installed_module, is_stdlib_module, validate_import_name
+from graft.import_names import is_installed_module, is_stdlib_module, validate_import_name
 
 
 @pytest.mark.parametrize("name", ["acme_web", "_private", "myflask2", "Café"[:3]])
