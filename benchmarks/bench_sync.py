@@ -13,7 +13,7 @@ Each sync runs on its own copy of the same pre-sync app, so every round starts f
 the same rewrite cache (the one the fork left: upstream's unchanged files are known,
 the changed ones are not). The time of a sync is broken down by wrapping the
 functions that do the work: the rewrite engine (``rewrite_tree``), rendering the
-snapshot (``snapshot.render``, which includes the rewrite), reading the upstream
+snapshot (``snapshot.build_tree``, which includes the rewrite), reading the upstream
 (``sources.locate``), git processes (``vcs.Repo.run``) and blob reads through
 GitPython. The parts overlap (reading a git upstream runs git), so they do not add up.
 
@@ -167,15 +167,15 @@ def install_timers() -> Timers:
     timers.wrap(sources, "locate", "read upstream")
     timers.wrap(vcs.Repo, "run", "git processes")
     timers.wrap(vcs.Repo, "read_blob", "git blob reads")
-    original_render = snapshot.render
+    original_build = snapshot.build_tree
 
-    def render(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        result = original_render(*args, **kwargs)
+    def build_tree(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        result = original_build(*args, **kwargs)
         timers.rewritten += result.rewritten
         return result
 
-    snapshot.render = render  # type: ignore[assignment]
-    timers.wrap(snapshot, "render", "render (incl. rewrite)")
+    snapshot.build_tree = build_tree  # type: ignore[assignment]
+    timers.wrap(snapshot, "build_tree", "build tree (incl. rewrite)")
     timers.wrap(snapshot, "store", "store snapshot objects")
     return timers
 
@@ -256,7 +256,7 @@ def time_git_merge(pre: Path, merged: Path, rounds: int) -> list[float]:
 def measure_alternatives(count: int) -> dict[str, float]:
     """Two costs of a sync with changes outside the rewrite, and cheaper ways to pay them.
 
-    ``snapshot.render`` writes every file it must rewrite into a scratch directory for
+    ``snapshot.build_tree`` writes every file it must rewrite into a scratch directory for
     ``rewrite_tree`` and removes it after; ``snapshot.store`` writes each new blob to a
     temporary file for ``git hash-object -w --stdin-paths`` (one loose object each).
     The alternatives: hand the bytes to the rewriter in memory (nothing to measure: the

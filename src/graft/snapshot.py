@@ -29,12 +29,12 @@ from pathlib import Path
 from . import vcs
 from .errors import RewriteError, UserError, VcsError
 from .rewrite import distribution
+from .rewrite.names import Renames
 from .rewrite.options import FORK_OPTIONS
 from .rewrite.result import Finding
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
-    from .rewrite.names import Renames
     from .rewrite.tree import ProgressCallback
     from .sources import Upstream
 
@@ -88,9 +88,7 @@ class RenamedTree:
 
 
 def load_renames(maps: t.Sequence[str]) -> Renames:
-    """The rename map of a fork's recorded maps (imported late: ``graft.rewrite`` is heavy)."""
-    from .rewrite.names import Renames
-
+    """The rename map of a fork's recorded maps."""
     return Renames.parse(maps)
 
 

@@ -62,10 +62,7 @@ DEFERRED: dict[tuple[str, str], str] = {
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """Layer violations not yet fixed, (importer, imported): what has to move. Shrinks only."""
 
-DEFERRED_TO_FIX: dict[tuple[str, str], str] = {
-    ("graft.rewrite.names", "graft.rewrite.options"): "options imports nothing of names",
-    ("graft.snapshot", "graft.rewrite.names"): "graft.rewrite.names loads no libcst",
-}
+DEFERRED_TO_FIX: dict[tuple[str, str], str] = {}
 """Function-local imports without a start-up reason, still to move to the top. Shrinks only."""
 
 GIT_RUNNERS: dict[str, str] = {

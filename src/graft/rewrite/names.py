@@ -17,9 +17,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ..errors import InvalidNameError
-
-if t.TYPE_CHECKING:
-    from .options import RewriteOptions
+from .options import ENGINE_VERSION, RewriteOptions
 
 _HINT = "Give each map as OLD=NEW with dotted import names, e.g. --map flask=myflask."
 
@@ -185,8 +183,6 @@ class Renames:
         their fingerprints are equal, which is what ``graft sync`` relies on when it
         regenerates a merge base.
         """
-        from .options import ENGINE_VERSION, RewriteOptions
-
         opts = options if options is not None else RewriteOptions()
         payload = {
             "engine": ENGINE_VERSION,
