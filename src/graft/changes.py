@@ -247,13 +247,73 @@ def upstream_patch(
     return vcs.diff_contents(repo, old, new)
 
 
+@dataclass(frozen=True)
+class PackageDiff:
+    """What ``graft diff`` shows for one recorded package."""
+
+    entry: Entry
+    local: LocalChanges
+    stats: tuple[vcs.FileStat, ...]
+    """The changed files, at upstream's paths when ``directory`` is set."""
+    patch: str
+    directory: str | None = None
+    """With ``--upstream``: the package directory in the upstream project."""
+
+    @property
+    def label(self) -> str:
+        """The upstream revision the changes are measured against (``vial 0.2.0``)."""
+        return self.local.base.merging or sources.entry_label(self.entry)
+
+    def to_dict(self, *, with_patch: bool = True) -> dict[str, t.Any]:
+        base = self.local.base
+        return {
+            "name": self.entry.name,
+            "base": base.treeish,
+            "rebuilt": base.rebuilt,
+            "merging": base.merging,
+            "upstream": self.directory is not None,
+            "directory": self.directory,
+            "files": [file_dict(s) for s in self.stats],
+            "lines_added": self.local.added,
+            "lines_removed": self.local.removed,
+            "patch": self.patch if with_patch else None,
+        }
+
+
+def package_diff(
+    repo: vcs.Repo,
+    entry: Entry,
+    *,
+    upstream: bool = False,
+    directory: str | None = None,
+    committed: bool = False,
+    search_path: t.Sequence[str] | None = None,
+) -> PackageDiff:
+    """Your changes to ``entry`` as a patch: in the app's paths, or with ``upstream`` renamed
+    back and placed in ``directory`` (default: found by :func:`upstream_dir`)."""
+    base = current_base(repo, entry, search_path=search_path)
+    local = local_changes(repo, entry, base, committed=committed)
+    if not upstream:
+        patch = fork_patch(repo, entry, base, committed=committed) if local.files else ""
+        return PackageDiff(entry, local, local.files, patch)
+    if directory is None:
+        directory = upstream_dir(entry, repo.root)
+    patch = (
+        upstream_patch(repo, entry, local, directory, committed=committed) if local.files else ""
+    )
+    stats = tuple(upstream_stats(entry, local, directory))
+    return PackageDiff(entry, local, stats, patch, directory)
+
+
 __all__ = [
     "Base",
     "LocalChanges",
+    "PackageDiff",
     "current_base",
     "file_dict",
     "fork_patch",
     "local_changes",
+    "package_diff",
     "pristine_base",
     "rename_back",
     "reverse_renames",

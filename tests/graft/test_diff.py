@@ -322,3 +322,56 @@ def test_flask_fork_patch_goes_back_to_flask(
     )
     result = invoke(["check", "--app", "app", "--skip", "behind", *search])
     assert result.exit_code == 0, result.output
+
+
+def test_every_recorded_package_by_default(forked: Path, tmp_path: Path) -> None:
+    """With two forks recorded, `graft diff` shows both; `--upstream` labels each patch."""
+    fork(str(forked.parent / "upstream"), "teacup", ref="v1.0", cwd=forked)
+    edit(forked / "teabag" / "core.py", "return pour(cup)", "return pour(cup).upper()  # bag")
+    edit(forked / "teacup" / "core.py", "return pour(cup)", "return pour(cup).lower()  # cup")
+    git_commit_all(forked, "changes to both forks")
+
+    result = invoke(["diff", "-o", str(tmp_path / "both.patch")])
+    assert result.exit_code == 0, result.output
+    patch = (tmp_path / "both.patch").read_text()
+    assert "+    return pour(cup).upper()  # bag" in patch
+    assert "+    return pour(cup).lower()  # cup" in patch
+    # One patch for this repository: it takes both forks back to their snapshots.
+    git(forked, "apply", "-R", "--index", str(tmp_path / "both.patch"))
+    assert git(forked, "status", "--porcelain").strip() != ""
+    git(forked, "reset", "-q", "--hard")
+
+    stat = invoke(["diff", "--stat"]).stdout
+    assert stat.index("teabag:") < stat.index("teabag/core.py") < stat.index("teacup:")
+    data = json.loads(invoke(["diff", "--format", "json"]).stdout)
+    assert [p["name"] for p in data["packages"]] == ["teabag", "teacup"]
+    assert all(p["files"] for p in data["packages"])
+
+    upstream = invoke(["diff", "--upstream"]).stdout
+    assert "teabag" not in upstream.replace("# teabag:", "").replace("--upstream teabag)", "")
+    sections = upstream.split("# teacup: ")
+    assert sections[0].startswith("# teabag: changes to kettle v1.0")
+    assert (
+        "diff --git a/kettle/core.py" in sections[0]
+        and "diff --git a/kettle/core.py" in sections[1]
+    )
+    # Each labelled section applies to the upstream project on its own.
+    for section, marker in zip(sections, ["upper()  # bag", "lower()  # cup"]):
+        checkout = tmp_path / f"kettle-{marker[:5]}"
+        git(
+            tmp_path,
+            "clone",
+            "-q",
+            "--branch",
+            "v1.0",
+            str(forked.parent / "upstream"),
+            str(checkout),
+        )
+        (tmp_path / "one.patch").write_text(section if section.startswith("#") else "# " + section)
+        git(checkout, "apply", str(tmp_path / "one.patch"))
+        assert marker in (checkout / "kettle" / "core.py").read_text()
+
+    result = invoke(["diff", "--upstream", "--upstream-dir", "kettle"])
+    assert result.exit_code == 2 and "needs one package" in result.stderr
+    one = invoke(["diff", "--upstream", "teacup"]).stdout
+    assert one.startswith("diff --git a/kettle/core.py")

@@ -11,6 +11,9 @@ import click
 from . import render
 from .options import format_option, is_quiet, search_path_option
 
+if t.TYPE_CHECKING:
+    from ..changes import PackageDiff
+
 
 @click.command("diff")
 @click.argument("name", required=False)
@@ -51,77 +54,101 @@ def diff_command(
     fmt: str,
     search_path: tuple[str, ...],
 ) -> None:
-    """Print your changes to fork NAME (the only one, by default) as a patch against its
-    pristine upstream snapshot, the merge base of `graft sync`.
+    """Print your changes to fork NAME (every recorded package, by default) as a patch
+    against its pristine upstream snapshot, the merge base of `graft sync`.
 
     The patch applies with `git apply` at the root of this repository. With --upstream
     the fork's names are renamed back (NEW to OLD) on both sides and the paths moved to
     the upstream package directory, so it applies with `git apply` or `patch -p1` to the
     upstream project's own source. New files count once tracked (`git add -N` is enough).
 
+    With several packages recorded and no NAME, the patches follow one another: without
+    --upstream they form one patch for this repository; with --upstream each goes to a
+    different upstream project, so each starts with a `# NAME:` line saying which (name
+    one package to get a patch to apply as is). JSON then holds {"packages": [...]}.
+
     Exit codes: 0 done (also when there is nothing to show), 1 error, 2 usage error.
     """
     from .. import changes, vcs
-    from ..workspace import load_manifest
+    from ..workspace import load_entries
 
     if upstream_dir is not None and not upstream:
         raise click.UsageError("--upstream-dir only makes sense with --upstream.")
     cwd = Path.cwd().resolve()
     repo = vcs.Repo(cwd)
-    _, recorded = load_manifest(repo, cwd)
-    entry = recorded.select(name)
-    base = changes.current_base(repo, entry, search_path=list(search_path) or None)
-    local = changes.local_changes(repo, entry, base, committed=committed)
-    stats: t.Sequence[vcs.FileStat] = local.files
-    directory = None
-    if upstream:
-        directory = (
-            upstream_dir if upstream_dir is not None else changes.upstream_dir(entry, repo.root)
+    entries = load_entries(repo, cwd, name)
+    if upstream_dir is not None and len(entries) > 1:
+        raise click.UsageError(
+            f"--upstream-dir needs one package; name one of {', '.join(e.name for e in entries)}."
         )
-        patch = (
-            changes.upstream_patch(repo, entry, local, directory, committed=committed)
-            if local.files
-            else ""
+    diffs = [
+        changes.package_diff(
+            repo,
+            entry,
+            upstream=upstream,
+            directory=upstream_dir,
+            committed=committed,
+            search_path=list(search_path) or None,
         )
-        stats = changes.upstream_stats(entry, local, directory)
-    else:
-        patch = changes.fork_patch(repo, entry, base, committed=committed) if local.files else ""
+        for entry in entries
+    ]
+    several = len(diffs) > 1
     quiet = is_quiet(ctx)
-    if base.rebuilt and not quiet:
-        click.echo(
-            "note: the snapshot commit was missing; rebuilt it from the recorded revision.",
-            err=True,
-        )
-    if base.merging and not quiet:
-        click.echo(
-            f"note: a sync is stopped on conflicts; the base is the snapshot of "
-            f"{base.merging} it is merging.",
-            err=True,
-        )
+    if not quiet:
+        for each in diffs:
+            _notes(each, several)
+    patch = "".join(_patch_text(each, several and upstream) for each in diffs)
+    files = sum(len(each.stats) for each in diffs)
     if output is not None:
         Path(output).write_bytes(patch.encode("utf-8", "surrogateescape"))
         if not quiet:
-            click.echo(f"Wrote the patch of {len(stats)} file(s) to {output}.", err=True)
+            click.echo(f"Wrote the patch of {files} file(s) to {output}.", err=True)
     if fmt == "json":
-        data = {
-            "name": entry.name,
-            "base": base.treeish,
-            "rebuilt": base.rebuilt,
-            "merging": base.merging,
-            "upstream": upstream,
-            "directory": directory,
-            "files": [changes.file_dict(s) for s in stats],
-            "lines_added": local.added,
-            "lines_removed": local.removed,
-            "patch": None if stat else patch,
-        }
+        data: dict[str, t.Any]
+        if several:
+            data = {"packages": [each.to_dict(with_patch=not stat) for each in diffs]}
+        else:
+            data = diffs[0].to_dict(with_patch=not stat)
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     elif stat:
-        click.echo(render.diff_stat_text(stats), nl=False)
+        for each in diffs:
+            if several and each.stats:
+                click.echo(f"{each.entry.name}:")
+            click.echo(render.diff_stat_text(each.stats), nl=False)
     elif output is None:
         click.echo(patch, nl=False)
-    if not stats and not quiet:
-        click.echo(f"No changes in {entry.name} against its snapshot.", err=True)
+    if not quiet:
+        for each in diffs:
+            if not each.stats:
+                click.echo(f"No changes in {each.entry.name} against its snapshot.", err=True)
+
+
+def _notes(each: PackageDiff, several: bool) -> None:
+    base = each.local.base
+    which = f" of {each.entry.name}" if several else ""
+    if base.rebuilt:
+        click.echo(
+            f"note: the snapshot commit{which} was missing; rebuilt it from the recorded revision.",
+            err=True,
+        )
+    if base.merging:
+        click.echo(
+            f"note: a sync{which} is stopped on conflicts; the base is the snapshot of "
+            f"{base.merging} it is merging.",
+            err=True,
+        )
+
+
+def _patch_text(each: PackageDiff, labelled: bool) -> str:
+    """The patch, with a first line naming the package when patches for several upstream
+    projects follow one another (`git apply` skips lines before a patch's first header)."""
+    if not labelled or not each.patch:
+        return each.patch
+    entry = each.entry
+    return (
+        f"# {entry.name}: changes to {each.label}, "
+        f"to apply in its source (graft diff --upstream {entry.name})\n" + each.patch
+    )
 
 
 __all__ = ["diff_command"]
