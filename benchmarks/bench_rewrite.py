@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -88,6 +89,20 @@ def run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProce
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU[" ".join(command)] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, proc
+
+
+def graft_rewrite(
+    tree: Path, jobs: int, *options: str
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Time ``graft rewrite --map django=mydjango`` on ``tree/django``, reporting in JSON."""
+    command = [sys.executable, "-m", "graft", "-q", "rewrite", "django"]
+    command += ["--map", "django=mydjango", "--format", "json", "--jobs", str(jobs), *options]
+    return run(command, tree)
+
+
+def reported_lines(report: dict[str, t.Any]) -> set[tuple[str, int]]:
+    """The (path, line) of every finding in a ``graft rewrite --format json`` report."""
+    return {(Path(f["path"]).as_posix(), f["line"]) for f in report["findings"]}
 
 
 # -- the floor: parse + regenerate, nothing else -------------------------------------
@@ -214,55 +229,25 @@ def main() -> int:
         if proc.returncode:
             print(proc.stderr)
             return 1
-        graft_time, proc = run(
-            [
-                sys.executable,
-                "-m",
-                "graft",
-                "-q",
-                "rewrite",
-                "django",
-                "--map",
-                "django=mydjango",
-                "--format",
-                "json",
-                "--jobs",
-                str(args.jobs),
-            ],
-            copies["graft"],
-        )
+        graft_time, proc = graft_rewrite(copies["graft"], args.jobs)
         if proc.returncode:
             print(proc.stderr)
             return 1
         report = json.loads(proc.stdout)
-        findings = {(Path(f["path"]).as_posix(), f["line"]) for f in report["findings"]}
+        findings = reported_lines(report)
         kinds = Counter(f["kind"] for f in report["findings"])
 
         results = [
             ("floor (libcst parse+codegen)", floor_time, None),
             ("graft rewrite", graft_time, copies["graft"]),
         ]
-        known_time, proc = run(
-            [
-                sys.executable,
-                "-m",
-                "graft",
-                "-q",
-                "rewrite",
-                "django",
-                "--map",
-                "django=mydjango",
-                "--format",
-                "json",
-                "--jobs",
-                str(args.jobs),
-                "--unknown-strings",
-                "rename-known",
-            ],
-            copies["graft-known"],
+        known_time, proc = graft_rewrite(
+            copies["graft-known"], args.jobs, "--unknown-strings", "rename-known"
         )
-        known_report = json.loads(proc.stdout)
-        known_findings = {(Path(f["path"]).as_posix(), f["line"]) for f in known_report["findings"]}
+        if proc.returncode:
+            print(proc.stderr)
+            return 1
+        known_findings = reported_lines(json.loads(proc.stdout))
         results.append(("graft --unknown-strings rename-known", known_time, copies["graft-known"]))
         if not args.skip_renamecommand:
             libcst_time, proc = run(
