@@ -673,26 +673,42 @@ def test_killed_sync_is_undone_by_abort(squash: bool, step: str, forked: Path) -
 # planned; these tests change each of them in between and check nothing is lost.
 
 
-def test_apply_checks_everything_again_when_the_index_moved(forked: Path) -> None:
-    app = forked
-    plan = plan_sync(cwd=app, ref="v2.0")
+def _stage_an_edit(app: Path) -> None:
     (app / "app.py").write_text("# staged after the plan\n")
     git(app, "add", "app.py")
-    before = snapshot_state(app)
-    with pytest.raises(DirtyWorktreeError, match="uncommitted changes"):
-        apply(plan)
-    assert snapshot_state(app) == before
 
 
-def test_apply_refuses_a_manifest_edited_after_planning(forked: Path) -> None:
+def _edit_the_manifest(app: Path) -> None:
     # graft writes pyproject.toml itself (outside git's merge), so an unstaged edit
     # there would be committed with the merge or lost by a rollback.
-    app = forked
-    plan = plan_sync(cwd=app, ref="v2.0")
     with (app / "pyproject.toml").open("a") as handle:
         handle.write("# my note, not staged\n")
+
+
+def _commit_more(app: Path) -> None:
+    build_file_tree(app, {"later.txt": "committed after the plan\n"})
+    git_commit_all(app, "later")
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        pytest.param(_stage_an_edit, DirtyWorktreeError, "uncommitted changes", id="index"),
+        pytest.param(_edit_the_manifest, DirtyWorktreeError, "pyproject.toml", id="manifest"),
+        pytest.param(_commit_more, VcsError, "HEAD moved since the sync was planned", id="head"),
+    ],
+)
+def test_apply_refuses_what_moved_after_planning(
+    forked: Path,
+    change: t.Callable[[Path], None],
+    error: type[Exception],
+    match: str,
+) -> None:
+    app = forked
+    plan = plan_sync(cwd=app, ref="v2.0")
+    change(app)
     before = snapshot_state(app)
-    with pytest.raises(DirtyWorktreeError, match="pyproject.toml"):
+    with pytest.raises(error, match=match):
         apply(plan)
     assert snapshot_state(app) == before
 
@@ -707,17 +723,6 @@ def test_apply_keeps_an_unrelated_edit_made_after_planning(forked: Path) -> None
     assert git(app, "show", "HEAD:app.py").encode() == original  # not committed
     assert git(app, "status", "--porcelain", "--untracked-files=no") == " M app.py\n"
     assert manifest_at(app).revision == git(app / ".." / "upstream", "rev-parse", "v2.0").strip()
-
-
-def test_apply_refuses_when_head_moved(forked: Path) -> None:
-    app = forked
-    plan = plan_sync(cwd=app, ref="v2.0")
-    build_file_tree(app, {"later.txt": "committed after the plan\n"})
-    git_commit_all(app, "later")
-    before = snapshot_state(app)
-    with pytest.raises(VcsError, match="HEAD moved since the sync was planned"):
-        apply(plan)
-    assert snapshot_state(app) == before
 
 
 def test_sync_with_a_user_graft_table_after_the_entries(forked: Path) -> None:
