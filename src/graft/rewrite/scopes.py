@@ -18,7 +18,14 @@ import typing as t
 
 import libcst as cst
 
-from .syntax import Path, alias_local, child_fields, dotted_name, is_relevant_import
+from .syntax import (
+    Path,
+    alias_local,
+    child_fields,
+    dotted_name,
+    is_in_annotation,
+    is_relevant_import,
+)
 
 
 class Scope:
@@ -463,30 +470,11 @@ class Analysis:
         if self._mentions_root(value):
             self.strings.append(StringUse(node, self._path()))
         elif not self.interest.isdisjoint(_WORDS.findall(value)) and (
-            self._maybe_annotation() or value.lstrip("rRuU").strip("'\"") in self.interest
+            is_in_annotation(self._path(), or_argument=True)
+            or value.lstrip("rRuU").strip("'\"") in self.interest
         ):
             # "Flask" in an annotation or in __all__ names what ``from flask import Flask`` bound.
             self.strings.append(StringUse(node, self._path()))
-
-    def _maybe_annotation(self) -> bool:
-        for ancestor in reversed(self._stack[:-1]):
-            if isinstance(ancestor, (cst.Annotation, cst.Arg)):
-                return True
-            if not isinstance(
-                ancestor,
-                (
-                    cst.Subscript,
-                    cst.SubscriptElement,
-                    cst.Index,
-                    cst.BinaryOperation,
-                    cst.Tuple,
-                    cst.Element,
-                    cst.List,
-                    cst.ConcatenatedString,
-                ),
-            ):
-                return False
-        return False
 
     def _visit_fstring(self, node: cst.FormattedString) -> None:
         for part in node.parts:

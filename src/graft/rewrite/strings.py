@@ -21,7 +21,7 @@ from .distribution import normalize
 from .docstrings import docstring_edits
 from .literals import Edit, Literal, read_literal, rebuild
 from .scopes import Analysis, StringUse
-from .syntax import Path, dotted_name
+from .syntax import Path, dotted_name, is_in_annotation
 
 if t.TYPE_CHECKING:
     from .edit import Edits
@@ -763,7 +763,7 @@ def classify(path: Path, node: cst.CSTNode, analysis: Analysis) -> str:
         return "docstring"
     if not computed and _in_dunder_all(path):
         return "export"
-    if _in_annotation(path):
+    if is_in_annotation(path):
         return "annotation" if not computed else "unknown"
     if isinstance(parent, cst.Arg) and depth > 0 and isinstance(path[depth - 1], cst.Call):
         kind = _classify_arg(path[depth - 1], parent, analysis)  # type: ignore[arg-type]
@@ -846,27 +846,6 @@ def _in_dunder_all(path: Path) -> bool:
     else:
         return False
     return any(isinstance(target, cst.Name) and target.value == "__all__" for target in targets)
-
-
-def _in_annotation(path: Path) -> bool:
-    for ancestor in reversed(path):
-        if isinstance(ancestor, cst.Annotation):
-            return True
-        if not isinstance(
-            ancestor,
-            (
-                cst.Subscript,
-                cst.SubscriptElement,
-                cst.Index,
-                cst.BinaryOperation,
-                cst.Tuple,
-                cst.Element,
-                cst.List,
-                cst.ConcatenatedString,
-            ),
-        ):
-            return False
-    return False
 
 
 def _arg_position(call: cst.Call, arg: cst.Arg) -> tuple[int, str | None]:

@@ -74,6 +74,34 @@ def is_relevant_import(node: cst.Import | cst.ImportFrom, roots: frozenset[str])
     return module is not None and module.partition(".")[0] in roots
 
 
+_TYPE_EXPRESSION_PARTS = (
+    cst.Subscript,
+    cst.SubscriptElement,
+    cst.Index,
+    cst.BinaryOperation,
+    cst.Tuple,
+    cst.Element,
+    cst.List,
+    cst.ConcatenatedString,
+)
+
+
+def is_in_annotation(path: Path, *, or_argument: bool = False) -> bool:
+    """Whether a node with ancestors ``path`` is part of an annotation.
+
+    Climbs through what a type expression is made of (subscripts, ``|`` unions, tuples,
+    lists, concatenated strings) to the nearest ancestor that is not, and says whether
+    that is an annotation. With ``or_argument``, a call argument counts too: a string in
+    ``cast("Flask", x)`` may name a type as well.
+    """
+    for ancestor in reversed(path):
+        if isinstance(ancestor, cst.Annotation) or (or_argument and isinstance(ancestor, cst.Arg)):
+            return True
+        if not isinstance(ancestor, _TYPE_EXPRESSION_PARTS):
+            return False
+    return False
+
+
 def iter_imports(module: cst.Module) -> t.Iterator[cst.Import | cst.ImportFrom]:
     """Every import statement, at any depth, walking statements only (cheap)."""
     bodies: list[t.Sequence[cst.CSTNode]] = [module.body]
@@ -107,6 +135,7 @@ __all__ = [
     "alias_local",
     "child_fields",
     "dotted_name",
+    "is_in_annotation",
     "is_relevant_import",
     "iter_imports",
 ]
