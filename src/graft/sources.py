@@ -771,14 +771,7 @@ def locate_upstream(
         )
     if entry.source_kind == "git" and ref is None:
         ref = default_ref(entry.source, root=root, recorded_ref=entry.ref)
-    return locate(
-        entry.source,
-        root=root,
-        ref=ref,
-        package=entry.package,
-        search_path=search_path,
-        kind=entry.source_kind,
-    )
+    return _locate_recorded(entry, root, ref, search_path)
 
 
 def recorded_upstream(
@@ -790,14 +783,7 @@ def recorded_upstream(
     the source no longer offers that revision (an upgraded distribution, say).
     """
     ref = entry.revision if entry.source_kind == "git" else None
-    upstream = locate(
-        entry.source,
-        root=root,
-        ref=ref,
-        package=entry.package,
-        search_path=search_path,
-        kind=entry.source_kind,
-    )
+    upstream = _locate_recorded(entry, root, ref, search_path)
     if upstream.tree != entry.upstream_tree:
         found = (
             f"its files differ from those recorded (digest {upstream.tree[:10]}, "
@@ -811,6 +797,20 @@ def recorded_upstream(
             hint="Install or check out the recorded revision (or pass --search-path) and retry.",
         )
     return upstream
+
+
+def _locate_recorded(
+    entry: Entry, root: Path, ref: str | None, search_path: t.Sequence[str] | None
+) -> Upstream:
+    """The entry's recorded source at ``ref``, read as the kind of source it was recorded as."""
+    return locate(
+        entry.source,
+        root=root,
+        ref=ref,
+        package=entry.package,
+        search_path=search_path,
+        kind=entry.source_kind,
+    )
 
 
 def is_behind(entry: Entry, newest: Upstream) -> bool:
