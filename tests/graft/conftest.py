@@ -11,16 +11,21 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from graft import snapshot
+from graft.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 USER_NAME = "Test User"
 USER_EMAIL = "test@example.invalid"
+FLASK_OLD = "3.0.3"
+"""The Flask release the real-world tests fork, to sync or diff against the installed one."""
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +67,18 @@ def git(cwd: Path, *args: str, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}{proc.stdout}")
     return proc.stdout
+
+
+def invoke(args: list[str]) -> t.Any:
+    """``graft ARGS`` through click's test runner, in the current directory."""
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) with ``new`` in a file, as a user's edit."""
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
 
 
 def build_file_tree(root: Path, spec: t.Mapping[str, str | bytes | None]) -> None:
@@ -172,3 +189,37 @@ def app_repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def in_dir(monkeypatch: pytest.MonkeyPatch) -> t.Callable[[Path], None]:
     return lambda path: monkeypatch.chdir(path)
+
+
+@pytest.fixture(scope="session")
+def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Flask :data:`FLASK_OLD` installed with ``pip --target``, cached across test sessions.
+
+    Found by graft through ``--search-path``; skips the test when pip cannot install it.
+    """
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    target = (
+        Path(cache.mkdir(f"flask-{FLASK_OLD}"))
+        if cache is not None
+        else tmp_path_factory.mktemp(f"flask-{FLASK_OLD}")
+    )
+    if not (target / "flask" / "__init__.py").exists():
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                f"flask=={FLASK_OLD}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            pytest.skip(f"cannot install flask=={FLASK_OLD}: {proc.stderr.strip()[-200:]}")
+    return target

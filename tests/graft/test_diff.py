@@ -11,26 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import typing as t
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import git, git_commit_all, make_app, make_upstream
+from conftest import edit, git, git_commit_all, invoke, make_app, make_upstream
 
-from graft.cli import main
 from graft.fork import fork
-
-
-def invoke(args: list[str]) -> t.Any:
-    return CliRunner().invoke(main, args, catch_exceptions=False)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new))
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
@@ -228,37 +215,6 @@ def test_refusals(forked: Path) -> None:
     assert result.exit_code == 1
     assert "Error: cannot rename teabag/core.py back to upstream's names" in result.stderr
     assert invoke(["diff"]).exit_code == 0  # the plain patch needs no parsing
-
-
-@pytest.fixture(scope="session")
-def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Flask 3.0.3 installed with pip --target (the same cache as test_sync_flask)."""
-    cache = getattr(request.config, "cache", None)
-    target = (
-        Path(cache.mkdir("flask-3.0.3"))
-        if cache is not None
-        else tmp_path_factory.mktemp("flask-3.0.3")
-    )
-    if not (target / "flask" / "__init__.py").exists():
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(target),
-                "flask==3.0.3",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.skip(f"cannot install flask==3.0.3: {proc.stderr.strip()[-200:]}")
-    return target
 
 
 @pytest.mark.slow

@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import typing as t
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import git, git_commit_all, make_app, make_upstream
+from conftest import edit, git, git_commit_all, invoke, make_app, make_upstream
 
-from graft.cli import main
 from graft.fork import fork
 from graft.manifest import parse_manifest
 from graft.status import Facts, collect, fork_status
 from graft.sync import sync
-
-
-def invoke(args: list[str]) -> t.Any:
-    return CliRunner().invoke(main, args, catch_exceptions=False)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new))
-
 
 _TEMPLATE: dict[str, Path] = {}
 

@@ -16,9 +16,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import (
     build_file_tree,
+    edit,
     git,
     git_commit_all,
     interrupt_at,
+    invoke,
     make_app,
     make_upstream,
     snapshot_state,
@@ -29,16 +31,6 @@ from graft.errors import DirtyWorktreeError, VcsError
 from graft.fork import fork
 from graft.manifest import parse_manifest
 from graft.sync import abort_sync, apply, continue_sync, plan_sync, sync
-
-
-def invoke(args: list[str]) -> t.Any:
-    return CliRunner().invoke(main, args, catch_exceptions=False)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new))
 
 
 def manifest_at(app: Path, rev: str = "HEAD") -> t.Any:

@@ -7,60 +7,13 @@ found through ``--search-path``; the 3.1 release is the test dependency in the v
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
-import sys
-import typing as t
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import git, git_commit_all, make_app, snapshot_state
+from conftest import FLASK_OLD, edit, git, git_commit_all, invoke, make_app, snapshot_state
 from test_fork import run_app_check
 
-from graft.cli import main
 from graft.manifest import parse_manifest
-
-OLD = "3.0.3"
-
-
-@pytest.fixture(scope="session")
-def flask_303(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    target = (
-        Path(cache.mkdir(f"flask-{OLD}"))
-        if cache is not None
-        else tmp_path_factory.mktemp(f"flask-{OLD}")
-    )
-    if not (target / "flask" / "__init__.py").exists():
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(target),
-                f"flask=={OLD}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.skip(f"cannot install flask=={OLD}: {proc.stderr.strip()[-200:]}")
-    return target
-
-
-def invoke(args: list[str]) -> t.Any:
-    return CliRunner().invoke(main, args, catch_exceptions=False)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new))
 
 
 @pytest.mark.slow
@@ -74,7 +27,7 @@ def test_fork_flask_303_then_sync_to_31(
     result = invoke(["fork", "flask", "myflask", "--search-path", str(flask_303)])
     assert result.exit_code == 0, result.output
     entry = parse_manifest((app / "pyproject.toml").read_text()).select("myflask")
-    assert entry.revision == OLD
+    assert entry.revision == FLASK_OLD
     assert "from click.testing import Result" not in (app / "myflask" / "testing.py").read_text()
     # A change in a function 3.1 leaves alone.
     edit(
