@@ -22,6 +22,13 @@ import typing as t
 NAME = __name__.rpartition(".")[0]
 """The distribution name lookups use: the package's own name."""
 
+# This is a filled-in copy of the module graft writes into every fork
+# (graft.rewrite.distribution's template): the same finder, answering with metadata made
+# when asked, since the Flask API level and the package's name are only known then.
+# graft keeps this file when it forks vial. The finder's parts (_normalize, locate_file,
+# _Finder's lookups, the registration guard) stay the template's, part for part:
+# tests/graft/test_rewrite_distribution.py compares them, so change both together.
+
 
 def _normalize(name: str) -> str:
     import re

@@ -11,6 +11,7 @@ is not installed, and the lookups through ``importlib.metadata`` and ``pkg_resou
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -344,3 +345,50 @@ def test_profile_client_reads_the_flask_api_level(tmp_path: Path) -> None:
     assert 'version("vial")' in test.read_text()
     blocker = "import sys; sys.modules['flask'] = None; exec(open('check.py').read())"
     assert _run(tmp_path, blocker).strip() == vial.__flask_version__
+
+
+# -- vial's own module and the template stay one finder ----------------------------------
+
+
+def _finder_parts(source: str | bytes) -> dict[str, str]:
+    """The parts of a ``_graft_distribution`` module that find and answer lookups, dumped.
+
+    Those are the same in graft's template and in the copy vial ships; what each answers
+    with (the metadata, the module's prose) is not compared.
+    """
+    tree = ast.parse(source)
+    parts: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in ("_normalize", "locate_file"):
+            parts[node.name] = ast.dump(node)
+        elif isinstance(node, ast.ClassDef) and node.name == "_Finder":
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name.startswith("find_"):
+                    parts[f"_Finder.{item.name}"] = ast.dump(item)
+                elif isinstance(item, ast.Assign):
+                    parts[f"_Finder.{ast.unparse(item.targets[0])}"] = ast.dump(item)
+        elif isinstance(node, ast.If):
+            # The guard against a second finder for the same name (on a re-import).
+            test = ast.unparse(node.test).removeprefix("not ")
+            if test.startswith("any(") and "graft_distribution" in test:
+                parts["registered"] = test
+    return parts
+
+
+def test_vial_module_keeps_the_template_s_finder() -> None:
+    """vial ships its own ``_graft_distribution.py`` (graft keeps it when forking vial): it
+    answers with the Flask API level read from the package when asked, not with metadata
+    written in. Its finder is the template's, part for part, so a fix to one reaches both."""
+    shipped = (Path(vial.__file__).parent / "_graft_distribution.py").read_text("utf-8")
+    text = metadata_for("mywerk", "3.1.3", WERKZEUG_METADATA)
+    generated = module_source("mywerk", "mywerk", "Werkzeug", text)
+    parts = _finder_parts(generated)
+    assert set(parts) == {
+        "_normalize",
+        "locate_file",
+        "_Finder.graft_distribution",
+        "_Finder.find_spec",
+        "_Finder.find_distributions",
+        "registered",
+    }
+    assert _finder_parts(shipped) == parts

@@ -189,6 +189,12 @@ def add_registration(init: bytes) -> bytes:
     return before + line + rest
 
 
+# vial ships a filled-in copy of this module (framework/vial/_graft_distribution.py), kept
+# by graft when it forks vial: vial answers with the Flask API level, read from the package
+# at lookup time under whatever name the package has, which no metadata written in here can
+# do. Its finder (_normalize, locate_file, _Finder's lookups, the guard against a second
+# registration) must stay this one, part for part; tests/graft/test_rewrite_distribution.py
+# compares the two, so change both together.
 _TEMPLATE = '''\
 """What ``importlib.metadata`` answers for {package}: the upstream {upstream} {version}.
 
