@@ -69,17 +69,25 @@ def _build(app: Vial) -> Vial:
     return app
 
 
+@pytest.fixture(params=["asgiref", "fallback"])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which runner ensure_sync uses: asgiref's, or vial's own when asgiref is missing."""
+    if request.param == "fallback":
+        monkeypatch.setitem(sys.modules, "asgiref.sync", None)  # import fails: use our runner
+    return str(request.param)
+
+
 @pytest.mark.parametrize("path", ["/home", "/bp/", "/view", "/methodview"])
-def test_async_route(app: Vial, path: str) -> None:
+def test_async_route(app: Vial, runner: str, path: str) -> None:
     client = _build(app).test_client()
     assert client.get(path).data == b"GET"
     assert client.post(path).data == b"POST"
 
 
-@pytest.mark.parametrize("path", ["/error", "/bp/error"])
-def test_async_error_handler(app: Vial, path: str) -> None:
+@pytest.mark.parametrize(("path", "status"), [("/error", 412), ("/bp/error", 403)])
+def test_async_error_handler(app: Vial, runner: str, path: str, status: int) -> None:
     client = _build(app).test_client()
-    assert client.get(path).status_code in {412, 403}
+    assert client.get(path).status_code == status
 
 
 def test_async_hooks(app: Vial, client) -> None:
@@ -175,26 +183,6 @@ def test_async_view_sees_request_context(app: Vial, client) -> None:
     assert client.get("/ann?q=1").data == b"ann 1 vial_test"
 
 
-def test_fallback_runner_without_asgiref(app: Vial, client, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "asgiref.sync", None)  # import fails: use our runner
-
-    @app.route("/")
-    async def index():
-        await asyncio.sleep(0)
-        return vial.request.path
-
-    @app.errorhandler(AppError)
-    async def handle(e):
-        return "handled", 409
-
-    @app.route("/error")
-    async def error():
-        raise AppError()
-
-    assert client.get("/").data == b"/"
-    assert client.get("/error").status_code == 409
-
-
 def test_fallback_runner_runs_in_a_fresh_loop() -> None:
     async def coro(x):
         await asyncio.sleep(0)
@@ -209,14 +197,9 @@ def test_fallback_runner_runs_in_a_fresh_loop() -> None:
         run_sync(failing)()
 
 
-@pytest.mark.parametrize("asgiref", [True, False], ids=["asgiref", "fallback"])
-def test_async_view_refused_in_a_thread_running_a_loop(
-    app: Vial, monkeypatch: pytest.MonkeyPatch, asgiref: bool
-) -> None:
+def test_async_view_refused_in_a_thread_running_a_loop(app: Vial, runner: str) -> None:
     """Calling the app from a coroutine would block that loop for the whole request: vial
     refuses, as Flask does (through asgiref), and says what to do instead."""
-    if not asgiref:
-        monkeypatch.setitem(sys.modules, "asgiref.sync", None)
 
     @app.route("/")
     async def index():
