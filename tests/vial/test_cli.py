@@ -687,20 +687,21 @@ def test_missing_env_file_is_a_usage_error(dotenv_dir: Path, runner: CliRunner) 
 # -- run ----------------------------------------------------------------------------------
 
 
-def test_run_rejects_key_without_cert(runner: CliRunner, tmp_path: Path) -> None:
-    key = tmp_path / "key.pem"
-    key.write_text("")
-    result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run", "--key", str(key)])
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--key", '"--key" only works together with "--cert"'),
+        ("--cert", 'a certificate file from "--cert" needs its key file'),
+    ],
+)
+def test_run_rejects_half_a_certificate_pair(
+    runner: CliRunner, tmp_path: Path, option: str, message: str
+) -> None:
+    pem = tmp_path / f"{option.lstrip('-')}.pem"
+    pem.write_text("")
+    result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run", option, str(pem)])
     assert result.exit_code == 2
-    assert '"--key" only works together with "--cert"' in result.output
-
-
-def test_run_rejects_cert_without_key(runner: CliRunner, tmp_path: Path) -> None:
-    cert = tmp_path / "cert.pem"
-    cert.write_text("")
-    result = runner.invoke(VialGroup(create_app=lambda: Vial("x")), ["run", "--cert", str(cert)])
-    assert result.exit_code == 2
-    assert 'a certificate file from "--cert" needs its key file' in result.output
+    assert message in result.output
 
 
 def test_run_reports_missing_app(
