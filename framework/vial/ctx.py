@@ -171,6 +171,13 @@ def _stream_holds(ctx: AppContext | RequestContext) -> _StreamHolds:
     return holds
 
 
+def _teardown_unless_held(ctx: AppContext | RequestContext, exc: BaseException | None) -> None:
+    """On a context's last pop: its teardown now, or when the last stream holding it ends."""
+    holds = ctx._streams
+    if holds is None or not holds.defer(exc):
+        ctx._teardown(exc)
+
+
 class AppContext:
     """The app-level state of a request, a CLI command or a ``with app.app_context()``."""
 
@@ -202,9 +209,7 @@ class AppContext:
         try:
             if len(self._tokens) == 1:
                 exc = _current_error(exc)
-                streams = self._streams
-                if streams is None or not streams.defer(exc):
-                    self._teardown(exc)
+                _teardown_unless_held(self, exc)
         finally:
             current = _cv_app.get()
             _cv_app.reset(self._tokens.pop())
@@ -361,9 +366,7 @@ class RequestContext:
         try:
             if last:
                 exc = _current_error(exc)
-                streams = self._streams
-                if streams is None or not streams.defer(exc):
-                    self._teardown(exc)
+                _teardown_unless_held(self, exc)
         finally:
             current = _cv_request.get()
             token, app_ctx = self._pushes.pop()
