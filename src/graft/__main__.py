@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from .cli import main
+import sys
+
+
+def run() -> None:
+    """Start the CLI; a Ctrl-C while its modules load exits 130 without a traceback."""
+    try:
+        from .cli import main
+    except KeyboardInterrupt:
+        sys.stderr.write("Error: interrupted.\n")
+        raise SystemExit(130) from None
+    main(prog_name="graft")
+
 
 if __name__ == "__main__":
-    main(prog_name="graft")
+    run()

@@ -82,6 +82,10 @@ class ConflictError(UserError):
     exit_code = EXIT_CONFLICTS
 
 
+class LockedError(UserError):
+    """Another graft command holds the repository's lock (see :mod:`graft.lock`)."""
+
+
 class ToolWarning(UserWarning):
     """A non-fatal finding, collected into reports rather than printed from deep code."""
 
@@ -96,6 +100,7 @@ __all__ = [
     "DirtyWorktreeError",
     "ManifestError",
     "InvalidNameError",
+    "LockedError",
     "RewriteError",
     "SourceError",
     "ToolError",

@@ -11,6 +11,7 @@ import importlib.metadata
 import importlib.util
 import keyword
 import sys
+import unicodedata
 
 from .errors import InvalidNameError
 
@@ -36,10 +37,17 @@ def validate_import_name(name: str, *, force: bool = False, what: str = "NEW_NAM
     :param force: allow shadowing an installed or standard-library module (the user
         knows the original will be unreachable in their process).
     """
-    if not name.isidentifier() or not name.isascii():
+    if not name.isidentifier():
         raise InvalidNameError(
             f"{what} {name!r} is not a valid Python identifier.",
             hint="Use letters, digits and underscores, not starting with a digit (e.g. acme_web).",
+        )
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python reads identifiers in NFKC form: `import` would look for another file name.
+        raise InvalidNameError(
+            f"{what} {name!r} is not in the form Python reads identifiers in (NFKC).",
+            hint=f"Use {normal!r}, which is how `import` spells it.",
         )
     if keyword.iskeyword(name):
         raise InvalidNameError(

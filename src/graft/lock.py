@@ -26,7 +26,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from .errors import LockedError, UserError
 
 LOCK_NAME = "graft.lock"
 
@@ -63,10 +63,6 @@ class Holder:
             return None
 
 
-class LockedError(UserError):
-    """Another graft command holds the repository's lock."""
-
-
 def host_name() -> str:
     return socket.gethostname() or "localhost"
 
@@ -98,6 +94,8 @@ def _flock(fd: int) -> bool:
 
 _held: list[int] = []
 """File descriptors of locks this process holds (closed in forked children)."""
+_active: dict[str, RepositoryLock] = {}
+"""The locks this process holds, by path: taking one again nests."""
 
 
 def _close_in_child() -> None:
@@ -107,6 +105,7 @@ def _close_in_child() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _held.clear()
+    _active.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -119,16 +118,25 @@ class RepositoryLock:
     def __init__(self, path: Path, fd: int, holder: Holder, took_over: Holder | None) -> None:
         self.path = path
         self._fd: int | None = fd
+        self._depth = 1
         self.holder = holder
         self.took_over = took_over
         """The holder named by a lock file its process had left behind, if any."""
 
     def release(self) -> None:
-        """Give the lock up (idempotent). The file goes first, then the lock itself."""
+        """Give the lock up (idempotent). The file goes first, then the lock itself.
+
+        A lock taken again by the process that holds it (a verb calling another) is
+        given up when the outermost holder releases it.
+        """
         fd = self._fd
         if fd is None:
             return
+        self._depth -= 1
+        if self._depth > 0:
+            return
         self._fd = None
+        _active.pop(os.fspath(self.path), None)
         with contextlib.suppress(OSError):
             self.path.unlink()
         if fd in _held:
@@ -150,6 +158,10 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
     :raises UserError: the lock file cannot be created (a read-only git dir, say).
     """
     path = lock_path(common_git_dir)
+    nested = _active.get(os.fspath(path))
+    if nested is not None and nested._fd is not None:
+        nested._depth += 1
+        return nested
     me = Holder(
         command,
         os.getpid(),
@@ -186,7 +198,9 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
             os.close(fd)
             raise
         _held.append(fd)
-        return RepositoryLock(path, fd, me, left)
+        held = RepositoryLock(path, fd, me, left)
+        _active[os.fspath(path)] = held
+        return held
     raise LockedError(
         f"cannot take graft's lock {path}: other processes keep replacing it.",
         hint="Wait for the other graft commands to finish and retry.",

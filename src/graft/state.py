@@ -70,6 +70,34 @@ class SyncState:
         """
         return repo.merge_head() == self.snapshot
 
+    def index_holds_merge(self, repo: vcs.Repo) -> bool:
+        """Whether the index holds git's merge of the snapshot, not just the commit merged into.
+
+        Upstream's changes to files the fork left as they were merge without conflict,
+        so git stages them. When there are such changes and none of them is staged, git
+        wrote MERGE_HEAD but the merge itself did not happen (it failed on a locked
+        index, say) or was undone: recording it would drop upstream's changes. Files the
+        user resolved or deliberately edited do not count either way.
+        """
+        if self.snapshot is None or self.base is None or self.merge_from is None:
+            return True
+        prefix = self.entry.path if self.entry is not None else None
+        base = repo.ls_tree(self.base, prefix)
+        theirs = repo.ls_tree(self.snapshot, prefix)
+        ours = repo.ls_tree(self.merge_from, prefix)
+        settled = {*self.conflicts, *self.kept_deleted, *self.reused}
+        clean = [
+            path
+            for path in set(base) | set(theirs)
+            if base.get(path) != theirs.get(path)
+            and ours.get(path) == base.get(path)
+            and path not in settled
+        ]
+        if not clean:
+            return True
+        staged = repo.index_entries(prefix)
+        return any(staged.get(path) == theirs.get(path) for path in clean)
+
     def to_json(self) -> dict[str, t.Any]:
         """The record as stored: plain JSON values, the entry as its manifest table."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

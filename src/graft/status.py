@@ -47,6 +47,10 @@ class Facts:
     """While a sync of this entry is stopped: the paths the index still has unmerged."""
     merge_committed: bool = False
     """The stopped sync's merge was concluded with a plain ``git commit``."""
+    merge_missing: bool = False
+    """git is merging the recorded snapshot, but the index does not hold that merge."""
+    sync_abandoned: bool = False
+    """A stopped sync is recorded, but git no longer merges it (``git merge --abort``)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class ForkStatus:
     notes: tuple[str, ...] = field(default=())
     merge_committed: bool = False
     """The sync's merge was committed with ``git commit``; ``--continue`` records it."""
+    merge_missing: bool = False
+    """git is merging the snapshot but the index does not hold the merge: only
+    ``--abort`` is safe (``--continue`` would record a merge that did not happen)."""
 
     def to_dict(self) -> dict[str, t.Any]:
         data = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "local"}
@@ -106,7 +113,12 @@ def fork_status(facts: Facts) -> ForkStatus:
                 "revision; pass `graft sync --ref` to move on."
             )
     recorded = facts.sync_state
-    in_progress = recorded is not None and recorded.name == entry.name
+    in_progress = recorded is not None and recorded.name == entry.name and not facts.sync_abandoned
+    if facts.sync_abandoned and recorded is not None:
+        notes.append(
+            f"the stopped sync of {recorded.label} was ended with git (git merge --abort); "
+            "nothing of it is recorded."
+        )
     rewrite_changed = (
         facts.current_fingerprint is not None and facts.current_fingerprint != entry.fingerprint
     )
@@ -153,6 +165,7 @@ def fork_status(facts: Facts) -> ForkStatus:
             else ()
         ),
         merge_committed=in_progress and facts.merge_committed,
+        merge_missing=in_progress and facts.merge_missing,
         snapshot=entry.snapshot,
         snapshot_reachable=facts.snapshot_reachable,
         rewrite_changed=rewrite_changed,
@@ -192,9 +205,14 @@ def gather(
     recorded: SyncState | None = values["sync_state"]
     if recorded is not None and recorded.name == entry.name and recorded.snapshot:
         if recorded.is_merging(repo):
-            values["unmerged"] = tuple(sorted(repo.unmerged()))
+            values["unmerged"] = unmerged = tuple(sorted(repo.unmerged()))
+            values["merge_missing"] = not unmerged and not recorded.index_holds_merge(repo)
         elif head is not None and recorded.snapshot in repo.parents(head)[1:]:
             values["merge_committed"] = True
+        else:
+            values["sync_abandoned"] = True
+    elif recorded is not None and recorded.name == entry.name:
+        values["sync_abandoned"] = not recorded.is_merging(repo)
     if repo.has_object(entry.snapshot) and head is not None:
         values["snapshot_reachable"] = repo.is_ancestor(entry.snapshot, head)
     try:

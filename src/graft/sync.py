@@ -22,12 +22,18 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, interrupts, manifest, snapshot, sources, state, vcs
-from .errors import SourceError, UserError, VcsError
+from . import __version__, interrupts, journal, manifest, snapshot, sources, state, vcs
+from .errors import EXIT_CONFLICTS, SourceError, UserError, VcsError
 from .report import SyncReport, SyncStep
 from .snapshot import moved_error, moved_to, snapshot_message, snapshot_prefix
 from .state import SyncState
-from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
+from .workspace import (
+    check_entry,
+    check_writable,
+    find_pyproject,
+    open_clean_repo,
+    reopen_clean_repo,
+)
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -135,6 +141,9 @@ def plan_sync(
             "no pyproject.toml here: nothing is recorded (run graft fork first)."
         )
     entry = manifest.parse_manifest(text).select(name)
+    check_entry(repo, entry, head)
+    if not dry_run:
+        check_writable(repo, pyproject)
     moved = moved_to(repo, entry, head)
     if moved is not None:
         raise moved_error(entry, moved)
@@ -321,7 +330,7 @@ def _same_settings(entry: Entry) -> bool:
     """
     if entry.graft_version == __version__:
         return True
-    return snapshot.fingerprint(entry.maps) == entry.fingerprint
+    return snapshot.load_renames(entry.maps).fingerprint() == entry.fingerprint
 
 
 def repo_resolve_equal(tag: str, upstream: Upstream) -> bool:
@@ -344,88 +353,106 @@ def _merge_message(entry: Entry, old_label: str, new_label: str, snap: str, base
 def apply(plan: SyncPlan) -> SyncReport:
     """Perform the plan: one merge commit per target, stopping at the first conflict.
 
-    On conflicts the repository is in git's merge state (exit code 3 in the CLI) and
-    ``.git/graft/sync.json`` remembers what ``--continue`` and ``--abort`` need. On any
-    other error or interruption the repository is restored to ``plan.head``.
+    Holds the repository lock. On conflicts the repository is in git's merge state (exit
+    code 3 in the CLI) and ``.git/graft/sync.json`` remembers what ``--continue`` and
+    ``--abort`` need. On any other error or interruption exactly what this sync changed
+    is taken back (:mod:`graft.journal`): the merge it started, the commits it moved
+    the branch to; a process killed meanwhile leaves that to the next graft command.
     """
     entry = plan.entry
     if plan.is_up_to_date:
         step = SyncStep(entry.revision, entry.revision, plan.base_label, "up-to-date")
         return SyncReport(entry.name, "sync", (step,))
-    repo = reopen_clean_repo(
-        plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what="sync"
-    )
-    steps: list[SyncStep] = []
-    findings: list[t.Any] = []
-    try:
-        base = plan.base
-        current = plan.head
-        snapshot.checkpoint("planned")
-        if base is None:
-            assert plan.base_rendering is not None
-            tree = snapshot.store(repo, plan.base_rendering)
-            base = repo.commit_tree(
-                tree, [], snapshot_message(entry, plan.base_label), snapshot=True
-            )
-        if plan.reroot is not None:
-            # By graft's fixed identity and date: the same move gives the same commit.
-            tree = repo.reroot_tree(f"{base}:{plan.reroot}", entry.path)
-            base = repo.commit_tree(
-                tree,
-                [base],
-                snapshot_message(entry, plan.base_label)
-                + f"Re-rooted from {plan.reroot}/, where the fork was when this snapshot was made.\n",
-                snapshot=True,
-            )
-        if plan.relink:
-            head_tree = t.cast(str, repo.resolve(plan.head, "tree"))
-            link = repo.commit_tree(
-                head_tree,
-                [plan.head, base],
-                f"graft: reconnect the upstream snapshot of {entry.name}\n\n"
-                + (
-                    f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
-                    "(squash or rebase); "
-                    if plan.reroot is None
-                    else f"The fork moved from {plan.reroot}/ to {entry.path}/; the snapshot of "
-                    f"{plan.base_label} re-rooted there ({base[:10]}) is the base now; "
+    command = f"graft sync {entry.name}"
+    with journal.exclusive(vcs.Repo(plan.root), command):
+        repo = reopen_clean_repo(
+            plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what="sync"
+        )
+        steps: list[SyncStep] = []
+        findings: list[t.Any] = []
+        operation = journal.begin(
+            repo,
+            "sync",
+            entry.name,
+            command,
+            merge_from=plan.head,
+            final=False,
+            paths=(entry.path, plan.pyproject),
+        )
+        try:
+            base = plan.base
+            current = plan.head
+            snapshot.checkpoint("planned")
+            if base is None:
+                assert plan.base_rendering is not None
+                tree = snapshot.store(repo, plan.base_rendering)
+                base = repo.commit_tree(
+                    tree, [], snapshot_message(entry, plan.base_label), snapshot=True
                 )
-                + "this commit changes no file and makes it the merge base again.\n",
-            )
-            # Remembered first, so that --abort can take the commit back if we are killed.
-            state.save(
-                repo,
-                SyncState(entry.name, plan.head, plan.branch, plan.base_label, merge_from=link),
-            )
-            repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
-            current = link
-            snapshot.checkpoint("relinked")
-        old_label = plan.base_label
-        for index, target in enumerate(plan.targets):
-            step = _merge_one(
-                repo,
-                plan,
-                target,
-                base,
-                old_label,
-                index,
-                current,
-                regenerated=plan.base_rendering is not None and index == 0,
-                relinked=plan.relink and index == 0,
-            )
-            steps.append(step)
-            findings.extend(_new_findings(target))
+            if plan.reroot is not None:
+                # By graft's fixed identity and date: the same move gives the same commit.
+                tree = repo.reroot_tree(f"{base}:{plan.reroot}", entry.path)
+                base = repo.commit_tree(
+                    tree,
+                    [base],
+                    snapshot_message(entry, plan.base_label)
+                    + f"Re-rooted from {plan.reroot}/, where the fork was when this snapshot "
+                    "was made.\n",
+                    snapshot=True,
+                )
+            if plan.relink:
+                link = _reconnect(repo, plan, base)
+                operation = journal.update(repo, operation, created=(link,), merge_from=link)
+                repo.move_head(plan.head, link, f"graft sync: reconnect {entry.name}")
+                current = link
+                snapshot.checkpoint("relinked")
+            old_label = plan.base_label
+            for index, target in enumerate(plan.targets):
+                step, operation = _merge_one(
+                    repo,
+                    plan,
+                    target,
+                    base,
+                    old_label,
+                    index,
+                    current,
+                    operation,
+                    regenerated=plan.base_rendering is not None and index == 0,
+                    relinked=plan.relink and index == 0,
+                )
+                steps.append(step)
+                findings.extend(target.rendering.findings)
+                if step.status == "conflicts":
+                    break
+                base, old_label = t.cast(str, step.snapshot), target.upstream.label
+                current = t.cast(str, step.commit)
+        except BaseException as exc:
+            latest = journal.load(repo)  # the record as of the last step taken
+            if latest is not None:  # not complete: its record is still there
+                journal.undo(repo, latest, exc)
+            raise
+        for target in plan.targets[: len(steps)]:
             snapshot.save_cache(repo, target.rendering)
-            if step.status == "conflicts":
-                break
-            base, old_label = t.cast(str, step.snapshot), target.upstream.label
-            current = t.cast(str, step.commit)
-    except BaseException:
-        rollback(repo, plan.head, plan.branch)
-        raise
-    # The point of no return: an interrupt from here on cuts only the report (exit 0).
-    interrupts.mark_completed(_completed_text(steps[-1]))
     return SyncReport(entry.name, "sync", tuple(steps), findings=_unique(findings))
+
+
+def _reconnect(repo: vcs.Repo, plan: SyncPlan, base: str) -> str:
+    """The commit that makes ``base`` an ancestor again: HEAD's tree, parents HEAD and base."""
+    entry = plan.entry
+    head_tree = t.cast(str, repo.resolve(plan.head, "tree"))
+    return repo.commit_tree(
+        head_tree,
+        [plan.head, base],
+        f"graft: reconnect the upstream snapshot of {entry.name}\n\n"
+        + (
+            f"The snapshot of {plan.base_label} ({base[:10]}) is no longer in this history "
+            "(squash or rebase); "
+            if plan.reroot is None
+            else f"The fork moved from {plan.reroot}/ to {entry.path}/; the snapshot of "
+            f"{plan.base_label} re-rooted there ({base[:10]}) is the base now; "
+        )
+        + "this commit changes no file and makes it the merge base again.\n",
+    )
 
 
 def _completed_text(step: SyncStep) -> str:
@@ -443,10 +470,11 @@ def _merge_one(
     old_label: str,
     index: int,
     current: str,
+    operation: journal.Operation,
     *,
     regenerated: bool,
     relinked: bool,
-) -> SyncStep:
+) -> tuple[SyncStep, journal.Operation]:
     """Store the target's snapshot and merge it into ``current`` (HEAD now)."""
     label = target.upstream.label
     tree = snapshot.store(repo, target.rendering)
@@ -456,6 +484,7 @@ def _merge_one(
     changes = tuple(repo.diff_trees(base, snap))
     snapshot.checkpoint("snapshot")
     remaining = [t_.upstream.ref or t_.upstream.revision for t_ in plan.targets[index + 1 :]]
+    final = index == len(plan.targets) - 1
     recorded = SyncState(
         name=entry.name,
         pre_head=plan.head,
@@ -474,12 +503,20 @@ def _merge_one(
         regenerated=regenerated,
         relinked=relinked,
     )
-    state.save(repo, recorded)
+    marker = _marker_label(target.upstream)
+    operation = journal.update(
+        repo,
+        operation,
+        merge_from=current,
+        snapshot=snap,
+        final=final,
+        temp_ref=f"refs/graft/{marker}",
+    )
     snapshot.checkpoint("state")
     repo.enable_rerere()  # unless the user chose: so a plain `git commit` records resolutions
-    merged = repo.merge(snap, message, label=_marker_label(target.upstream))
+    merged = repo.merge(snap, message, label=marker)
     snapshot.checkpoint("merged")
-    record_manifest(repo, plan.pyproject, entry)
+    operation = record_manifest(repo, plan.pyproject, entry, operation)
     unmerged = repo.unmerged()
     kept = sorted(p for p, stages in unmerged.items() if 2 not in stages and 3 in stages)
     repo.unstage_deleted(kept)
@@ -500,20 +537,38 @@ def _merge_one(
     if conflicts or reused:
         # A resolution rerere replayed is still a conflict: the user reviews it and
         # concludes with --continue, never a merge commit made behind their back.
-        state.save(
-            repo,
-            dataclasses.replace(
-                recorded,
-                conflicts=tuple(sorted({*conflicts, *reused})),
-                kept_deleted=tuple(kept),
-                reused=reused,
-            ),
+        step = SyncStep(status="conflicts", conflicts=conflicts, reused=reused, **common)  # type: ignore[arg-type]
+        with interrupts.deferred():
+            # The stopped merge is this command's result once its record is written.
+            state.save(
+                repo,
+                dataclasses.replace(
+                    recorded,
+                    conflicts=tuple(sorted({*conflicts, *reused})),
+                    kept_deleted=tuple(kept),
+                    reused=reused,
+                ),
+            )
+            interrupts.mark_completed(_completed_text(step), EXIT_CONFLICTS)
+            journal.clear(repo)
+        return step, operation
+    if not final:
+        commit = repo.commit_merge(message)
+        snapshot.checkpoint("committed")
+        operation = journal.update(
+            repo, operation, created=(*operation.created, commit), temp_ref=None, written=()
         )
-        return SyncStep(status="conflicts", conflicts=conflicts, reused=reused, **common)  # type: ignore[arg-type]
-    commit = repo.commit_merge(message)
+        return SyncStep(status="merged", commit=commit, **common), operation  # type: ignore[arg-type]
+    with interrupts.deferred():
+        # The point of no return: the last merge commit. A Ctrl-C from here on cuts only
+        # the report.
+        commit = repo.commit_merge(message)
+        step = SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
+        interrupts.mark_completed(_completed_text(step))
+        state.clear(repo)
+        journal.clear(repo)
     snapshot.checkpoint("committed")
-    state.clear(repo)
-    return SyncStep(status="merged", commit=commit, **common)  # type: ignore[arg-type]
+    return step, operation
 
 
 def _marker_label(upstream: Upstream) -> str:
@@ -579,19 +634,8 @@ def report_plan(plan: SyncPlan) -> SyncReport:
             )
         )
         old = target.entry.revision
-    findings = _unique(f for target in plan.targets for f in _new_findings(target))
+    findings = _unique(f for target in plan.targets for f in target.rendering.findings)
     return SyncReport(entry.name, "sync", tuple(steps), True, findings, notes=plan.notes)
-
-
-def _new_findings(target: Target) -> list[t.Any]:
-    """The findings in the files this release changes, added or renames.
-
-    The others were reported when they came in. Which files changed follows from the
-    renderings alone, and a rendering's findings do not depend on the rewrite cache,
-    so a fresh clone reports exactly what the repository that forked reports.
-    """
-    changed = {c.new_path or c.path for c in target.changes if c.status != "D"}
-    return [f for f in target.rendering.findings if getattr(f, "path", None) in changed]
 
 
 def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:
@@ -605,21 +649,44 @@ MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 """Conflict markers ``--continue`` refuses to record."""
 
 
-def record_manifest(repo: vcs.Repo, pyproject: str, entry: Entry) -> None:
-    """Write the entry into the work tree's pyproject.toml and stage it (part of the merge)."""
+@t.overload
+def record_manifest(
+    repo: vcs.Repo, pyproject: str, entry: Entry, operation: journal.Operation
+) -> journal.Operation: ...
+
+
+@t.overload
+def record_manifest(
+    repo: vcs.Repo, pyproject: str, entry: Entry, operation: None = None
+) -> None: ...
+
+
+def record_manifest(
+    repo: vcs.Repo, pyproject: str, entry: Entry, operation: journal.Operation | None = None
+) -> journal.Operation | None:
+    """Write the entry into the work tree's pyproject.toml and stage it (part of the merge).
+
+    With ``operation``, what is written is recorded there first, so that undoing the
+    sync can tell the manifest graft wrote from one the user edited since; returns the
+    updated record.
+
+    :raises ManifestError: the file cannot be written (the caller takes the merge back).
+    """
     path = repo.root / pyproject
-    text = path.read_bytes().decode("utf-8") if path.exists() else ""
-    path.write_bytes(manifest.set_entry(text, entry).encode("utf-8"))
+    try:
+        text = path.read_bytes().decode("utf-8") if path.exists() else ""
+        data = manifest.set_entry(text, entry).encode("utf-8")
+        if operation is not None:
+            written = (pyproject, vcs.hash_blob(data, repo.object_format))
+            operation = journal.update(repo, operation, written=(written,))
+        path.write_bytes(data)
+    except OSError as exc:
+        raise manifest.manifest_error(
+            f"cannot write {pyproject} ({exc.strerror}); graft records the sync in it.",
+            hint=f"Make it writable (chmod u+w {pyproject}, or chattr -i {pyproject}) and retry.",
+        ) from None
     repo.stage([pyproject])
-
-
-def rollback(repo: vcs.Repo, head: str, branch: str | None) -> None:
-    """Undo a merge in progress and any commit made since ``head``; forget the state."""
-    if repo.merge_head() is not None:
-        repo.merge_abort()
-    if repo.head() != head:
-        repo.restore(head, branch)
-    state.clear(repo)
+    return operation
 
 
 # -- --continue and --abort ---------------------------------------------------------
@@ -635,53 +702,59 @@ def _require_state(repo: vcs.Repo) -> SyncState:
 def continue_sync(
     *, cwd: Path | None = None, progress: ProgressCallback | None = None
 ) -> SyncReport:
-    """Conclude a sync stopped on conflicts, after the user resolved and staged them."""
+    """Conclude a sync stopped on conflicts, after the user resolved and staged them.
+
+    Refuses, changing nothing, unless the stopped merge really is this sync's: git is
+    merging the recorded snapshot, and the index holds that merge (upstream's changes
+    that git merged without conflict are staged). Holds the repository lock.
+    """
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
-    stopped = _require_state(repo)
-    if stopped.snapshot is None or stopped.entry is None or stopped.base is None:
-        raise UserError(
-            "the sync was interrupted before its merge started.",
-            hint="Run `graft sync --abort`, then `graft sync` again.",
-        )
-    entry = stopped.entry
-    if not stopped.is_merging(repo):
-        state.clear(repo)
-        head = repo.head()
-        if head is None or stopped.snapshot not in repo.parents(head)[1:]:
+    with journal.exclusive(repo, "graft sync --continue"):
+        stopped = _require_state(repo)
+        if stopped.snapshot is None or stopped.entry is None or stopped.base is None:
             raise UserError(
-                f"the merge of {stopped.label} is no longer in progress "
-                "(aborted with git directly).",
-                hint="Run `graft sync` to start again.",
+                "the sync was interrupted before its merge started.",
+                hint="Run `graft sync --abort`, then `graft sync` again.",
             )
-        commit = head  # concluded with `git commit`: the staged manifest went with it
-    else:
-        commit = _conclude(repo, stopped, entry)
-    interrupts.mark_completed(f"the merge commit {commit[:10]}")
-    changes = tuple(repo.diff_trees(stopped.base, stopped.snapshot))
-    steps = [
-        SyncStep(
-            stopped.old_revision,
-            entry.revision,
-            stopped.label,
-            "merged",
-            upstream_changes=changes,
-            kept_deleted=stopped.kept_deleted,
-            snapshot=stopped.snapshot,
-            commit=commit,
-        )
-    ]
-    findings: tuple[t.Any, ...] = ()
-    if stopped.remaining:
-        plan = plan_sync(
-            entry.name,
-            cwd=repo.root,
-            refs=stopped.remaining,
-            search_path=stopped.search_path or None,
-            progress=progress,
-        )
-        more = apply(plan)
-        steps.extend(s for s in more.steps if s.status != "up-to-date")
-        findings = more.findings
+        entry = stopped.entry
+        if not stopped.is_merging(repo):
+            head = repo.head()
+            if head is None or stopped.snapshot not in repo.parents(head)[1:]:
+                state.clear(repo)
+                raise UserError(
+                    f"the merge of {stopped.label} is no longer in progress "
+                    "(aborted with git directly); nothing was recorded.",
+                    hint="Run `graft sync` to start again.",
+                )
+            commit = head  # concluded with `git commit`: the staged manifest went with it
+            state.clear(repo)
+        else:
+            commit = _conclude(repo, stopped, entry)
+        changes = tuple(repo.diff_trees(stopped.base, stopped.snapshot))
+        steps = [
+            SyncStep(
+                stopped.old_revision,
+                entry.revision,
+                stopped.label,
+                "merged",
+                upstream_changes=changes,
+                kept_deleted=stopped.kept_deleted,
+                snapshot=stopped.snapshot,
+                commit=commit,
+            )
+        ]
+        findings: tuple[t.Any, ...] = ()
+        if stopped.remaining:
+            plan = plan_sync(
+                entry.name,
+                cwd=repo.root,
+                refs=stopped.remaining,
+                search_path=stopped.search_path or None,
+                progress=progress,
+            )
+            more = apply(plan)
+            steps.extend(s for s in more.steps if s.status != "up-to-date")
+            findings = more.findings
     return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
 
 
@@ -693,6 +766,13 @@ def _conclude(repo: vcs.Repo, stopped: SyncState, entry: Entry) -> str:
             f"{len(left)} file(s) still have conflicts: {', '.join(left[:5])}.",
             hint="Resolve them, `git add` them, then run `graft sync --continue`.",
         )
+    if not stopped.index_holds_merge(repo):
+        raise UserError(
+            f"git is merging {stopped.label}, but the index does not hold that merge: none of "
+            "upstream's changes that merged without conflict are staged (the merge failed "
+            "or was undone); nothing was recorded.",
+            hint="Run `graft sync --abort`, then `graft sync` again.",
+        )
     marked = [
         p
         for p in stopped.conflicts
@@ -703,27 +783,68 @@ def _conclude(repo: vcs.Repo, stopped: SyncState, entry: Entry) -> str:
             f"conflict markers are left in {', '.join(marked[:5])}.",
             hint="Remove them, `git add` the files, then run `graft sync --continue`.",
         )
-    record_manifest(repo, stopped.pyproject, entry)
-    snapshot.checkpoint("continue-recorded")
-    commit = repo.commit_merge(stopped.message)
+    head = repo.head()
+    assert head is not None and stopped.snapshot is not None
+    journal.begin(
+        repo,
+        "continue",
+        entry.name,
+        "graft sync --continue",
+        merge_from=head,
+        snapshot=stopped.snapshot,
+    )
+    try:
+        record_manifest(repo, stopped.pyproject, entry)
+        snapshot.checkpoint("continue-recorded")
+        with interrupts.deferred():
+            # The point of no return: the merge commit. A Ctrl-C from here on cuts only
+            # the report.
+            commit = repo.commit_merge(stopped.message)
+            interrupts.mark_completed(f"the merge commit {commit[:10]}")
+            state.clear(repo)
+            journal.clear(repo)
+    except BaseException:
+        if repo.head() == head:  # nothing of the continue is visible before its commit
+            journal.clear(repo)
+        raise
     snapshot.checkpoint("continue-committed")
-    state.clear(repo)
     return commit
 
 
 def abort_sync(*, cwd: Path | None = None) -> SyncReport:
-    """Give up a sync stopped on conflicts: back to exactly the state before it began."""
+    """Give up a sync stopped on conflicts: back to exactly the state before it began.
+
+    Only what the sync made is taken back, by identity: the merge git is in if it is the
+    recorded snapshot's, and the branch if it is at a commit the sync made (a reconnect
+    commit, an earlier ``--step`` merge). Holds the repository lock.
+    """
     repo = vcs.Repo((cwd or Path.cwd()).resolve())
-    stopped = _require_state(repo)
-    merging = stopped.snapshot is not None and stopped.is_merging(repo)
-    if not merging and repo.head() not in (stopped.pre_head, stopped.merge_from):
-        state.clear(repo)  # never throw away commits made after the merge was concluded
-        raise UserError(
-            f"the merge of {stopped.label} was already concluded; nothing to abort.",
-            hint="Undo it with git (revert or reset) if you need to.",
+    with journal.exclusive(repo, "graft sync --abort"):
+        stopped = _require_state(repo)
+        merging = stopped.snapshot is not None and stopped.is_merging(repo)
+        head = repo.head()
+        if not merging and head not in (stopped.pre_head, stopped.merge_from):
+            state.clear(repo)  # never throw away commits made after the merge was concluded
+            raise UserError(
+                f"the merge of {stopped.label} was already concluded; nothing to abort.",
+                hint="Undo it with git (revert or reset) if you need to.",
+            )
+        created = (head,) if head is not None and head != stopped.pre_head else ()
+        operation = journal.begin(
+            repo,
+            "abort",
+            stopped.name,
+            "graft sync --abort",
+            pre_head=stopped.pre_head,
+            branch=stopped.branch,
+            snapshot=stopped.snapshot,
+            created=created,
         )
-    rollback(repo, stopped.pre_head, stopped.branch)
-    interrupts.mark_completed("the abort of the sync")
+        with interrupts.deferred():
+            journal.restore(repo, operation)
+            state.clear(repo)
+            interrupts.mark_completed("the abort of the sync")
+            journal.clear(repo)
     return SyncReport(stopped.name, "abort")
 
 
@@ -736,6 +857,5 @@ __all__ = [
     "plan_sync",
     "report_plan",
     "record_manifest",
-    "rollback",
     "sync",
 ]

@@ -84,6 +84,15 @@ def is_object_id(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
+def _path_bytes(text: str) -> bytes:
+    """A path (or a listing of paths) as git's bytes.
+
+    git names files with bytes; GitPython decodes them as UTF-8 with ``surrogateescape``,
+    so a name that is not UTF-8 (latin-1 upstream, say) comes back as the same bytes.
+    """
+    return text.encode("utf-8", "surrogateescape")
+
+
 def hash_blob(data: bytes, object_format: str = "sha1") -> str:
     """The id git gives ``data`` as a blob in a repository of ``object_format``, without git."""
     header = b"blob %d\0" % len(data)
@@ -156,23 +165,23 @@ def _collect(
     # git sorts tree entries by name, with directories compared as "name/".
     def key(item: tuple[str, t.Any]) -> bytes:
         name, value = item
-        return name.encode() + (b"/" if isinstance(value, dict) else b"")
+        return _path_bytes(name) + (b"/" if isinstance(value, dict) else b"")
 
     body = b""
     entries = []
     for name, value in sorted(node.items(), key=key):
         if isinstance(value, dict):
             sha = _collect(value, trees, object_format)
-            body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(sha)
+            body += b"40000 " + _path_bytes(name) + b"\0" + bytes.fromhex(sha)
             if trees is not None:
                 entries.append((TREE_MODE, sha, name))
         elif isinstance(value, tuple):  # an executable or a symlink (rare: off the hot path)
             mode, sha = value
-            body += mode.encode() + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+            body += mode.encode() + b" " + _path_bytes(name) + b"\0" + bytes.fromhex(sha)
             if trees is not None:
                 entries.append((mode, sha, name))
         else:
-            body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
+            body += b"100644 " + _path_bytes(name) + b"\0" + bytes.fromhex(value)
             if trees is not None:
                 entries.append((BLOB_MODE, value, name))
     header = b"tree %d\0" % len(body)
@@ -224,6 +233,11 @@ class Repo:
         self.git_dir = Path(self._repo.git_dir)
         """The per-work-tree git dir, where in-progress state belongs."""
         self._object_format: str | None = None
+
+    @property
+    def common_dir(self) -> Path:
+        """The git dir shared by every work tree of the repository (refs, objects, config)."""
+        return Path(self._repo.common_dir)
 
     @property
     def object_format(self) -> str:
@@ -280,8 +294,7 @@ class Repo:
             if handle is not None:
                 handle.close()
         if check and status != 0:
-            detail = (err or out).strip().splitlines()
-            raise VcsError(f"git {' '.join(args[:2])} failed: {detail[-1] if detail else status}")
+            raise git_failure(args, status, err or out)
         return status, out, err
 
     def out(self, *args: str, **kwargs: t.Any) -> str:
@@ -466,6 +479,19 @@ class Repo:
                 stages.setdefault(path, set()).add(int(meta.split()[2]))
         return stages
 
+    def index_entries(self, prefix: str | None = None) -> dict[str, str]:
+        """Blob ids of the index's resolved (stage 0) entries under ``prefix``, by path."""
+        args = ["ls-files", "-s", "-z"]
+        if prefix:
+            args += ["--", prefix]
+        entries: dict[str, str] = {}
+        for record in self.out(*args, strip=False).split("\0"):
+            meta, _, path = record.partition("\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[2] == "0":
+                entries[path] = fields[1]
+        return entries
+
     def index_stamp(self) -> str:
         """What identifies the index as it is now, read without a git process.
 
@@ -511,7 +537,7 @@ class Repo:
         """Store files as blobs, byte for byte (no filters), in one git process."""
         if not paths:
             return []
-        listing = "\n".join(os.fspath(p) for p in paths).encode() + b"\n"
+        listing = os.fsencode("\n".join(os.fspath(p) for p in paths)) + b"\n"
         out = self.out("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing)
         shas = out.split()
         if len(shas) != len(paths):
@@ -548,7 +574,7 @@ class Repo:
         for tree in trees:
             for mode, sha, name in tree.entries:
                 kind = "tree" if mode == TREE_MODE else "blob"
-                listing += f"{mode} {kind} {sha}\t{name}\0".encode()
+                listing += _path_bytes(f"{mode} {kind} {sha}\t{name}\0")
             listing += b"\0"  # an empty record ends a tree in batch mode
         written = self.out("mktree", "-z", "--batch", stdin=bytes(listing)).split()
         expected = [tree.sha for tree in trees]
@@ -581,7 +607,7 @@ class Repo:
                     mode = (modes or {}).get(path, BLOB_MODE)
                     records.append(f"{mode} {sha}\t{path}\0")
             if records:
-                info = "".join(records).encode()
+                info = _path_bytes("".join(records))
                 self.run(
                     "update-index", "-z", "--add", "--remove", "--index-info", stdin=info, env=env
                 )
@@ -694,8 +720,7 @@ class Repo:
                 f"git merge failed: {kind} files are in the way of upstream's: {', '.join(paths)}.",
                 hint="Move them away (or commit them) and retry; nothing was changed.",
             )
-        detail = text.strip().splitlines()
-        raise VcsError(f"git merge failed: {detail[-1] if detail else status}")
+        raise git_failure(args, status, text)
 
     def merge_abort(self) -> None:
         """Undo a stopped merge, back to HEAD (git's own ``merge --abort``)."""
@@ -734,6 +759,67 @@ class Repo:
             self.set_ref(branch_ref, head, None, "graft: restore")
         else:
             self.run("update-ref", "--no-deref", "HEAD", head)
+
+
+_KNOWN_FAILURES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"Unable to create '([^']*index\.lock)': File exists"),
+        "Another git process is using this repository; if none is running, delete {0} and retry.",
+    ),
+    (
+        re.compile(r"Unable to create '([^']*\.lock)': File exists"),
+        "Another git process is using this repository; if none is running, delete {0} and retry.",
+    ),
+    (
+        re.compile(r"(Permission denied|Operation not permitted|Read-only file system)"),
+        "Make the files named writable (chmod, or chattr -i for an immutable one) and retry.",
+    ),
+    (
+        re.compile(r"(object.?format|hash algorithm|unknown repository extension)", re.I),
+        "The repositories use different object formats (sha1 and sha256), which git cannot "
+        "combine; use a source in the app's format.",
+    ),
+    (
+        re.compile(r"(No space left on device|Disk quota exceeded)"),
+        "Free some disk space and retry.",
+    ),
+)
+
+
+def git_failure(args: t.Sequence[str], status: int, stderr: str) -> VcsError:
+    """The error for a failed git command: git's own reason in one line, with a hint that helps.
+
+    git prints its reason first (``fatal: ...``/``error: ...``) and advice after it, so
+    the first such line is kept, not the last; known causes (a lock left by another git
+    process, permissions, object formats, a full disk) get a hint saying what to do.
+    """
+    words = [a for a in args if not a.startswith("-") and "=" not in a]
+    command = words[0] if words else "git"
+    reason = (_git_reason(stderr) or f"exit status {status}").rstrip(".") + "."
+    for pattern, hint in _KNOWN_FAILURES:
+        found = pattern.search(stderr)
+        if found is not None:
+            return VcsError(f"git {command} failed: {reason}", hint=hint.format(*found.groups()))
+    return VcsError(f"git {command} failed: {reason}")
+
+
+def worktree_blob(repo: Repo, path: str) -> str | None:
+    """The blob id the file at ``path`` in the work tree would have, or None if there is none.
+
+    Computed in-process (no filters: graft writes bytes as stored); a symlink's id is
+    that of its target text, as git stores it.
+    """
+    full = repo.root / path
+    try:
+        if full.is_symlink():
+            data = os.readlink(full).encode()
+        elif full.is_file():
+            data = full.read_bytes()
+        else:
+            return None
+    except OSError:
+        return None
+    return hash_blob(data, repo.object_format)
 
 
 def mirror(url: str, dest: Path) -> Repo:
@@ -796,9 +882,24 @@ def _git_reason(stderr: str) -> str:
 
 
 def is_repository_root(path: Path) -> bool:
-    """Whether ``path`` is the top of a git work tree or a bare repository."""
-    if (path / ".git").exists():
-        return True
+    """Whether ``path`` is the top of a git work tree or a bare repository.
+
+    A ``.git`` that is not a repository (an empty folder left in an unpacked archive, a
+    stray file) does not count: such a directory is read as a plain directory.
+    """
+    dot_git = path / ".git"
+    if dot_git.is_file():
+        try:
+            return dot_git.read_text("utf-8", "replace").startswith("gitdir:")
+        except OSError:
+            return False
+    if dot_git.is_dir():
+        return _is_git_dir(dot_git)
+    return _is_git_dir(path)
+
+
+def _is_git_dir(path: Path) -> bool:
+    """Whether ``path`` looks like a git dir the way git checks one (HEAD, objects, refs)."""
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
@@ -816,6 +917,8 @@ __all__ = [
     "null_id",
     "mirror",
     "tree_objects",
+    "git_failure",
+    "worktree_blob",
 ]
 
 
@@ -926,7 +1029,7 @@ def diff_contents(repo: Repo, old: t.Mapping[str, bytes], new: t.Mapping[str, by
             info = "".join(f"{BLOB_MODE} {sha}\t{name}\n" for name, sha in zip(files, shas))
             repo.run("read-tree", "--empty", env=env)
             if info:
-                repo.run("update-index", "--add", "--index-info", stdin=info.encode(), env=env)
+                repo.run("update-index", "--add", "--index-info", stdin=_path_bytes(info), env=env)
             trees.append(repo.out("write-tree", env=env).strip())
         args = _diff_command("diff-tree", trees[0], trees[1], None)
         return repo.out(args[0], "-r", "-p", "--binary", *args[1:], env=env, strip=False)

@@ -22,11 +22,17 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import __version__, interrupts, manifest, snapshot, sources, vcs
+from . import __version__, interrupts, journal, manifest, snapshot, sources, vcs
 from .errors import InvalidNameError, UserError, VcsError
 from .import_names import validate_import_name
 from .report import ForkReport
-from .workspace import find_pyproject, open_clean_repo, reopen_clean_repo
+from .workspace import (
+    check_writable,
+    find_pyproject,
+    open_clean_repo,
+    reopen_clean_repo,
+    repository_boundary,
+)
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
@@ -70,6 +76,13 @@ def _target(repo: vcs.Repo, cwd: Path, path: str | None, name: str, head: str) -
     if full.exists() or full.is_symlink() or repo.lookup(head, posix):
         raise UserError(
             f"{posix} already exists.", hint="Choose another --path, or remove it first."
+        )
+    inner = repository_boundary(repo, head, posix)
+    if inner is not None:
+        raise UserError(
+            f"--path {posix} is inside {inner}, another git repository (a submodule); "
+            "its files would not be committed here.",
+            hint="Choose a --path outside it.",
         )
     return posix
 
@@ -122,6 +135,15 @@ def plan_vendor(
         )
     if kind not in manifest.KINDS:
         raise UserError(f"unknown kind {kind!r}.")
+    pyproject, text = find_pyproject(repo, cwd)
+    recorded = manifest.parse_manifest(text)
+    if not dry_run:
+        check_writable(repo, pyproject)
+    if recorded.get(name) is not None:  # first: the fork's own directory shadows nothing
+        raise UserError(
+            f"{name} is already recorded in {pyproject}.",
+            hint=f"Run `graft sync {name}` to update it.",
+        )
     validate_import_name(name, force=force or kind == "patch")
     prefix = _target(repo, cwd, path, name, head)
     if PurePosixPath(prefix).name != name and not force:
@@ -129,13 +151,6 @@ def plan_vendor(
         raise InvalidNameError(
             f"the package directory must be named {name} to be importable as {name} (got {path}).",
             hint=f"Use --path {PurePosixPath(prefix).parent / name}, or --force to keep it.",
-        )
-    pyproject, text = find_pyproject(repo, cwd)
-    recorded = manifest.parse_manifest(text)
-    if recorded.get(name) is not None:
-        raise UserError(
-            f"{name} is already recorded in {pyproject}.",
-            hint=f"Run `graft sync {name}` to update it.",
         )
     for other in recorded.entries:
         if prefix.startswith(other.path + "/") or other.path.startswith(prefix + "/"):
@@ -275,14 +290,18 @@ def _defines(source: bytes, attr: str) -> bool:
 def apply_vendor(plan: ForkPlan) -> ForkReport:
     """Write the snapshot and the merge commit, then move the branch to it.
 
-    If anything fails or is interrupted, HEAD, index and work tree are as before.
+    Holds the repository lock. If anything fails or is interrupted before the branch
+    moved, HEAD, index and work tree are as before (the files the checkout wrote are
+    taken back by identity); once it moved, the fork is complete. A process killed in
+    between leaves its record for the next graft command (:mod:`graft.journal`).
     """
-    repo = reopen_clean_repo(
-        plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what="fork"
-    )
-    entry = plan.entry
-    moved = False
-    try:
+    verb = "fork" if plan.entry.kind == "fork" else "patch"
+    command = f"graft {verb} {plan.entry.name}"
+    with journal.exclusive(vcs.Repo(plan.root), command):
+        repo = reopen_clean_repo(
+            plan.root, plan.head, plan.index, plan.pyproject, plan.pyproject_text, what=verb
+        )
+        entry = plan.entry
         snapshot.checkpoint("planned")
         tree = snapshot.store(repo, plan.rendering)
         snap = repo.commit_tree(
@@ -299,7 +318,6 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
             base=plan.head,
             modes=plan.rendering.modes,
         )
-        verb = "fork" if entry.kind == "fork" else "patch"
         message = (
             f"graft {verb}: {plan.upstream} as {entry.name} in {entry.path}/\n\n"
             f"Adds {plan.upstream} ({entry.source_kind} source {entry.source}) at {entry.path}/, "
@@ -316,17 +334,27 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         )
         commit = repo.commit_tree(merged, [plan.head, snap], message)
         snapshot.checkpoint("commit")
-        repo.move_head(plan.head, commit, f"graft {verb}: {entry.name}")
-        moved = True
-        snapshot.checkpoint("checkout")
-    except BaseException:
-        if moved:
-            repo.restore(plan.head, plan.branch)
-        raise
-    # The point of no return: an interrupt from here on cuts only the report (exit 0).
-    interrupts.mark_completed(f"the {verb} commit {commit[:10]}")
-    repo.enable_rerere()  # so the next sync reuses resolutions (an explicit user setting stays)
-    snapshot.save_cache(repo, plan.rendering)
+        # Recorded before the first visible change: what the checkout may write, and
+        # the commit whose presence on the branch means the fork is complete.
+        operation = journal.begin(
+            repo, verb, entry.name, command, target=commit, paths=(entry.path, plan.pyproject)
+        )
+        moved = False
+        try:
+            repo.run("read-tree", "-m", "-u", plan.head, commit)
+            snapshot.checkpoint("checkout")
+            with interrupts.deferred():
+                # The point of no return: a Ctrl-C from here on cuts only the report.
+                repo.set_ref("HEAD", commit, plan.head, f"graft {verb}: {entry.name}")
+                moved = True
+                interrupts.mark_completed(f"the {verb} commit {commit[:10]}")
+                journal.clear(repo)
+        except BaseException as exc:
+            if not moved:
+                journal.undo(repo, operation, exc)
+            raise
+        repo.enable_rerere()  # so the next sync reuses resolutions (an explicit setting stays)
+        snapshot.save_cache(repo, plan.rendering)
     return _report(plan, entry, snap, commit)
 
 
@@ -376,13 +404,23 @@ def vendor(
     dry_run: bool = False,
     script: str | None = None,
 ) -> ForkReport:
-    """Plan, then apply unless ``dry_run``; the parameters are those of :func:`plan_vendor`."""
-    plan = plan_vendor(
-        source, name, kind=kind, cwd=cwd, path=path, ref=ref, package=package, maps=maps,
-        force=force, search_path=search_path, progress=progress, upstream=upstream,
-        dry_run=dry_run, script=script,
-    )  # fmt: skip
-    return report_plan(plan) if dry_run else apply_vendor(plan)
+    """Plan, then apply unless ``dry_run``; the parameters are those of :func:`plan_vendor`.
+
+    A real run holds the repository lock from planning to the end; a dry run, which
+    changes nothing, takes no lock.
+    """
+
+    def plan() -> ForkPlan:
+        return plan_vendor(
+            source, name, kind=kind, cwd=cwd, path=path, ref=ref, package=package, maps=maps,
+            force=force, search_path=search_path, progress=progress, upstream=upstream,
+            dry_run=dry_run, script=script,
+        )  # fmt: skip
+
+    if dry_run:
+        return report_plan(plan())
+    with journal.exclusive(vcs.Repo((cwd or Path.cwd()).resolve()), f"graft {kind} {name}"):
+        return apply_vendor(plan())
 
 
 __all__ = [

@@ -43,6 +43,7 @@ def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = ""
     repo = vcs.Repo(cwd)
     if repo.bare:
         raise VcsError(f"{cwd} is a bare git repository.", hint="Run graft in a work tree.")
+    refuse_locked_index(repo)
     operation = repo.operation_in_progress()
     if operation is not None:
         raise DirtyWorktreeError(
@@ -83,6 +84,7 @@ def reopen_clean_repo(
     repo = vcs.Repo(root)
     if repo.head() != head:
         raise VcsError(f"HEAD moved since the {what} was planned.", hint="Run the command again.")
+    refuse_locked_index(repo)
     if (
         index is None
         or repo.bare
@@ -92,6 +94,41 @@ def reopen_clean_repo(
     ):
         repo = open_clean_repo(root)
     return repo
+
+
+def refuse_locked_index(repo: vcs.Repo) -> None:
+    """Refuse to start while git's index is locked: every step graft takes would fail.
+
+    git leaves ``index.lock`` while it runs and, if it crashed, for good; a merge begun
+    meanwhile stops half-way. Checked first, so nothing is started.
+    """
+    lock = repo.git_dir / "index.lock"
+    if lock.exists():
+        raise VcsError(
+            f"git's index is locked ({lock} exists): another git process is using this "
+            "repository, or one crashed.",
+            hint=f"If no git process is running, delete {lock} and retry; nothing was changed.",
+        )
+
+
+def check_writable(repo: vcs.Repo, rel: str) -> None:
+    """Refuse when graft could not write the manifest ``rel``: nothing is started then.
+
+    A read-only or immutable file is found by opening it for writing (as root, modes
+    do not stop writes but ``chattr +i`` does).
+    """
+    path = repo.root / rel
+    if not path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except OSError as exc:
+        raise ManifestError(
+            f"cannot write {rel} ({exc.strerror}); graft records the fork in it.",
+            hint=f"Make it writable (chmod u+w {rel}, or chattr -i {rel}) and retry; "
+            "nothing was changed.",
+        ) from None
+    os.close(fd)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -149,13 +186,108 @@ def load_entries(repo: vcs.Repo, cwd: Path, name: str | None = None) -> list[Ent
     """Entry ``name``, or every recorded entry; raises ManifestError if there is none."""
     rel, recorded = load_manifest(repo, cwd)
     if name is not None:
-        return [recorded.select(name)]
-    if not recorded.entries:
+        entries = [recorded.select(name)]
+    elif not recorded.entries:
         raise manifest.manifest_error(
             f"{rel} records no vendored package under [tool.graft.packages].",
             hint="Run `graft fork` first.",
         )
-    return list(recorded.entries)
+    else:
+        entries = list(recorded.entries)
+    head = repo.head()
+    for entry in entries:
+        check_entry(repo, entry, head)
+    return entries
+
+
+def repository_boundary(repo: vcs.Repo, head: str | None, path: str) -> str | None:
+    """The submodule (or nested repository) holding ``path``, if any, else None.
+
+    ``path`` is repository-relative (posix). A submodule is a gitlink (mode 160000) in
+    HEAD at one of its parent directories; a nested repository not registered as one is
+    a parent directory with its own ``.git``. Files there belong to the other repository.
+    """
+    parts = PurePosixPath(path).parts
+    parents = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    for parent in parents:
+        if (repo.root / parent / ".git").exists():
+            return parent
+    # Without .gitmodules no submodule is registered (a nested repository that is checked
+    # out was found above), so the common case costs no git process.
+    if head is not None and parents and (repo.root / ".gitmodules").exists():
+        out = repo.out("ls-tree", "-z", head, "--", *parents, strip=False)
+        for record in out.split("\0"):
+            meta, _, name = record.partition("\t")
+            if meta.startswith("160000 ") and name in parents:
+                return name
+    return None
+
+
+def check_entry(repo: vcs.Repo, entry: Entry, head: str | None) -> None:
+    """What :meth:`Entry.validate` cannot see from the text alone, checked in the repository.
+
+    The fork's directory must be in this work tree once symbolic links are followed,
+    not in a submodule, and a fork's name must not be a module installed elsewhere
+    (importing it would find one of the two).
+
+    :raises ManifestError: naming the key and what to do.
+    """
+    import importlib.util
+
+    where = f"[tool.graft.packages.{entry.name}] in pyproject.toml"
+    root = repo.root.resolve()
+    real = (root / entry.path).resolve()
+    if real != root and root not in real.parents:
+        raise manifest.manifest_error(
+            f"{where}: 'path' {entry.path!r} leads out of the work tree (to {real}).",
+            hint="Point it at the fork's directory in this repository.",
+        )
+    inner = repository_boundary(repo, head, entry.path)
+    if inner is not None:
+        raise manifest.manifest_error(
+            f"{where}: 'path' {entry.path!r} is inside the submodule {inner}.",
+            hint="Point it at the fork's directory in this repository "
+            "(git log -p pyproject.toml shows what it was).",
+        )
+    if entry.kind != "fork":
+        return  # a patched extension replaces the installed original on purpose
+    try:
+        spec = importlib.util.find_spec(entry.name)
+    except (ImportError, ValueError):
+        spec = None
+    origin = spec.origin if spec is not None else None
+    if origin is None and spec is not None and spec.submodule_search_locations:
+        origin = next(iter(spec.submodule_search_locations), None)
+    if origin is None or origin in ("built-in", "frozen"):
+        if spec is not None:
+            raise manifest.manifest_error(
+                f"{where}: the fork's name {entry.name!r} is a built-in module.",
+                hint="Rename the fork; a built-in module always wins the import.",
+            )
+        return
+    place = Path(origin).resolve()
+    if place != root and root not in place.parents and not _is_own_install(root, entry.name):
+        raise manifest.manifest_error(
+            f"{where}: the fork's name {entry.name!r} is also installed at {place}; "
+            "`import` finds only one of them.",
+            hint=f"Uninstall the other {entry.name}, or rename the fork.",
+        )
+
+
+def _is_own_install(root: Path, module: str) -> bool:
+    """Whether the installed ``module`` comes from this app's own distribution (``pip install .``)."""
+    import importlib.metadata
+
+    import tomlkit
+
+    try:
+        project = tomlkit.parse((root / PYPROJECT).read_text("utf-8")).get("project", {})
+        name = str(project.get("name", ""))
+    except Exception:  # an unreadable pyproject.toml: not the app's, as far as we can tell
+        return False
+    providers = importlib.metadata.packages_distributions().get(module, [])
+    canonical = name.replace("_", "-").replace(".", "-").lower()
+    return any(p.replace("_", "-").replace(".", "-").lower() == canonical for p in providers)
 
 
 def project_manifest(start: Path) -> tuple[Path, Manifest] | None:
@@ -262,12 +394,16 @@ def target_distributions(paths: t.Sequence[Path], renames: Renames) -> tuple[tup
 
 __all__ = [
     "PYPROJECT",
+    "check_entry",
+    "check_writable",
     "find_pyproject",
     "load_entries",
     "load_manifest",
     "open_clean_repo",
     "project_manifest",
+    "refuse_locked_index",
     "reopen_clean_repo",
+    "repository_boundary",
     "target_distributions",
     "target_modules",
     "vendored_directories",

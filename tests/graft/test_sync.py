@@ -296,7 +296,10 @@ def test_dry_run_renders_the_plan(forked: Path) -> None:
     result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge kettle v2.0" in result.output
-    assert "upstream added: teabag/extra.py" in result.output
+    assert "upstream: 8 file(s): 4 changed, 2 added, 2 deleted (-v lists them)." in result.output
+    assert "upstream added: teabag/extra.py" not in result.output
+    verbose = invoke(["sync", "--ref", "v2.0", "--dry-run", "-v"])
+    assert "upstream added: teabag/extra.py" in verbose.output
     assert "    teabag/util.py" in result.output  # changed on both sides
     assert snapshot_state(app) == before
     assert git(app, "count-objects", "-v") == objects  # not even loose objects
@@ -348,6 +351,7 @@ def test_untracked_file_in_the_way_refuses_and_changes_nothing(forked: Path) -> 
     "step", ["planned", "snapshot", "state", "merged", "recorded", "committed"]
 )
 def test_interrupted_sync_leaves_repository_as_it_was(step: str, forked: Path) -> None:
+    """Before the merge commit, an interrupt takes everything back; after it, the sync is done."""
     app = forked
     build_file_tree(app, {"teabag/notes.md": "mine\n"})
     before = snapshot_state(app)
@@ -355,8 +359,13 @@ def test_interrupted_sync_leaves_repository_as_it_was(step: str, forked: Path) -
     with interrupt_at(step):
         with pytest.raises(KeyboardInterrupt):
             sync(ref="v2.0", cwd=app)
-    assert snapshot_state(app) == before
     assert not (app / ".git" / "graft" / "sync.json").exists()
+    assert not (app / ".git" / "graft" / "operation.json").exists()
+    if step == "committed":
+        assert manifest_at(app).ref == "v2.0"
+        assert git(app, "status", "--porcelain") == "?? teabag/notes.md\n"
+        return
+    assert snapshot_state(app) == before
     assert sync(ref="v2.0", cwd=app).status == "merged"
 
 
@@ -607,11 +616,10 @@ def test_interrupted_continue_can_be_resumed_or_aborted(step: str, forked: Path)
         assert invoke(["sync", "--abort"]).exit_code == 0
         assert snapshot_state(app) == before
     else:
-        # The merge commit exists: --continue notices and finishes the bookkeeping.
-        result = invoke(["sync", "--continue"])
-        assert result.exit_code == 0, result.output
+        # Past the merge commit: the continue is complete, bookkeeping included.
         assert manifest_at(app).snapshot == git(app, "rev-parse", "HEAD^2").strip()
         assert not (app / ".git" / "graft" / "sync.json").exists()
+        assert invoke(["sync", "--continue"]).exit_code == 1  # nothing left to continue
 
 
 KILL = """
@@ -648,14 +656,18 @@ def test_killed_sync_is_undone_by_abort(squash: bool, step: str, forked: Path) -
         [sys.executable, "-c", KILL, step], cwd=app, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 9, proc.stderr
-    if step == "committed":
-        # The merge commit was made: the sync is complete but for forgetting its state.
+    # The next graft command finds the operation the killed process left, and finishes
+    # it (the merge commit was made) or takes it back, saying so.
+    result = invoke(["status", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert not (app / ".git" / "graft" / "operation.json").exists()
+    if step == "committed":  # killed after its record was cleared: nothing to recover
+        assert "interrupted" not in result.output
         assert manifest_at(app).ref == "v2.0"
+        assert not (app / ".git" / "graft" / "sync.json").exists()
         assert invoke(["sync", "--ref", "v2.0"]).exit_code == 0
         return
-    if snapshot_state(app) != before:
-        result = invoke(["sync", "--abort"])
-        assert result.exit_code == 0, result.output
+    assert "undid it" in result.output
     assert snapshot_state(app) == before
     assert invoke(["sync", "--ref", "v2.0"]).exit_code == 0
 
@@ -737,7 +749,7 @@ def test_sync_with_a_user_graft_table_after_the_entries(forked: Path) -> None:
 def _interrupt_report(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
     """Ctrl-C while the report is printed: after the point of no return."""
 
-    def render(report: t.Any) -> str:
+    def render(report: t.Any, **options: t.Any) -> str:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("graft.cli.render.report_text", render)
@@ -752,7 +764,8 @@ def test_interrupt_after_the_merge_exits_0_and_says_what_was_completed(
         overlap(app)
     _interrupt_report(monkeypatch, "sync")
     result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
-    assert result.exit_code == 0, result.output
+    # The command's own exit code: a merge stopped on conflicts is not a success.
+    assert result.exit_code == (3 if conflicted else 0), result.output
     if conflicted:
         assert (
             "Interrupted while reporting; the merge, stopped on conflicts was completed."
@@ -791,9 +804,9 @@ def test_interrupt_before_the_merge_commit_still_exits_130(forked: Path) -> None
     app = forked
     before = snapshot_state(app)
 
-    with interrupt_at("committed"):
+    with interrupt_at("recorded"):
         result = CliRunner().invoke(main, ["sync", "--ref", "v2.0"])
-    assert result.exit_code == 130 and "Error: interrupted." in result.output
+    assert result.exit_code == 130 and "Error: interrupted; nothing was changed." in result.output
     assert snapshot_state(app) == before
 
 

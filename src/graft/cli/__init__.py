@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 import typing as t
+from pathlib import Path
 
 import click
 
@@ -78,9 +79,38 @@ class LazyGroup(click.Group):
             if done is not None:
                 # Past the point of no return: the change is in place, only the report was cut.
                 click.secho(f"Interrupted while reporting; {done} was completed.", err=True)
-                ctx.exit(0)
-            click.secho("Error: interrupted.", err=True, fg="red")
+                ctx.exit(interrupts.completed_exit_code())
+            click.secho("Error: interrupted; nothing was changed.", err=True, fg="red")
             ctx.exit(130)
+
+
+REPOSITORY_COMMANDS = frozenset({"fork", "sync", "status", "diff", "check", "patch"})
+"""Commands that work on the repository: each first finishes what a killed graft left."""
+
+
+def recover_first(ctx: click.Context) -> None:
+    """Restore or complete an operation a killed graft left in this repository, saying so.
+
+    Runs before the command itself, for every command that works on a repository. A
+    quick look for the record comes first, so the common case costs one ``stat``.
+    """
+    if ctx.invoked_subcommand not in REPOSITORY_COMMANDS:
+        return
+    from .. import journal
+
+    if not journal.has_unfinished(Path.cwd()):
+        return
+    try:
+        recovery = journal.recover_at(Path.cwd())
+    except ToolError as exc:
+        click.secho(
+            f"Error: cannot finish an interrupted graft command: {exc.format_message()}",
+            err=True,
+            fg="red",
+        )
+        ctx.exit(exc.exit_code)
+    if recovery is not None:
+        click.secho(f"graft: {recovery.describe()}", err=True, fg="yellow")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,3 +135,4 @@ def main(ctx: click.Context, quiet: bool, verbose: int, color: bool | None) -> N
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["verbose"] = 0 if quiet else verbose
+    recover_first(ctx)

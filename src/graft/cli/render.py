@@ -36,11 +36,16 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True)
 
 
-def report_text(report: Report) -> str:
-    """The human rendering: what happened, then what to do next."""
+def report_text(report: Report, *, verbose: bool = False) -> str:
+    """The human rendering: what happened, then what to do next.
+
+    A sync says how many files upstream changed, by kind; ``verbose`` lists them too
+    (so does the JSON report): a release that touches 400 files should not print 400
+    lines before the one that says whether the merge went through.
+    """
     if isinstance(report, ForkReport):
         return _fork_text(report)
-    return _sync_text(report)
+    return _sync_text(report, verbose)
 
 
 def _fork_text(report: ForkReport) -> str:
@@ -89,7 +94,19 @@ _STATUS_LETTER = {
 }
 
 
-def _sync_text(report: SyncReport) -> str:
+_KIND_ORDER = ("M", "A", "D", "R", "C", "T")
+
+
+def _change_counts(changes: t.Sequence[t.Any]) -> str:
+    """``3 changed, 1 added, 1 renamed``: upstream's changes counted by kind."""
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.status] = counts.get(change.status, 0) + 1
+    ordered = sorted(counts, key=lambda k: _KIND_ORDER.index(k) if k in _KIND_ORDER else 99)
+    return ", ".join(f"{counts[k]} {_STATUS_LETTER.get(k, k)}" for k in ordered)
+
+
+def _sync_text(report: SyncReport, verbose: bool = False) -> str:
     lines: list[str] = []
     if report.action == "abort":
         return f"Aborted the sync of {report.name}; the repository is back where it was."
@@ -119,10 +136,17 @@ def _sync_text(report: SyncReport) -> str:
                 "  The previous snapshot was not in your history (squash or rebase): "
                 "reconnected it as the merge base."
             )
-        for change in step.upstream_changes:
-            what = _STATUS_LETTER.get(change.status, change.status)
-            target = f" -> {change.new_path}" if change.new_path else ""
-            lines.append(f"  upstream {what}: {change.path}{target}")
+        if step.upstream_changes:
+            count = len(step.upstream_changes)
+            more = "" if verbose else " (-v lists them)"
+            lines.append(
+                f"  upstream: {count} file(s): {_change_counts(step.upstream_changes)}{more}."
+            )
+        if verbose:
+            for change in step.upstream_changes:
+                what = _STATUS_LETTER.get(change.status, change.status)
+                target = f" -> {change.new_path}" if change.new_path else ""
+                lines.append(f"    upstream {what}: {change.path}{target}")
         if step.status == "planned" and step.overlapping:
             lines.append("  changed on both sides (git will merge them; conflicts possible):")
             lines += [f"    {path}" for path in step.overlapping]
@@ -244,6 +268,11 @@ def status_text(statuses: t.Sequence[ForkStatus]) -> str:
             lines.append(
                 f"  sync:      the merge of {status.sync_target} was committed with "
                 "git commit; run `graft sync --continue` to record it"
+            )
+        elif status.sync_in_progress and status.merge_missing:
+            lines.append(
+                f"  sync:      git is merging {status.sync_target}, but the index does not "
+                "hold the merge (it failed or was undone); run `graft sync --abort`"
             )
         elif status.sync_in_progress and not status.conflicts:
             lines.append(

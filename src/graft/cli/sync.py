@@ -9,7 +9,7 @@ import click
 
 from ..errors import ConflictError
 from . import render
-from .options import format_option, is_quiet, search_path_option
+from .options import format_option, is_quiet, search_path_option, verbosity
 from .progress import progress_line
 
 if t.TYPE_CHECKING:
@@ -85,7 +85,8 @@ def sync_command(
     if fmt == "json":
         click.echo(render.report_json(report))
     elif not quiet or dry_run or report.status == "conflicts":
-        click.echo(render.report_text(report))
+        verbose = verbosity(ctx) > 0
+        click.echo(render.report_text(report, verbose=verbose))
     if report.status == "conflicts" and not report.conflicts:
         reused = report.steps[-1].reused
         raise ConflictError(

@@ -129,6 +129,16 @@ def git(cwd: Path, *args: str, check: bool = True) -> str:
     return proc.stdout
 
 
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    proc = subprocess.run(
+        [REAL_GIT, "merge-base", "--is-ancestor", ancestor, descendant],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    return proc.returncode == 0
+
+
 def assert_fsck_clean(repo: Path) -> None:
     """``git fsck --strict`` finds nothing wrong (dangling objects are not errors)."""
     proc = subprocess.run(
@@ -152,7 +162,11 @@ echo "$n $*" >> "$GRAFT_FAULT_DIR/log"
 "{real}" "$@"
 status=$?
 if [ "$n" = "${{GRAFT_FAULT_AT:-0}}" ]; then
-  kill -"$GRAFT_FAULT_SIGNAL" "$PPID"
+  if [ -n "$GRAFT_FAULT_RUN" ]; then
+    sh -c "$GRAFT_FAULT_RUN"
+  else
+    kill -"$GRAFT_FAULT_SIGNAL" "$PPID"
+  fi
 fi
 exit $status
 """
@@ -169,8 +183,13 @@ class GitCounter:
         wrapper.write_text(_WRAPPER.format(real=REAL_GIT))
         wrapper.chmod(0o755)
 
-    def env(self, at: int = 0, sig: signal.Signals = signal.SIGKILL) -> dict[str, str]:
-        """The environment for one graft run: counting from zero, signalling after call ``at``."""
+    def env(
+        self, at: int = 0, sig: signal.Signals = signal.SIGKILL, run: str = ""
+    ) -> dict[str, str]:
+        """The environment for one graft run: counting from zero, signalling after call ``at``.
+
+        With ``run``, that shell command runs after call ``at`` instead of the signal.
+        """
         for name in ("count", "log"):
             (self.dir / name).unlink(missing_ok=True)
         return {
@@ -178,6 +197,7 @@ class GitCounter:
             "GRAFT_FAULT_DIR": os.fspath(self.dir),
             "GRAFT_FAULT_AT": str(at),
             "GRAFT_FAULT_SIGNAL": sig.name[3:],
+            "GRAFT_FAULT_RUN": run,
             # GitPython runs "git" from PATH unless told otherwise.
             "GIT_PYTHON_GIT_EXECUTABLE": os.fspath(self.bin / "git"),
         }
@@ -406,3 +426,67 @@ def build_unforked(base: Path) -> None:
     """The kettle upstream and the acme app, nothing forked yet."""
     make_kettle(base / "upstream")
     make_app(base / "app")
+
+
+def build_conflicting(base: Path) -> None:
+    """The forked template plus a local edit on a line v2.0 changes: the sync conflicts."""
+    build_forked(base)
+    overlapping_edit(base / "app")
+
+
+def build_stopped(base: Path) -> None:
+    """A sync to v2.0 stopped on its conflict, which the user resolved and staged."""
+    build_conflicting(base)
+    app = base / "app"
+    run = graft(app, "sync", "--ref", "v2.0", "-q")
+    assert run.returncode == 3, run.describe()
+    util = app / "teabag" / "util.py"
+    lines = util.read_text().splitlines(keepends=True)
+    resolved, side = [], None
+    for line in lines:
+        if line.startswith("<<<<<<< "):
+            side = "ours"
+        elif line.startswith("=======") and side == "ours":
+            side = "theirs"
+        elif line.startswith(">>>>>>> "):
+            side = None
+        elif side != "theirs":
+            resolved.append(line)
+    util.write_text("".join(resolved))
+    git(app, "add", "teabag/util.py")
+
+
+def signature(repo: Path) -> dict[str, t.Any]:
+    """A repository's state up to commit dates: two runs of one command give equal values.
+
+    Commits by the user carry the time they were made, so HEAD is named by its tree,
+    parents and message instead of its id.
+    """
+    state = repo_state(repo)
+    branch = state["branch"]
+    head = state.pop("head")
+    state["refs"] = "".join(
+        line + "\n"
+        for line in state["refs"].splitlines()
+        if not (branch and line.startswith(branch + " "))
+    )
+    state["head_tree"] = tree_of(repo)
+    state["head_parents"] = parents_of(repo)
+    state["head_message"] = git(repo, "log", "-1", "--format=%B", head)
+    merge_head = repo / ".git" / "MERGE_HEAD"
+    state["merge_head"] = merge_head.read_text() if merge_head.exists() else None
+    state["sync_state"] = (repo / ".git" / "graft" / "sync.json").exists()
+    return state
+
+
+def difference(a: t.Mapping[str, t.Any], b: t.Mapping[str, t.Any]) -> str:
+    """Which keys of two signatures differ (for failure messages)."""
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    parts = []
+    for key in keys:
+        if key == "files":
+            names = sorted(n for n in set(a[key]) | set(b[key]) if a[key].get(n) != b[key].get(n))
+            parts.append(f"files {names[:6]}")
+        else:
+            parts.append(f"{key}: {str(a.get(key))[:200]!r} vs {str(b.get(key))[:200]!r}")
+    return "; ".join(parts)
