@@ -127,7 +127,7 @@ def test_interrupt_while_writing_exits_130_with_nothing_changed(project: Path) -
         code, _, err = invoke("rewrite", project, "--map", "flask=myflask", "--jobs", "1")
     finally:
         set_write_hook(None)
-    assert code == 130 and "Error: interrupted." in err
+    assert code == 130 and "Error: interrupted; nothing was changed." in err
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
 
 
