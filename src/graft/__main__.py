@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import sys
 
+INTERRUPTED = 130
+
 
 def run() -> None:
-    """Start the CLI; a Ctrl-C while its modules load exits 130 without a traceback."""
+    """Start the CLI; a Ctrl-C at any moment exits 130 without a traceback.
+
+    While the modules load, and while click parses the command line (where click would
+    say "Aborted!" and exit 1), the interrupt is caught here; once a command runs, the
+    group's own handler says what an interrupt at that moment means.
+    """
     try:
-        from .cli import main
+        code = _main()
     except KeyboardInterrupt:
-        sys.stderr.write("Error: interrupted.\n")
-        raise SystemExit(130) from None
-    main(prog_name="graft")
+        code = _interrupted()
+    raise SystemExit(code)
+
+
+def _main() -> int:
+    import click
+
+    from .cli import main
+
+    try:
+        code = main.main(prog_name="graft", standalone_mode=False)
+    except click.exceptions.Abort:
+        return _interrupted()
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return code if isinstance(code, int) else 0
+
+
+def _interrupted() -> int:
+    sys.stderr.write("Error: interrupted; nothing was changed.\n")
+    return INTERRUPTED
 
 
 if __name__ == "__main__":
