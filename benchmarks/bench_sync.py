@@ -22,6 +22,13 @@ costs the rewrite of the changed files only, plus under 1 s.
 
 Run: ``python benchmarks/bench_sync.py [--sizes 100,1000] [--rounds 3] [--profile]``.
 Not part of the test suite.
+
+``--compare OLD_SRC`` instead times the whole command, ``python -m graft sync -q`` as a
+user runs it, with this tree's graft and with the graft in ``OLD_SRC`` (another
+checkout's ``src/``, e.g. a worktree at an older commit), interleaved round by round
+(the order alternates) on copies of the same pre-sync app, and prints the medians and
+the ratio new/old: ``python benchmarks/bench_sync.py --compare ../old/src --sizes 1000
+--rounds 11``.
 """
 
 from __future__ import annotations
@@ -334,6 +341,70 @@ def parts_text(parts: t.Mapping[str, float]) -> str:
     )
 
 
+NEW_SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def time_command(app: Path, src: Path) -> float:
+    """Wall time of ``python -m graft sync -q`` in ``app`` with the graft in ``src``."""
+    env = dict(os.environ, PYTHONPATH=os.fspath(src))
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "graft", "sync", "-q"],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"graft sync ({src}) failed: {proc.stderr.strip()}")
+    return elapsed
+
+
+def compare(old_src: Path, count: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Interleaved rounds of the no-op sync and the sync with changes, new and old graft."""
+    results: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix=f"graft-compare-{count}-") as tmp:
+        root = Path(tmp)
+        print(f"{count} files:", file=sys.stderr)
+        upstream, app = prepare(root, count)
+        for label in ("noop", "changed"):
+            if label == "changed":
+                write_tree(upstream, upstream_files(count, 2))
+                commit_all(upstream, "v2")
+                git(upstream, "tag", "v2")
+            times: dict[str, list[float]] = {"new": [], "old": []}
+            for r in range(rounds):
+                order = [("new", NEW_SRC), ("old", old_src)]
+                for name, src in order if r % 2 == 0 else order[::-1]:
+                    copy = root / f"{label}-{name}-{r}"
+                    shutil.copytree(app, copy, symlinks=True)
+                    times[name].append(time_command(copy, src))
+                    shutil.rmtree(copy)
+            results[label] = times
+    return results
+
+
+def main_compare(old_src: Path, sizes: t.Sequence[int], rounds: int) -> int:
+    import statistics
+
+    print(f"graft sync -q as a command: new ({NEW_SRC}) vs old ({old_src}), {rounds} rounds")
+    for count in sizes:
+        results = compare(old_src, count, rounds)
+        for label, text in (
+            ("noop", "no-op sync"),
+            ("changed", f"sync, {count // CHANGED_FRACTION} of {count} changed"),
+        ):
+            new = statistics.median(results[label]["new"])
+            old = statistics.median(results[label]["old"])
+            print(
+                f"  {count} files, {text:28} new {new:6.3f} s  old {old:6.3f} s  "
+                f"new/old {new / old:5.3f}  (medians of {rounds} interleaved rounds)"
+            )
+    return 0
+
+
 def main(argv: t.Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -345,8 +416,13 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the last round of each sync."
     )
+    parser.add_argument(
+        "--compare",
+        metavar="OLD_SRC",
+        type=Path,
+        help="Time `python -m graft sync` with this tree's graft against OLD_SRC's, interleaved.",
+    )
     args = parser.parse_args(argv)
-    timers = install_timers()
     env = {
         "GIT_AUTHOR_NAME": "bench",
         "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -354,6 +430,10 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         "GIT_COMMITTER_EMAIL": "bench@example.invalid",
     }
     os.environ.update(env)
+    if args.compare is not None:
+        sizes = [int(size) for size in args.sizes.split(",")]
+        return main_compare(args.compare.resolve(), sizes, args.rounds)
+    timers = install_timers()
     results = [
         bench(int(size), args.rounds, args.profile, timers) for size in args.sizes.split(",")
     ]

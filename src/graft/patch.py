@@ -24,12 +24,13 @@ the fork machinery's (:mod:`graft.fork`, :mod:`graft.sources`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import typing as t
 from pathlib import Path
 
-from . import interrupts, sources, vcs
+from . import interrupts, journal, sources, vcs
 from .closure import Dependent, find_dependents
 from .errors import SourceError, UserError
 from .extensions import (
@@ -338,49 +339,53 @@ def patch(
     """
     if wheel_dir is not None:
         check_wheel_dir(wheel_dir)
-    first = _Planned(
-        *plan_patch(
-            spec, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into, ref=ref,
-            package=package, search_path=search_path,
-        )
-    )  # fmt: skip
-    found = find_dependents(
-        first.info.requires, first.info.dist, first.target.renames.roots, search_path
-    )
-    recorded = _recorded_dists(first.plan.pyproject_text)
-    found = [d for d in found if normalize_dist(d.dist) not in recorded]
-    if not dependencies:
-        left, found = tuple(found), []
-    else:
-        left = ()
-
-    def plan_dependent(dependent: Dependent) -> _Planned:
-        # Located like the extension, but at no ref, and by the package found importing.
-        planned = plan_patch(
-            dependent.dist, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into,
-            package=dependent.package, search_path=search_path,
+    with contextlib.ExitStack() as held:
+        if not dry_run:  # the repository lock from planning the first patch to the last commit
+            where = vcs.Repo((cwd or Path.cwd()).resolve())
+            held.enter_context(journal.exclusive(where, f"graft patch {spec}"))
+        first = _Planned(
+            *plan_patch(
+                spec, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into, ref=ref,
+                package=package, search_path=search_path,
+            )
         )  # fmt: skip
-        return _Planned(*planned, reason=dependent)
+        found = find_dependents(
+            first.info.requires, first.info.dist, first.target.renames.roots, search_path
+        )
+        recorded = _recorded_dists(first.plan.pyproject_text)
+        found = [d for d in found if normalize_dist(d.dist) not in recorded]
+        if not dependencies:
+            left, found = tuple(found), []
+        else:
+            left = ()
 
-    if dry_run:  # each planned against today's HEAD: what it would vendor and find
-        along = tuple(plan_dependent(d).report(report_plan) for d in found)
-        return dataclasses.replace(first.report(report_plan), along=along, left=left)
-    repo = vcs.Repo(first.plan.root)
-    done: list[tuple[_Planned, PatchReport]] = []
-    try:
-        done.append((first, first.report(apply_vendor)))
-        for dependent in found:
-            planned = plan_dependent(dependent)
-            done.append((planned, planned.report(apply_vendor)))
-    except BaseException:
-        if repo.head() != first.plan.head:
-            repo.restore(first.plan.head, first.plan.branch)
-            interrupts.reset()  # the commits made before are undone: nothing was completed
-        raise
-    if wheel_dir is not None:
-        done = [(p, p.with_wheel(r, wheel_dir.resolve(), install)) for p, r in done]
-    reports = [report for _, report in done]
-    return dataclasses.replace(reports[0], along=tuple(reports[1:]), left=left)
+        def plan_dependent(dependent: Dependent) -> _Planned:
+            # Located like the extension, but at no ref, and by the package found importing.
+            planned = plan_patch(
+                dependent.dist, cwd=cwd, maps=maps, profile=profile, fork=fork, into=into,
+                package=dependent.package, search_path=search_path,
+            )  # fmt: skip
+            return _Planned(*planned, reason=dependent)
+
+        if dry_run:  # each planned against today's HEAD: what it would vendor and find
+            along = tuple(plan_dependent(d).report(report_plan) for d in found)
+            return dataclasses.replace(first.report(report_plan), along=along, left=left)
+        repo = vcs.Repo(first.plan.root)
+        done: list[tuple[_Planned, PatchReport]] = []
+        try:
+            done.append((first, first.report(apply_vendor)))
+            for dependent in found:
+                planned = plan_dependent(dependent)
+                done.append((planned, planned.report(apply_vendor)))
+        except BaseException:
+            if repo.head() != first.plan.head:
+                repo.restore(first.plan.head, first.plan.branch)
+                interrupts.reset()  # the commits made before are undone: nothing was completed
+            raise
+        if wheel_dir is not None:
+            done = [(p, p.with_wheel(r, wheel_dir.resolve(), install)) for p, r in done]
+        reports = [report for _, report in done]
+        return dataclasses.replace(reports[0], along=tuple(reports[1:]), left=left)
 
 
 @dataclasses.dataclass(frozen=True)

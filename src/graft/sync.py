@@ -597,12 +597,23 @@ def sync(
     refs: t.Sequence[str] | None = None,
     dry_run: bool = False,
 ) -> SyncReport:
-    """Plan and (unless ``dry_run``) apply a sync; the parameters are those of :func:`plan_sync`."""
-    plan = plan_sync(
-        name, cwd=cwd, ref=ref, source=source, step=step, search_path=search_path,
-        progress=progress, refs=refs, dry_run=dry_run,
-    )  # fmt: skip
-    return report_plan(plan) if dry_run else apply(plan)
+    """Plan and (unless ``dry_run``) apply a sync; the parameters are those of :func:`plan_sync`.
+
+    A real sync holds the repository lock from planning to the end, so no other graft
+    command can move HEAD in between; a dry run, which changes nothing, takes none.
+    """
+
+    def plan() -> SyncPlan:
+        return plan_sync(
+            name, cwd=cwd, ref=ref, source=source, step=step, search_path=search_path,
+            progress=progress, refs=refs, dry_run=dry_run,
+        )  # fmt: skip
+
+    if dry_run:
+        return report_plan(plan())
+    command = f"graft sync {name}" if name else "graft sync"
+    with journal.exclusive(vcs.Repo((cwd or Path.cwd()).resolve()), command):
+        return apply(plan())
 
 
 def report_plan(plan: SyncPlan) -> SyncReport:

@@ -447,7 +447,9 @@ class Repo:
     def dirty_paths(self) -> list[str]:
         """Tracked paths with staged or unstaged changes (untracked files do not count)."""
         args = ("status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames")
-        out = self.out(*args, strip=False)
+        # --no-optional-locks: no index.lock for a refresh nobody asked for, which would make
+        # another process (a graft command holding its lock) see git's index as locked.
+        out = self.out("--no-optional-locks", *args, strip=False)
         return [record[3:] for record in out.split("\0") if len(record) > 3 and record[2] == " "]
 
     def operation_in_progress(self) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 import typing as t
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +30,9 @@ if t.TYPE_CHECKING:
 
 PYPROJECT = "pyproject.toml"
 """The file that records forks, under ``[tool.graft]``."""
+INDEX_LOCK_WAIT_STEP = 0.05
+INDEX_LOCK_WAIT_STEPS = 20
+"""How long a locked git index is waited for before graft refuses to start (1 s)."""
 
 
 def open_clean_repo(cwd: Path, *, notes: list[str] | None = None, what: str = "") -> vcs.Repo:
@@ -103,6 +107,12 @@ def refuse_locked_index(repo: vcs.Repo) -> None:
     meanwhile stops half-way. Checked first, so nothing is started.
     """
     lock = repo.git_dir / "index.lock"
+    # A git command that is running holds it for milliseconds (an editor's `git status`):
+    # wait that long; one that crashed left it for good.
+    for _ in range(INDEX_LOCK_WAIT_STEPS):
+        if not lock.exists():
+            return
+        time.sleep(INDEX_LOCK_WAIT_STEP)
     if lock.exists():
         raise VcsError(
             f"git's index is locked ({lock} exists): another git process is using this "

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 RUNS = 20
 LOCKED = re.compile(
-    r"^Error: the repository is locked by graft (sync|fork) teabag "
+    r"^Error: the repository is locked by graft (sync|fork)( teabag)? "
     r"\(pid \d+ on [^,]+, since [0-9T:+-]+\)\. Wait for it to finish"
 )
 CASES = {
