@@ -330,7 +330,7 @@ def _same_settings(entry: Entry) -> bool:
     """
     if entry.graft_version == __version__:
         return True
-    return snapshot.load_renames(entry.maps).fingerprint() == entry.fingerprint
+    return snapshot.fingerprint(entry.maps) == entry.fingerprint
 
 
 def repo_resolve_equal(tag: str, upstream: Upstream) -> bool:
@@ -421,7 +421,7 @@ def apply(plan: SyncPlan) -> SyncReport:
                     relinked=plan.relink and index == 0,
                 )
                 steps.append(step)
-                findings.extend(target.rendering.findings)
+                findings.extend(_new_findings(target))
                 if step.status == "conflicts":
                     break
                 base, old_label = t.cast(str, step.snapshot), target.upstream.label
@@ -645,8 +645,19 @@ def report_plan(plan: SyncPlan) -> SyncReport:
             )
         )
         old = target.entry.revision
-    findings = _unique(f for target in plan.targets for f in target.rendering.findings)
+    findings = _unique(f for target in plan.targets for f in _new_findings(target))
     return SyncReport(entry.name, "sync", tuple(steps), True, findings, notes=plan.notes)
+
+
+def _new_findings(target: Target) -> list[t.Any]:
+    """The findings in the files this release changes, added or renames.
+
+    The others were reported when they came in. Which files changed follows from the
+    renderings alone, and a rendering's findings do not depend on the rewrite cache,
+    so a fresh clone reports exactly what the repository that forked reports.
+    """
+    changed = {c.new_path or c.path for c in target.changes if c.status != "D"}
+    return [f for f in target.rendering.findings if getattr(f, "path", None) in changed]
 
 
 def _unique(findings: t.Iterable[t.Any]) -> tuple[t.Any, ...]:
