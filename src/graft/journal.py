@@ -28,11 +28,8 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import interrupts, lock, state
-from .errors import UserError, VcsError
-
-if t.TYPE_CHECKING:
-    from . import vcs
+from . import interrupts, lock, state, vcs
+from .errors import LockedError, UserError, VcsError
 
 RECORD = "graft/operation.json"
 """The record's place under the work tree's git dir (next to the stopped-sync record)."""
@@ -250,8 +247,6 @@ def _undo_checkout(repo: vcs.Repo, before: str, after: str, paths: t.Sequence[st
     signal). A file is put back only when it holds ``after``'s bytes (graft wrote it);
     the index only when it is exactly ``before``'s or ``after``'s tree.
     """
-    from . import vcs
-
     left: list[str] = []
     changed = [c for c in repo.diff_trees(before, after) if _under(c.path, paths)]
     names = sorted({c.path for c in changed} | {c.new_path for c in changed if c.new_path})
@@ -289,8 +284,6 @@ def _undo_writes(repo: vcs.Repo, operation: Operation) -> list[str]:
     graft edited is put back here: to HEAD's version (where the operation started), in
     the work tree and the index.
     """
-    from . import vcs
-
     left = []
     for path, blob in operation.written:
         current = vcs.worktree_blob(repo, path)
@@ -316,8 +309,6 @@ def _undo_merge_files(repo: vcs.Repo, operation: Operation) -> list[str]:
     the merge would have written there: upstream's new bytes, or git's merge of both
     sides (``git merge-tree``); anything else is the user's and stays.
     """
-    from . import vcs
-
     ours_commit, theirs_commit = operation.merge_from, operation.snapshot
     assert ours_commit is not None and theirs_commit is not None
     prefixes = operation.paths[:1]
@@ -527,9 +518,6 @@ def recover_at(start: Path) -> Recovery | None:
     """
     if not has_unfinished(start):
         return None
-    from . import vcs
-    from .errors import LockedError
-
     repo = vcs.Repo(start)
     try:
         with lock.acquire(repo.common_dir, "graft (recovery)"):
