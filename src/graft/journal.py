@@ -213,7 +213,7 @@ def restore(repo: vcs.Repo, operation: Operation) -> tuple[str, ...]:
     head = repo.head()
     if _is_ours(repo, operation, head):
         assert head is not None
-        repo.run("read-tree", "-m", "-u", head, operation.pre_head)
+        repo.checkout_tree(head, operation.pre_head)
         ref = operation.branch or "HEAD"
         args = ["update-ref", "-m", f"graft: undo {operation.command}"]
         if operation.branch is None:

@@ -642,12 +642,23 @@ class Repo:
 
     # -- changing what the user sees ------------------------------------------
 
+    def checkout_tree(self, old: str, new: str) -> None:
+        """Move index and work tree from commit ``old`` to ``new`` (HEAD stays); untracked files survive.
+
+        The index's file stamps are refreshed first (what ``git status`` does, and graft's
+        status runs without optional locks): a copied or touched work tree would otherwise
+        count as changed. git refuses, before changing anything, when a changed or
+        untracked file would be overwritten.
+        """
+        self.run("update-index", "-q", "--refresh", check=False)
+        self.run("read-tree", "-m", "-u", old, new)
+
     def move_head(self, old: str, new: str, reason: str) -> None:
         """Move index, work tree and HEAD from ``old`` to ``new``; untracked files survive.
 
         git refuses, before changing anything, when an untracked file would be overwritten.
         """
-        self.run("read-tree", "-m", "-u", old, new)
+        self.checkout_tree(old, new)
         self.run("update-ref", "-m", reason, "HEAD", new, old)
 
     def set_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
@@ -756,7 +767,7 @@ class Repo:
         """Put HEAD (and its branch) back at ``head``, with index and work tree to match."""
         current = self.head()
         if current is not None and current != head:
-            self.run("read-tree", "-m", "-u", current, head)
+            self.checkout_tree(current, head)
         if branch_ref is not None:
             self.set_ref(branch_ref, head, None, "graft: restore")
         else:

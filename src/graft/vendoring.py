@@ -341,7 +341,7 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         )
         moved = False
         try:
-            repo.run("read-tree", "-m", "-u", plan.head, commit)
+            repo.checkout_tree(plan.head, commit)
             snapshot.checkpoint("checkout")
             with interrupts.deferred():
                 # The point of no return: a Ctrl-C from here on cuts only the report.

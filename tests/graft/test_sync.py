@@ -296,7 +296,7 @@ def test_dry_run_renders_the_plan(forked: Path) -> None:
     result = invoke(["sync", "--ref", "v2.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge kettle v2.0" in result.output
-    assert "upstream: 8 file(s): 4 changed, 2 added, 2 deleted (-v lists them)." in result.output
+    assert "upstream: 9 file(s): 5 changed, 2 added, 2 deleted (-v lists them)." in result.output
     assert "upstream added: teabag/extra.py" not in result.output
     verbose = invoke(["sync", "--ref", "v2.0", "--dry-run", "-v"])
     assert "upstream added: teabag/extra.py" in verbose.output
