@@ -429,9 +429,18 @@ def _finish(repo: vcs.Repo, operation: Operation, detail: str) -> None:
 
 
 def recover(repo: vcs.Repo) -> Recovery | None:
-    """Restore or complete the operation a killed graft left; the caller holds the lock."""
+    """Restore or complete the operation a killed graft left; the caller holds the lock.
+
+    :raises VcsError: the record is there but cannot be read (it is left for the user).
+    """
     operation = load(repo)
     if operation is None:
+        path = record_path(repo)
+        if path.exists():
+            raise VcsError(
+                f"graft's record of an interrupted command, {path}, cannot be read.",
+                hint="Check the repository with `git status` and `git log`, then delete the file.",
+            )
         return None
     if operation.kind == "continue":
         done = _completed(repo, operation)
