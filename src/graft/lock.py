@@ -5,8 +5,8 @@ patch) holds ``graft.lock`` in the repository's common git dir from before it pl
 until it has finished; a second one fails at once, naming the holder. Commands that
 only read (status, diff, check, dry runs) never take it and never wait for it.
 
-The lock is an exclusive ``flock`` on that file, so the kernel releases it whenever
-its holder ends, even by SIGKILL: a lock whose process is gone on this host is simply
+The lock is an exclusive ``flock`` on that file (a byte-range lock on Windows), so the
+kernel releases it whenever its holder ends, even by SIGKILL: a lock whose process is gone on this host is simply
 taken over. The file also says who holds it (command, pid, host, since), for the
 message a second command prints. It is removed on release; a file found on a lock
 that nobody holds was left by a process that did not release it. From this host, that
@@ -23,6 +23,7 @@ import errno
 import json
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,19 @@ def read_holder(common_git_dir: Path) -> Holder | None:
 
 
 def _flock(fd: int) -> bool:
-    """Take the exclusive lock without waiting; False when another process holds it."""
+    """Take the exclusive lock without waiting; False when another process holds it.
+
+    ``flock`` on POSIX; on Windows, a lock on the file's first byte (``msvcrt``), which
+    the system also releases when the process ends.
+    """
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
     import fcntl
 
     try:
@@ -187,7 +200,8 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
             if left is not None and left.host != me.host:
                 raise _locked(path, left, held=False)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, me.to_json().encode("utf-8") + b"\n", 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, me.to_json().encode("utf-8") + b"\n")
         except OSError as exc:
             os.close(fd)
             raise UserError(
@@ -209,7 +223,8 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
 
 def _read(fd: int) -> str:
     try:
-        return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 4096).decode("utf-8", "replace")
     except OSError:
         return ""
 
