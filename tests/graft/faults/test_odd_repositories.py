@@ -378,3 +378,65 @@ def test_ctrl_c_during_start_up(tmp_path: Path, delay: float) -> None:
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 130), (proc.returncode, err)
+
+
+# -- the lock -------------------------------------------------------------------------------
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from graft import lock
+held = lock.acquire(Path(sys.argv[1]), "graft sync teabag")
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_read_only_commands_never_wait_for_the_lock(tmp_path: Path) -> None:
+    app = TEMPLATES.get("forked", build_forked, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, os.fspath(app / ".git")],
+        env=graft_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = repo_state(app)
+        for args in (("status", "--offline"), ("diff",), ("sync", "--dry-run", "--ref", "v2.0")):
+            started = time.monotonic()
+            run = graft(app, *args)
+            assert run.returncode == 0, run.describe()
+            assert time.monotonic() - started < 30
+        for args in (("sync", "--ref", "v2.0"), ("sync", "--abort")):
+            run = graft(app, *args)
+            assert run.returncode == 1
+            line = one_error_line(run)
+            assert f"locked by graft sync teabag (pid {holder.pid} on " in line, line
+        assert repo_state(app) == before
+    finally:
+        holder.kill()
+        holder.communicate()
+    run = graft(app, "sync", "--ref", "v2.0")  # the holder is gone: its lock is taken over
+    assert run.returncode == 0, run.describe()
+    assert_consistent(app)
+
+
+def test_a_lock_left_from_another_host_is_refused_with_the_way_to_break_it(
+    tmp_path: Path,
+) -> None:
+    app = TEMPLATES.get("forked", build_forked, tmp_path)
+    lock_file = app / ".git" / "graft.lock"
+    lock_file.write_text(
+        '{"command": "graft sync teabag", "host": "build-7.example", "pid": 4242, '
+        '"since": "2025-05-01T10:00:00+00:00"}\n'
+    )
+    run = graft(app, "sync", "--ref", "v2.0")
+    assert run.returncode == 1
+    line = one_error_line(run)
+    assert "pid 4242 on build-7.example" in line and f"delete {lock_file}" in line, line
+    status = graft(app, "status", "--offline")
+    assert status.returncode == 0, status.describe()
+    lock_file.unlink()
+    run = graft(app, "sync", "--ref", "v2.0")
+    assert run.returncode == 0, run.describe()
