@@ -11,7 +11,6 @@ import importlib.metadata
 import importlib.util
 import keyword
 import sys
-import unicodedata
 
 from .errors import InvalidNameError
 
@@ -42,6 +41,8 @@ def validate_import_name(name: str, *, force: bool = False, what: str = "NEW_NAM
             f"{what} {name!r} is not a valid Python identifier.",
             hint="Use letters, digits and underscores, not starting with a digit (e.g. acme_web).",
         )
+    import unicodedata  # only here: every sync imports this module, few check names
+
     normal = unicodedata.normalize("NFKC", name)
     if normal != name:
         # Python reads identifiers in NFKC form: `import` would look for another file name.

@@ -18,12 +18,11 @@ how to break the lock: delete the file once no graft runs on that host.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import errno
 import json
 import os
-import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +64,18 @@ class Holder:
 
 
 def host_name() -> str:
+    """This machine's name, as ``hostname`` prints it."""
+    if hasattr(os, "uname"):  # no need to load the socket module for it
+        return os.uname().nodename or "localhost"
+    import socket
+
     return socket.gethostname() or "localhost"
+
+
+def _now() -> str:
+    """Local time, ISO 8601 to the second with the UTC offset (``2025-05-01T10:00:00+02:00``)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return f"{stamp[:-2]}:{stamp[-2:]}"
 
 
 def lock_path(common_git_dir: Path) -> Path:
@@ -179,7 +189,7 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
         command,
         os.getpid(),
         host_name(),
-        datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        _now(),
     )
     for _ in range(20):  # another process may remove the file between our open and lock
         try:
