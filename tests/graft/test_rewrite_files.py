@@ -84,7 +84,8 @@ def _tree(root: Path, files: dict[str, str | bytes]) -> None:
 
 
 def test_tree_rewrites_py_and_pyi_and_reports_other_files(tmp_path: Path) -> None:
-    """27, 30, 31, 32: stubs rewritten; config, templates, metadata and extensions reported."""
+    """27, 30, 31, 32: stubs rewritten; config, templates and extensions reported; entry points
+    follow the rename, requirements on the old distribution are reported (test_rewrite_metadata)."""
     _tree(
         tmp_path,
         {
@@ -104,9 +105,11 @@ def test_tree_rewrites_py_and_pyi_and_reports_other_files(tmp_path: Path) -> Non
     )
     tree = rewrite_tree([tmp_path], Renames.parse(["flask=myflask"]))
     assert [f.path.relative_to(tmp_path).as_posix() for f in tree.changed] == [
+        "pyproject.toml",
         "app/__init__.py",
         "app/stubs.pyi",
     ]
+    assert (tmp_path / "pyproject.toml").read_text().endswith('x = "myflask.cli:main"\n')
     assert (
         tmp_path / "app/stubs.pyi"
     ).read_text() == "import myflask\ndef f() -> myflask.Response: ...\n"
@@ -117,11 +120,10 @@ def test_tree_rewrites_py_and_pyi_and_reports_other_files(tmp_path: Path) -> Non
     assert reported == {
         ("app/templates/base.html", 1, "file"),
         ("app/_speedups.cpython-311-x86_64-linux-gnu.so", 0, "compiled"),
-        ("pyproject.toml", 2, "file"),
-        ("pyproject.toml", 4, "file"),
+        ("pyproject.toml", 2, "distribution"),
         ("pytest.ini", 2, "file"),
         (".coveragerc", 2, "file"),
-        ("ext.dist-info/METADATA", 2, "file"),
+        ("ext.dist-info/METADATA", 2, "distribution"),
     }
 
 

@@ -1,4 +1,4 @@
-"""What a rename changes outside the import system: environment variables and requirements.
+"""What a rename changes outside the import system: environment variables.
 
 A framework reads its settings from variables named after it (``FLASK_APP``,
 ``FLASK_DEBUG``, ``app.config.from_prefixed_env()`` reading ``FLASK_*``); its fork reads
@@ -8,8 +8,8 @@ variables a deployment's app sees, and neither the code nor the deployment files
 anything: the variables are set outside the repository, so the user decides; every
 place is reported with the new name suggested.
 
-Likewise a ``setup.py`` requirement (``install_requires=["Flask>=3"]``) names a
-distribution, not a module, and is reported, never renamed (case 23).
+(Requirements naming the old distribution, in ``setup.py`` as in ``pyproject.toml``, are
+the rewriter's: :mod:`graft.rewrite.requirements`.)
 
 This runs only for ``graft rewrite`` (:func:`graft.rewrite.rewrite_tree`), over the
 original bytes and with :mod:`ast`, so it changes no output byte and none of what
@@ -28,11 +28,6 @@ from .result import Finding
 
 if t.TYPE_CHECKING:
     from .names import Renames
-
-_REQUIREMENT_KEYWORDS = frozenset(
-    {"install_requires", "setup_requires", "tests_require", "extras_require"}
-)
-_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def prefixes(renames: Renames) -> dict[str, str]:
@@ -118,19 +113,17 @@ def text_line_findings(
 def python_findings(
     path: str, data: bytes, renames: Renames, known: Known = _UNKNOWN
 ) -> tuple[Finding, ...]:
-    """``env`` and ``distribution`` findings of one Python file (empty when it has none).
+    """``env`` findings of one Python file (empty when it has none).
 
     * ``from_prefixed_env()`` without ``prefix=`` in a file that imports a renamed
       package reads the new package's prefix after the rewrite;
-    * a string that is a whole variable name of the old package (``"FLASK_DEBUG"``);
-    * in ``setup.py``, requirement strings naming a renamed package's distribution.
+    * a string that is a whole variable name of the old package (``"FLASK_DEBUG"``).
     """
     pattern = _variable_pattern(renames)
     if pattern is None:
         return ()
     text = data.decode("utf-8", "replace")
-    is_setup = Path(path).name == "setup.py"
-    if "from_prefixed_env" not in text and pattern.search(text) is None and not is_setup:
+    if "from_prefixed_env" not in text and pattern.search(text) is None:
         return ()
     try:
         tree = ast.parse(data)
@@ -186,8 +179,6 @@ def python_findings(
             findings.append(
                 Finding(path, node.lineno, "env", variable_message(node.value, renames, known))
             )
-    if is_setup:
-        findings.extend(_requirement_findings(path, tree, roots))
     return tuple(sorted(set(findings), key=lambda f: (f.line, f.kind, f.message)))
 
 
@@ -195,34 +186,6 @@ def _imports(node: ast.Import | ast.ImportFrom, root: str) -> bool:
     if isinstance(node, ast.Import):
         return any(alias.name.partition(".")[0] == root for alias in node.names)
     return node.level == 0 and (node.module or "").partition(".")[0] == root
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _requirement_findings(path: str, tree: ast.AST, roots: t.AbstractSet[str]) -> list[Finding]:
-    """Requirement strings in ``setup(install_requires=...)`` and friends naming a renamed distribution."""
-    wanted = {_normalized(root) for root in roots}
-    findings = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.keyword) or node.arg not in _REQUIREMENT_KEYWORDS:
-            continue
-        for item in ast.walk(node.value):
-            if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
-                continue
-            match = _REQUIREMENT_NAME.match(item.value)
-            if match is not None and _normalized(match.group(1)) in wanted:
-                findings.append(
-                    Finding(
-                        path,
-                        item.lineno,
-                        "distribution",
-                        f"requirement {item.value!r} names the {match.group(1)} distribution; kept: "
-                        "require the fork's distribution (or drop it for a fork kept in the tree) by hand",
-                    )
-                )
-    return findings
 
 
 __all__ = [

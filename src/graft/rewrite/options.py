@@ -7,6 +7,7 @@ dictionary form, and every default is the conservative one from REWRITE_CASES.md
 
 from __future__ import annotations
 
+import re
 import typing as t
 from dataclasses import asdict, dataclass
 
@@ -18,13 +19,66 @@ ENGINE_VERSION = "2"
 MODULE_RUN = "python -m "
 """How :attr:`RewriteOptions.commands` spells a package run as a module: ``python -m NEW``."""
 
-MODULE_RUN = "python -m "
-"""How :attr:`RewriteOptions.commands` spells a package run as a module: ``python -m NEW``."""
-
 EntryPointPolicy = t.Literal["report", "rename", "keep"]
 DistributionPolicy = t.Literal["report", "keep"]
 StringPolicy = t.Literal["report", "keep", "rename-known"]
 DocstringPolicy = t.Literal["keep", "code", "all"]
+
+
+def normalize_extra(name: str) -> str:
+    """An extra's name as packaging compares it (``Async_IO`` -> ``async-io``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class RequirementRule:
+    """What a requirement on one original distribution becomes.
+
+    ``replacement`` empty means the requirement is dropped (the app ships the new
+    package itself); otherwise it is the distribution that provides the new package.
+    """
+
+    distribution: str
+    """The original distribution, as :func:`~graft.rewrite.distribution.normalize` gives it (``flask``)."""
+    replacement: str = ""
+    """The distribution that provides the new package (``vial-web``); empty: drop the requirement."""
+    releases: tuple[tuple[str, str], ...] = ()
+    """``(release of replacement, release of the original whose API it follows)``, oldest
+    first: ``(("0.1.0", "3.1.3"),)`` for vial-web. Version bounds are mapped through it;
+    empty: no bound can be mapped, and none is written (said in a finding)."""
+    extras: tuple[str, ...] | None = None
+    """The extras ``replacement`` provides (normalized); None: unknown, kept as written."""
+    reason: str = ""
+    """Why, for findings: ``"the app ships acme_web itself"``."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "distribution", normalize(self.distribution))
+        object.__setattr__(self, "releases", tuple(tuple(pair) for pair in self.releases))
+        if self.extras is not None:
+            object.__setattr__(
+                self, "extras", tuple(sorted({normalize_extra(e) for e in self.extras}))
+            )
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """A JSON-ready form, stable across runs."""
+        return {
+            "distribution": self.distribution,
+            "replacement": self.replacement,
+            "releases": [list(pair) for pair in self.releases],
+            "extras": None if self.extras is None else list(self.extras),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: t.Mapping[str, t.Any]) -> RequirementRule:
+        extras = data.get("extras")
+        return cls(
+            str(data["distribution"]),
+            str(data.get("replacement", "")),
+            tuple((str(a), str(b)) for a, b in data.get("releases", ())),
+            None if extras is None else tuple(map(str, extras)),
+            str(data.get("reason", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +122,17 @@ class RewriteOptions:
     "VIAL")``. Variables the code sets for the framework (``env={"FLASK_APP": ...}``,
     ``monkeypatch.setenv``) follow them; without an entry nothing is renamed and the
     report does not claim a new name."""
+    requirements: tuple[RequirementRule, ...] = ()
+    """What a requirement on a renamed distribution becomes (``Flask>=3`` in
+    ``dependencies``, ``install_requires``, ``Requires-Dist``): the distribution that
+    provides the new package, or nothing when the app ships it. Without a rule the
+    requirement is kept and reported (:mod:`graft.rewrite.requirements`)."""
+    entry_point_groups: tuple[tuple[str, str], ...] | None = None
+    """The entry-point groups the new package's code reads, each with where
+    (``("vial.commands", "vial/cli.py:490")``): an entry point declared in a renamed
+    package's group moves to the renamed group only if it is read
+    (:func:`graft.rewrite.entrypoints.decide_group`). None: the new package's code is not
+    at hand, and :attr:`entry_points` decides."""
 
     def __post_init__(self) -> None:
         if isinstance(self.docstrings, bool):
@@ -94,12 +159,25 @@ class RewriteOptions:
             if field_name == "distribution_names":
                 pairs = tuple((normalize(old), new) for old, new in pairs)
             object.__setattr__(self, field_name, tuple(sorted(pairs)))
+        rules = tuple(
+            rule if isinstance(rule, RequirementRule) else RequirementRule.from_dict(rule)
+            for rule in self.requirements
+        )
+        if len({rule.distribution for rule in rules}) != len(rules):
+            raise ValueError("requirements must hold one rule per distribution")
+        object.__setattr__(self, "requirements", tuple(sorted(rules, key=lambda r: r.distribution)))
+        if self.entry_point_groups is not None:
+            groups = tuple(tuple(pair) for pair in self.entry_point_groups)
+            if any(len(pair) != 2 or not all(isinstance(x, str) for x in pair) for pair in groups):
+                raise ValueError(f"entry_point_groups must be (group, where) pairs, not {groups!r}")
+            object.__setattr__(self, "entry_point_groups", tuple(sorted(set(groups))))
 
     def to_dict(self) -> dict[str, t.Any]:
         """A JSON-ready form, stable across runs (for the manifest and the fingerprint).
 
-        The command and prefix pairs appear only when set, so the options of a plain
-        rename keep the form (and fingerprint) they have without them.
+        The command and prefix pairs, requirement rules and entry-point groups appear
+        only when set, so the options of a plain rename keep the form (and fingerprint)
+        they have without them.
         """
         data = asdict(self)
         for field_name in ("commands", "env_prefixes", "distribution_names"):
@@ -107,6 +185,14 @@ class RewriteOptions:
                 data[field_name] = [list(pair) for pair in data[field_name]]
             else:
                 del data[field_name]
+        if self.requirements:
+            data["requirements"] = [rule.to_dict() for rule in self.requirements]
+        else:
+            del data["requirements"]
+        if self.entry_point_groups is not None:
+            data["entry_point_groups"] = [list(pair) for pair in self.entry_point_groups]
+        else:
+            del data["entry_point_groups"]
         return data
 
     @classmethod
@@ -116,6 +202,12 @@ class RewriteOptions:
         for field_name in ("commands", "env_prefixes", "distribution_names"):
             if field_name in known:
                 known[field_name] = tuple(tuple(pair) for pair in known[field_name])
+        if "requirements" in known:
+            known["requirements"] = tuple(
+                RequirementRule.from_dict(rule) for rule in known["requirements"]
+            )
+        if known.get("entry_point_groups") is not None:
+            known["entry_point_groups"] = tuple(tuple(pair) for pair in known["entry_point_groups"])
         return cls(**known)
 
 
@@ -123,4 +215,4 @@ FORK_OPTIONS = RewriteOptions(docstrings="code")
 """What ``graft fork``, ``graft patch`` and ``graft sync`` render a vendored package with:
 its docstrings' code follows the new name, its prose does not."""
 
-__all__ = ["ENGINE_VERSION", "FORK_OPTIONS", "RewriteOptions"]
+__all__ = ["ENGINE_VERSION", "FORK_OPTIONS", "RequirementRule", "RewriteOptions", "normalize_extra"]

@@ -21,12 +21,14 @@ import typing as t
 
 import libcst as cst
 
+from .carriers import Carriers, mentions_distribution
 from .commands import folded_needles, needles, plan_commands
 from .edit import Edits, generate
 from .imports import interest_names, plan_imports
 from .options import RewriteOptions
 from .result import Finding, RewriteResult
 from .scopes import Analysis
+from .setup_py import is_setup_script, plan_setup
 from .strings import plan_strings
 
 if t.TYPE_CHECKING:
@@ -61,6 +63,7 @@ def rewrite_source(
         not renames.mentions(code)
         and not _contains(code, extra)
         and not (folded and _contains(code.lower(), folded))
+        and not (is_setup_script(path) and mentions_distribution(code, renames, opts))
     ):
         return RewriteResult("unchanged", code, path)
     if isinstance(code, bytes):
@@ -198,6 +201,8 @@ def _rewrite_module(
     edits = Edits()
     plan_imports(analysis, renames, edits)
     plan_commands(analysis, options, edits)
+    if is_setup_script(path):
+        plan_setup(module, Carriers(renames, options), edits)
     plan_strings(analysis, renames, options, edits, known_modules, engine=rewrite_source)
     if not edits and not edits.findings:
         return None, ()

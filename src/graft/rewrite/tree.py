@@ -31,11 +31,14 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import RewriteError
 from . import env
+from .carriers import mentions_distribution
 from .commands import folded_needles, needles
 from .ignored import git_ignored
 from .lifeline import bind_to_parent, spawning
 from .options import RewriteOptions
+from .projectfiles import is_carrier, rewrite_carrier
 from .result import FileResult, Finding, Skipped, Status, TreeResult
+from .setup_py import is_setup_script
 from .source import rewrite_source
 from .templates import is_template, rewrite_template
 
@@ -169,7 +172,8 @@ def _skip_reason(directory: Path) -> str | None:
 
 
 def _kind(path: Path, *, deployment: bool = False) -> str | None:
-    """``python``, ``template`` (of Python code), ``compiled``, ``text`` (reported) or None (passed over).
+    """``python``, ``template`` (of Python code), ``compiled``, ``metadata`` (packaging metadata:
+    entry points and requirements), ``text`` (reported) or None (passed over).
 
     ``deployment`` adds the files where a deployment sets the framework's variables
     (``Dockerfile``, ``Procfile``, ``.flaskenv``, ``*.sh``, ...): ``graft rewrite`` reports
@@ -183,6 +187,8 @@ def _kind(path: Path, *, deployment: bool = False) -> str | None:
     if suffix in COMPILED_SUFFIXES:
         return "compiled"
     name = path.name
+    if is_carrier(name):
+        return "metadata"
     if name in REPORTED_NAMES or suffix in REPORTED_SUFFIXES or name.startswith("requirements"):
         return "text"
     if deployment and (
@@ -277,8 +283,8 @@ def rewrite_tree(
             found = env.python_findings(str(path), data, renames, dict(opts.env_prefixes))
             if found:
                 extra[path] = found
-        if not _mentions(data, renames, opts) and (
-            kind != "text" or not (renames.mentions(data.lower()) or variables)
+        if not _needs_work(path, kind, data, renames, opts) and not (
+            kind in ("text", "metadata") and variables
         ):
             results[path] = FileResult(path, "unchanged")
         elif kind == "template":
@@ -290,6 +296,10 @@ def rewrite_tree(
                 _text_findings(
                     path, data, renames, environment=environment, known=dict(opts.env_prefixes)
                 ),
+            )
+        elif kind == "metadata":
+            results[path] = _metadata(
+                path, data, renames, opts, environment=environment, known=dict(opts.env_prefixes)
             )
         else:
             work.append((str(path), data))
@@ -436,14 +446,14 @@ def rewrite_items(
             results[index] = FileResult(path, "unchanged")
         elif kind == "compiled":
             results[index] = _compiled(path, renames)
-        elif not _mentions(data, renames, opts) and (
-            kind != "text" or not renames.mentions(data.lower())
-        ):
+        elif not _needs_work(path, kind, data, renames, opts):
             results[index] = FileResult(path, "unchanged")
         elif kind == "template":
             results[index] = _template(path, data, renames)
         elif kind == "text":
             results[index] = FileResult(path, "unchanged", _text_findings(path, data, renames))
+        elif kind == "metadata":
+            results[index] = _metadata(path, data, renames, opts)
         else:
             work.append((name, data))
             slots.append(index)
@@ -655,9 +665,10 @@ def _text_findings(
     *,
     environment: bool = False,
     known: t.Mapping[str, str] | None = None,
+    settled: t.AbstractSet[int] = frozenset(),
 ) -> tuple[Finding, ...]:
     findings: list[Finding] = []
-    graft_lines = _graft_lines(path, data)
+    graft_lines = _graft_lines(path, data) | set(settled)
     if environment:
         dotenv = env.dotenv_file(path, renames, known or {})
         if dotenv is not None:
@@ -681,6 +692,47 @@ def _text_findings(
                 Finding(str(path), number, "file", f"mentions the old name, update by hand: {text}")
             )
     return tuple(findings)
+
+
+def _needs_work(
+    path: Path, kind: str, data: bytes, renames: Renames, options: RewriteOptions
+) -> bool:
+    """Whether a file of ``kind`` may need the rewriter or the report at all."""
+    if _mentions(data, renames, options):
+        return True
+    if kind in ("text", "metadata"):
+        # Distribution names are case-insensitive: "Requires-Dist: Flask" names flask.
+        return renames.mentions(data.lower()) or (
+            kind == "metadata" and mentions_distribution(data, renames, options)
+        )
+    return (
+        kind == "python"
+        and is_setup_script(path.name)
+        and mentions_distribution(data, renames, options)
+    )
+
+
+def _metadata(
+    path: Path,
+    data: bytes,
+    renames: Renames,
+    options: RewriteOptions,
+    *,
+    environment: bool = False,
+    known: t.Mapping[str, str] | None = None,
+) -> FileResult:
+    """A packaging metadata file: its entry points and requirements rewritten, the rest reported."""
+    result = rewrite_carrier(str(path), data, renames, options)
+    new = data if result.new is None else result.new
+    leftovers = _text_findings(
+        path, new, renames, environment=environment, known=known, settled=result.settled
+    )
+    findings = tuple(
+        sorted(set(result.findings) | set(leftovers), key=lambda f: (f.line, f.kind, f.message))
+    )
+    if result.new is None:
+        return FileResult(path, "unchanged", findings)
+    return FileResult(path, "changed", findings, old_bytes=data, new_bytes=result.new)
 
 
 def _mentions(data: bytes, renames: Renames, options: RewriteOptions) -> bool:
