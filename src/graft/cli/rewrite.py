@@ -12,6 +12,7 @@ from ..errors import InvalidNameError, RewriteError
 from ..import_names import is_stdlib_module, validate_import_name
 from ..rewrite import PROFILES, Renames, RewriteOptions, rewrite_tree
 from ..rewrite.profiles import SURFACES
+from ..surface import recorded_targets, rewrite_facts
 from ..workspace import (
     project_manifest,
     target_distributions,
@@ -210,6 +211,9 @@ def rewrite_command(
     # What the target answers to outside imports: its command, variables and distribution.
     commands, env_prefixes = SURFACES[profile].for_target(target) if profile else ((), ())
     distributions = target_distributions(paths, renames)
+    # What requirements on the old distribution become, and which entry-point groups
+    # the new package reads, from its code: a recorded fork, the bundled vial, an install.
+    requirements, groups = rewrite_facts(renames, recorded_targets(paths, renames), distributions)
     if profile:
         distributions = (*SURFACES[profile].distributions_for(target), *distributions)
     options = RewriteOptions(
@@ -220,6 +224,8 @@ def rewrite_command(
         commands=commands,
         env_prefixes=env_prefixes,
         distribution_names=tuple(dict(distributions).items()),
+        requirements=requirements,
+        entry_point_groups=groups,
     )
     # --diff shows the change instead of making it, as black's --diff does.
     mode = "check" if check else "dry-run" if dry_run or show_diff else "write"

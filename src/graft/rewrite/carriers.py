@@ -19,6 +19,9 @@ if t.TYPE_CHECKING:
     from .names import Renames
     from .options import RewriteOptions
 
+COMMAND_GROUPS = frozenset({"console_scripts", "gui_scripts"})
+"""Entry-point groups whose names are console commands (not labels)."""
+
 Rewritten = tuple[str, list[Finding], set[int]]
 """New text, findings, settled line numbers (of the new text)."""
 
@@ -77,4 +80,4 @@ def split_ending(line: str) -> tuple[str, str]:
     return body, line[len(body) :]
 
 
-__all__ = ["Carriers", "Rewritten", "mentions_distribution", "split_ending"]
+__all__ = ["COMMAND_GROUPS", "Carriers", "Rewritten", "mentions_distribution", "split_ending"]

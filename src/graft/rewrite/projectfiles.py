@@ -31,7 +31,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from .carriers import Carriers, Rewritten, split_ending
+from .carriers import COMMAND_GROUPS, Carriers, Rewritten, split_ending
 from .pyproject import rewrite_pyproject
 from .result import Finding
 
@@ -111,6 +111,8 @@ class _IniFile:
         self.setup_cfg = setup_cfg
         self.findings: list[Finding] = []
         self.settled: set[int] = set()
+        self.group = ""
+        """The entry-point group of the lines being read."""
 
     def rewrite(self) -> Rewritten:
         out: list[str] = []
@@ -123,6 +125,7 @@ class _IniFile:
             if header is not None and not body[:1].isspace():
                 section = header.group("name").strip()
                 role = "" if self.setup_cfg else "definitions"
+                self.group = section
                 if not self.setup_cfg:
                     body = self._group_header(body, section, number)
                 out.append(body + ending)
@@ -147,6 +150,7 @@ class _IniFile:
                     out.append(new + ending)
                 continue
             role = self._role(section, key.group("key").strip())
+            self.group = key.group("key").strip()
             if role == "definitions":
                 body = self._cfg_group(body, key, number)
             value = key.group("value")
@@ -170,14 +174,18 @@ class _IniFile:
         """One value line: the new line, or None to drop it."""
         content = body.strip()
         if role == "definitions":
-            new = self.carriers.definition(content)
-            if new is None:
-                if self.carriers.mentions(content):
-                    self.settled.add(number)
-                return body
-            return body.replace(content, new, 1)
+            new = self._definition(content, number)
+            return body if new is None else body.replace(content, new, 1)
         edit = self.carriers.requirement(content)
         return self._requirement_line(body, content, edit, number)
+
+    def _definition(self, content: str, number: int) -> str | None:
+        """``name = module:attr`` renamed (None: unchanged); its line settled unless a command keeps the old name."""
+        new = self.carriers.definition(content)
+        name = content.partition("=")[0]
+        if not (self.group in COMMAND_GROUPS and self.carriers.mentions(name)):
+            self.settled.add(number)
+        return new
 
     def _requirement_line(
         self, body: str, content: str, edit: RequirementEdit, number: int
@@ -185,8 +193,7 @@ class _IniFile:
         if edit.message:
             self.findings.append(Finding(self.path, number, "distribution", edit.message))
         if edit.new is None:
-            if edit.message:
-                self.settled.add(number)
+            self.settled.add(number)  # reported above, or a requirement on another distribution
             return body
         if edit.dropped:
             return None
@@ -196,10 +203,8 @@ class _IniFile:
         """The value on a key line: one definition, or ``;``-separated requirements."""
         if role == "definitions":
             content = value.strip()
-            new = self.carriers.definition(content)
-            if new is None:
-                return value
-            return value.replace(content, new, 1)
+            new = self._definition(content, number)
+            return value if new is None else value.replace(content, new, 1)
         parts = value.split(";")
         kept: list[str] = []
         for part in parts:
@@ -242,6 +247,10 @@ _REQUIRES_DIST = re.compile(
 )
 
 
+_NAMING_FIELDS = frozenset({"name", "provides-dist", "obsoletes-dist", "provides", "obsoletes"})
+"""Fields of ``METADATA`` that name distributions, and stay in the line report."""
+
+
 def _metadata(text: str, path: str, carriers: Carriers) -> Rewritten:
     """``Requires-Dist`` fields of a ``METADATA``/``PKG-INFO``, up to the body."""
     out: list[str] = []
@@ -251,10 +260,15 @@ def _metadata(text: str, path: str, carriers: Carriers) -> Rewritten:
     for index, line in enumerate(lines):
         body, ending = split_ending(line)
         if not body.strip():
-            out.extend(lines[index:])  # the long description: prose
+            # The long description: prose, neither edited nor reported.
+            settled.update(range(len(out) + 1, len(out) + len(lines) - index + 1))
+            out.extend(lines[index:])
             break
         match = _REQUIRES_DIST.match(body)
         if match is None:
+            field = body.partition(":")[0].strip().lower()
+            if field not in _NAMING_FIELDS:
+                settled.add(len(out) + 1)  # a summary, keyword, classifier or URL: prose
             out.append(line)
             continue
         number = len(out) + 1
@@ -262,8 +276,7 @@ def _metadata(text: str, path: str, carriers: Carriers) -> Rewritten:
         if edit.message:
             findings.append(Finding(path, number, "distribution", edit.message))
         if edit.new is None:
-            if edit.message:
-                settled.add(number)
+            settled.add(number)  # reported above, or a requirement on another distribution
             out.append(line)
         elif not edit.dropped:
             out.append(match.group("key") + edit.new + match.group("space") + ending)

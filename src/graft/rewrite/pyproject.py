@@ -16,7 +16,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Array, String
 
-from .carriers import Carriers, Rewritten
+from .carriers import COMMAND_GROUPS, Carriers, Rewritten
 from .result import Finding
 
 if t.TYPE_CHECKING:
@@ -51,14 +51,21 @@ class _Document:
                 shown = item.as_string() if edit.new is None else _quoted(item, edit.new or "")
                 self.notes.append((shown, "distribution", edit.message))
             if edit.new is None:
-                if edit.message:
-                    self.settled.append(item.as_string())
+                # Decided either way: reported above, or a requirement on another distribution
+                # ("Flask-Login" is not Flask) that only looks like the old name to a line scan.
+                self.settled.append(item.as_string())
             elif edit.dropped:
                 del array[index]
             else:
                 array[index] = String.from_raw(edit.new, type_=item.type)
 
-    def references(self, table: t.Any) -> None:
+    def references(self, table: t.Any, *, commands: bool) -> None:
+        """``name = "module:attr"`` values: references renamed; labels settled, commands not.
+
+        A console command named after the old package (``flask = "flask.cli:main"``) keeps
+        its name and stays in the line report; the name of a plugin (``pytest11``'s
+        ``flask = "pytest_flask.plugin"``) is a label and is not reported.
+        """
         if not _is_table(table):
             return
         for name in list(table.keys()):
@@ -67,15 +74,16 @@ class _Document:
                 continue
             new = self.carriers.reference(str(item))
             if new is not None:
-                table[name] = String.from_raw(new, type_=item.type)
-            elif self.carriers.mentions(str(item)):
+                item = String.from_raw(new, type_=item.type)
+                table[name] = item
+            if not (commands and self.carriers.mentions(name)):
                 self.settled.append(item.as_string())
 
     def entry_points(self, table: t.Any) -> None:
         if not _is_table(table):
             return
         for group in list(table.keys()):
-            self.references(table[group])
+            self.references(table[group], commands=group in COMMAND_GROUPS)
             decision = self.carriers.group(group)
             if decision is not None:
                 self.groups.append((group, decision))
@@ -95,8 +103,8 @@ def rewrite_pyproject(text: str, path: str, carriers: Carriers) -> Rewritten:
         if _is_table(optional):
             for extra in list(optional.keys()):
                 work.requirements(optional[extra])
-        work.references(project.get("scripts"))
-        work.references(project.get("gui-scripts"))
+        work.references(project.get("scripts"), commands=True)
+        work.references(project.get("gui-scripts"), commands=True)
         work.entry_points(project.get("entry-points"))
     groups: t.Any = doc.get("dependency-groups")
     if _is_table(groups):
