@@ -42,7 +42,8 @@ MAPS = ["kettle=brew"]
 PREFIX = "vendor/brew"
 PINNED_TREE = "2e129f55a915987552cf71c11f96614b744a765b"
 """``snapshot.build_tree`` of UPSTREAM with engine version 2 (code in strings and docstrings,
-the package's own ``_graft_distribution.py``); engine version 1 gave
+the package's own ``_graft_distribution.py``), and 3 (packaging metadata: UPSTREAM has none,
+so the tree stayed); engine version 1 gave
 ``c7003af7206d5a5ee0d1d73731b88956971146d7``, computed before the rewrite moved in memory."""
 PINNED_FINDINGS = [
     ("vendor/brew/kettle.toml", 1, "file"),

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from .distribution import normalize
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 """Bumped whenever the same input and options could give different output."""
 
 MODULE_RUN = "python -m "
