@@ -271,8 +271,10 @@ ROWS: list[Row] = [
         "setup-py-group",
         VIAL,
         "setup.py",
-        "from setuptools import setup\nsetup(entry_points={'flask.commands': ['db=ext.cli:db'], 'pytest11': 'p = ext.plugin'})\n",
-        "from setuptools import setup\nsetup(entry_points={'vial.commands': ['db=ext.cli:db'], 'pytest11': 'p = ext.plugin'})\n",
+        "from setuptools import setup\n"
+        "setup(entry_points={'flask.commands': ['db=ext.cli:db'], 'pytest11': 'p = ext.plugin'})\n",
+        "from setuptools import setup\n"
+        "setup(entry_points={'vial.commands': ['db=ext.cli:db'], 'pytest11': 'p = ext.plugin'})\n",
     ),
     # --- requirements ---
     Row(
@@ -389,7 +391,8 @@ ROWS: list[Row] = [
         "setup-py-requirement-dropped-from-the-list",
         ACME,
         "setup.py",
-        'import setuptools\nsetuptools.setup(\n    install_requires=[\n        "click",\n        "Flask>=3",\n    ],\n)\n',
+        "import setuptools\nsetuptools.setup(\n    install_requires=[\n"
+        '        "click",\n        "Flask>=3",\n    ],\n)\n',
         'import setuptools\nsetuptools.setup(\n    install_requires=[\n        "click",\n    ],\n)\n',
     ),
     Row(
@@ -493,12 +496,24 @@ def test_release_table_names_the_vial_installed() -> None:
 
 
 GROUP_READS = [
-    ("from importlib.metadata import entry_points\nentry_points(group='flask.commands')\n", "flask.cli", ["flask.commands"]),
+    (
+        "from importlib.metadata import entry_points\nentry_points(group='flask.commands')\n",
+        "flask.cli",
+        ["flask.commands"],
+    ),
     ("import importlib.metadata as m\nm.entry_points().select(group='a.b')\n", "x", ["a.b"]),
     ("import pkg_resources\nfor e in pkg_resources.iter_entry_points('a.b'): pass\n", "x", ["a.b"]),
-    ("from importlib.metadata import entry_points\nentry_points()['a.b']\nentry_points().get('c.d', ())\n", "x", ["a.b", "c.d"]),
+    (
+        "from importlib.metadata import entry_points\nentry_points()['a.b']\nentry_points().get('c.d', ())\n",
+        "x",
+        ["a.b", "c.d"],
+    ),
     # vial's own spelling: the group follows the package, so a fork reads its own.
-    ("_PACKAGE = __package__ or __name__.rpartition('.')[0]\nentry_points(group=f'{_PACKAGE}.commands')\n", "acme_web.cli", ["acme_web.commands"]),
+    (
+        "_PACKAGE = __package__ or __name__.rpartition('.')[0]\nentry_points(group=f'{_PACKAGE}.commands')\n",
+        "acme_web.cli",
+        ["acme_web.commands"],
+    ),
     ("entry_points(group=__name__.split('.')[0] + '.plugins')\n", "acme.sub", ["acme.plugins"]),
     ("entry_points(group='%s.hooks' % __package__)\n", "acme.sub", ["acme.hooks"]),
     ("entry_points(group='{}.x'.format(__spec__.parent))\n", "acme.sub", ["acme.x"]),
