@@ -31,6 +31,16 @@ def _finding_text(finding: t.Any) -> str:
 # -- fork, patch and sync reports ---------------------------------------------------------
 
 
+def _findings_and_notes(report: Report) -> list[str]:
+    """The end of a fork's or a sync's text: what the rewriter left to check, then notes."""
+    lines: list[str] = []
+    if report.findings:
+        lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
+        lines += [f"  {_finding_text(f)}" for f in report.findings]
+    lines += [f"Note: {note}" for note in report.notes]
+    return lines
+
+
 def report_json(report: Report) -> str:
     """A stable, machine-readable rendering (``--format json``)."""
     return json.dumps(report.to_dict(), indent=2, sort_keys=True)
@@ -70,10 +80,7 @@ def _fork_text(report: ForkReport) -> str:
             f"commit {report.commit and report.commit[:10]} "
             f"(snapshot {report.snapshot and report.snapshot[:10]})."
         )
-    if report.findings:
-        lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
-        lines += [f"  {_finding_text(f)}" for f in report.findings]
-    lines += [f"Note: {note}" for note in report.notes]
+    lines += _findings_and_notes(report)
     return "\n".join(lines)
 
 
@@ -178,10 +185,7 @@ def _sync_text(report: SyncReport, verbose: bool = False) -> str:
             lines.append(
                 "  Review them, then run `graft sync --continue` (or `graft sync --abort`)."
             )
-    if report.findings:
-        lines.append(f"{len(report.findings)} finding(s) the rewriter left for you to check:")
-        lines += [f"  {_finding_text(f)}" for f in report.findings]
-    lines += [f"Note: {note}" for note in report.notes]
+    lines += _findings_and_notes(report)
     return "\n".join(lines)
 
 
