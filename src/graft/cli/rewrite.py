@@ -20,7 +20,7 @@ from ..workspace import (
     vendored_directories,
 )
 from . import render
-from .options import is_quiet, verbosity
+from .options import format_option, is_quiet, verbosity
 from .progress import progress_line
 
 
@@ -122,14 +122,7 @@ def _redirect(base: Renames, profile: str, target: str) -> Renames:
     help="Print unified diffs of the changes; change nothing (like black's --diff).",
 )
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what would change.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@format_option()
 @click.option(
     "--skip-unparsable", is_flag=True, help="Report files libcst cannot parse instead of failing."
 )
@@ -180,7 +173,7 @@ def rewrite_command(
     check: bool,
     show_diff: bool,
     dry_run: bool,
-    output_format: str,
+    fmt: str,
     skip_unparsable: bool,
     include_ignored: bool,
     docstrings: t.Literal["keep", "code", "all"],
@@ -247,7 +240,7 @@ def rewrite_command(
         count = len(tree.changed)
         interrupts.mark_completed(f"rewriting {count} file{'s' if count != 1 else ''}")
 
-    if output_format == "json":
+    if fmt == "json":
         click.echo(render.rewrite_json(tree, mode=mode, diffs=show_diff, root=Path.cwd()))
     else:
         if show_diff:
