@@ -108,6 +108,9 @@ class SyncReport:
     findings: tuple[t.Any, ...] = ()
     notes: tuple[str, ...] = ()
     """Things to know, e.g. that the real sync needs a clean work tree (dry run)."""
+    queue: tuple[str, ...] = ()
+    """In a run over several packages stopped on conflicts here: the packages after this
+    one, which ``graft sync --continue`` syncs once this one is concluded."""
 
     @property
     def status(self) -> str:
@@ -127,6 +130,7 @@ class SyncReport:
             "steps": [step.to_dict() for step in self.steps],
             "findings": [_finding_dict(f) for f in self.findings],
             "notes": list(self.notes),
+            "queue": list(self.queue),
         }
 
 

@@ -62,6 +62,10 @@ class SyncState:
     kept_deleted: tuple[str, ...] = ()
     reused: tuple[str, ...] = ()
     """Conflicts git rerere resolved, for the user to review."""
+    queue: tuple[str, ...] = ()
+    """Packages a run over several (``graft sync --all``) still has to sync after this one."""
+    queue_step: bool = False
+    """Whether that run merges each release in between (``--step``)."""
 
     def is_merging(self, repo: vcs.Repo) -> bool:
         """Whether git's merge state is still this sync's (or, with no snapshot yet, none).
@@ -112,7 +116,7 @@ class SyncState:
         """The record read back; unknown keys are ignored, missing ones take their defaults."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
-        for key in ("remaining", "search_path", "conflicts", "kept_deleted", "reused"):
+        for key in ("remaining", "search_path", "conflicts", "kept_deleted", "reused", "queue"):
             if key in values:
                 values[key] = tuple(values[key] or ())
         table = values.get("entry")

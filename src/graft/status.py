@@ -86,6 +86,11 @@ class ForkStatus:
     merge_missing: bool = False
     """git is merging the snapshot but the index does not hold the merge: only
     ``--abort`` is safe (``--continue`` would record a merge that did not happen)."""
+    stopped_other: str | None = None
+    """While the sync of another package is stopped: that package's name (a new sync of
+    this one is refused until it is concluded or aborted)."""
+    queued: bool = False
+    """This package waits in the stopped run over several: ``--continue`` syncs it."""
 
     def to_dict(self) -> dict[str, t.Any]:
         data = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "local"}
@@ -166,6 +171,12 @@ def fork_status(facts: Facts) -> ForkStatus:
         ),
         merge_committed=in_progress and facts.merge_committed,
         merge_missing=in_progress and facts.merge_missing,
+        stopped_other=(
+            recorded.name
+            if recorded is not None and not in_progress and not facts.sync_abandoned
+            else None
+        ),
+        queued=(recorded is not None and not facts.sync_abandoned and entry.name in recorded.queue),
         snapshot=entry.snapshot,
         snapshot_reachable=facts.snapshot_reachable,
         rewrite_changed=rewrite_changed,

@@ -31,6 +31,7 @@ from .workspace import (
     check_entry,
     check_writable,
     find_pyproject,
+    load_entries,
     open_clean_repo,
     reopen_clean_repo,
 )
@@ -81,6 +82,10 @@ class SyncPlan:
     reroot: str | None = None
     """Where the base snapshot holds the fork, when the user moved it since (its recorded
     path was updated): the base is then re-rooted at the new path first, so git sees no rename."""
+    queue: tuple[str, ...] = ()
+    """In a run over several packages: those to sync after this one (kept if it stops)."""
+    queue_step: bool = False
+    """Whether that run merges each release in between."""
 
     @property
     def is_up_to_date(self) -> bool:
@@ -433,7 +438,9 @@ def apply(plan: SyncPlan) -> SyncReport:
             raise
         for target in plan.targets[: len(steps)]:
             snapshot.save_cache(repo, target.rendering)
-    return SyncReport(entry.name, "sync", tuple(steps), findings=_unique(findings))
+    return SyncReport(
+        entry.name, "sync", tuple(steps), findings=_unique(findings), queue=plan.queue
+    )
 
 
 def _reconnect(repo: vcs.Repo, plan: SyncPlan, base: str) -> str:
@@ -502,6 +509,8 @@ def _merge_one(
         search_path=tuple(plan.search_path),
         regenerated=regenerated,
         relinked=relinked,
+        queue=plan.queue,
+        queue_step=plan.queue_step,
     )
     marker = _marker_label(target.upstream)
     operation = journal.update(
@@ -614,6 +623,77 @@ def sync(
     command = f"graft sync {name}" if name else "graft sync"
     with journal.exclusive(vcs.Repo((cwd or Path.cwd()).resolve()), command):
         return apply(plan())
+
+
+def sync_order(entries: t.Sequence[Entry]) -> tuple[Entry, ...]:
+    """The order in which a run over several packages syncs them.
+
+    Forks first, since other packages are renamed to them; then the patched packages.
+    A package whose maps rename to another recorded package comes after that one; ties
+    go by name, so the order is the same on every run and machine.
+    """
+    names = {entry.name for entry in entries}
+
+    def needs(entry: Entry) -> set[str]:
+        targets = {m.partition("=")[2].partition(".")[0] for m in entry.maps}
+        return (targets & names) - {entry.name}
+
+    left = sorted(entries, key=lambda e: (e.kind != "fork", e.name))
+    done: list[Entry] = []
+    while left:
+        synced = {entry.name for entry in done}
+        # A cycle of maps cannot be ordered: it is broken at the first package left.
+        ready = next((e for e in left if needs(e) <= synced), left[0])
+        done.append(ready)
+        left.remove(ready)
+    return tuple(done)
+
+
+def recorded_order(*, cwd: Path | None = None) -> tuple[str, ...]:
+    """The names of every recorded package, in :func:`sync_order`.
+
+    :raises ManifestError: nothing is recorded.
+    """
+    root = (cwd or Path.cwd()).resolve()
+    return tuple(e.name for e in sync_order(load_entries(vcs.Repo(root), root)))
+
+
+def sync_all(
+    names: t.Sequence[str] | None = None,
+    *,
+    cwd: Path | None = None,
+    step: bool = False,
+    search_path: t.Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+) -> tuple[SyncReport, ...]:
+    """Sync every recorded package (or ``names``, in that order), one after the other.
+
+    The order is :func:`sync_order`'s. Each package's sync is the one :func:`sync` does
+    (one merge commit per release); the run stops at the first conflict, whose stopped
+    state remembers the packages left so that ``graft sync --continue`` syncs them. The
+    lock is held for the whole run. A dry run plans every package against the current
+    HEAD and changes nothing.
+    """
+    root = (cwd or Path.cwd()).resolve()
+    order = tuple(names) if names is not None else recorded_order(cwd=root)
+
+    def plan(name: str) -> SyncPlan:
+        return plan_sync(
+            name, cwd=root, step=step, search_path=search_path, progress=progress,
+            dry_run=dry_run,
+        )  # fmt: skip
+
+    if dry_run:
+        return tuple(report_plan(plan(name)) for name in order)
+    reports: list[SyncReport] = []
+    with journal.exclusive(vcs.Repo(root), "graft sync --all"):
+        for index, name in enumerate(order):
+            planned = dataclasses.replace(plan(name), queue=order[index + 1 :], queue_step=step)
+            reports.append(apply(planned))
+            if reports[-1].status == "conflicts":
+                break
+    return tuple(reports)
 
 
 def report_plan(plan: SyncPlan) -> SyncReport:
@@ -774,10 +854,32 @@ def continue_sync(
                 search_path=stopped.search_path or None,
                 progress=progress,
             )
+            plan = dataclasses.replace(plan, queue=stopped.queue, queue_step=stopped.queue_step)
             more = apply(plan)
             steps.extend(s for s in more.steps if s.status != "up-to-date")
             findings = more.findings
-    return SyncReport(entry.name, "continue", tuple(steps), findings=findings)
+    return SyncReport(entry.name, "continue", tuple(steps), findings=findings, queue=stopped.queue)
+
+
+def continue_run(
+    *, cwd: Path | None = None, progress: ProgressCallback | None = None
+) -> tuple[SyncReport, ...]:
+    """:func:`continue_sync`, then the packages a stopped ``graft sync --all`` had still to
+    sync, in its order (stopping again at the next conflict). Holds the lock throughout."""
+    repo = vcs.Repo((cwd or Path.cwd()).resolve())
+    with journal.exclusive(repo, "graft sync --continue"):
+        stopped = state.load(repo)
+        first = continue_sync(cwd=repo.root, progress=progress)
+        if first.status == "conflicts" or not first.queue or stopped is None:
+            return (first,)
+        rest = sync_all(
+            first.queue,
+            cwd=repo.root,
+            step=stopped.queue_step,
+            search_path=stopped.search_path or None,
+            progress=progress,
+        )
+        return (first, *rest)
 
 
 def _conclude(repo: vcs.Repo, stopped: SyncState, entry: Entry) -> str:
@@ -867,7 +969,14 @@ def abort_sync(*, cwd: Path | None = None) -> SyncReport:
             state.clear(repo)
             interrupts.mark_completed("the abort of the sync")
             journal.clear(repo)
-    return SyncReport(stopped.name, "abort")
+    notes: tuple[str, ...] = ()
+    if stopped.queue:
+        notes = (
+            f"not synced: {', '.join(stopped.queue)}, the rest of the run over several "
+            f"packages; the packages it merged before {stopped.name} stay merged "
+            "(`graft sync --all` syncs what is still behind).",
+        )
+    return SyncReport(stopped.name, "abort", notes=notes)
 
 
 __all__ = [
@@ -875,9 +984,13 @@ __all__ = [
     "Target",
     "abort_sync",
     "apply",
+    "continue_run",
     "continue_sync",
     "plan_sync",
+    "recorded_order",
     "report_plan",
     "record_manifest",
     "sync",
+    "sync_all",
+    "sync_order",
 ]

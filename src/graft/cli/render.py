@@ -46,6 +46,22 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True)
 
 
+def sync_json(reports: t.Sequence[SyncReport]) -> str:
+    """A run over several packages as JSON: ``{"packages": [report, ...]}``, in run order."""
+    return json.dumps({"packages": [r.to_dict() for r in reports]}, indent=2, sort_keys=True)
+
+
+def sync_run_text(reports: t.Sequence[SyncReport], *, verbose: bool = False) -> str:
+    """A run over several packages: each package's sync under its name, in run order."""
+    return "\n\n".join(
+        f"{report.name}:\n" + _indent(_sync_text(report, verbose)) for report in reports
+    )
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else line for line in text.splitlines())
+
+
 def report_text(report: Report, *, verbose: bool = False) -> str:
     """The human rendering: what happened, then what to do next.
 
@@ -116,7 +132,12 @@ def _change_counts(changes: t.Sequence[t.Any]) -> str:
 def _sync_text(report: SyncReport, verbose: bool = False) -> str:
     lines: list[str] = []
     if report.action == "abort":
-        return f"Aborted the sync of {report.name}; the repository is back where it was."
+        return "\n".join(
+            [
+                f"Aborted the sync of {report.name}; the repository is back where it was.",
+                *(f"Note: {note}" for note in report.notes),
+            ]
+        )
     if not report.steps:
         return "\n".join(
             [f"{report.name} is already up to date.", *(f"Note: {note}" for note in report.notes)]
@@ -185,6 +206,11 @@ def _sync_text(report: SyncReport, verbose: bool = False) -> str:
             lines.append(
                 "  Review them, then run `graft sync --continue` (or `graft sync --abort`)."
             )
+    if report.queue and report.status == "conflicts":
+        lines.append(
+            f"  Still to sync in this run: {', '.join(report.queue)} "
+            "(`graft sync --continue` syncs them once this merge is concluded)."
+        )
     lines += _findings_and_notes(report)
     return "\n".join(lines)
 
@@ -262,6 +288,16 @@ def status_text(statuses: t.Sequence[ForkStatus]) -> str:
             lines.append(f"  newest:    unknown: {status.newest_error}")
         elif status.newest_label is None:
             lines.append("  newest:    not looked up (--offline)")
+        elif status.behind and status.queued:
+            lines.append(
+                f"  newest:    {status.newest_label}: behind; the stopped run syncs it "
+                "after `graft sync --continue`"
+            )
+        elif status.behind and status.stopped_other is not None:
+            lines.append(
+                f"  newest:    {status.newest_label}: behind; conclude the stopped sync of "
+                f"{status.stopped_other} first, then run `graft sync {status.name}`"
+            )
         elif status.behind:
             lines.append(
                 f"  newest:    {status.newest_label}: behind, run `graft sync {status.name}`"
@@ -291,6 +327,11 @@ def status_text(statuses: t.Sequence[ForkStatus]) -> str:
             lines += [f"    {path}" for path in status.conflicts]
             lines.append(
                 "             resolve and `git add`, then `graft sync --continue` (or --abort)"
+            )
+        elif status.queued:
+            lines.append(
+                f"  sync:      queued after {status.stopped_other}, in the stopped run over "
+                "several packages"
             )
         else:
             lines.append("  sync:      none in progress")

@@ -37,6 +37,12 @@ if t.TYPE_CHECKING:
     help="Finish a sync stopped on conflicts, after you resolved and staged them.",
 )
 @click.option("--abort", is_flag=True, help="Give up a stopped sync: back to where it started.")
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Sync every recorded package, forks first (what no NAME does when several are recorded).",
+)
 @format_option()
 @click.pass_context
 def sync_command(
@@ -49,14 +55,20 @@ def sync_command(
     dry_run: bool,
     continue_: bool,
     abort: bool,
+    all_: bool,
     fmt: str,
 ) -> None:
-    """Merge the newer upstream of fork NAME (the only one, by default) into your branch.
+    """Merge the newer upstream of package NAME into your branch; without NAME, of every
+    recorded package (a fork, its patched extensions and their dependencies).
 
     The new upstream is renamed like the fork and committed as a pristine snapshot; git
     merges it with the previous snapshot as the base, so your changes are kept. On
     conflicts, exit code 3 and git's usual conflict state: resolve, `git add`, then
     `graft sync --continue`, or `graft sync --abort` to go back.
+
+    Several packages are synced one after the other, forks first, then the packages
+    patched to them, by name otherwise: one merge commit per release. The run stops at the
+    first conflict; `graft sync --continue` concludes it and syncs the packages left.
     """
     from .. import sync as syncing
 
@@ -64,41 +76,73 @@ def sync_command(
     progress = progress_line(quiet)
     if continue_ and abort:
         raise click.UsageError("--continue and --abort exclude each other.")
-    if (continue_ or abort) and (name or ref or source or step or dry_run or search_path):
+    if (continue_ or abort) and (name or ref or source or step or dry_run or search_path or all_):
         raise click.UsageError("--continue and --abort take no other option.")
-    report: SyncReport
+    if name and all_:
+        raise click.UsageError("NAME and --all exclude each other.")
+    reports: tuple[SyncReport, ...]
+    several = False
     if abort:
-        report = syncing.abort_sync(cwd=Path.cwd())
+        reports = (syncing.abort_sync(cwd=Path.cwd()),)
     elif continue_:
-        report = syncing.continue_sync(cwd=Path.cwd(), progress=progress)
+        reports = syncing.continue_run(cwd=Path.cwd(), progress=progress)
+        several = len(reports) > 1
     else:
-        report = syncing.sync(
-            name,
-            dry_run=dry_run,
-            cwd=Path.cwd(),
-            ref=ref,
-            source=source,
-            step=step,
-            search_path=list(search_path) or None,
-            progress=progress,
-        )
+        order = (name,) if name else syncing.recorded_order(cwd=Path.cwd())
+        several = all_ or len(order) > 1
+        if several and (ref or source):
+            option = "--ref" if ref else "--source"
+            raise click.UsageError(
+                f"{option} moves one package; name it (recorded: {', '.join(order)})."
+            )
+        if several:
+            reports = syncing.sync_all(
+                order,
+                dry_run=dry_run,
+                cwd=Path.cwd(),
+                step=step,
+                search_path=list(search_path) or None,
+                progress=progress,
+            )
+        else:
+            reports = (
+                syncing.sync(
+                    name,
+                    dry_run=dry_run,
+                    cwd=Path.cwd(),
+                    ref=ref,
+                    source=source,
+                    step=step,
+                    search_path=list(search_path) or None,
+                    progress=progress,
+                ),
+            )
+    report = reports[-1]
     if fmt == "json":
-        click.echo(render.report_json(report))
+        click.echo(render.sync_json(reports) if several else render.report_json(report))
     elif not quiet or dry_run or report.status == "conflicts":
         verbose = verbosity(ctx) > 0
-        click.echo(render.report_text(report, verbose=verbose))
+        if several:
+            click.echo(render.sync_run_text(reports, verbose=verbose))
+        else:
+            click.echo(render.report_text(report, verbose=verbose))
+    then = (
+        f" (it then syncs {', '.join(report.queue)})"
+        if report.queue and report.status == "conflicts"
+        else ""
+    )
     if report.status == "conflicts" and not report.conflicts:
         reused = report.steps[-1].reused
         raise ConflictError(
             f"{len(reused)} conflict(s) resolved from your earlier resolution (git rerere); "
-            "review, then `graft sync --continue`.",
+            f"review, then `graft sync --continue`{then}.",
             hint="`git diff --cached` shows the resolved files; `graft sync --abort` goes back.",
         )
     if report.status == "conflicts":
         files = ", ".join(report.conflicts[:5]) + (", ..." if len(report.conflicts) > 5 else "")
         raise ConflictError(
             f"the sync of {report.name} stopped on conflicts in {files}.",
-            hint="Resolve, `git add`, then `graft sync --continue` (or --abort).",
+            hint=f"Resolve, `git add`, then `graft sync --continue`{then} (or --abort).",
         )
 
 
