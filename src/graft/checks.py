@@ -1,12 +1,14 @@
 """``graft check``: what CI should refuse about the vendored packages of an app.
 
-Four questions, each answered per manifest entry: is the fork behind its source;
-does re-running the rewrite on the recorded upstream revision still give the
-recorded snapshot (else the next sync's merge base cannot be rebuilt); are
-conflict markers left in the fork; and does importing the app load the original
-package (``flask`` next to ``myflask`` means two frameworks, two sets of globals).
-The last one runs in a subprocess, so the app is imported in a clean interpreter
-and nothing of it leaks into graft's process.
+Six questions, the first five answered per manifest entry: is the fork behind its
+source; does re-running the rewrite on the recorded upstream revision still give the
+recorded snapshot (else the next sync's merge base cannot be rebuilt); are conflict
+markers left in the fork; does every module of the fork import with the original
+packages unimportable (:mod:`graft.isolation`); does renaming the fork's files again
+still change or report code that names an original (:mod:`graft.leftovers`); and does
+importing the app load the original package (``flask`` next to ``myflask`` means two
+frameworks, two sets of globals). Imports run in subprocesses, so nothing of the app
+leaks into graft's process; nothing is written in the repository.
 
 Every finding is a :class:`Problem`; a check that could not run is a note, not a
 problem. Exit codes: 0 clean, 4 only "behind" problems, 1 any other problem.
@@ -25,14 +27,16 @@ from pathlib import Path
 import tomlkit
 import tomlkit.exceptions
 
-from . import snapshot, sources, state, vcs
+from . import isolation, leftovers, snapshot, sources, state, vcs
 from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
+from .rewrite import distribution
+from .rewrite.tree import walk
 from .workspace import load_manifest
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
 
-CHECKS = ("behind", "reproduce", "markers", "imports")
+CHECKS = ("behind", "reproduce", "markers", "isolation", "leftovers", "imports")
 """The names ``--skip`` accepts."""
 MARKER_SIZE = 7
 """git's default conflict-marker length (``merge.conflictMarkerSize``)."""
@@ -103,14 +107,16 @@ class Problem:
     """One thing CI should fail on, printable as one line."""
 
     kind: str
-    """``behind``, ``source``, ``irreproducible``, ``conflict-markers``, ``old-import``,
-    ``import-failed`` or ``sync-in-progress``."""
+    """``behind``, ``source``, ``irreproducible``, ``conflict-markers``, ``leak`` (importing
+    a module of the fork reaches an original), ``old-name`` (code in the fork that names
+    an original), ``old-import``, ``import-failed`` or ``sync-in-progress``."""
     name: str | None
     message: str
     path: str | None = None
     line: int | None = None
     modules: tuple[str, ...] = ()
-    """For ``old-import``: every module of the original package that was loaded."""
+    """For ``old-import``: every module of the original package that was loaded; for
+    ``leak``: every module of the fork whose import reached the same line."""
 
     def format(self) -> str:
         """``path:line: kind: message`` (editors jump to it), or ``name: kind: message``."""
@@ -136,6 +142,11 @@ class CheckReport:
     notes: tuple[str, ...] = ()
     checked: tuple[str, ...] = ()
     """The entries looked at."""
+    modules: tuple[isolation.ModuleResult, ...] = ()
+    """What importing each module of the forks did (the ``isolation`` check)."""
+    findings: tuple[leftovers.Leftover, ...] = ()
+    """What the rename engine reports in the forks but does not run (the ``leftovers``
+    check): entry-point groups kept, computed imports that name no original, ..."""
 
     @property
     def exit_code(self) -> int:
@@ -149,6 +160,8 @@ class CheckReport:
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
             "checked": list(self.checked),
+            "modules": [result.to_dict() for result in self.modules],
+            "findings": [finding.to_dict() for finding in self.findings],
             "exit_code": self.exit_code,
         }
 
@@ -300,6 +313,163 @@ def check_markers(repo: vcs.Repo, entry: Entry) -> list[Problem]:
     return problems
 
 
+def package_files(root: Path, entry: Entry) -> list[Path]:
+    """The files of the vendored package ``entry`` in the work tree, as ``graft rewrite`` walks
+    them (caches, build output and what git ignores left out)."""
+    directory = root / entry.path
+    if not directory.is_dir():
+        return []
+    return walk([directory])[0]
+
+
+def blocked_distributions(entries: t.Sequence[Entry], root: Path) -> set[str]:
+    """The distributions the vendored packages replace (normalized): the original import
+    names, and each fork's upstream distribution (``attrs`` for ``attr``) as its
+    ``_graft_distribution.py`` records it. The vendored packages' own names are not."""
+    names = {distribution.normalize(entry.name) for entry in entries}
+    found = {distribution.normalize(name) for name in old_roots(entries)}
+    for entry in entries:
+        if entry.kind != "fork":
+            continue
+        upstream = distribution.recorded_upstream(root / entry.path)
+        if upstream is not None:
+            found.add(distribution.normalize(upstream))
+    return found - names
+
+
+def check_leftovers(
+    entry: Entry, root: Path, files: t.Sequence[Path]
+) -> tuple[list[Problem], list[leftovers.Leftover], list[str]]:
+    """Code in the fork that still names an original: problems, reported findings, notes."""
+    try:
+        scan = leftovers.scan_package(entry, root, files)
+    except UserError as exc:
+        return [], [], [f"{entry.name}: leftovers: not checked: {exc.format_message()}"]
+    problems = [
+        Problem("old-name", entry.name, item.message, item.path, item.line)
+        for item in scan.leftovers
+        if item.leak
+    ]
+    notes = [f"{entry.name}: leftovers: cannot read {error}" for error in scan.errors]
+    return problems, [item for item in scan.leftovers if not item.leak], notes
+
+
+def check_isolation(
+    entries: t.Sequence[Entry],
+    root: Path,
+    files: t.Mapping[str, t.Sequence[Path]],
+    blocked: t.Collection[str],
+    distributions: t.Collection[str],
+    *,
+    python: str | None = None,
+) -> tuple[list[Problem], list[str], isolation.IsolationRun]:
+    """Import every module of ``entries`` with the ``blocked`` names unimportable.
+
+    A leak (an import of an original, a lookup of its distribution) is a problem, one per
+    line of code that reached it; a module that needs a dependency or a platform the
+    interpreter lacks, or that fails or crashes for another reason, is a note.
+    """
+    packages = [
+        isolation.package_modules(entry.name, root / entry.path, files[entry.name])
+        for entry in entries
+    ]
+    run = isolation.import_modules(
+        packages, sorted(blocked), sorted(distributions), python=python, relative_to=root
+    )
+    interpreter = python or sys.executable
+    if run.error is not None:
+        return [Problem("import-failed", None, f"isolation: {run.error}")], [], run
+    fork_of = {entry.name: old for old, entry in _replaced(entries).items()}
+    return _leaks(run.results, fork_of), _isolation_notes(run.results, interpreter), run
+
+
+def _replaced(entries: t.Sequence[Entry]) -> dict[str, Entry]:
+    """Each original top-level name, and the first entry that replaces it."""
+    by_name = {entry.name: entry for entry in entries}
+    found: dict[str, Entry] = {}
+    for old, new in old_roots(entries).items():
+        if new in by_name:
+            found.setdefault(old, by_name[new])
+    return found
+
+
+def _leaks(results: t.Sequence[isolation.ModuleResult], fork_of: dict[str, str]) -> list[Problem]:
+    """One problem per line of code that reached an original, naming every module it broke."""
+    sites: dict[tuple[str | None, int | None, str, str], list[isolation.ModuleResult]] = {}
+    for result in results:
+        for reach in result.reached:
+            sites.setdefault((reach.path, reach.line, reach.kind, reach.name), []).append(result)
+    problems = []
+    for (path, line, kind, name), modules in sites.items():
+        first = modules[0]
+        root = name.partition(".")[0]
+        if kind == "distribution":
+            what = (
+                f"asks for the metadata of the {name} distribution: PackageNotFoundError "
+                f"once {name} is uninstalled, the original's metadata while it is installed"
+            )
+        else:
+            how = "imports" if kind == "import" else "looks up (importlib.util.find_spec)"
+            failed = any(
+                failure.module is not None and failure.module.partition(".")[0] == root
+                for failure in first.failures
+            )
+            what = (
+                f"{how} {name}: "
+                + (
+                    "ModuleNotFoundError once it is uninstalled"
+                    if failed
+                    else "it goes on without it"
+                )
+                + f", and while it is installed the original loads next to {first.package}"
+            )
+        others = len(modules) - 1
+        also = f" (and {others} other module{'s' if others != 1 else ''} that import it)"
+        problems.append(
+            Problem(
+                "leak",
+                first.package,
+                f"importing {first.module} {what}{also if others else ''}.",
+                path,
+                line,
+                modules=tuple(m.module for m in modules),
+            )
+        )
+    return problems
+
+
+def _isolation_notes(results: t.Sequence[isolation.ModuleResult], interpreter: str) -> list[str]:
+    """What kept modules from being imported, other than an original: one line per cause."""
+    needs: dict[tuple[str, str, bool], list[str]] = {}
+    notes: list[str] = []
+    for result in results:
+        verdict = result.verdict
+        if verdict in ("needs", "platform"):
+            missing = result.missing
+            assert missing is not None and missing.module is not None
+            key = (result.package, missing.module.partition(".")[0], verdict == "platform")
+            needs.setdefault(key, []).append(result.module)
+        elif verdict == "error":
+            failure = result.failures[-1]
+            where = f" ({failure.path}:{failure.line})" if failure.path and failure.line else ""
+            notes.append(f"{result.module}: not imported (not a leak): {failure.text()}{where}")
+        elif verdict in ("crashed", "timeout"):
+            notes.append(
+                f"{result.module}: not imported (not a leak): {result.detail}; "
+                "the other modules were imported in a new interpreter"
+            )
+    for (package, module, platform), modules in sorted(needs.items()):
+        listed = ", ".join(modules[:3]) + (", ..." if len(modules) > 3 else "")
+        why = (
+            "a standard-library module this platform lacks"
+            if platform
+            else f"a dependency {interpreter} cannot import"
+        )
+        count = "1 module that needs" if len(modules) == 1 else f"{len(modules)} modules that need"
+        notes.append(f"{package}: skipped {count} {module} ({why}; not a leak): {listed}")
+    return notes
+
+
 def check_imports(
     app: str, directory: Path, olds: t.Mapping[str, str], *, python: str | None = None
 ) -> list[Problem]:
@@ -325,6 +495,7 @@ def check_imports(
         proc = subprocess.run(
             command,
             cwd=directory,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),  # read-only: no __pycache__
             capture_output=True,
             text=True,
             timeout=IMPORT_TIMEOUT,
@@ -413,6 +584,12 @@ def run_checks(
                 "finish it with `graft sync --continue` or `--abort`.",
             )
         )
+    files = (
+        {entry.name: package_files(root, entry) for entry in entries}
+        if not {"isolation", "leftovers"} <= set(skip)
+        else {}
+    )
+    findings: list[leftovers.Leftover] = []
     for entry in entries:
         if "behind" not in skip:
             problems += check_behind(entry, root, search_path)
@@ -422,6 +599,24 @@ def run_checks(
             notes += skipped
         if "markers" not in skip:
             problems += check_markers(repo, entry)
+        if "leftovers" not in skip:
+            found, reported, skipped = check_leftovers(entry, root, files[entry.name])
+            problems += found
+            findings += reported
+            notes += skipped
+    modules: tuple[isolation.ModuleResult, ...] = ()
+    if "isolation" not in skip:
+        found, skipped, run = check_isolation(
+            entries,
+            root,
+            files,
+            old_roots(recorded.entries),
+            blocked_distributions(recorded.entries, root),
+            python=python,
+        )
+        problems += found
+        notes += skipped
+        modules = run.results
     if "imports" not in skip:
         directory = (root / rel).parent
         module = app or app_from_pyproject(
@@ -434,7 +629,13 @@ def run_checks(
             )
         else:
             problems += check_imports(module, directory, old_roots(recorded.entries), python=python)
-    return CheckReport(tuple(problems), tuple(notes), tuple(e.name for e in entries))
+    return CheckReport(
+        tuple(problems),
+        tuple(notes),
+        tuple(e.name for e in entries),
+        modules,
+        tuple(findings),
+    )
 
 
 __all__ = [
@@ -442,11 +643,15 @@ __all__ = [
     "CheckReport",
     "Problem",
     "app_from_pyproject",
+    "blocked_distributions",
     "check_behind",
     "check_imports",
+    "check_isolation",
+    "check_leftovers",
     "check_markers",
     "check_reproducible",
     "conflict_marker_lines",
     "old_roots",
+    "package_files",
     "run_checks",
 ]

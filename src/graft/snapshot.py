@@ -137,8 +137,18 @@ def rewrite_options(upstream: Upstream, renames: Renames) -> t.Any:
     Decided by the upstream and the maps alone, so a rendering does not depend on what
     is installed where it runs.
     """
-    name = renames.rename(upstream.package).partition(".")[0]
-    answers = {dist: name for dist in (upstream.package, upstream.distribution or upstream.package)}
+    return fork_options(upstream.package, upstream.distribution, renames)
+
+
+def fork_options(package: str, distribution: str | None, renames: Renames) -> t.Any:
+    """:func:`rewrite_options` from the upstream's import name and distribution name alone.
+
+    ``graft check`` renames a fork's files again with these, where the upstream itself is
+    not at hand (the distribution name is the one the fork's ``_graft_distribution.py``
+    records).
+    """
+    name = renames.rename(package).partition(".")[0]
+    answers = {dist: name for dist in (package, distribution or package)}
     # Every package graft renames to answers for its own name: a fork graft made, and
     # vial (flask=vial in a patched extension), which answers as the Flask API level.
     for root in sorted(renames.roots):
@@ -494,6 +504,7 @@ __all__ = [
     "SnapshotMessage",
     "build_tree",
     "checkpoint",
+    "fork_options",
     "load_renames",
     "moved_error",
     "moved_to",

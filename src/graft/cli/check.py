@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import render
-from .options import format_option, is_quiet, search_path_option
+from .options import format_option, is_quiet, search_path_option, verbosity
 
 
 @click.command("check")
@@ -24,12 +24,13 @@ from .options import format_option, is_quiet, search_path_option
 @click.option(
     "--python",
     metavar="PATH",
-    help="The interpreter that imports the app (default: the one running graft).",
+    help="The interpreter that imports the forks' modules and the app (default: the one "
+    "running graft).",
 )
 @click.option(
     "--skip",
     multiple=True,
-    type=click.Choice(["behind", "reproduce", "markers", "imports"]),
+    type=click.Choice(["behind", "reproduce", "markers", "isolation", "leftovers", "imports"]),
     help="Leave a check out (repeatable).",
 )
 @format_option("Output format.")
@@ -44,7 +45,7 @@ def check_command(
     fmt: str,
     search_path: tuple[str, ...],
 ) -> None:
-    """Check every fork (or fork NAME) for CI; print each problem as one line.
+    """Check every recorded package (or NAME) for CI; print each problem as one line.
 
     \b
     Checks:
@@ -52,6 +53,13 @@ def check_command(
       reproduce  re-running the rewrite on the recorded revision no longer gives the
                  recorded snapshot (so a lost snapshot could not be rebuilt)
       markers    conflict markers are left in a fork's files
+      isolation  importing a module of a fork, with the original packages made
+                 unimportable, reaches one (an import, a find_spec, a lookup of its
+                 distribution): a leak, at the file and line that asked; modules that
+                 need a missing dependency or another platform are noted, not failed
+      leftovers  renaming a fork's files again would still change code, or reports code
+                 that names an original package (graft check -v lists what the rename
+                 reports without failing)
       imports    importing the app loads an original package (flask next to myflask);
                  one line per package, naming the file and line that imported it first
 
@@ -80,6 +88,20 @@ def check_command(
     if not quiet:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
+        if report.findings and fmt != "json":
+            if verbosity(ctx):
+                for finding in report.findings:
+                    click.echo(
+                        f"note: {finding.path}:{finding.line}: {finding.kind}: {finding.message}",
+                        err=True,
+                    )
+            else:
+                count = len(report.findings)
+                click.echo(
+                    f"note: the rename reports {count} more finding{'s' if count != 1 else ''} "
+                    "in the forks that are not leaks; -v lists them",
+                    err=True,
+                )
         if not report.problems:
             click.echo(f"ok: {', '.join(report.checked)}", err=True)
     if report.exit_code:

@@ -644,6 +644,19 @@ def _guard_role(path: Path, analysis: Analysis) -> str | None:
     return None
 
 
+_LABELS = {"getLogger": "logger", "ContextVar": "context variable"}
+"""Callables of :data:`_MODULE_ARGS` whose argument only names something after a module:
+renamed with the package when static, and never imported."""
+
+
+def _label_of(path: Path, analysis: Analysis) -> str | None:
+    """What a string passed straight to a naming-only callable names (``logger``), or None."""
+    if len(path) < 2 or not isinstance(path[-1], cst.Arg) or not isinstance(path[-2], cst.Call):
+        return None
+    callee = _resolve(dotted_name(path[-2].func), analysis)
+    return _LABELS.get(callee.rpartition(".")[2])
+
+
 def _blocked_modules(analysis: Analysis) -> frozenset[str]:
     """The module names this file blocks with ``sys.modules[NAME] = None`` (or its forms)."""
     found = set()
@@ -690,11 +703,27 @@ def _plan_fstring(
     text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
     pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(roots))) + r")(?:\.|$)")
     starts = isinstance(first, cst.FormattedStringText) and pattern.match(first.value) is not None
-    if module_position:
+    label = _label_of(use.path, analysis) if module_position else None
+    if label is not None:
+        edits.report(
+            node,
+            "string",
+            f"a {label} name built with an f-string keeps the old package's name; left"
+            " unchanged (a name, not an import: it no longer follows the package's name)",
+        )
+    elif module_position and (starts or pattern.search(text)):
         edits.report(
             node,
             "dynamic-import",
             "a module name built with an f-string cannot be renamed; left as is, it may import"
+            " the original package: check it by hand",
+        )
+    elif module_position:
+        # Its literal parts name no old package: computed like any other module name.
+        edits.report(
+            node,
+            "dynamic-import",
+            "an f-string with a computed module name cannot be renamed; left as is, it may import"
             " the original package: check it by hand",
         )
     elif starts or pattern.search(text) and _PATH.fullmatch(text.strip(".")):
