@@ -441,6 +441,7 @@ def _leaks(results: t.Sequence[isolation.ModuleResult], fork_of: dict[str, str])
 def _isolation_notes(results: t.Sequence[isolation.ModuleResult], interpreter: str) -> list[str]:
     """What kept modules from being imported, other than an original: one line per cause."""
     needs: dict[tuple[str, str, bool], list[str]] = {}
+    errors: dict[tuple[str, str | None, int | None], list[str]] = {}
     notes: list[str] = []
     for result in results:
         verdict = result.verdict
@@ -450,24 +451,33 @@ def _isolation_notes(results: t.Sequence[isolation.ModuleResult], interpreter: s
             key = (result.package, missing.module.partition(".")[0], verdict == "platform")
             needs.setdefault(key, []).append(result.module)
         elif verdict == "error":
+            # The root cause, where it was raised: modules importing a broken one share it.
             failure = result.failures[-1]
-            where = f" ({failure.path}:{failure.line})" if failure.path and failure.line else ""
-            notes.append(f"{result.module}: not imported (not a leak): {failure.text()}{where}")
+            errors.setdefault((failure.text(), failure.path, failure.line), []).append(
+                result.module
+            )
         elif verdict in ("crashed", "timeout"):
             notes.append(
                 f"{result.module}: not imported (not a leak): {result.detail}; "
                 "the other modules were imported in a new interpreter"
             )
+    for (text, path, line), modules in errors.items():
+        where = f"{path}:{line}: " if path and line else ""
+        count = "1 module" if len(modules) == 1 else f"{len(modules)} modules"
+        notes.append(f"{where}{count} not imported (not a leak): {text}: {_listed(modules)}")
     for (package, module, platform), modules in sorted(needs.items()):
-        listed = ", ".join(modules[:3]) + (", ..." if len(modules) > 3 else "")
         why = (
             "a standard-library module this platform lacks"
             if platform
             else f"a dependency {interpreter} cannot import"
         )
         count = "1 module that needs" if len(modules) == 1 else f"{len(modules)} modules that need"
-        notes.append(f"{package}: skipped {count} {module} ({why}; not a leak): {listed}")
+        notes.append(f"{package}: skipped {count} {module} ({why}; not a leak): {_listed(modules)}")
     return notes
+
+
+def _listed(modules: t.Sequence[str]) -> str:
+    return ", ".join(modules[:3]) + (f", ... ({len(modules) - 3} more)" if len(modules) > 3 else "")
 
 
 def check_imports(

@@ -35,6 +35,9 @@ START_TIMEOUT = 60.0
 """Seconds the interpreter may take to start and read its instructions."""
 _POLL = 0.05
 _PROBE = Path(__file__).with_name("isolation_probe.py")
+_RUN_PROBE = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
+"""Run from its file, not as ``-c`` text: its frames then name it (and coverage sees them),
+and its folder is not put on ``sys.path`` the way ``python FILE`` would put it."""
 
 
 @dataclass(frozen=True)
@@ -262,7 +265,8 @@ def _run_probe(
     command = [
         interpreter,
         "-c",
-        _PROBE.read_text("utf-8"),
+        _RUN_PROBE,
+        os.fspath(_PROBE),
         os.fspath(spec_path),
         os.fspath(out_path),
     ]

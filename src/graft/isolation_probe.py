@@ -1,8 +1,8 @@
 """Import modules where some packages are unimportable, and record what each import reached.
 
-Not imported by graft: :mod:`graft.isolation` hands this file's source to the app's
-interpreter (``python -c SOURCE SPEC RESULTS``), which may not have graft installed, so
-it uses the standard library only. ``SPEC`` is a JSON file (:func:`main` says what it
+Not imported by graft: :mod:`graft.isolation` has the app's interpreter run this file
+(``runpy.run_path(FILE)`` with ``SPEC RESULTS`` after it), and that interpreter may not
+have graft installed, so it uses the standard library only. ``SPEC`` is a JSON file (:func:`main` says what it
 holds); ``RESULTS`` gets one JSON line when a module's import starts and one when it
 ends, flushed each time, so the caller knows which module was being imported if the
 interpreter dies or hangs, and can go on with the rest in a new one.
@@ -293,7 +293,7 @@ def main(argv: t.Sequence[str]) -> None:
     _OWN_CODE.update(
         {Blocker.find_spec.__code__, BackportWatcher.find_spec.__code__, note.__code__}
     )
-    # The working directory and the script's own place are not the app's import path.
+    # The working directory is not the app's import path.
     while sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
     sys.path[:0] = list(spec["paths"])
@@ -310,9 +310,12 @@ def main(argv: t.Sequence[str]) -> None:
         close_metadata(sys.modules["importlib_metadata"])
     with open(out_path, "a", encoding="utf-8") as out:
         run(spec["modules"], out)
-    # Threads or exit handlers a module started must not keep the interpreter alive.
-    os._exit(0)
+    import threading
+
+    main_thread = threading.main_thread()
+    if any(not t.daemon and t is not main_thread for t in threading.enumerate()):
+        os._exit(0)  # a thread a module started must not keep the interpreter alive
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(sys.argv[-2:])

@@ -38,7 +38,6 @@ NOT_RUN = (
     "an f-string builds what looks like a module path",
     "(it is shown, not run)",
     "(an import guard); kept on purpose",
-    "code in a docstring",
     "with a computed module name cannot be renamed",
     "gives None:",
     "requirement ",
@@ -48,7 +47,7 @@ NOT_RUN = (
 code: a string that only looks like a module path, or whose computed name only starts like
 one (a comparison with the old name, an environ key: listed, not failed); a logger's or
 context variable's name built with an f-string; a message that quotes code; an import
-guard; a docstring's example; a computed import that names no original; a ``files()``
+guard; a computed import that names no original; a ``files()``
 lookup of the fork itself; a packaging requirement; an entry-point group kept on purpose.
 ``tests/graft/test_check_isolation.py`` pins each one to the engine's output, so a
 reworded message fails there rather than here."""

@@ -202,6 +202,17 @@ REPORTED = [
         'name = f"flask.{mod}"\n',
         [(1, "dynamic-import")],
     ),
+    (
+        # werkzeug's Local: a name, not an import (reported as a string, not a computed import).
+        "f-string-context-variable-name",
+        'import contextvars\nvar = contextvars.ContextVar(f"werkzeug.Local<{id(self)}>.storage")\n',
+        [(2, "string")],
+    ),
+    (
+        "f-string-logger-name",
+        'import logging\nlog = logging.getLogger(f"flask-{name}")\n',
+        [(2, "string")],
+    ),
 ]
 
 
@@ -563,3 +574,28 @@ def test_escaped_module_paths_in_patterns() -> None:
     assert result.code == code.replace("(jinja2", "(myjinja")
     assert rewrite_source(code, renames).code == code, "unknown tree: left alone"
     assert rewrite_source(result.code, renames, known_modules=known).code == result.code
+
+
+def test_fstring_names_are_not_called_imports() -> None:
+    """A logger's or context variable's f-string name imports nothing, and says so; an
+    f-string module name whose literal parts name no old package is a computed name like
+    any other, and says that."""
+    result = assert_rewrite(
+        'import contextvars\nv = contextvars.ContextVar(f"werkzeug.Local<{x}>")\n',
+        'import contextvars\nv = contextvars.ContextVar(f"werkzeug.Local<{x}>")\n',
+        "werkzeug=myzeug",
+    )
+    assert result.findings[0].message == (
+        "a context variable name built with an f-string keeps the old package's name; left "
+        "unchanged (a name, not an import: it no longer follows the package's name)"
+    )
+    # requests' packages.py, forked: the alias it registers names the fork already.
+    code = 'import sys\n# requests\nsys.modules[f"myrequests.packages.{mod}"] = m\n'
+    result = assert_rewrite(code, code, "requests=myrequests")
+    assert [f.message for f in result.findings] == [
+        "an f-string with a computed module name cannot be renamed; left as is, it may import "
+        "the original package: check it by hand"
+    ]
+    code = 'import importlib\nimportlib.import_module(f"x werkzeug.{mod}")\n'
+    result = assert_rewrite(code, code, "werkzeug=myzeug")
+    assert result.findings[0].message.startswith("a module name built with an f-string cannot")

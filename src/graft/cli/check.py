@@ -103,7 +103,13 @@ def check_command(
                     err=True,
                 )
         if not report.problems:
-            click.echo(f"ok: {', '.join(report.checked)}", err=True)
+            unproven = [m for m in report.modules if m.verdict not in ("imported", "leak")]
+            but = (
+                f" ({len(unproven)} of {len(report.modules)} modules not imported: see the notes)"
+                if unproven
+                else ""
+            )
+            click.echo(f"ok: {', '.join(report.checked)}{but}", err=True)
     if report.exit_code:
         ctx.exit(report.exit_code)
 
