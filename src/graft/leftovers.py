@@ -8,7 +8,7 @@ would still change is code that names the original, and whatever it reports is c
 cannot rename. :func:`scan_package` returns both as :class:`Leftover` values, each marked
 whether it runs (a leak) or is only reported (an entry-point group kept on purpose, a
 message quoting code, a computed import that names no original, an example in a
-docstring).
+docstring, packaging metadata).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from pathlib import Path
 
 from . import snapshot
 from .rewrite import distribution
+from .rewrite.projectfiles import is_carrier
+from .rewrite.setup_py import is_setup_script
 from .rewrite.tree import item_module_names, rewrite_items
 
 if t.TYPE_CHECKING:
@@ -40,16 +42,15 @@ NOT_RUN = (
     "(an import guard); kept on purpose",
     "with a computed module name cannot be renamed",
     "gives None:",
-    "requirement ",
     "entry-point group ",
 )
 """Parts of the engine's messages for findings of those kinds that are not known to be such
 code: a string that only looks like a module path, or whose computed name only starts like
 one (a comparison with the old name, an environ key: listed, not failed); a logger's or
 context variable's name built with an f-string; a message that quotes code; an import
-guard; a computed import that names no original; a ``files()``
-lookup of the fork itself; a packaging requirement; an entry-point group kept on purpose.
-``tests/graft/test_check_isolation.py`` pins each one to the engine's output, so a
+guard; a computed import that names no original; a ``files()`` lookup of the fork itself;
+an entry-point group kept on purpose. (Packaging metadata never runs: see
+:func:`is_packaging`.) ``tests/graft/test_check_isolation.py`` pins each one to the engine's output, so a
 reworded message fails there rather than here."""
 
 
@@ -122,7 +123,9 @@ def scan_package(entry: Entry, root: Path, files: t.Sequence[Path]) -> Scan:
             Leftover(name, finding.line, finding.kind, finding.message, is_leak(finding))
             for finding in result.findings
         ]
-        if any(item.leak for item in found) and name.endswith(".py"):
+        if is_packaging(name):
+            found = [dataclasses.replace(item, leak=False) for item in found]
+        elif any(item.leak for item in found) and name.endswith(".py"):
             shown = prose_lines(data)
             found = [
                 item if item.line not in shown else dataclasses.replace(item, leak=False)
@@ -131,6 +134,13 @@ def scan_package(entry: Entry, root: Path, files: t.Sequence[Path]) -> Scan:
         leftovers += found
     leftovers.sort(key=lambda item: (item.path, item.line, item.kind, item.message))
     return Scan(tuple(leftovers), tuple(errors), len(items))
+
+
+def is_packaging(name: str) -> bool:
+    """Whether ``name`` is packaging metadata (``setup.py``, ``pyproject.toml``, ``METADATA``,
+    ...): installers read it, the package never runs it, so what names the original there
+    is listed, not failed."""
+    return is_carrier(name.rpartition("/")[2]) or is_setup_script(name)
 
 
 def prose_lines(source: bytes) -> frozenset[int]:
@@ -186,6 +196,7 @@ __all__ = [
     "Leftover",
     "Scan",
     "is_leak",
+    "is_packaging",
     "prose_lines",
     "scan_package",
 ]
