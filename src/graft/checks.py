@@ -28,6 +28,7 @@ import tomlkit
 import tomlkit.exceptions
 
 from . import isolation, leftovers, snapshot, sources, state, vcs
+from .clashes import clash_notes
 from .errors import EXIT_BEHIND, EXIT_ERROR, EXIT_OK, UserError
 from .rewrite import distribution
 from .rewrite.tree import walk
@@ -600,6 +601,8 @@ def run_checks(
         else {}
     )
     findings: list[leftovers.Leftover] = []
+    # An installed distribution answering to a fork's name: which copy runs depends on sys.path.
+    notes += clash_notes(entries, root, python=python)
     for entry in entries:
         if "behind" not in skip:
             problems += check_behind(entry, root, search_path)

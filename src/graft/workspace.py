@@ -237,8 +237,10 @@ def check_entry(repo: vcs.Repo, entry: Entry, head: str | None) -> None:
     """What :meth:`Entry.validate` cannot see from the text alone, checked in the repository.
 
     The fork's directory must be in this work tree once symbolic links are followed,
-    not in a submodule, and a fork's name must not be a module installed elsewhere
-    (importing it would find one of the two).
+    not in a submodule, and a fork's name must not be a built-in module (which always
+    wins the import). A distribution installed under the fork's name is no error: which
+    copy runs depends on how the app is started, and ``graft fork``, ``status`` and
+    ``check`` say so (:mod:`graft.clashes`).
 
     :raises ManifestError: naming the key and what to do.
     """
@@ -268,36 +270,11 @@ def check_entry(repo: vcs.Repo, entry: Entry, head: str | None) -> None:
     origin = spec.origin if spec is not None else None
     if origin is None and spec is not None and spec.submodule_search_locations:
         origin = next(iter(spec.submodule_search_locations), None)
-    if origin is None or origin in ("built-in", "frozen"):
-        if spec is not None:
-            raise manifest.manifest_error(
-                f"{where}: the fork's name {entry.name!r} is a built-in module.",
-                hint="Rename the fork; a built-in module always wins the import.",
-            )
-        return
-    place = Path(origin).resolve()
-    if place != root and root not in place.parents and not _is_own_install(root, entry.name):
+    if spec is not None and (origin is None or origin in ("built-in", "frozen")):
         raise manifest.manifest_error(
-            f"{where}: the fork's name {entry.name!r} is also installed at {place}; "
-            "`import` finds only one of them.",
-            hint=f"Uninstall the other {entry.name}, or rename the fork.",
+            f"{where}: the fork's name {entry.name!r} is a built-in module.",
+            hint="Rename the fork; a built-in module always wins the import.",
         )
-
-
-def _is_own_install(root: Path, module: str) -> bool:
-    """Whether the installed ``module`` comes from this app's own distribution (``pip install .``)."""
-    import importlib.metadata
-
-    import tomlkit
-
-    try:
-        project = tomlkit.parse((root / PYPROJECT).read_text("utf-8")).get("project", {})
-        name = str(project.get("name", ""))
-    except Exception:  # an unreadable pyproject.toml: not the app's, as far as we can tell
-        return False
-    providers = importlib.metadata.packages_distributions().get(module, [])
-    canonical = name.replace("_", "-").replace(".", "-").lower()
-    return any(p.replace("_", "-").replace(".", "-").lower() == canonical for p in providers)
 
 
 def project_manifest(start: Path) -> tuple[Path, Manifest] | None:

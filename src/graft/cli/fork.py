@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
+from ..clashes import app_distribution, find_clashes, repository_root
 from . import render
 from .options import format_option, is_quiet, search_path_option
 from .progress import progress_line
+
+if t.TYPE_CHECKING:
+    from ..report import ForkReport
 
 
 @click.command("fork")
@@ -78,7 +84,22 @@ def fork_command(
         search_path=list(search_path) or None,
         progress=progress_line(quiet),
     )
+    warnings = _clashes(report)
+    if warnings:
+        report = dataclasses.replace(report, notes=(*report.notes, *warnings))
     if fmt == "json":
         click.echo(render.report_json(report))
     elif not quiet or dry_run:
         click.echo(render.report_text(report))
+    if fmt != "json" and quiet:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+def _clashes(report: ForkReport) -> list[str]:
+    """A line for each installed distribution that answers to the fork's new name."""
+    root = repository_root(Path.cwd()) or Path.cwd()
+    found = find_clashes(
+        [(report.name, root / report.path)], shown_from=root, own=app_distribution(root)
+    )
+    return [clash.message for clash in found]

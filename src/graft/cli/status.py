@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
+from ..clashes import app_distribution, find_clashes, repository_root
 from ..errors import EXIT_BEHIND, UserError
 from . import render
 from .options import format_option, search_path_option
@@ -56,6 +59,7 @@ def status_command(
         committed=committed,
         newest=not offline,
     )
+    statuses = _with_clashes(statuses)
     click.echo(render.status_json(statuses) if fmt == "json" else render.status_text(statuses))
     if check and any(s.behind for s in statuses):
         behind = ", ".join(s.name for s in statuses if s.behind)
@@ -67,6 +71,22 @@ def status_command(
             f"cannot tell whether {', '.join(unknown)} is behind: its source cannot be read.",
             hint="See `newest:` above; fix the source and retry.",
         )
+
+
+def _with_clashes(statuses: list[t.Any]) -> list[t.Any]:
+    """Each fork's status with a note when an installed distribution answers to its name."""
+    root = repository_root(Path.cwd())
+    forks = [s for s in statuses if s.kind == "fork"]
+    if root is None or not forks:
+        return statuses
+    found: dict[str, list[str]] = {}
+    forks_at = [(s.name, root / s.path) for s in forks]
+    for clash in find_clashes(forks_at, shown_from=root, own=app_distribution(root)):
+        found.setdefault(clash.name, []).append(clash.message)
+    return [
+        dataclasses.replace(s, notes=(*s.notes, *found[s.name])) if s.name in found else s
+        for s in statuses
+    ]
 
 
 __all__ = ["status_command"]

@@ -1,0 +1,141 @@
+"""A fork's new name also provided by an installed distribution: graft fork, status and check warn.
+
+The installed copies are real: a dist-info with its RECORD beside the package, on
+``sys.path`` (what pip leaves), and for ``graft check --python`` a real virtualenv.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from conftest import build_file_tree, git, git_commit_all, invoke
+
+from graft.clashes import find_clashes
+
+
+def install_fake(site: Path, dist: str = "acme-web", name: str = "acme_web") -> Path:
+    """What ``pip install --target site`` leaves for a one-package distribution."""
+    info = f"{dist.replace('-', '_')}-9.9.dist-info"
+    build_file_tree(
+        site,
+        {
+            f"{name}/__init__.py": "SOMEONE_ELSE = True\n",
+            f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: 9.9\n",
+            f"{info}/top_level.txt": f"{name}\n",
+            f"{info}/RECORD": f"{name}/__init__.py,,\n{info}/METADATA,,\n{info}/RECORD,,\n",
+        },
+    )
+    return site / name
+
+
+def test_installed_copy_elsewhere_is_a_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = install_fake(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    fork = tmp_path / "app" / "acme_web"
+    fork.mkdir(parents=True)
+    [clash] = find_clashes([("acme_web", fork)], shown_from=tmp_path / "app")
+    assert (clash.dist, clash.version, clash.location) == ("acme-web", "9.9", str(installed))
+    assert clash.fork == "acme_web/"
+    message = clash.message
+    assert "\n" not in message
+    assert "the fork in acme_web/ wins only where the app's root comes first on sys.path" in message
+    assert "`pip uninstall acme-web`" in message
+    # Other names, and a name nothing else provides, are not clashes.
+    assert find_clashes([("acme_other", fork)]) == []
+
+
+def test_the_fork_itself_installed_is_no_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app installed into its own root (its RECORD lists the fork's files) is the same copy."""
+    app = tmp_path / "app"
+    fork = install_fake(app, dist="myapp")
+    monkeypatch.syspath_prepend(str(app))
+    assert find_clashes([("acme_web", fork)]) == []
+
+
+def _venv_python(where: Path) -> Path:
+    venv.EnvBuilder(with_pip=False).create(where)
+    return where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+
+
+def test_another_interpreter_is_asked(tmp_path: Path) -> None:
+    """``graft check --python``: the app's environment, not graft's, answers."""
+    python = _venv_python(tmp_path / "venv")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    installed = install_fake(Path(site))
+    fork = tmp_path / "app" / "acme_web"
+    fork.mkdir(parents=True)
+    assert find_clashes([("acme_web", fork)]) == []  # graft's environment has none
+    [clash] = find_clashes([("acme_web", fork)], python=str(python))
+    assert clash.location == str(installed.resolve())
+
+
+@pytest.fixture
+def app_with_clash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    install_fake(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    app = tmp_path / "app"
+    build_file_tree(app, {"pyproject.toml": '[project]\nname = "shop"\nversion = "1"\n'})
+    git(app, "init", "-q")
+    git_commit_all(app, "the app")
+    monkeypatch.chdir(app)
+    return app
+
+
+def test_fork_status_and_check_warn(app_with_clash: Path) -> None:
+    # The name is taken: refused without --force, as before.
+    refused = invoke(["fork", "vial", "acme_web"])
+    assert refused.exit_code == 1 and "would shadow the installed module" in refused.output
+    quiet = invoke(["-q", "fork", "vial", "acme_web", "--force", "--dry-run"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "warning: acme_web: the installed distribution" in quiet.output
+    forked = invoke(["fork", "vial", "acme_web", "--force"])
+    assert forked.exit_code == 0, forked.output
+    [line] = [ln for ln in forked.output.splitlines() if "acme-web 9.9" in ln]
+    assert "the fork in acme_web/ wins only where" in line
+
+    status = invoke(["status", "--offline"])
+    assert status.exit_code == 0, status.output
+    assert "  note: acme_web: the installed distribution acme-web 9.9" in status.output
+    status_json = json.loads(invoke(["status", "--offline", "--format", "json"]).output)
+    assert any("acme-web 9.9" in note for note in status_json["forks"][0]["notes"])
+
+    check = invoke(["check", "--skip", "behind", "--skip", "imports"])
+    assert check.exit_code == 0, check.output
+    assert "note: acme_web: the installed distribution acme-web 9.9" in check.output
+
+
+def test_no_warning_without_a_clash(app_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(app_repo)
+    forked = invoke(["fork", "vial", "acme_web"])
+    assert forked.exit_code == 0 and "installed distribution" not in forked.output
+    assert "installed distribution" not in invoke(["status", "--offline"]).output
+
+
+def test_the_apps_own_release_installed_is_no_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pip install .`` of the app itself copies its fork into site-packages: its own release."""
+    install_fake(tmp_path / "site", dist="shop")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    app = tmp_path / "app"
+    build_file_tree(app, {"pyproject.toml": '[project]\nname = "Shop"\nversion = "1"\n'})
+    git(app, "init", "-q")
+    git_commit_all(app, "the app")
+    monkeypatch.chdir(app)
+    forked = invoke(["fork", "vial", "acme_web", "--force"])
+    assert forked.exit_code == 0 and "installed distribution" not in forked.output
+    assert "installed distribution" not in invoke(["status", "--offline"]).output
