@@ -396,12 +396,15 @@ def _replaced(entries: t.Sequence[Entry]) -> dict[str, Entry]:
 
 def _leaks(results: t.Sequence[isolation.ModuleResult], fork_of: dict[str, str]) -> list[Problem]:
     """One problem per line of code that reached an original, naming every module it broke."""
-    sites: dict[tuple[str | None, int | None, str, str], list[isolation.ModuleResult]] = {}
+    sites: dict[
+        tuple[str | None, int | None, str, str, str | None], list[isolation.ModuleResult]
+    ] = {}
     for result in results:
         for reach in result.reached:
-            sites.setdefault((reach.path, reach.line, reach.kind, reach.name), []).append(result)
+            key = (reach.path, reach.line, reach.kind, reach.name, reach.by)
+            sites.setdefault(key, []).append(result)
     problems = []
-    for (path, line, kind, name), modules in sites.items():
+    for (path, line, kind, name, by), modules in sites.items():
         first = modules[0]
         root = name.partition(".")[0]
         if kind == "distribution":
@@ -424,6 +427,8 @@ def _leaks(results: t.Sequence[isolation.ModuleResult], fork_of: dict[str, str])
                 )
                 + f", and while it is installed the original loads next to {first.package}"
             )
+        if by is not None:
+            what += f" (asked by {by}, which this line runs)"
         others = len(modules) - 1
         also = f" (and {others} other module{'s' if others != 1 else ''} that import it)"
         problems.append(

@@ -62,9 +62,18 @@ class Reach:
     path: str | None = None
     """The file that asked (inside the package when a frame of it did)."""
     line: int | None = None
+    by: str | None = None
+    """``file:line`` outside the package that asked, when the package's line only called it
+    (a dependency that imports the original)."""
 
     def to_dict(self) -> dict[str, t.Any]:
-        return {"kind": self.kind, "name": self.name, "path": self.path, "line": self.line}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "path": self.path,
+            "line": self.line,
+            "by": self.by,
+        }
 
 
 @dataclass(frozen=True)
@@ -385,6 +394,11 @@ def _spot(value: t.Any, base: Path | None) -> tuple[str | None, int | None]:
     return path, int(value[1])
 
 
+def _at(value: t.Any, base: Path | None) -> str | None:
+    path, line = _spot(value, base)
+    return f"{path}:{line}" if path is not None else None
+
+
 def _results(
     records: t.Sequence[dict[str, t.Any]], owner: dict[str, str], base: Path | None
 ) -> list[ModuleResult]:
@@ -394,7 +408,12 @@ def _results(
             continue
         module = str(record["done"])
         reached = tuple(
-            Reach(item["kind"], str(item["name"]), *_spot(item.get("where"), base))
+            Reach(
+                item["kind"],
+                str(item["name"]),
+                *_spot(item.get("where"), base),
+                _at(item.get("by"), base),
+            )
             for item in record.get("reached") or ()
         )
         failures = tuple(

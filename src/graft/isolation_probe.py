@@ -62,20 +62,22 @@ def _is_machinery(frame: t.Any) -> bool:
     return os.path.normcase(os.path.abspath(filename)).startswith(_MACHINERY + os.sep)
 
 
-def where(frame: t.Any) -> list[t.Any] | None:
-    """``[file, line]`` of the code that asked: inside a checked package if any frame is."""
+def where(frame: t.Any) -> tuple[list[t.Any] | None, list[t.Any] | None]:
+    """``[file, line]`` of the code that asked, inside a checked package if any frame is; and
+    the file outside them that asked first, if one did (a dependency the package imports)."""
     first: list[t.Any] | None = None
     while frame is not None:
         if frame.f_code is _run_code():
             break
         if not _is_machinery(frame):
-            spot = [frame.f_code.co_filename, frame.f_lineno]
-            if _in_checked(frame.f_code.co_filename):
-                return spot
-            if first is None:
-                first = spot
+            filename = str(frame.f_code.co_filename)
+            spot = [filename, frame.f_lineno]
+            if _in_checked(filename):
+                return spot, first
+            if first is None and not filename.startswith("<"):
+                first = spot  # code run from a string has no file of its own: not "who"
         frame = frame.f_back
-    return first
+    return first, None
 
 
 def _requested(frame: t.Any, name: str) -> str:
@@ -97,7 +99,8 @@ def _requested(frame: t.Any, name: str) -> str:
 
 
 def note(kind: str, name: str, frame: t.Any) -> None:
-    record = {"kind": kind, "name": name, "where": where(frame)}
+    spot, by = where(frame)
+    record = {"kind": kind, "name": name, "where": spot, "by": by}
     if record not in _REACHED:
         _REACHED.append(record)
 

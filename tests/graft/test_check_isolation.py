@@ -137,7 +137,7 @@ def test_each_leak_is_reported_at_its_file_and_line(forked: Path) -> None:
     assert verdicts["teabag.later"] == "imported" and verdicts["teabag.gen"] == "leak"
     gen = next(m for m in data["modules"] if m["module"] == "teabag.gen")
     assert gen["reached"] == [
-        {"kind": "import", "name": "kettle", "path": "teabag/gen.py", "line": 2}
+        {"kind": "import", "name": "kettle", "path": "teabag/gen.py", "line": 2, "by": None}
     ]
     assert gen["failures"][0]["type"] == "ModuleNotFoundError"
     assert "graft check made kettle unimportable" in gen["failures"][0]["message"]
@@ -159,6 +159,24 @@ def test_each_leak_is_reported_at_its_file_and_line(forked: Path) -> None:
         'teabag/gen.py:2: old-name: still names the original: `exec("import kettle")`; '
         'renamed, it reads `exec("import teabag")`'
     )
+
+
+def test_a_dependency_that_imports_the_original_is_named(forked: Path) -> None:
+    """The fork's line that runs it is where the leak is; the dependency is who asked."""
+    build_file_tree(
+        forked,
+        {
+            "old_helpers.py": '"""Not vendored: it still uses the original."""\n\nimport kettle\n',
+            "teabag/uses.py": "import old_helpers\n",
+        },
+    )
+    result = invoke(["check", *ONLY_ISOLATION])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "teabag/uses.py:1: leak: importing teabag.uses imports kettle: ModuleNotFoundError once "
+        "it is uninstalled, and while it is installed the original loads next to teabag "
+        "(asked by old_helpers.py:3, which this line runs)."
+    ]
 
 
 def test_other_import_failures_are_noted_not_failed(forked: Path) -> None:
