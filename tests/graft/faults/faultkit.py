@@ -45,6 +45,9 @@ def graft_env(extra: t.Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a graft process: the test's (isolated git config) plus ``extra``."""
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
+    # Installed, graft runs from compiled modules; without writing them, each of the
+    # hundreds of processes here would compile graft anew.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.fspath(SRC), env.get("PYTHONPATH")]))
     env.update(extra or {})
     return env
@@ -156,7 +159,9 @@ _WRAPPER = """\
 # Counts git calls; after call number $GRAFT_FAULT_AT has finished, sends
 # $GRAFT_FAULT_SIGNAL to the process that ran it (graft), before graft sees the result.
 count_file="$GRAFT_FAULT_DIR/count"
-n=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
+n=0
+[ -f "$count_file" ] && read -r n < "$count_file"
+n=$(( n + 1 ))
 echo "$n" > "$count_file"
 echo "$n $*" >> "$GRAFT_FAULT_DIR/log"
 "{real}" "$@"

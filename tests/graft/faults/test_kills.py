@@ -36,8 +36,10 @@ from faultkit import (
     build_stopped,
     build_unforked,
     difference,
+    finish,
     graft,
     signature,
+    start_graft,
 )
 
 pytestmark = pytest.mark.slow
@@ -81,7 +83,7 @@ class Reference:
     """The first git call that writes anything (objects, refs, index, work tree, config)."""
 
 
-WRITERS = (
+WRITERS = {
     "fast-import",
     "mktree",
     "commit-tree",
@@ -93,19 +95,20 @@ WRITERS = (
     "add",
     "rm",
     "commit",
-    "config --local",
     "reset",
     "checkout",
-)
+}
+"""git commands that write (``config`` only with ``--local``: ``--get`` reads)."""
 
 
 def first_write(log: t.Sequence[str]) -> int:
     for line in log:
         number, _, command = line.partition(" ")
-        words = command.replace("-c core.hooksPath=/dev/null ", "").replace(
-            "-c rerere.autoUpdate=true ", ""
-        )
-        if words.startswith(WRITERS):
+        words = command.split()
+        while words[:1] == ["-c"]:  # git's own options: -c NAME=VALUE, --no-optional-locks
+            words = words[2:]
+        words = [w for w in words if w != "--no-optional-locks"]
+        if words[0] in WRITERS or words[:2] == ["config", "--local"]:
             return int(number)
     return len(log) + 1
 
@@ -141,10 +144,15 @@ def outcome(app: Path, ref: Reference) -> str:
     )
 
 
-def no_leftovers(app: Path) -> str | None:
+def no_leftovers(app: Path, killed: int | None = None) -> str | None:
+    """What a case left that it should not; ``killed``: the pid of a graft killed last."""
     git_dir = app / ".git"
-    if (git_dir / "graft.lock").exists():
-        return "graft.lock left behind"
+    lock = git_dir / "graft.lock"
+    if lock.exists():
+        # The lock file of a graft killed by SIGKILL stays until the next command takes
+        # the lock over; any other is left behind.
+        if killed is None or f'"pid": {killed},' not in lock.read_text():
+            return "graft.lock left behind"
     if (git_dir / "index.lock").exists():
         return "index.lock left behind"
     try:
@@ -158,11 +166,24 @@ def one_case(scenario: Scenario, ref: Reference, where: Path, at: int, sig: sign
     """Run the scenario with ``sig`` after git call ``at``; "" if all is well, else what is wrong."""
     app = TEMPLATES.get(scenario.template, scenario.build, where)
     counter = GitCounter(where / "fault")
-    run = graft(app, *scenario.args, env=counter.env(at, sig))
+    started = start_graft(app, *scenario.args, env=counter.env(at, sig))
+    run = finish(started)
     problems: list[str] = []
+    killed = None
     if "Traceback" in run.stdout + run.stderr:
         problems.append("traceback: " + run.stderr[-600:])
-    if sig == signal.SIGKILL:
+    # Before graft writes anything, every case leaves the same repository: the next
+    # command's run is checked after the first and the last of those calls only.
+    rerun = at >= ref.first_write - 1 or at == 1
+    if sig == signal.SIGKILL and not rerun:
+        if run.returncode != -signal.SIGKILL:
+            problems.append(f"not killed (exit {run.returncode})")
+        if (app / ".git" / "graft" / "operation.json").exists():
+            problems.append("an operation was recorded before graft's first write")
+        if outcome(app, ref) != "before":
+            problems.append("killed before its first write, but the repository changed")
+        killed = started.pid
+    elif sig == signal.SIGKILL:
         if run.returncode != -signal.SIGKILL:
             problems.append(f"not killed (exit {run.returncode})")
         # The next graft command (the same one, run again) first finds what the killed one
@@ -193,15 +214,13 @@ def one_case(scenario: Scenario, ref: Reference, where: Path, at: int, sig: sign
             problems.append("exit 130 but the command's result is in place")
         elif run.returncode != 130 and state != "after":
             problems.append(f"exit {run.returncode} but the repository is as before")
-        # Before graft writes anything, every case is the same case: rerun a few of them.
-        rerun = at >= ref.first_write - 1 or at == 1
         if state == "before" and not problems and rerun:
             again = graft(app, *scenario.args)
             if again.returncode != scenario.returncode:
                 problems.append(f"the rerun exited {again.returncode}: {again.stderr.strip()}")
             elif outcome(app, ref) != "after":
                 problems.append("the rerun did not give the reference result")
-    left = no_leftovers(app)
+    left = no_leftovers(app, killed)
     if left:
         problems.append(left)
     if problems:
