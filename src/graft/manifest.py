@@ -144,9 +144,10 @@ class Entry:
         """Check that the entry is one graft could have written; raise ManifestError if not.
 
         The manifest arrives through pull requests like any file, and graft acts on
-        it: a ``maps`` entry pointing the fork at ``os``, a ``path`` into ``.git`` or
-        out of the work tree, or an option-like ``source`` handed to git must stop the
-        command before anything is read or written. What needs the repository (the
+        it: a ``maps`` entry pointing the fork (or one of its modules) at ``os`` or at
+        another installed package, a ``path`` into ``.git`` or out of the work tree, or
+        an option-like ``source`` handed to git must stop the command before anything
+        is read or written. What needs the repository (the
         path's real location, submodules, installed modules) is checked where it is
         opened (:func:`graft.workspace.check_entry`).
         """
@@ -189,6 +190,11 @@ class Entry:
                 raise manifest_error(
                     f"{where}: 'maps' entry {item!r} points {old} at the standard-library "
                     f"module {top}; {restore}."
+                )
+            if self.kind == "fork" and old.startswith(self.package + ".") and top != self.name:
+                raise manifest_error(
+                    f"{where}: 'maps' entry {item!r} sends {old}, a module of the fork, out of "
+                    f"it to {top}; {restore}."
                 )
             if old == self.package:
                 own = new

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from . import manifest, state
 from .errors import DirtyWorktreeError, ManifestError, VcsError
+from .import_names import is_stdlib_module
 from .manifest import Manifest, parse_manifest
 from .rewrite import distribution
 
@@ -263,6 +264,12 @@ def check_entry(repo: vcs.Repo, entry: Entry, head: str | None) -> None:
         )
     if entry.kind != "fork":
         return  # a patched extension replaces the installed original on purpose
+    if is_stdlib_module(entry.name):
+        raise manifest.manifest_error(
+            f"{where}: the fork's name {entry.name!r} is a standard-library module's; "
+            "`import` finds only one of them.",
+            hint="Rename the fork (git log -p pyproject.toml shows what it was).",
+        )
     try:
         spec = importlib.util.find_spec(entry.name)
     except (ImportError, ValueError):

@@ -2,7 +2,7 @@
 
 Each case commits a tampered ``[tool.graft.packages.teabag]`` and runs ``graft sync``
 and ``graft status`` as real processes: one ``Error:`` line naming the key and what to
-do, exit 1, no traceback, nothing changed. About 20 seconds.
+do, exit 1, no traceback, nothing changed. About 30 seconds.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def tamper(app: Path, old: str, new: str) -> None:
             "'maps'",
             id="submap-to-stdlib",
         ),
+        pytest.param(
+            '"kettle=teabag"',
+            '"kettle=teabag", "kettle.core=click"',
+            "'maps'",
+            id="submap-to-installed",
+        ),
         pytest.param('"kettle=teabag"', '"kettle=acme"', "'maps'", id="maps-to-other-name"),
         pytest.param('path = "teabag"', 'path = "../outside"', "'path'", id="path-outside"),
         pytest.param('path = "teabag"', 'path = ".git/hooks"', "'path'", id="path-in-git-dir"),
@@ -74,3 +80,30 @@ def test_tampered_manifest_is_refused(tmp_path: Path, old: str, new: str, key: s
         assert "git log -p pyproject.toml" in lines[0]
         assert repo_state(app) == before
     assert not (tmp_path / "app" / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        pytest.param("json", "standard-library module", id="stdlib"),
+        pytest.param("click", "is also installed at", id="installed"),
+    ],
+)
+def test_a_fork_named_like_a_module_import_finds_first_is_refused(
+    tmp_path: Path, name: str, said: str
+) -> None:
+    """The fork's table renamed to a module Python finds elsewhere: its imports would not be the fork's."""
+    app = TEMPLATES.get("forked", build_forked, tmp_path)
+    path = app / "pyproject.toml"
+    text = path.read_text().replace("[tool.graft.packages.teabag]", f"[tool.graft.packages.{name}]")
+    path.write_text(text.replace('"kettle=teabag"', f'"kettle={name}"'))
+    commit_all(app, "a pull request renames the fork")
+    before = repo_state(app)
+    for args in (("sync", "--ref", "v2.0"), ("status",)):
+        run = graft(app, *args)
+        assert_no_traceback(run)
+        assert run.returncode == 1, run.describe()
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), run.describe()
+        assert f"[tool.graft.packages.{name}]" in lines[0] and said in lines[0], lines[0]
+        assert repo_state(app) == before
