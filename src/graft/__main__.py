@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from . import interrupts
+
 INTERRUPTED = 130
 
 
@@ -12,7 +14,10 @@ def run() -> None:
 
     While the modules load, and while click parses the command line (where click would
     say "Aborted!" and exit 1), the interrupt is caught here; once a command runs, the
-    group's own handler says what an interrupt at that moment means.
+    group's own handler says what an interrupt at that moment means. While the CLI's
+    modules load, Ctrl-C is held back and acted on once they are loaded: an interrupt
+    raised inside Python's import machinery can land in a callback, where Python prints
+    it as "Exception ignored" with a traceback and then drops it.
     """
     try:
         code = _main()
@@ -22,9 +27,10 @@ def run() -> None:
 
 
 def _main() -> int:
-    import click
+    with interrupts.deferred():
+        import click
 
-    from .cli import main
+        from .cli import main
 
     try:
         code = main.main(prog_name="graft", standalone_mode=False)
