@@ -21,12 +21,15 @@ import typing as t
 from pathlib import Path
 
 from . import sources
+from .rewrite.carriers import Carriers
+from .rewrite.options import RewriteOptions
 from .rewrite.result import Finding
 from .sources import Upstream
 from .wheel import normalize_dist
 
 if t.TYPE_CHECKING:
     from .rewrite import Renames
+    from .surface import TargetFacts
 
 UPSTREAM = "flask"
 """The framework whose extensions graft patches by default."""
@@ -202,15 +205,22 @@ def mentions(text: str, names: t.Iterable[str]) -> list[int]:
 
 
 def find_human_work(
-    upstream: Upstream, info: ExtensionInfo, prefix: str, renames: Renames
+    upstream: Upstream,
+    info: ExtensionInfo,
+    prefix: str,
+    renames: Renames,
+    facts: TargetFacts = ((), None),
 ) -> list[Finding]:
     """What no rewrite can settle, from the raw upstream files and the extension's metadata.
 
-    Non-Python files naming the old package (templates, data, entry points),
-    ``__version__`` reads, and ``Requires-Dist`` on the old framework. (Distribution
-    look-ups of the old framework and of the extension itself are answered: the rewrite
-    points them at the target and at the patched copy, which carry the answers; the
-    rewriter reports those it cannot point anywhere.)
+    Non-Python files naming the old package (templates, data), ``__version__`` reads,
+    ``Requires-Dist`` on the old framework (installing the original pulls it in; the
+    wheel ``--wheel`` builds says what it requires instead) and entry points in a group
+    of the old framework (moved, or kept with what will fail). ``facts`` are the
+    requirement rules and the groups the target reads (:func:`graft.patch.target_facts`).
+    (Distribution look-ups of the old framework and of the extension itself are
+    answered: the rewrite points them at the target and at the patched copy, which
+    carry the answers; the rewriter reports those it cannot point anywhere.)
     """
     roots = sorted(renames.roots)
     version_mapped = renames.rename(f"{UPSTREAM}.__version__").endswith(".__flask_version__")
@@ -235,30 +245,41 @@ def find_human_work(
             )
             for n in lines[:_TEXT_LIMIT]
         ]
+    rules, groups = facts
+    carriers = Carriers(renames, RewriteOptions(requirements=rules, entry_point_groups=groups))
     for requirement in info.requires:
-        name = normalize_dist(re.split(r"[<>=!~ ;\[(]", requirement.strip())[0])
-        if name in {normalize_dist(r) for r in roots}:
-            found.append(
-                Finding(
-                    f"{info.dist} metadata",
-                    0,
-                    "metadata",
-                    f"Requires-Dist: {requirement}; installing the original from PyPI "
-                    "pulls it in: build the patched wheel with --wheel",
-                )
+        edit = carriers.requirement(requirement)
+        if edit.new is None and edit.message is None:
+            continue
+        if edit.dropped:
+            wheel = "a --wheel drops it (the app ships the framework itself)"
+        elif edit.new is not None:
+            wheel = f"a --wheel requires {edit.new} instead"
+        else:
+            wheel = "a --wheel keeps it"
+        found.append(
+            Finding(
+                f"{info.dist} metadata",
+                0,
+                "metadata",
+                f"Requires-Dist: {requirement}; installing the original from PyPI pulls it in: "
+                f"{wheel}" + (f" ({edit.message})" if edit.message else ""),
             )
-    groups = re.findall(r"^\[([^\]]+)\]", info.entry_points or "", re.MULTILINE)
-    for group in groups:
-        if group.partition(".")[0] in roots:
-            found.append(
-                Finding(
-                    f"{info.dist} entry_points.txt",
-                    0,
-                    "entry-point",
-                    f"registers in the [{group}] entry-point group of the old framework; "
-                    f"a --wheel registers it in [{renames.rename(group)}] instead",
-                )
+        )
+    declared = re.findall(r"^\s*\[([^\]]+)\]", info.entry_points or "", re.MULTILINE)
+    for group in (g.strip() for g in declared):
+        decision = carriers.group(group)
+        if decision is None or (decision.new is None and decision.message is None):
+            continue  # not the old framework's, or the target reads it as it is
+        where = f"{info.dist} entry_points.txt"
+        if decision.new is not None:
+            message = (
+                f"registers in the [{group}] entry-point group of the old framework; "
+                f"a --wheel registers it in [{decision.new}] instead, the group the target reads"
             )
+        else:
+            message = f"registers in the [{group}] entry-point group: {decision.message}"
+        found.append(Finding(where, 0, "entry-point", message))
     return found
 
 

@@ -46,6 +46,7 @@ from .manifest import Entry, parse_manifest
 from .report import ForkReport
 from .rewrite import PROFILES, Renames
 from .rewrite.result import Finding
+from .surface import TargetFacts, rewrite_facts
 from .vendoring import ForkPlan, apply_vendor, plan_vendor, report_plan
 from .wheel import (
     build_wheel,
@@ -53,9 +54,8 @@ from .wheel import (
     install_wheel,
     local_version,
     normalize_dist,
-    rename_entry_point_groups,
+    rewrite_entry_points,
     rewrite_requirements,
-    target_requirement,
 )
 from .workspace import open_clean_repo
 
@@ -211,14 +211,33 @@ def _finding_dict(finding: t.Any) -> t.Any:
     return to_dict() if callable(to_dict) else str(finding)
 
 
+def fork_directory(root: Path, target: Target) -> Path | None:
+    """The directory of the fork the patch targets, when the app records it."""
+    if target.fork is None:
+        return None
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    entry = parse_manifest(text).get(target.fork)
+    return None if entry is None else root / entry.path
+
+
+def target_facts(root: Path, target: Target) -> TargetFacts:
+    """What the extension's requirements and entry-point groups become for ``target``.
+
+    The same rules ``graft rewrite`` applies to packaging metadata: a fork the app
+    records ships with the app (requirements on Flask are dropped) and its code says
+    which groups it reads; the bundled vial is installed by vial-web.
+    """
+    directory = fork_directory(root, target)
+    recorded = [(directory, target.name)] if directory is not None else []
+    return rewrite_facts(target.renames, recorded)
+
+
 def default_into(root: Path, cwd: Path, target: Target) -> Path:
     """Where patched extensions go: beside the targeted fork, else the app's ``src/`` or ``cwd``."""
-    if target.fork is not None:
-        pyproject = root / "pyproject.toml"
-        text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-        entry = parse_manifest(text).get(target.fork)
-        if entry is not None:
-            return (root / entry.path).parent
+    directory = fork_directory(root, target)
+    if directory is not None:
+        return directory.parent
     src = cwd / "src"
     return src if src.is_dir() else cwd
 
@@ -270,7 +289,9 @@ def plan_patch(
         upstream=upstream,
     )
     info = extension_info(spec, upstream, cwd, search_path)
-    human = find_human_work(upstream, info, plan.entry.path, target.renames)
+    human = find_human_work(
+        upstream, info, plan.entry.path, target.renames, target_facts(root, target)
+    )
     human += find_original_installed(info.dist, root)
     return plan, target, info, human
 
@@ -293,9 +314,8 @@ def build_patched_wheel(
     # A fork recorded in this app ships inside the app, and the app is what installs the
     # wheel: requiring the app's own distribution would be circular (and most apps are not
     # distributions). Whatever else provides the target (vial-web for vial) is required.
-    provider = None if target.fork is not None else target_requirement(target.name)
-    replace = {normalize_dist(r): provider for r in target.renames.roots}
-    requires, changed = rewrite_requirements(info.requires, replace)
+    rules, groups = target_facts(root, target)
+    requires, changed = rewrite_requirements(info.requires, target.renames, rules)
     package_dir = root / entry.path
     path = build_wheel(
         package_dir.parent,
@@ -305,7 +325,7 @@ def build_patched_wheel(
         version=local_version(info.version, target.name),
         requires=requires,
         metadata=info.metadata,
-        entry_points=rename_entry_point_groups(info.entry_points, target.renames),
+        entry_points=rewrite_entry_points(info.entry_points, target.renames, groups),
     )
     return path, changed
 

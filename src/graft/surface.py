@@ -144,11 +144,15 @@ def recorded_targets(paths: t.Sequence[Path], renames: Renames) -> list[tuple[Pa
     return found
 
 
+TargetFacts = tuple[tuple[RequirementRule, ...], GroupReads | None]
+"""The requirement rules, and the entry-point groups the new packages read (None: unknown)."""
+
+
 def rewrite_facts(
     renames: Renames,
     recorded: t.Sequence[tuple[Path, str]],
     distributions: t.Sequence[tuple[str, str]] = (),
-) -> tuple[tuple[RequirementRule, ...], GroupReads | None]:
+) -> TargetFacts:
     """The requirement rules and entry-point group reads for ``graft rewrite`` with ``renames``.
 
     ``recorded`` are the ``(directory, name)`` of the forks and patches the app records
@@ -179,6 +183,7 @@ def rewrite_facts(
 
 __all__ = [
     "VIAL_RELEASES",
+    "TargetFacts",
     "entry_point_groups",
     "package_directory",
     "recorded_targets",

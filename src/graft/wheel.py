@@ -6,7 +6,10 @@ there would pull Flask beside the fork. The wheel built here carries the patched
 the original distribution name with a local version label (``0.6.3+vial``), so pip treats
 it as *the* Flask-Login (anything that requires Flask-Login is satisfied, and installing it
 replaces the original rather than sitting beside it), and its ``Requires-Dist`` names the
-target distribution instead of Flask.
+target distribution instead of Flask, by the rules every ``Requires-Dist`` follows
+(:mod:`graft.rewrite.requirements`, with the facts :mod:`graft.surface` finds): ``vial-web``
+with the bound mapped for the bundled vial, nothing for a fork the app ships. Its entry
+points move to the groups the target reads.
 
 The wheel is built directly (a zip with ``METADATA``, ``WHEEL`` and ``RECORD``), without a
 build backend: the patched tree is already final, pure-Python code, and building it must be
@@ -22,7 +25,6 @@ import email.message
 import email.parser
 import email.policy
 import hashlib
-import importlib.metadata
 import io
 import os
 import re
@@ -32,16 +34,18 @@ import typing as t
 import zipfile
 from pathlib import Path
 
-from . import __version__, sources
+from . import __version__
 from .errors import UserError
+from .rewrite.carriers import Carriers
+from .rewrite.options import RequirementRule, RewriteOptions
+from .rewrite.projectfiles import rewrite_carrier
 
 if t.TYPE_CHECKING:
     from .rewrite import Renames
+    from .rewrite.entrypoints import GroupReads
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Fixed timestamp for every entry: identical inputs give byte-identical wheels."""
-
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def normalize_dist(name: str) -> str:
@@ -68,29 +72,27 @@ class WheelReport:
 
 
 def rewrite_requirements(
-    requires: t.Iterable[str], replace: t.Mapping[str, str | None]
+    requires: t.Iterable[str], renames: Renames, rules: t.Sequence[RequirementRule]
 ) -> tuple[list[str], list[tuple[str, str]]]:
-    """``requires`` with each requirement on a replaced distribution swapped for its target.
+    """``requires`` with each requirement on a renamed distribution rewritten by its rule.
 
-    ``replace`` maps normalised distribution names to the new requirement, or to ``None`` to
-    drop it (a fork vendored into the app has no distribution to require). The version
-    specifier is dropped with the old name: it constrained Flask's versions, not the target's.
-    An environment marker (``; extra == "x"``) is kept.
+    The rules are :mod:`graft.rewrite`'s, the same as for any ``Requires-Dist``
+    (:func:`graft.surface.requirement_rule` makes them): ``Flask>=2.2`` becomes
+    ``vial-web>=0.1.0`` for the bundled vial, and is dropped for a fork the app ships.
+    A requirement without a rule is kept (and reported when the patch is planned).
+    Returns the requirements and ``(old, new or "")`` for each one rewritten.
     """
+    carriers = Carriers(renames, RewriteOptions(requirements=tuple(rules)))
     kept: list[str] = []
     changed: list[tuple[str, str]] = []
     for requirement in requires:
-        match = _REQ_NAME.match(requirement)
-        name = normalize_dist(match.group(1)) if match else ""
-        if name not in replace:
+        edit = carriers.requirement(requirement)
+        if edit.new is None:
             kept.append(requirement)
             continue
-        target = replace[name]
-        marker = requirement.partition(";")[2].strip()
-        new = "" if target is None else (f"{target}; {marker}" if marker else target)
-        if new and new not in kept:
-            kept.append(new)
-        changed.append((requirement, new))
+        if edit.new and edit.new not in kept:
+            kept.append(edit.new)
+        changed.append((requirement, edit.new))
     return kept, changed
 
 
@@ -205,40 +207,28 @@ def build_wheel(
     return path
 
 
-def target_requirement(target: str) -> str | None:
-    """The distribution that provides the target framework (``vial-web`` for vial), if installed.
-
-    A fork vendored into the app has none: the wheel then requires nothing in Flask's place
-    (:func:`graft.patch.build_patched_wheel` does not ask for a fork the app records).
-    """
-    if target == sources.BUNDLED:
-        # Asked first: vial answers distribution lookups under its import name too, and an
-        # editable install hides its packages, so only the name we ship is certain.
-        return sources.BUNDLED_DISTRIBUTION
-    providers = importlib.metadata.packages_distributions().get(target) or []
-    return providers[0] if providers else None
-
-
 def local_version(version: str, target: str) -> str:
     """``0.6.3`` -> ``0.6.3+vial``: a PEP 440 local label naming what the copy was patched for."""
     label = re.sub(r"[^A-Za-z0-9]+", ".", target).strip(".").lower() or "patched"
     return f"{version}.{label}" if "+" in version else f"{version}+{label}"
 
 
-def rename_entry_point_groups(text: str | None, renames: Renames) -> str | None:
-    """``[flask.commands]`` -> ``[vial.commands]``: the patched wheel plugs into the target.
+def rewrite_entry_points(
+    text: str | None, renames: Renames, groups: GroupReads | None
+) -> str | None:
+    """An ``entry_points.txt`` for the target: references renamed, groups moved where it reads them.
 
-    The target's CLI reads its own group (derived from its package name), so a plugin the
-    extension registered with Flask would be invisible; the objects it names are the
-    extension's own and keep their names.
+    ``[flask.commands]`` becomes ``[vial.commands]`` because vial's CLI reads that group
+    (``groups`` are the groups the target's code reads, :func:`graft.surface.entry_point_groups`);
+    a group the target does not read under the new name is kept (and reported when the
+    patch is planned). The rules are the rewriter's, as for any ``entry_points.txt``.
     """
     if text is None:
         return None
-
-    def group(match: re.Match[str]) -> str:
-        return f"[{renames.rename(match.group(1))}]"
-
-    return re.sub(r"^\[([\w.]+)\]", group, text, flags=re.MULTILINE)
+    result = rewrite_carrier(
+        "entry_points.txt", text.encode("utf-8"), renames, RewriteOptions(entry_point_groups=groups)
+    )
+    return text if result.new is None else result.new.decode("utf-8")
 
 
 def check_wheel_dir(path: Path) -> None:

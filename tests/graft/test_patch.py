@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, git, git_commit_all, snapshot_state
+from conftest import FIXTURES, build_file_tree, git, git_commit_all, snapshot_state
 
 from graft.cli import main
 from graft.manifest import parse_manifest
@@ -177,10 +177,12 @@ def test_wheel_requires_vial_web_instead_of_flask(app: Path, tmp_path: Path) -> 
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read("flask_greeting-1.2.0+vial.dist-info/METADATA").decode()
         code = archive.read("flask_greeting/__init__.py").decode()
-    assert "Requires-Dist: vial-web\n" in metadata and "Requires-Dist: Flask" not in metadata
+    # Flask>=2.2 admits Flask 3.1.3, the API vial-web 0.1.0 follows: vial-web>=0.1.0.
+    assert "Requires-Dist: vial-web>=0.1.0\n" in metadata
+    assert "Requires-Dist: Flask" not in metadata
     assert "Requires-Dist: itsdangerous\n" in metadata
     assert "from vial import" in code
-    assert "Requires-Dist: Flask>=2.2 -> vial-web" in result.output
+    assert "Requires-Dist: Flask>=2.2 -> vial-web>=0.1.0" in result.output
 
 
 def test_wheel_for_a_fork_requires_nothing_in_flasks_place(
@@ -383,6 +385,53 @@ def test_wheel_moves_entry_points_to_the_target_group(
         entry_points = archive.read("flask_greeting-1.2.0+vial.dist-info/entry_points.txt").decode()
     assert entry_points == "[vial.commands]\ngreet = flask_greeting.cli:greet\n"
     assert "registers it in [vial.commands] instead" in result.output
+
+
+def test_wheel_for_a_fork_of_flask_keeps_the_group_the_fork_reads(
+    app: Path, installed_greeting: Path, tmp_path: Path
+) -> None:
+    """A fork of Flask keeps reading ``flask.commands`` (its rewrite reports that string), so
+    the patched extension's entry points stay there, where the fork finds them; the
+    requirement on Flask is dropped, since the app ships the fork."""
+    assert invoke("fork", "flask", "myflask").exit_code == 0
+    assert 'group="flask.commands"' in (app / "myflask" / "cli.py").read_text()
+    out = tmp_path / "wheels"
+    result = invoke(
+        "patch", "flask-greeting", "--search-path", str(installed_greeting), "--wheel", str(out),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert not [f for f in report["human"] if f["kind"] == "entry-point"]
+    [requires] = [f["message"] for f in report["human"] if f["kind"] == "metadata"]
+    assert "a --wheel drops it" in requires
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        info = "flask_greeting-1.2.0+myflask.dist-info"
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+        metadata = archive.read(f"{info}/METADATA").decode()
+    assert entry_points == "[flask.commands]\ngreet = flask_greeting.cli:greet\n"
+    assert "Requires-Dist: Flask" not in metadata
+
+
+def test_group_the_target_does_not_read_is_reported(
+    app: Path, installed_greeting: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--map to a package whose code reads no such group: kept, and said what will fail."""
+    target = tmp_path / "lib" / "quart_like"
+    build_file_tree(target, {"__init__.py": "def read():\n    return 1\n"})
+    monkeypatch.syspath_prepend(str(target.parent))
+    result = invoke(
+        "patch", "flask-greeting", "--search-path", str(installed_greeting),
+        "--map", "flask=quart_like", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    human = json.loads(result.output)["human"]
+    [group] = [f["message"] for f in human if f["kind"] == "entry-point"]
+    assert "quart_like reads no entry-point group named after it" in group
+    assert "'flask.commands'" in group
+    [requires] = [f["message"] for f in human if f["kind"] == "metadata"]
+    assert "a --wheel keeps it" in requires and "quart_like is not a distribution" in requires
 
 
 def test_unusable_wheel_dir_is_refused_before_committing(app: Path, tmp_path: Path) -> None:

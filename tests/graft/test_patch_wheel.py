@@ -12,12 +12,17 @@ from pathlib import Path
 import pytest
 
 from graft.errors import UserError
+from graft.rewrite import Renames
+from graft.rewrite.options import RequirementRule
+from graft.rewrite.profiles import FLASK_VIAL
+from graft.surface import vial_rule
 from graft.wheel import (
     build_wheel,
     install_wheel,
     make_metadata,
     normalize_dist,
     read_wheel_metadata,
+    rewrite_entry_points,
     rewrite_requirements,
 )
 
@@ -45,24 +50,44 @@ def test_normalize_dist() -> None:
 
 
 def test_rewrite_requirements_swaps_only_the_framework() -> None:
+    """vial-web replaces Flask, its bound mapped through the Flask API each release follows."""
     requires = _original().get_all("Requires-Dist")
-    kept, changed = rewrite_requirements(requires, {"flask": "vial-web"})
+    kept, changed = rewrite_requirements(requires, FLASK_VIAL, [vial_rule("flask")])
     assert kept == [
-        "vial-web",
+        "vial-web>=0.1.0",
         "itsdangerous",
         'flask_sqlalchemy; extra == "db"',
-        'vial-web; extra == "async"',
+        'vial-web[async]>=0.1.0; extra == "async"',
     ]
     assert changed == [
-        ("Flask>=2.2", "vial-web"),
-        ('flask[async]>=2.2; extra == "async"', 'vial-web; extra == "async"'),
+        ("Flask>=2.2", "vial-web>=0.1.0"),
+        ('flask[async]>=2.2; extra == "async"', 'vial-web[async]>=0.1.0; extra == "async"'),
     ]
 
 
 def test_rewrite_requirements_can_drop() -> None:
-    kept, changed = rewrite_requirements(["Flask", "click"], {"flask": None})
+    shipped = RequirementRule("flask", reason="the app ships acme_web itself")
+    kept, changed = rewrite_requirements(["Flask", "click"], FLASK_VIAL, [shipped])
     assert kept == ["click"]
     assert changed == [("Flask", "")]
+
+
+def test_rewrite_requirements_without_a_rule_keeps_them() -> None:
+    kept, changed = rewrite_requirements(["Flask>=2", "click"], FLASK_VIAL, [])
+    assert (kept, changed) == (["Flask>=2", "click"], [])
+
+
+def test_entry_points_move_where_the_target_reads() -> None:
+    text = "[flask.commands]\ngreet = flask_greeting.cli:greet\n[console_scripts]\nx = flask.cli:main\n"
+    vial = (("vial.commands", "vial/cli.py:490"),)
+    assert rewrite_entry_points(text, FLASK_VIAL, vial) == (
+        "[vial.commands]\ngreet = flask_greeting.cli:greet\n[console_scripts]\nx = vial.cli:main\n"
+    )
+    # A fork of Flask that still reads flask.commands: the group stays, so it is found.
+    myflask = Renames.parse(["flask=myflask"])
+    kept = rewrite_entry_points(text, myflask, (("flask.commands", "myflask/cli.py:1"),))
+    assert kept is not None and kept.startswith("[flask.commands]\n")
+    assert rewrite_entry_points(None, FLASK_VIAL, vial) is None
 
 
 def test_metadata_keeps_description_and_other_headers() -> None:
