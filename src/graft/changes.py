@@ -11,7 +11,9 @@ and then only git objects that no ref points at, exactly as ``graft sync`` does.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import sys
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,14 +139,21 @@ def fork_patch(repo: vcs.Repo, entry: Entry, base: Base, *, committed: bool = Fa
     return vcs.diff_patch(repo, base.treeish, "HEAD" if committed else None, entry.path)
 
 
-def upstream_dir(entry: Entry, root: Path) -> str:
+def upstream_dir(entry: Entry, root: Path, *, search_path: t.Sequence[str] | None = None) -> str:
     """Where the package lives in the upstream project: ``src/OLD``, ``OLD`` or ``""``.
 
-    Local git and directory sources are looked at; for others (an installed
-    distribution, a git URL) the project layout is unknown and ``OLD`` is assumed:
-    pass ``--upstream-dir`` (or ``git apply --directory=src``) for a ``src`` layout.
+    A single-module upstream (``bottle.py``, forked into ``mybottle/__init__.py``) gives
+    the module's path instead, ``OLD.py`` or ``src/OLD.py``: the fork's ``__init__.py``
+    goes back to it, and the files beside it to the module's folder.
+
+    Local git and directory sources are looked at, and for an installed distribution
+    whether it installed a module or a package; otherwise (a git URL, a distribution no
+    longer installed) the project layout is unknown and ``OLD`` is assumed: pass
+    ``--upstream-dir`` (or ``git apply --directory=src``) for a ``src`` layout.
     """
     package = entry.package
+    candidates = (f"src/{package}", package)
+    modules = (f"src/{package}.py", f"{package}.py")
     if entry.source_kind == "git" and "://" not in entry.source:
         location = (root / entry.source).resolve()
         if location.is_dir():
@@ -152,17 +161,37 @@ def upstream_dir(entry: Entry, root: Path) -> str:
                 source_repo = vcs.Repo(location, search_parents=False)
             except UserError:
                 return package
-            for candidate in (f"src/{package}", package):
+            for candidate in (*candidates, *modules):
                 if source_repo.lookup(entry.revision, candidate):
                     return candidate
     elif entry.source_kind == "directory":
         location = (root / entry.source).resolve()
-        for candidate in (f"src/{package}", package):
+        for candidate in candidates:
             if (location / candidate).is_dir():
                 return candidate
+        for module in modules:
+            if (location / module).is_file():
+                return module
         if (location / "__init__.py").is_file():
             return location.name
+        if location.suffix == ".py" and location.is_file():
+            return location.name
+    elif entry.source_kind == "distribution" and _installed_as_module(entry, search_path):
+        return f"{package}.py"
     return package
+
+
+def _installed_as_module(entry: Entry, search_path: t.Sequence[str] | None) -> bool:
+    """Whether the installed distribution holds ``package.py`` (one module), not a package."""
+    paths = [*(search_path or []), *sources.search_path_from_env(), *sys.path]
+    module, prefix = f"{entry.package}.py", f"{entry.package}/"
+    for dist in importlib.metadata.distributions(name=entry.source, path=paths):
+        names = [str(file) for file in dist.files or ()]
+        if module in names:
+            return True
+        if any(name.startswith(prefix) for name in names):
+            return False
+    return False
 
 
 def reverse_renames(entry: Entry) -> Renames:
@@ -192,8 +221,14 @@ def rename_back(data: bytes, path: str, renames: Renames) -> bytes:
 
 
 def _upstream_path(path: str, entry: Entry, directory: str) -> str:
+    """``path`` in the fork at its place upstream; ``directory`` may name a single module."""
     rel = path[len(entry.path) + 1 :] if path.startswith(entry.path + "/") else path
-    return f"{directory.strip('/')}/{rel}" if directory.strip("/") else rel
+    directory = directory.strip("/")
+    if directory.endswith(".py"):
+        if rel == sources.MODULE_INIT:
+            return directory
+        directory = directory.rpartition("/")[0]  # the module's siblings
+    return f"{directory}/{rel}" if directory else rel
 
 
 def upstream_stats(entry: Entry, changes: LocalChanges, directory: str) -> list[vcs.FileStat]:
@@ -297,7 +332,7 @@ def package_diff(
         patch = fork_patch(repo, entry, base, committed=committed) if local.files else ""
         return PackageDiff(entry, local, local.files, patch)
     if directory is None:
-        directory = upstream_dir(entry, repo.root)
+        directory = upstream_dir(entry, repo.root, search_path=search_path)
     patch = (
         upstream_patch(repo, entry, local, directory, committed=committed) if local.files else ""
     )

@@ -59,15 +59,26 @@ def _search(search_path: t.Sequence[str] | None) -> list[str]:
 def find_distribution(
     spec: str, search_path: t.Sequence[str] | None
 ) -> importlib.metadata.Distribution | None:
-    """An installed distribution by distribution name or top-level import name."""
+    """An installed distribution by distribution name or top-level import name.
+
+    :raises SourceError: its folder holds two installations of it (``pip install
+        --target`` leaves the old ``*.dist-info`` behind on upgrade): which one is meant
+        cannot be told, so both are named (:func:`graft.sources.only_installation`).
+    """
     paths = _search(search_path)
     wanted = normalize_dist(spec)
     for where in ([paths] if paths else []) + [None]:
         kwargs: dict[str, t.Any] = {} if where is None else {"path": where}
-        for dist in importlib.metadata.distributions(**kwargs):
-            tops = (dist.read_text("top_level.txt") or "").split()
-            if normalize_dist(dist.metadata["Name"] or "") == wanted or spec in tops:
-                return dist
+        found = [
+            dist
+            for dist in importlib.metadata.distributions(**kwargs)
+            if normalize_dist(dist.metadata["Name"] or "") == wanted
+            or spec in (dist.read_text("top_level.txt") or "").split()
+        ]
+        if found:
+            first = normalize_dist(found[0].metadata["Name"] or "")
+            same = [d for d in found if normalize_dist(d.metadata["Name"] or "") == first]
+            return sources.only_installation(same, spec)
     return None
 
 

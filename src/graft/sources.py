@@ -399,12 +399,12 @@ def _find_distribution(
         kwargs: dict[str, t.Any] = {} if where is None else {"path": where}
         dists = list(importlib.metadata.distributions(name=name, **kwargs))
         if dists:
-            return _only(dists, name), None
+            return only_installation(dists, name), None
         providing = [d for d in importlib.metadata.distributions(**kwargs) if name in _top_level(d)]
         if providing:
             first = providing[0].metadata["Name"] or ""
             same = [d for d in providing if _normal(d.metadata["Name"] or "") == _normal(first)]
-            return _only(same, name), name
+            return only_installation(same, name), name
     return None
 
 
@@ -412,7 +412,7 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _only(
+def only_installation(
     dists: list[importlib.metadata.Distribution], name: str
 ) -> importlib.metadata.Distribution:
     """The first of a distribution's installations on the search path, unless its folder holds two.
@@ -855,6 +855,7 @@ def entry_label(entry: Entry, newest: Upstream | None = None) -> str:
 __all__ = [
     "BUNDLED",
     "BUNDLED_DISTRIBUTION",
+    "only_installation",
     "SEARCH_PATH_ENV",
     "Upstream",
     "console_scripts",

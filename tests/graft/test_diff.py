@@ -15,7 +15,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import edit, git, git_commit_all, invoke, make_app, make_upstream
+from conftest import build_file_tree, edit, git, git_commit_all, invoke, make_app, make_upstream
 
 from graft.fork import fork
 
@@ -165,6 +165,98 @@ def test_upstream_patch_follows_a_src_layout(
     # An explicit directory wins.
     result = invoke(["diff", "--upstream", "--upstream-dir", "lib/kettle", "--stat"])
     assert result.stdout.startswith(" lib/kettle/core.py | +1 -1\n")
+
+
+SPOUT = b"""\"\"\"A kettle in one module.\"\"\"
+import spout
+
+
+def pour(cup):
+    return spout.__name__ + cup
+"""
+SPOUT_SDIST = {
+    "PKG-INFO": "Metadata-Version: 2.1\nName: spout\nVersion: 2.0\n",
+    "setup.py": "from setuptools import setup\nsetup(name='spout', py_modules=['spout'])\n",
+    "LICENSE": "MIT\n",
+    "test/test_spout.py": "import spout\n",
+}
+
+
+def _apply_both_ways(project: Path, patch: str, tmp_path: Path) -> tuple[bytes, bytes]:
+    """``patch`` applied with ``git apply`` and with ``patch -p1`` to copies of ``project``."""
+    (tmp_path / "up.patch").write_text(patch)
+    with_git, with_patch = tmp_path / "with-git", tmp_path / "with-patch"
+    results = []
+    for copy in (with_git, with_patch):
+        shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".git"))
+    git(with_git, "init", "-q")
+    git(with_git, "apply", str(tmp_path / "up.patch"))
+    proc = subprocess.run(
+        ["patch", "-p1", "-s", "-i", str(tmp_path / "up.patch")],
+        cwd=with_patch,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for copy in (with_git, with_patch):
+        assert not (copy / "spout").exists()  # no package directory appears upstream
+        results.append(_module(copy))
+    return results[0], results[1]
+
+
+def _module(project: Path) -> bytes:
+    [found] = [p for p in project.rglob("spout.py") if "test" not in p.parts]
+    return found.read_bytes()
+
+
+@pytest.mark.parametrize("layout", ["", "src/"])
+def test_single_module_upstream_patch_applies_to_its_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """``spout.py`` forked into ``myspout/__init__.py``: the patch goes back to ``spout.py``."""
+    project = tmp_path / "spout-2.0"
+    build_file_tree(project, {**SPOUT_SDIST, f"{layout}spout.py": SPOUT})
+    app = make_app(tmp_path)
+    monkeypatch.chdir(app)
+    assert invoke(["fork", str(project), "myspout"]).exit_code == 0
+    edit(app / "myspout" / "__init__.py", "return myspout", "return 'hot ' + myspout")
+    git_commit_all(app, "mine")
+    result = invoke(["diff", "--upstream"])
+    assert result.exit_code == 0, result.output
+    assert f"diff --git a/{layout}spout.py b/{layout}spout.py" in result.stdout
+    expected = SPOUT.replace(b"return spout", b"return 'hot ' + spout")
+    assert _apply_both_ways(project, result.stdout, tmp_path) == (expected, expected)
+    stat = invoke(["diff", "--upstream", "--stat"]).stdout
+    assert stat.startswith(f" {layout}spout.py | +1 -1\n")
+
+
+def test_single_module_installed_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked from an installed ``spout.py``: the patch still targets ``spout.py``."""
+    site = tmp_path / "site"
+    info = "spout-2.0.dist-info"
+    build_file_tree(
+        site,
+        {
+            "spout.py": SPOUT,
+            f"{info}/METADATA": "Metadata-Version: 2.1\nName: spout\nVersion: 2.0\n",
+            f"{info}/top_level.txt": "spout\n",
+            f"{info}/RECORD": f"spout.py,,\n{info}/METADATA,,\n{info}/RECORD,,\n",
+        },
+    )
+    app = make_app(tmp_path)
+    monkeypatch.chdir(app)
+    forked = invoke(["fork", "spout", "myspout", "--search-path", str(site)])
+    assert forked.exit_code == 0, forked.output
+    edit(app / "myspout" / "__init__.py", "return myspout", "return 'hot ' + myspout")
+    result = invoke(["diff", "--upstream", "--search-path", str(site)])
+    assert "diff --git a/spout.py b/spout.py" in result.stdout
+    project = tmp_path / "project"
+    build_file_tree(project, {"spout.py": SPOUT})
+    expected = SPOUT.replace(b"return spout", b"return 'hot ' + spout")
+    assert _apply_both_ways(project, result.stdout, tmp_path) == (expected, expected)
 
 
 def test_stat_json_and_committed(forked: Path) -> None:

@@ -200,3 +200,30 @@ def test_an_interrupt_after_the_first_commit_undoes_it(app: Path, site: Path) ->
         snapshot.set_checkpoint_hook(None)
     assert result.exit_code == 130, result.output
     assert snapshot_state(app) == before
+
+
+def _stale_copy(site: Path, name: str, top: str, version: str) -> None:
+    """A second ``*.dist-info`` of ``name`` beside the first, as ``pip install --target`` leaves it."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "top_level.txt").write_text(f"{top}\n")
+    (info / "RECORD").write_text(f"{top}.py,,\n")
+
+
+def test_two_installations_in_one_folder_are_said(app: Path, tmp_path: Path) -> None:
+    """Two dist-info of one distribution in one folder: graft names both instead of taking one."""
+    site, work = tmp_path / "site", tmp_path / "build"
+    _install(site, work, "flask-solo", {"flask_solo.py": "import flask\n"}, ["Flask"])
+    _stale_copy(site, "flask-solo", "flask_solo", "0.9")
+    before = snapshot_state(app)
+    result = invoke("patch", "flask-solo", "--search-path", str(site))
+    assert result.exit_code == 1
+    assert "holds 2 installations of flask-solo (flask-solo 0.9, flask-solo 1.0)" in result.output
+    assert snapshot_state(app) == before
+    # The same in the requirement closure: a dependency installed twice is not guessed at.
+    _install(site, work, "flask-top", {"flask_top/__init__.py": "import flask\n"}, ["flask-solo"])
+    result = invoke("patch", "flask-top", "--search-path", str(site))
+    assert result.exit_code == 1
+    assert "2 installations of flask-solo" in result.output
+    assert snapshot_state(app) == before

@@ -25,8 +25,9 @@ if t.TYPE_CHECKING:
 @click.option(
     "--upstream-dir",
     metavar="DIR",
-    help="With --upstream: the package directory in the upstream project "
-    "(default: found from a local source, else the package name).",
+    help="With --upstream: the package directory in the upstream project, or the module "
+    "of a single-module project, e.g. src/bottle.py (default: found from the source, "
+    "else the package name).",
 )
 @click.option(
     "--committed",
