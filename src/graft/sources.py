@@ -23,7 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from . import vcs
-from .distinfo import from_directory, from_package_files, from_project_files, same_folder_duplicates
+from .distinfo import (
+    VERSION_MODULES,
+    from_directory,
+    from_package_files,
+    from_project_files,
+    same_folder_duplicates,
+)
 from .errors import SourceError, VcsError
 
 if t.TYPE_CHECKING:
@@ -103,9 +109,53 @@ class Upstream:
     @property
     def tree(self) -> str:
         """The git tree id of the raw files: a content digest needing no repository."""
-        return vcs.hash_tree(
-            {path: vcs.hash_blob(data) for path, data in self.files.items()}, self.modes
-        )
+        ids = self.files.blob_ids() if isinstance(self.files, _GitFiles) else None
+        if ids is None:
+            ids = {path: vcs.hash_blob(data) for path, data in self.files.items()}
+        return vcs.hash_tree(ids, self.modes)
+
+
+class _GitFiles(t.Mapping[str, bytes]):
+    """A git source's files by path, their bytes read from the repository when first wanted.
+
+    A sync that finds nothing new needs the files' ids (for the digest, :attr:`Upstream.tree`)
+    and a version module, not every file's bytes; the first access to any other file reads
+    all those not read yet, in one ``git cat-file``.
+    """
+
+    def __init__(
+        self, repo: vcs.Repo, ids: t.Mapping[str, str], read: t.Mapping[str, bytes]
+    ) -> None:
+        self._repo = repo
+        self._ids = dict(ids)
+        self._data = dict(read)
+
+    def __getitem__(self, path: str) -> bytes:
+        data = self._data.get(path)
+        if data is None:
+            if path not in self._ids:
+                raise KeyError(path)
+            missing = {p: sha for p, sha in self._ids.items() if p not in self._data}
+            blobs = self._repo.read_blobs(missing.values())
+            self._data.update((p, blobs[sha]) for p, sha in missing.items())
+            data = self._data[path]
+        return data
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._ids
+
+    def blob_ids(self) -> dict[str, str] | None:
+        """The files' blob ids as :func:`graft.vcs.hash_blob` gives them, if git has them.
+
+        Those of a sha1 repository; a sha256 one names its blobs otherwise.
+        """
+        return dict(self._ids) if self._repo.object_format == "sha1" else None
 
 
 def same_version_changed(upstream: Upstream, revision: str, tree: str) -> bool:
@@ -649,15 +699,18 @@ def _git(location: str, source: str, ref: str | None, package: str | None) -> Up
     licences = {
         p: s for p, s in everything.items() if prefix and "/" not in p and LICENCE_RE.match(p)
     }
-    blobs = repo.read_blobs([*chosen.values(), *licences.values()])
-    files = {rel: blobs[sha] for rel, sha in chosen.items()}
+    ids = dict(chosen)
+    for path, sha in sorted(licences.items()):
+        ids.setdefault(path, sha)  # a file of the package wins over a licence of that name
     modes = {rel: all_modes[prefix + rel] for rel in chosen if prefix + rel in all_modes}
-    _add_licences(files, sorted((p, blobs[s]) for p, s in licences.items()))
     project = {
         p: s for p, s in everything.items() if p in ("PKG-INFO", "pyproject.toml", "setup.cfg")
     }
-    project_blobs = repo.read_blobs(list(project.values())) if project else {}
-    info = from_project_files({p: project_blobs[s] for p, s in project.items()}).merged(
+    # Read now only what states the version; the other files when first wanted.
+    early = [name for name in (*VERSION_MODULES, "__init__.py") if name in ids]
+    blobs = repo.read_blobs([*project.values(), *(ids[name] for name in early)])
+    files = _GitFiles(repo, ids, {name: blobs[ids[name]] for name in early})
+    info = from_project_files({p: blobs[s] for p, s in project.items()}).merged(
         from_package_files(files)
     )
     return Upstream(

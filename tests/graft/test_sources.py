@@ -310,3 +310,29 @@ def test_one_installation_gives_metadata(tmp_path: Path) -> None:
     assert up.metadata is not None and "Version: 2.0" in up.metadata
     directory = sources.locate(str(site / "kettle"), root=tmp_path)
     assert (directory.revision, directory.distribution) == ("2.0", "Kettle")
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_a_git_source_gives_what_a_checkout_of_it_gives(tmp_path: Path, object_format: str) -> None:
+    """Its files are read when first wanted; their bytes and digest are a directory's."""
+    project = tmp_path / "proj"
+    build_file_tree(
+        project,
+        {
+            "pyproject.toml": '[project]\nname = "brew"\nversion = "1.2"\n',
+            "brew/__init__.py": "from brew import core\n",
+            "brew/_version.py": '__version__ = "1.2"\n',
+            "brew/core.py": "X = 1\n",
+            "brew/data/LICENSE": "the package's own\n",
+            "LICENSE": "MIT\n",
+        },
+    )
+    directory = sources.locate(str(project), root=tmp_path)
+    git(project, "init", "-q", f"--object-format={object_format}")
+    git_commit_all(project)
+    up = sources.locate(str(project), root=tmp_path)
+    assert (directory.kind, up.kind) == ("directory", "git")
+    assert up.tree == directory.tree
+    assert "brew/core.py" not in up.files and "core.py" in up.files
+    assert dict(up.files) == dict(directory.files)
+    assert up.tree == directory.tree
