@@ -23,6 +23,7 @@ from pathlib import Path
 
 REAL_GIT = shutil.which("git") or "git"
 SRC = Path(__file__).resolve().parents[3] / "src"
+PYCACHE = Path(tempfile.gettempdir()) / "graft-faults-pycache"
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,10 @@ def graft_env(extra: t.Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     # Installed, graft runs from compiled modules; without writing them, each of the
-    # hundreds of processes here would compile graft anew.
+    # hundreds of processes here would compile graft anew. They go to a cache of their
+    # own, never into the apps (a __pycache__ there would be an untracked file).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.fspath(PYCACHE)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.fspath(SRC), env.get("PYTHONPATH")]))
     env.update(extra or {})
     return env
