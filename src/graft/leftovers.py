@@ -140,7 +140,7 @@ def is_packaging(name: str) -> bool:
     """Whether ``name`` is packaging metadata (``setup.py``, ``pyproject.toml``, ``METADATA``,
     ...): installers read it, the package never runs it, so what names the original there
     is listed, not failed."""
-    return is_carrier(name.rpartition("/")[2]) or is_setup_script(name)
+    return is_carrier(name) or is_setup_script(name)
 
 
 def prose_lines(source: bytes) -> frozenset[int]:

@@ -21,7 +21,8 @@ The rules, as a table (every row below is one test):
   name nobody publishes. Requirements on other distributions (``Flask-Login``) stay.
 
 The same rules hold in ``pyproject.toml``, ``setup.cfg``, ``entry_points.txt``,
-``METADATA``/``PKG-INFO`` and the literals of ``setup.py``'s ``setup()``. Every row also
+``METADATA``/``PKG-INFO``, pip's requirements files (a pin with hashes is reported) and the
+literals of ``setup.py``'s ``setup()``. Every row also
 checks determinism and idempotence.
 """
 
@@ -402,6 +403,39 @@ ROWS: list[Row] = [
         'from setuptools import setup\nsetup(install_requires=["Flask>=3"])\n',
         'from setuptools import setup\nsetup(install_requires=["Flask>=3"])\n',
         ((2, "distribution", "myflask is not a distribution of that name"),),
+    ),
+    Row(
+        "requirements-txt",
+        VIAL,
+        "requirements.txt",
+        "-r base.txt\n# the web framework\nflask[async]==3.1.3  # pinned\nFlask-Login\n"
+        "git+https://example.org/x.git#egg=flask\n",
+        "-r base.txt\n# the web framework\nvial-web[async]>=0.1.0  # pinned\nFlask-Login\n"
+        "git+https://example.org/x.git#egg=flask\n",
+        ((5, "file", "mentions the old name"),),
+    ),
+    Row(
+        "requirements-folder-pin-outside-the-api-is-said",
+        VIAL,
+        "requirements/main.txt",
+        "pytest>=5.2\nFlask==2.0.1\nWerkzeug\n",
+        "pytest>=5.2\nvial-web\nWerkzeug\n",
+        ((2, "distribution", "Flask==2.0.1 excludes the Flask API"),),
+    ),
+    Row(
+        "requirements-dropped-for-a-shipped-fork",
+        ACME,
+        "requirements-dev.txt",
+        "flask>=3\npytest\n",
+        "pytest\n",
+    ),
+    Row(
+        "hashed-requirement-is-reported",
+        VIAL,
+        "requirements.txt",
+        "flask==3.1.3 \\\n    --hash=sha256:abc\nclick==8.1.7 --hash=sha256:def\n",
+        "flask==3.1.3 \\\n    --hash=sha256:abc\nclick==8.1.7 --hash=sha256:def\n",
+        ((1, "distribution", "pinned with hashes"),),
     ),
     Row(
         "dependency-groups",

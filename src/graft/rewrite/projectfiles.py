@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from .carriers import COMMAND_GROUPS, Carriers, Rewritten, split_ending
 from .pyproject import rewrite_pyproject
+from .reqfiles import is_requirements_file, rewrite_requirements_file
 from .result import Finding
 
 if t.TYPE_CHECKING:
@@ -44,7 +45,8 @@ if t.TYPE_CHECKING:
 CARRIER_NAMES = frozenset(
     {"pyproject.toml", "setup.cfg", "entry_points.txt", "METADATA", "PKG-INFO"}
 )
-"""The file names handled here (``setup.py`` is Python: :mod:`graft.rewrite.setup_py`)."""
+"""The file names handled here, with pip's requirements files (:mod:`graft.rewrite.reqfiles`);
+``setup.py`` is Python (:mod:`graft.rewrite.setup_py`)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,9 @@ class CarrierResult:
     purpose or reported above, so the line report does not list them again."""
 
 
-def is_carrier(name: str) -> bool:
-    return name in CARRIER_NAMES
+def is_carrier(path: str) -> bool:
+    """Whether the file at ``path`` (a posix path or a base name) is handled here."""
+    return path.rpartition("/")[2] in CARRIER_NAMES or is_requirements_file(path)
 
 
 def rewrite_carrier(
@@ -73,7 +76,9 @@ def rewrite_carrier(
         return CarrierResult(None)
     name = path.replace("\\", "/").rpartition("/")[2]
     carriers = Carriers(renames, options)
-    if name == "pyproject.toml":
+    if is_requirements_file(path):
+        new, found, settled = rewrite_requirements_file(text, path, carriers)
+    elif name == "pyproject.toml":
         new, found, settled = rewrite_pyproject(text, path, carriers)
     elif name == "setup.cfg":
         new, found, settled = _IniFile(text, path, carriers, setup_cfg=True).rewrite()

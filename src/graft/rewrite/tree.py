@@ -187,7 +187,7 @@ def _kind(path: Path, *, deployment: bool = False) -> str | None:
     if suffix in COMPILED_SUFFIXES:
         return "compiled"
     name = path.name
-    if is_carrier(name):
+    if is_carrier(path.as_posix()):
         return "metadata"
     if name in REPORTED_NAMES or suffix in REPORTED_SUFFIXES or name.startswith("requirements"):
         return "text"
