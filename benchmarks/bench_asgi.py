@@ -182,7 +182,10 @@ class Server:
                 with socket.create_connection(("127.0.0.1", port), 0.2):
                     return
             except OSError:
+                if self.process.poll() is not None:
+                    break
                 time.sleep(0.05)
+        self.stop()  # a server that did not come up must not outlive the benchmark
         raise RuntimeError(f"{label} did not start; see {self.log.name}")
 
     def pids(self) -> list[int]:
@@ -312,7 +315,11 @@ def main() -> None:
         for name, source in APPS.items():
             (workdir / name).write_text(textwrap.dedent(source))
         vial = uvicorn("vial_app:app", workdir, "vial/uvicorn")
-        quart = uvicorn("quart_app:app", workdir, "quart/uvicorn")
+        try:
+            quart = uvicorn("quart_app:app", workdir, "quart/uvicorn")
+        except BaseException:
+            vial.stop()
+            raise
         try:
             print(f"\n1. {args.requests} concurrent requests awaiting 100 ms (one worker)")
             walls = []
