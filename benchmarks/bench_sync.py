@@ -401,6 +401,7 @@ def main_compare(old_src: Path, sizes: t.Sequence[int], rounds: int) -> int:
     import statistics
 
     print(f"graft sync -q as a command: new ({NEW_SRC}) vs old ({old_src}), {rounds} rounds")
+    print(f"  load average at the start: {_load()}")
     for count in sizes:
         results = compare(old_src, count, rounds)
         for label, text in (
@@ -413,7 +414,15 @@ def main_compare(old_src: Path, sizes: t.Sequence[int], rounds: int) -> int:
                 f"  {count} files, {text:28} new {new:6.3f} s  old {old:6.3f} s  "
                 f"new/old {new / old:5.3f}  (medians of {rounds} interleaved rounds)"
             )
+    print(f"  load average at the end: {_load()}")
     return 0
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages: a shared machine's noise, for the record."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
