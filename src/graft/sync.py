@@ -380,6 +380,8 @@ def apply(plan: SyncPlan) -> SyncReport:
             "sync",
             entry.name,
             command,
+            pre_head=plan.head,  # where reopen_clean_repo just found HEAD
+            branch=repo.branch(),
             merge_from=plan.head,
             final=False,
             paths=(entry.path, plan.pyproject),

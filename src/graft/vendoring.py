@@ -337,7 +337,14 @@ def apply_vendor(plan: ForkPlan) -> ForkReport:
         # Recorded before the first visible change: what the checkout may write, and
         # the commit whose presence on the branch means the fork is complete.
         operation = journal.begin(
-            repo, verb, entry.name, command, target=commit, paths=(entry.path, plan.pyproject)
+            repo,
+            verb,
+            entry.name,
+            command,
+            pre_head=plan.head,  # where reopen_clean_repo found HEAD
+            branch=repo.branch(),
+            target=commit,
+            paths=(entry.path, plan.pyproject),
         )
         moved = False
         try:
