@@ -14,8 +14,10 @@ must be exactly as before or exactly as after that run (up to commit dates).
 Every case ends with ``git fsck`` clean and no lock or stopped merge left unless the
 command's result is a merge stopped on conflicts. Scenarios: ``graft fork``, a clean
 ``graft sync``, a ``graft sync`` that stops on conflicts, and ``graft sync --continue``.
-Slow: about 300 graft runs, 2 at a time: about 2 minutes on an idle 2-core machine
-(250 CPU-seconds), much longer when the machine is shared.
+Before graft's first write every case leaves the same repository, so the next command
+is run after the first and the last of those calls only. Slow: about 180 cases (some 250
+graft runs), two at a time: 2.5 minutes on the shared 2-core machine at a load of 3
+(180 CPU-seconds).
 """
 
 from __future__ import annotations
