@@ -280,7 +280,11 @@ def _run_probe(
         os.fspath(out_path),
     ]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.pop("PYTHONSTARTUP", None)
+    # The probe watches every import and lookup of the original; a measuring tool started
+    # in the child (coverage's subprocess hook looks its source packages up by name) would
+    # be taken for the fork asking, so none is started there.
+    for name in ("PYTHONSTARTUP", "COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):
+        env.pop(name, None)
     with err_path.open("wb") as stderr:
         try:
             proc = subprocess.Popen(
