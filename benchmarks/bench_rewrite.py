@@ -20,18 +20,30 @@ Then it counts the references to ``django`` each copy still holds (absolute impo
 ``django`` names, and strings that are module paths of the package), separating those
 graft reported as findings from the unreported ones. Timings include interpreter
 start-up for all three, since all three are run as commands.
+
+``--compare OLD_SRC`` instead times the command a user runs, ``python -m graft rewrite
+django --map django=newdjango --jobs N``, with this tree's graft and with the graft in
+``OLD_SRC`` (another checkout's ``src/``, e.g. a worktree at an older commit, put first on
+``PYTHONPATH``; same interpreter, so the same libcst), each on a fresh copy of Django's
+package that it rewrites in place. After one warm-up run of each, the rounds interleave
+(the order alternates each round) and it prints every round, the medians of wall and CPU
+time, the ratio new/old and the load average at the start and the end::
+
+    python benchmarks/bench_rewrite.py --compare ../graft-old/src --rounds 3
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import multiprocessing
 import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +198,147 @@ def unreported(counts: Counter[str]) -> int:
     )
 
 
+# -- this tree's graft against an older one, as a command --------------------------------
+
+NEW_SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def graft_env(src: Path) -> dict[str, str]:
+    """The environment that makes ``python -m graft`` run the graft in ``src``.
+
+    With bytecode caching on, as in any installed copy (pip compiles on install): a
+    source tree without ``__pycache__`` would otherwise pay for compiling every module
+    on every run, which is not the rewrite's cost.
+    """
+    env = dict(os.environ, PYTHONPATH=os.fspath(src))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def check_imports(src: Path) -> str:
+    """The version of libcst the graft in ``src`` runs with; exits if another graft is imported."""
+    code = (
+        "import graft, importlib.metadata as m; print(graft.__file__); print(m.version('libcst'))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=graft_env(src),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"cannot import graft from {src}: {proc.stderr.strip()}")
+    imported, _, libcst_version = proc.stdout.strip().partition("\n")
+    if not Path(imported).resolve().is_relative_to(src.resolve()):
+        raise SystemExit(f"PYTHONPATH={src} imports graft from {imported}, not from {src}")
+    return libcst_version
+
+
+def time_rewrite(src: Path, pristine: Path, work: Path, jobs: int) -> tuple[float, float, Path]:
+    """Wall and CPU seconds of ``python -m graft rewrite`` by the graft in ``src`` on a fresh copy.
+
+    CPU counts the command and its worker processes (user + system). Returns the copy.
+    """
+    tree = Path(tempfile.mkdtemp(prefix="round-", dir=work))
+    shutil.copytree(pristine, tree / "django")
+    command = [sys.executable, "-m", "graft", "rewrite", "django"]
+    command += ["--map", "django=newdjango", "--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        command, cwd=tree, env=graft_env(src), capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"graft rewrite ({src}) exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"
+        )
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, tree
+
+
+def changed_files(pristine: Path, tree: Path) -> tuple[int, str]:
+    """How many files of ``tree`` differ from ``pristine``, and a digest of the whole tree."""
+    digest = hashlib.sha256()
+    changed = 0
+    for path in sorted(tree.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(tree)
+        data = path.read_bytes()
+        digest.update(rel.as_posix().encode() + b"\0" + data + b"\0")
+        original = pristine / rel
+        if not original.is_file() or original.read_bytes() != data:
+            changed += 1
+    return changed, digest.hexdigest()[:12]
+
+
+def main_compare(old_src: Path, rounds: int, jobs: int, cache: Path) -> int:
+    wheel = fetch_django(cache)
+    versions = {name: check_imports(src) for name, src in (("new", NEW_SRC), ("old", old_src))}
+    print(
+        f"python -m graft rewrite django --map django=newdjango --jobs {jobs}: "
+        f"new ({NEW_SRC}) vs old ({old_src}), {rounds} interleaved rounds, "
+        f"libcst {versions['new']}"
+    )
+    print(f"  load average at the start: {_load()}")
+    work = Path(tempfile.mkdtemp(prefix="bench-rewrite-compare-"))
+    try:
+        pristine = extract(wheel, work / "pristine")
+        files = sorted(pristine.rglob("*.py"))
+        print(f"  {wheel.name}: {len(files)} .py files")
+        sources = {"new": NEW_SRC, "old": old_src}
+        outputs: dict[str, set[tuple[int, str]]] = {"new": set(), "old": set()}
+
+        def one(name: str) -> tuple[float, float]:
+            wall, cpu, tree = time_rewrite(sources[name], pristine, work, jobs)
+            outputs[name].add(changed_files(pristine, tree / "django"))
+            shutil.rmtree(tree)
+            return wall, cpu
+
+        for name in ("new", "old"):  # warm-up: bytecode cached, files in the page cache
+            wall, _ = one(name)
+            print(f"  warm-up {name}: {wall:.1f} s")
+        walls: dict[str, list[float]] = {"new": [], "old": []}
+        cpus: dict[str, list[float]] = {"new": [], "old": []}
+        for r in range(rounds):
+            order = ["new", "old"] if r % 2 == 0 else ["old", "new"]
+            for name in order:
+                wall, cpu = one(name)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+            print(
+                f"  round {r + 1} ({' then '.join(order)}): new {walls['new'][-1]:.1f} s "
+                f"(cpu {cpus['new'][-1]:.1f}), old {walls['old'][-1]:.1f} s "
+                f"(cpu {cpus['old'][-1]:.1f}), new/old {walls['new'][-1] / walls['old'][-1]:.3f}; "
+                f"load {_load()}"
+            )
+        for name in ("new", "old"):
+            described = ", ".join(f"{n} files changed (tree {d})" for n, d in sorted(outputs[name]))
+            same = "the same output every run" if len(outputs[name]) == 1 else "OUTPUT DIFFERS"
+            print(f"  {name}: {described}; {same}")
+        new, old = statistics.median(walls["new"]), statistics.median(walls["old"])
+        new_cpu, old_cpu = statistics.median(cpus["new"]), statistics.median(cpus["old"])
+        print(
+            f"  medians of {rounds} rounds: wall new {new:.1f} s, old {old:.1f} s, "
+            f"new/old {new / old:.3f}; cpu new {new_cpu:.1f} s, old {old_cpu:.1f} s, "
+            f"new/old {new_cpu / old_cpu:.3f}"
+        )
+        print(f"  load average at the end: {_load()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages: a shared machine's noise, for the record."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
@@ -195,8 +348,19 @@ def main() -> int:
         action="store_true",
         help="skip libcst's RenameCommand (about a minute)",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="OLD_SRC",
+        type=Path,
+        help="Time `python -m graft rewrite` with this tree's graft against OLD_SRC's, interleaved.",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="With --compare: rounds of each (default 3)."
+    )
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.compare is not None:
+        return main_compare(args.compare.resolve(), args.rounds, args.jobs, args.cache)
     if args.floor:
         floor_main(args.floor, args.jobs)
         return 0
