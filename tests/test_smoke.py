@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import graft
@@ -54,6 +56,26 @@ def test_public_api_loads_lazily() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "options", [["--map", "pkg=newpkg"], ["--profile", "flask-vial"]], ids=["map", "profile"]
+)
+def test_rewrite_loads_no_gitpython(tmp_path: Path, options: list[str]) -> None:
+    """``graft rewrite`` reads no repository: GitPython's import stays out of its start-up."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("import pkg.b\nimport flask\n")
+    code = (
+        "import sys\n"
+        "from graft.cli import main\n"
+        f"main(['rewrite', 'pkg', *{options!r}], standalone_mode=False)\n"
+        "assert 'git' not in sys.modules, 'graft rewrite imported GitPython'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "pkg" / "a.py").read_text() != "import pkg.b\nimport flask\n"
 
 
 def test_interrupt_after_the_point_of_no_return_is_not_a_failure() -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from . import vcs
+from .bundled import BUNDLED, BUNDLED_DISTRIBUTION
 from .distinfo import (
     VERSION_MODULES,
     from_directory,
@@ -34,12 +35,6 @@ from .errors import SourceError, VcsError
 
 if t.TYPE_CHECKING:
     from .manifest import Entry
-
-BUNDLED = "vial"
-"""The framework ``graft fork`` copies when no source is given."""
-
-BUNDLED_DISTRIBUTION = "vial-web"
-"""The distribution that installs :data:`BUNDLED` (graft-fork depends on it)."""
 
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache"})
 SKIP_SUFFIXES = (".pyc", ".pyo")

@@ -24,6 +24,7 @@ import importlib.util
 import typing as t
 from pathlib import Path
 
+from .bundled import BUNDLED, BUNDLED_DISTRIBUTION
 from .rewrite.entrypoints import GroupReads, groups_read
 from .rewrite.options import RequirementRule
 from .workspace import project_manifest
@@ -85,14 +86,12 @@ def entry_point_groups(location: Path, package: str) -> GroupReads:
 
 def vial_rule(distribution: str) -> RequirementRule:
     """``Flask>=2.2`` -> ``vial-web>=0.1.0``: the bundled vial's distribution, bounds mapped."""
-    from . import sources  # graft rewrite never loads GitPython
-
     return RequirementRule(
         distribution,
-        sources.BUNDLED_DISTRIBUTION,
+        BUNDLED_DISTRIBUTION,
         VIAL_RELEASES,
-        _extras(sources.BUNDLED_DISTRIBUTION),
-        f"{sources.BUNDLED_DISTRIBUTION} installs {sources.BUNDLED}",
+        _extras(BUNDLED_DISTRIBUTION),
+        f"{BUNDLED_DISTRIBUTION} installs {BUNDLED}",
     )
 
 
@@ -103,11 +102,9 @@ def requirement_rule(distribution: str, target: str, *, app_ships: bool) -> Requ
     nothing needs to install it. None: nothing known provides ``target``; the
     requirement is kept and reported.
     """
-    from . import sources  # graft rewrite never loads GitPython
-
     if app_ships:
         return RequirementRule(distribution, reason=f"the app ships {target} itself")
-    if target == sources.BUNDLED:
+    if target == BUNDLED:
         return vial_rule(distribution)
     providers = importlib.metadata.packages_distributions().get(target) or []
     if len(providers) != 1:

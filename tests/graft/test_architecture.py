@@ -56,7 +56,6 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("graft.changes", "graft.rewrite"): "graft status reads snapshots without libcst",
     ("graft.snapshot", "graft.rewrite"): "graft status and check read snapshots without libcst",
     ("graft.snapshot", "graft.rewrite.tree"): "a sync whose files are all reused needs no libcst",
-    ("graft.surface", "graft.sources"): "graft rewrite never loads GitPython",
     ("graft.workspace", "graft.vcs"): "graft rewrite finds the manifest without GitPython",
     ("graft.workspace", "graft.rewrite.tree"): "only graft rewrite needs libcst from here",
 }
