@@ -405,6 +405,80 @@ ROWS: list[Row] = [
         ((2, "distribution", "myflask is not a distribution of that name"),),
     ),
     Row(
+        "setup-py-lone-requirement-string",
+        VIAL,
+        "setup.py",
+        'from setuptools import setup\nsetup("app", install_requires="Flask>=3")\n',
+        'from setuptools import setup\nsetup("app", install_requires="vial-web>=0.1.0")\n',
+    ),
+    Row(
+        "setup-py-lone-requirement-cannot-be-dropped",
+        ACME,
+        "setup.py",
+        'from setuptools import setup\nsetup(install_requires="Flask>=3")\n',
+        'from setuptools import setup\nsetup(install_requires="Flask>=3")\n',
+        ((2, "distribution", "'Flask>=3' should be dropped: edit it by hand"),),
+    ),
+    Row(
+        "setup-py-escaped-lone-requirement-is-reported",
+        VIAL,
+        "setup.py",
+        'from setuptools import setup\nsetup(install_requires="Fl\\x61sk>=3", setup_requires=["flask"])\n',
+        'from setuptools import setup\nsetup(install_requires="Fl\\x61sk>=3", setup_requires=["vial-web"])\n',
+        ((2, "distribution", "'Flask>=3' should be 'vial-web>=0.1.0': edit it by hand"),),
+    ),
+    Row(
+        "setup-py-escaped-list-item-reported-others-rewritten",
+        VIAL,
+        "setup.py",
+        'from setuptools import setup\nsetup(tests_require=["Fl\\x61sk>=3", f"click>={V}", b"flask", "flask"])\n',
+        'from setuptools import setup\nsetup(tests_require=["Fl\\x61sk>=3", f"click>={V}", b"flask", "vial-web"])\n',
+        ((2, "distribution", "spells its value with escapes"),),
+    ),
+    Row(
+        "setup-py-values-built-at-run-time-stay",
+        VIAL,
+        "setup.py",
+        "from setuptools import setup\n"
+        'setup(install_requires=read("req.txt"), extras_require={**EXTRA, "a": ("flask",)})\n',
+        "from setuptools import setup\n"
+        'setup(install_requires=read("req.txt"), extras_require={**EXTRA, "a": ("vial-web",)})\n',
+    ),
+    Row(
+        "setup-py-name-assigned-twice-is-not-followed",
+        VIAL,
+        "setup.py",
+        'from setuptools import setup\nREQ = ["flask"]\nREQ = ["flask", "click"]\nsetup(install_requires=REQ)\n',
+        'from setuptools import setup\nREQ = ["flask"]\nREQ = ["flask", "click"]\nsetup(install_requires=REQ)\n',
+        (
+            (2, "string", "not used as one here"),
+            (3, "string", "not used as one here"),
+        ),
+    ),
+    Row(
+        "setup-py-escaped-group-and-reference-reported",
+        VIAL,
+        "setup.py",
+        "from setuptools import setup\n"
+        'setup(entry_points={**EXTRA, "fl\\x61sk.commands": ["db = x:db", CMD],'
+        ' "console_scripts": ("s = fl\\x61sk.cli:main", "t = flask.cli:main")})\n',
+        "from setuptools import setup\n"
+        'setup(entry_points={**EXTRA, "fl\\x61sk.commands": ["db = x:db", CMD],'
+        ' "console_scripts": ("s = fl\\x61sk.cli:main", "t = vial.cli:main")})\n',
+        (
+            (2, "entry-point", '"fl\\x61sk.commands" spells its value with escapes'),
+            (2, "entry-point", '"s = fl\\x61sk.cli:main" spells its value with escapes'),
+        ),
+    ),
+    Row(
+        "setup-py-group-kept-is-reported",
+        UNKNOWN,
+        "setup.py",
+        "from setuptools import setup\nsetup(entry_points={'flask.commands': 'x = ext.cli:x'})\n",
+        "from setuptools import setup\nsetup(entry_points={'flask.commands': 'x = ext.cli:x'})\n",
+        ((2, "entry-point", "cannot tell which group myflask reads"),),
+    ),
+    Row(
         "requirements-txt",
         VIAL,
         "requirements.txt",

@@ -112,7 +112,11 @@ class _Planner:
                 continue
             self.edits.settled.add(id(item))
             body = _body(item)
-            edit = self.carriers.requirement(item.evaluated_value if body is None else body)  # type: ignore[arg-type]
+            value = item.evaluated_value if body is None else body
+            if not isinstance(value, str):  # a bytes literal is no requirement setuptools reads
+                kept.append(element)
+                continue
+            edit = self.carriers.requirement(value)
             if edit.message or (body is None and edit.new is not None):
                 self.edits.report(item, "distribution", edit.message or _escaped(item))
             if edit.new is None or body is None:
@@ -188,6 +192,10 @@ class _Planner:
         self.edits.settled.add(id(node))
         body = _body(node)
         if body is None:
+            # An escaped reference to the old package still breaks at run time: say so.
+            value = node.evaluated_value
+            if isinstance(value, str) and self.carriers.definition(value) is not None:
+                self.edits.report(node, "entry-point", _escaped(node))
             return
         new = self.carriers.definition(body)
         if new is not None:
