@@ -37,7 +37,13 @@ from packaging.specifiers import SpecifierSet
 from rewrite_helpers import dedent
 
 from graft.rewrite import Renames, RewriteOptions, rewrite_items, rewrite_tree
-from graft.rewrite.entrypoints import groups_read
+from graft.rewrite.entrypoints import (
+    UNRESOLVED,
+    decide_group,
+    groups_read,
+    rename_definition,
+    rename_reference,
+)
 from graft.rewrite.options import RequirementRule
 from graft.rewrite.profiles import FLASK_VIAL
 from graft.rewrite.requirements import map_specifier
@@ -627,9 +633,113 @@ GROUP_READS = [
     ("entry_points(group='{}.x'.format(__spec__.parent))\n", "acme.sub", ["acme.x"]),
     ("def f(name):\n    return entry_points(group=name)\n", "x", ["?"]),
     ("entry_points()\n", "x", []),
+    ("entry_points(group='a.b'\n", "x", []),  # does not parse: reads nothing
+    ("GROUP: str = 'x.y'\nentry_points(group=GROUP)\n", "m", ["x.y"]),
+    # Assigned twice, or in terms of itself: which value a read sees is not known.
+    ("G = 'a'\nG = 'b'\nentry_points(group=G)\n", "m", ["?"]),
+    ("G = G + '.x'\nentry_points(group=G)\n", "m", ["?"]),
+    ("entry_points(group=cfg.group)\n", "m", ["?"]),
+    ("entry_points(group=__spec__.origin)\n", "m", ["?"]),
+    ("entry_points(group=f'{__name__!r}.x')\n", "m", ["?"]),
+    ("entry_points(group=f'{__name__:>9}.x')\n", "m", ["?"]),
+    ("entry_points(group=f'{other}.x')\n", "m", ["?"]),
+    ("entry_points(group=other + '.x')\n", "m", ["?"]),
+    ("entry_points(group=__name__ - 'x')\n", "m", ["?"]),
+    ("entry_points(group='%s.%s' % (__name__, other))\n", "m", ["?"]),
+    ("entry_points(group='%d.x' % __name__)\n", "m", ["?"]),
+    ("entry_points(group='' or __package__)\n", "a.b", ["a"]),
+    ("entry_points(group='' or other)\n", "m", ["?"]),
+    ("entry_points(group=__name__[0])\n", "m", ["?"]),
+    ("entry_points(group=__name__.split('.')[5])\n", "a.b", ["?"]),
+    ("entry_points(group=__name__.split()[0])\n", "a.b", ["?"]),
+    ("entry_points(group=__name__.rsplit('.', 1)[0] + '.x')\n", "a.b.c", ["a.b.x"]),
+    ("entry_points(group='{}.x'.format(__name__, sep='.'))\n", "m", ["?"]),
+    ("entry_points(group='{}.x'.format(other))\n", "m", ["?"]),
+    ("entry_points(group='{1}.x'.format(__name__))\n", "m", ["?"]),
+    ("entry_points(group=str(__name__))\n", "m", ["?"]),
+    ("entry_points(group=42)\n", "m", ["?"]),
+    ("entry_points(group=[__name__])\n", "m", ["?"]),
 ]
 
 
 @pytest.mark.parametrize(("code", "module", "groups"), GROUP_READS)
 def test_groups_read(code: str, module: str, groups: list[str]) -> None:
     assert [group for group, _ in groups_read(code, module)] == groups
+
+
+def test_groups_read_of_a_package_init_uses_the_package_itself() -> None:
+    code = "entry_points(group=__package__ + '.commands')\n"
+    assert groups_read(code, "acme", is_package=True) == [("acme.commands", 1)]
+    assert groups_read(code, "acme.cli") == [("acme.commands", 1)]
+
+
+MYFLASK_MAP = Renames.parse(["flask=myflask"])
+
+
+@pytest.mark.parametrize(
+    ("group", "reads", "policy", "new", "message"),
+    [
+        ("flask.commands", None, "rename", "myflask.commands", None),
+        ("flask.commands", None, "keep", None, None),
+        ("flask.commands", [("myflask.commands", "cli.py:9")], "report", "myflask.commands", None),
+        ("flask.commands", [("flask.commands", "cli.py:9")], "report", None, None),
+        (
+            "flask.commands",
+            [("myflask.cmds", "cli.py:9"), ("other.x", "a.py:1")],
+            "report",
+            None,
+            "myflask reads the entry-point group 'myflask.cmds' (cli.py:9); this entry"
+            " point registers under 'flask.commands' and will not be found",
+        ),
+        (
+            "flask.commands",
+            [(UNRESOLVED, "cli.py:9"), ("other.x", "a.py:1")],
+            "report",
+            None,
+            "myflask reads an entry-point group graft cannot work out (cli.py:9); this"
+            " entry point registers under 'flask.commands': check that myflask reads it",
+        ),
+        (
+            "flask.commands",
+            [],
+            "report",
+            None,
+            "myflask reads no entry-point group named after it; this entry point registers"
+            " under 'flask.commands' and nothing will load it",
+        ),
+    ],
+)
+def test_decide_group(
+    group: str,
+    reads: list[tuple[str, str]] | None,
+    policy: str,
+    new: str | None,
+    message: str | None,
+) -> None:
+    decision = decide_group(group, MYFLASK_MAP, reads, policy)
+    assert decision is not None
+    assert (decision.new, decision.message) == (new, message)
+
+
+def test_groups_of_other_packages_are_not_decided() -> None:
+    assert decide_group("pytest11", MYFLASK_MAP, None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("flask.cli:main", "vial.cli:main"),
+        ("flask.cli : FlaskGroup [dotenv]", "vial.cli : VialGroup [dotenv]"),
+        ("flask.cli", "vial.cli"),
+        ("flask_login.cli:main", None),
+        ("not a reference!", None),
+    ],
+)
+def test_rename_reference(value: str, expected: str | None) -> None:
+    assert rename_reference(value, FLASK_VIAL) == expected
+
+
+def test_rename_definition() -> None:
+    assert rename_definition("serve = flask.cli:main", FLASK_VIAL) == "serve = vial.cli:main"
+    assert rename_definition("serve = myapp.cli:main", FLASK_VIAL) is None
+    assert rename_definition("no equals sign", FLASK_VIAL) is None
