@@ -139,3 +139,59 @@ def test_the_apps_own_release_installed_is_no_clash(
     forked = invoke(["fork", "vial", "acme_web", "--force"])
     assert forked.exit_code == 0 and "installed distribution" not in forked.output
     assert "installed distribution" not in invoke(["status", "--offline"]).output
+
+
+def _dist_info(site: Path, dist: str, top: str, record: str) -> None:
+    info = f"{dist}-1.0.dist-info"
+    build_file_tree(
+        site,
+        {
+            f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n",
+            f"{info}/top_level.txt": f"{top}\n",
+            f"{info}/RECORD": record + f"{info}/METADATA,,\n{info}/RECORD,,\n",
+        },
+    )
+
+
+def test_providers_say_where_each_distribution_put_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed files first; for an editable install (no such file), where imports find it."""
+    from graft import _installed
+
+    site, src = tmp_path / "site", tmp_path / "src"
+    install_fake(site, "acme-web", "acme_pkg")
+    _dist_info(site, "acme_mod", "acme_mod", "acme_mod.py,,\n")
+    build_file_tree(site, {"acme_mod.py": "X = 1\n"})
+    # Editable installs: the RECORD lists a .pth, the code lives in the project's folder.
+    _dist_info(site, "acme_edit", "acme_edit", "__editable__.acme_edit.pth,,\n")
+    _dist_info(site, "acme_one", "acme_one", "__editable__.acme_one.pth,,\n")
+    build_file_tree(src, {"acme_edit/__init__.py": "", "acme_one.py": ""})
+    # Declares a name nothing on sys.path provides.
+    _dist_info(site, "acme_gone", "acme_gone", "")
+    # A dotted top-level line whose parent cannot be imported: no location, no error.
+    _dist_info(site, "acme_bad", "acme_bad.sub", "")
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.syspath_prepend(str(site))
+
+    names = [
+        "acme_pkg",
+        "acme_mod",
+        "acme_edit",
+        "acme_one",
+        "acme_gone",
+        "acme_bad.sub",
+        "acme_nobody",
+    ]
+    found = _installed.providers(names)
+    where = {name: [(row["dist"], row["location"]) for row in rows] for name, rows in found.items()}
+    assert where == {
+        "acme_pkg": [("acme-web", str((site / "acme_pkg").resolve()))],
+        "acme_mod": [("acme_mod", str((site / "acme_mod.py").resolve()))],
+        "acme_edit": [("acme_edit", str((src / "acme_edit").resolve()))],
+        "acme_one": [("acme_one", str((src / "acme_one.py").resolve()))],
+        "acme_gone": [("acme_gone", None)],
+        "acme_bad.sub": [("acme_bad", None)],
+        "acme_nobody": [],
+    }
+    assert found["acme_mod"][0]["version"] == "1.0"
