@@ -599,3 +599,69 @@ def test_fstring_names_are_not_called_imports() -> None:
     code = 'import importlib\nimportlib.import_module(f"x werkzeug.{mod}")\n'
     result = assert_rewrite(code, code, "werkzeug=myzeug")
     assert result.findings[0].message.startswith("a module name built with an f-string cannot")
+
+
+# Code in strings that does not parse as a whole (a fragment: tier 2), and maps whose new
+# name has more parts than the old one.
+FRAGMENTS = [
+    (
+        "import-module-call-in-a-fragment",
+        "flask=myflask",
+        "CODE = \"import flask.json; x = (importlib.import_module('flask.cli')\"\n",
+        "CODE = \"import myflask.json; x = (importlib.import_module('myflask.cli')\"\n",
+    ),
+    (
+        "dunder-import-after-a-from-import",
+        "flask=myflask",
+        "CODE = \"from flask import json; __import__('flask.cli') + (\"\n",
+        "CODE = \"from myflask import json; __import__('myflask.cli') + (\"\n",
+    ),
+    (
+        "aliases-and-the-chains-they-bind",
+        "flask=myflask",
+        'CODE = "import flask.json as j, flask; j.x + flask.cli.main() + ("\n',
+        'CODE = "import myflask.json as j, myflask; j.x + myflask.cli.main() + ("\n',
+    ),
+    (
+        "deeper-name-in-a-fragment",
+        "flask=my.flask",
+        'CODE = "import flask\\nflask.json.dumps(1) + ("\n',
+        'CODE = "import my.flask\\nmy.flask.json.dumps(1) + ("\n',
+    ),
+    (
+        # The import gains a part: no stray space may be left before the old name.
+        "deeper-name-in-parsed-code",
+        "flask=my.flask",
+        'CODE = "import flask\\nflask.json.dumps(1)"\n',
+        'CODE = "import my.flask\\nmy.flask.json.dumps(1)"\n',
+    ),
+    (
+        "relative-import-is-not-the-package",
+        "flask=myflask",
+        'CODE = "from . import flask; ("\n',
+        'CODE = "from . import flask; ("\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "maps", "before", "after"), FRAGMENTS, ids=[row[0] for row in FRAGMENTS]
+)
+def test_fragments(case: str, maps: str, before: str, after: str) -> None:
+    result = assert_rewrite(before, after, maps)
+    assert result.findings == (), case
+
+
+def test_a_chain_spelled_with_spaces_is_reported() -> None:
+    """``flask . json`` cannot be respelled as ``my.flask.json`` in place: said, not left silently."""
+    result = assert_rewrite(
+        'CODE = "import flask\\nflask . json.dumps(1) + ("\n',
+        'CODE = "import my.flask\\nflask . json.dumps(1) + ("\n',
+        "flask=my.flask",
+    )
+    [finding] = result.findings
+    assert (finding.line, finding.kind) == (1, "string")
+    assert finding.message == (
+        "code in a string spells flask.json.dumps with spaces around its dots; "
+        "it must read my.flask.json.dumps after the rename: edit it by hand"
+    )

@@ -241,13 +241,19 @@ def token_edits(old: str, new: str) -> list[Edit] | None:
             continue
         if i1 < i2:
             start, end = before[i1][2], before[i2 - 1][3]
+            replacement = new[after[j1][2] : after[j2 - 1][3]] if j1 < j2 else ""
+        elif i1 < len(before):
+            # An insertion between two tokens replaces the space between them with the new
+            # text's: anchored on one side only, the old space would stay on the other
+            # (``import flask`` -> ``import my. flask``).
+            start = before[i1 - 1][3] if i1 > 0 else 0
+            end = before[i1][2]
+            new_start = after[j1 - 1][3] if j1 > 0 else 0
+            replacement = new[new_start : after[j2][2]]
         else:
             start = end = before[i1 - 1][3] if i1 > 0 else 0
-        if j1 < j2:
-            new_start = after[j1][2] if i1 < i2 else (after[j1 - 1][3] if j1 > 0 else 0)
+            new_start = after[j1 - 1][3] if j1 > 0 else 0
             replacement = new[new_start : after[j2 - 1][3]]
-        else:
-            replacement = ""
         edits.append(_trim(old, start, end, replacement))
     return edits
 
@@ -538,7 +544,13 @@ def _chain_edit(
         return None
     start, end = chain[0][2], chain[-1][3]
     if end - start != len(".".join(parts)):
-        return None
+        # Spaces around the dots: respelled part by part the chain would not line up; said.
+        return CodeFinding(
+            start,
+            "string",
+            f"code in a string spells {'.'.join(parts)} with spaces around its dots; it must "
+            f"read {'.'.join(new_parts)} after the rename: edit it by hand",
+        )
     return _trim(text, start, end, ".".join(new_parts))
 
 
