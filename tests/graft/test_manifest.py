@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 import pytest
 import tomlkit
 
 from graft.errors import ManifestError
-from graft.manifest import Entry, parse_manifest, remove_entry, set_entry
+from graft.manifest import Entry, parse_manifest, path_problem, remove_entry, set_entry
 
 ENTRY = Entry(
     name="acme_web",
@@ -223,3 +224,99 @@ def test_inline_and_dotted_tables(text: str, kept: str) -> None:
 def test_non_tables_on_the_way_are_refused(text: str) -> None:
     with pytest.raises(ManifestError, match="must be a table"):
         set_entry(text, ENTRY)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "class"}, "the table name 'class' is not a Python identifier"),
+        ({"package": "vial..x"}, "'package' 'vial..x' is not a dotted Python name"),
+        ({"path": "../outside"}, "'path' '../outside' is not a plain relative path"),
+        ({"script": "-rm"}, "'script' '-rm' is not a console script name"),
+        (
+            {"kind": "patch", "package": "flask_login", "maps": ("flask=acme_web",)},
+            "a patched extension keeps its name, but 'package' is 'flask_login'",
+        ),
+        ({"maps": ("vial",)}, "'maps' entry 'vial' is not OLD=NEW with dotted Python names"),
+        ({"maps": ("vial=vial",)}, "'maps' entry 'vial=vial' is not OLD=NEW"),
+        (
+            {"maps": ("vial=acme_web", "vial.json=json")},
+            "'maps' entry 'vial.json=json' points vial.json at the standard-library module json",
+        ),
+        (
+            {"maps": ("vial=acme_web", "vial.cli=other_pkg.cli")},
+            "'maps' entry 'vial.cli=other_pkg.cli' sends vial.cli, a module of the fork, out of it"
+            " to other_pkg",
+        ),
+        ({"maps": ()}, "'maps' must rename vial to acme_web \\(the fork\\), found no map of it"),
+        ({"maps": ("vial=acme2",)}, "found vial=acme2"),
+        (
+            {
+                "kind": "patch",
+                "name": "flask_login",
+                "package": "flask_login",
+                "path": "flask_login",
+                "maps": ("flask_login=x_login",),
+            },
+            "'maps' renames the patched extension itself \\(flask_login=x_login\\)",
+        ),
+        ({"snapshot": "B" * 40}, "'snapshot' 'BBBB.*' is not a git object id"),
+        ({"source_kind": "git", "revision": "v1.0"}, "'revision' 'v1.0' is not a git object id"),
+        ({"source": "--upload-pack=evil"}, "'source' '--upload-pack=evil' is not a source graft"),
+        ({"ref": "main\nx"}, "'ref' 'main\\\\nx' is not a source graft can read"),
+    ],
+)
+def test_entries_graft_could_not_have_written_are_refused(
+    changes: dict[str, t.Any], message: str
+) -> None:
+    entry = dataclasses.replace(ENTRY, **changes)
+    with pytest.raises(ManifestError, match=message) as info:
+        entry.validate()
+    text = info.value.format_message()
+    assert text.startswith(f"[tool.graft.packages.{entry.name}] in pyproject.toml: ")
+    assert "restore the entry from git history" in text + str(info.value.hint or "")
+
+
+def test_a_valid_patch_entry_and_a_git_source_pass() -> None:
+    dataclasses.replace(
+        ENTRY,
+        kind="patch",
+        name="flask_login",
+        package="flask_login",
+        path="ext/flask_login",
+        maps=("flask=acme_web",),
+    ).validate()
+    dataclasses.replace(ENTRY, source_kind="git", revision="d" * 64, ref="v1.0").validate()
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("", "is the repository root, not a directory in it"),
+        ("./", "is the repository root, not a directory in it"),
+        ("/abs/fork", "is not a relative posix path"),
+        ("src\\fork", "is not a relative posix path"),
+        ("C:fork", "is not a relative posix path"),
+        ("src//fork", "is not a plain relative path (empty, '.' or '..' parts)"),
+        ("src/./fork", "is not a plain relative path (empty, '.' or '..' parts)"),
+        ("src/.GIT/hooks", "is inside .git"),
+        ("src/fo\nrk", "holds a control character"),
+        ("src/fork", None),
+    ],
+)
+def test_path_problem(path: str, problem: str | None) -> None:
+    assert path_problem(path) == problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('source-kind = "bundled"', 'source-kind = "ftp"', "'source-kind' must be one of"),
+        ('source = "vial"', "source = 3", "'source' must be a string"),
+    ],
+)
+def test_invalid_values_in_the_file(old: str, new: str, message: str) -> None:
+    text = set_entry("", ENTRY)
+    assert old in text
+    with pytest.raises(ManifestError, match=message):
+        parse_manifest(text.replace(old, new))
