@@ -112,3 +112,48 @@ def test_an_unwritable_git_dir_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(lock.UserError) as caught:
         lock.acquire(missing, "graft sync")
     assert "cannot create graft's lock" in caught.value.format_message()
+
+
+def test_a_verb_calling_another_nests_the_lock(tmp_path: Path) -> None:
+    """Taken again by its holder, the lock is given up only by the outermost release."""
+    outer = lock.acquire(tmp_path, "sync")
+    inner = lock.acquire(tmp_path, "rewrite")
+    assert inner is outer and inner.holder.command == "sync"
+    inner.release()
+    assert lock.lock_path(tmp_path).exists()
+    holder = lock.read_holder(tmp_path)
+    assert holder is not None and (holder.command, holder.pid) == ("sync", os.getpid())
+    with outer:
+        pass  # leaving the block releases the outermost hold
+    assert not lock.lock_path(tmp_path).exists()
+    assert lock.read_holder(tmp_path) is None
+    outer.release()  # again: nothing to do
+    again = lock.acquire(tmp_path, "status")
+    assert again is not outer and again.holder.command == "status"
+    again.release()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not json",
+        "[]",
+        '{"command": "sync"}',
+        '{"command": "x", "pid": "many", "host": "h", "since": "s"}',
+    ],
+)
+def test_an_unreadable_lock_file_names_no_holder(tmp_path: Path, text: str) -> None:
+    assert Holder.parse(text) is None
+    lock.lock_path(tmp_path).write_text(text, encoding="utf-8")
+    # Left by no process that can be named: taken without a takeover to report.
+    with lock.acquire(tmp_path, "sync") as held:
+        assert held.took_over is None
+        assert lock.read_holder(tmp_path) == held.holder
+
+
+def test_holder_round_trip_and_description() -> None:
+    holder = Holder("sync", 42, "build-1", "2025-05-01T10:00:00+02:00")
+    assert Holder.parse(holder.to_json()) == holder
+    assert holder.describe() == "sync (pid 42 on build-1, since 2025-05-01T10:00:00+02:00)"
+    assert lock.host_name() == os.uname().nodename
