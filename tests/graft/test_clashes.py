@@ -195,3 +195,56 @@ def test_providers_say_where_each_distribution_put_the_name(
         "acme_nobody": [],
     }
     assert found["acme_mod"][0]["version"] == "1.0"
+
+
+def test_clash_details_and_what_is_not_a_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = install_fake(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    fork = tmp_path / "elsewhere" / "acme_web"
+    fork.mkdir(parents=True)
+    assert find_clashes([]) == []
+    # Shown from a folder the fork is not under: the absolute path.
+    [clash] = find_clashes([("acme_web", fork)], shown_from=tmp_path / "app")
+    assert clash.fork == f"{fork}/"
+    assert clash.to_dict() == {
+        "name": "acme_web",
+        "fork": f"{fork}/",
+        "dist": "acme-web",
+        "version": "9.9",
+        "location": str(installed.resolve()),
+        "message": clash.message,
+    }
+    # The app's own distribution (any spelling of its name) is no clash.
+    assert find_clashes([("acme_web", fork)], own="Acme.Web") == []
+    # An interpreter that cannot be run answers nothing (graft check's imports check says why).
+    assert find_clashes([("acme_web", fork)], python=str(tmp_path / "no-python")) == []
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "name"),
+    [
+        ('[project]\nname = "my-app"\n', "my-app"),
+        ("[tool.x]\ny = 1\n", None),
+        ("[project\n", None),
+        (b"\xff\xfe", None),
+        (None, None),
+    ],
+)
+def test_app_distribution(tmp_path: Path, pyproject: str | bytes | None, name: str | None) -> None:
+    from graft.clashes import app_distribution
+
+    if pyproject is not None:
+        build_file_tree(tmp_path, {"pyproject.toml": pyproject})
+    assert app_distribution(tmp_path) == name
+
+
+def test_repository_root_is_found_without_git(tmp_path: Path) -> None:
+    from graft.clashes import repository_root
+
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "src" / "pkg").mkdir(parents=True)
+    assert repository_root(tmp_path / "repo" / "src" / "pkg") == (tmp_path / "repo").resolve()
+    # pytest's temp dirs lie in no work tree.
+    assert repository_root(tmp_path) is None
