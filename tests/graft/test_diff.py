@@ -423,3 +423,97 @@ def test_every_recorded_package_by_default(forked: Path, tmp_path: Path) -> None
     assert result.exit_code == 2 and "needs one package" in result.stderr
     one = invoke(["diff", "--upstream", "teacup"]).stdout
     assert one.startswith("diff --git a/kettle/core.py")
+
+
+def _entry(**changes: t.Any) -> t.Any:
+    import dataclasses
+
+    from graft.manifest import Entry
+
+    base = Entry(
+        name="teabag",
+        kind="fork",
+        source="../kettle",
+        source_kind="directory",
+        package="kettle",
+        path="teabag",
+        maps=("kettle=teabag",),
+        revision="1.0",
+        upstream_tree="a" * 40,
+        fingerprint="sha256:f",
+        snapshot="b" * 40,
+        snapshot_tree="c" * 40,
+        graft_version="0.1.0",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    ("layout", "source", "expected"),
+    [
+        ({"kettle/__init__.py": ""}, "up", "kettle"),
+        ({"src/kettle/__init__.py": ""}, "up", "src/kettle"),
+        ({"src/kettle.py": ""}, "up", "src/kettle.py"),
+        ({"kettle.py": ""}, "up", "kettle.py"),
+        # The source is the package folder itself, or the lone module.
+        ({"kettle_pkg/__init__.py": ""}, "up/kettle_pkg", "kettle_pkg"),
+        ({"brew.py": ""}, "up/brew.py", "brew.py"),
+        # Nothing recognisable: the package name is assumed.
+        ({"README": ""}, "up", "kettle"),
+    ],
+)
+def test_upstream_dir_of_a_directory_source(
+    tmp_path: Path, layout: dict[str, str], source: str, expected: str
+) -> None:
+    from graft.changes import upstream_dir
+
+    build_file_tree(tmp_path / "up", layout)
+    app = tmp_path / "app"
+    app.mkdir()
+    assert upstream_dir(_entry(source=f"../{source}"), app) == expected
+
+
+def test_upstream_dir_of_a_git_source_and_a_distribution(tmp_path: Path) -> None:
+    from graft.changes import upstream_dir
+
+    app = tmp_path / "app"
+    app.mkdir()
+    # A folder that is no git repository: the layout is unknown.
+    (tmp_path / "notrepo").mkdir()
+    plain = _entry(source="../notrepo", source_kind="git", revision="d" * 40)
+    assert upstream_dir(plain, app) == "kettle"
+    # A real repository: the revision's tree says where the package is.
+    repo = tmp_path / "kettle-repo"
+    build_file_tree(repo, {"src/kettle.py": "X = 1\n"})
+    git(repo, "init", "-q")
+    revision = git_commit_all(repo, "kettle")
+    git_entry = _entry(source="../kettle-repo", source_kind="git", revision=revision)
+    assert upstream_dir(git_entry, app) == "src/kettle.py"
+    # An installed distribution holding one module, or a package.
+    site = tmp_path / "site"
+    for dist, files in (("kettle-mod", ["kettle.py"]), ("kettle-pkg", ["kettle/__init__.py"])):
+        info = f"{dist.replace('-', '_')}-1.0.dist-info"
+        record = "".join(f"{name},,\n" for name in files)
+        build_file_tree(
+            site,
+            {
+                f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n",
+                f"{info}/RECORD": record,
+            },
+        )
+    search = [str(site)]
+    module = _entry(source="kettle-mod", source_kind="distribution")
+    package = _entry(source="kettle-pkg", source_kind="distribution")
+    assert upstream_dir(module, app, search_path=search) == "kettle.py"
+    assert upstream_dir(package, app, search_path=search) == "kettle"
+
+
+def test_rename_back_refuses_a_file_that_does_not_parse() -> None:
+    from graft.changes import rename_back, reverse_renames
+    from graft.errors import RewriteError
+
+    renames = reverse_renames(_entry())
+    assert rename_back(b"import teabag\n", "teabag/x.py", renames) == b"import kettle\n"
+    assert rename_back(b"teabag\n", "teabag/notes.txt", renames) == b"teabag\n"
+    with pytest.raises(RewriteError, match=r"cannot rename teabag/x.py back to upstream's names"):
+        rename_back(b"import teabag\ndef (:\n", "teabag/x.py", renames)
