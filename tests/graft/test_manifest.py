@@ -320,3 +320,49 @@ def test_invalid_values_in_the_file(old: str, new: str, message: str) -> None:
     assert old in text
     with pytest.raises(ManifestError, match=message):
         parse_manifest(text.replace(old, new))
+
+
+def test_set_console_script_keeps_the_file_as_written() -> None:
+    from graft.manifest import set_console_script
+
+    text = '[project]\nname = "app"  # mine\n\n[tool.black]\nline-length = 99\n'
+    added = set_console_script(text, "serve", "app.cli:main")
+    assert tomlkit.parse(added)["project"]["scripts"]["serve"] == "app.cli:main"
+    assert added.startswith('[project]\nname = "app"  # mine\n')
+    assert added.endswith("[tool.black]\nline-length = 99\n")
+    # The same script again changes nothing; a second one joins the table.
+    assert set_console_script(added, "serve", "app.cli:main") == added
+    both = set_console_script(added, "admin", "app.cli:admin")
+    assert dict(tomlkit.parse(both)["project"]["scripts"]) == {
+        "serve": "app.cli:main",
+        "admin": "app.cli:admin",
+    }
+    inline = set_console_script(
+        '[project]\nname = "app"\nscripts = { serve = "app.cli:main" }\n', "admin", "app.cli:admin"
+    )
+    assert dict(tomlkit.parse(inline)["project"]["scripts"]) == {
+        "serve": "app.cli:main",
+        "admin": "app.cli:admin",
+    }
+    assert inline.startswith('[project]\nname = "app"\nscripts = { serve = "app.cli:main",')
+    # CRLF files stay CRLF.
+    crlf = set_console_script('[project]\r\nname = "app"\r\n', "serve", "app.cli:main")
+    assert "\r\n" in crlf and "\n" not in crlf.replace("\r\n", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[tool.x]\ny = 1\n", "pyproject.toml has no \\[project\\] table"),
+        ('[project]\nscripts = "app"\n', "\\[project.scripts\\] in pyproject.toml is not a table"),
+        (
+            '[project.scripts]\nserve = "other:main"\n',
+            "\\[project.scripts\\] already has serve = 'other:main'",
+        ),
+    ],
+)
+def test_set_console_script_refusals(text: str, message: str) -> None:
+    from graft.manifest import set_console_script
+
+    with pytest.raises(ManifestError, match=message):
+        set_console_script(text, "serve", "app.cli:main")
