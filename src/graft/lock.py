@@ -201,8 +201,7 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
             ) from None
         try:
             if not _flock(fd):
-                holder = Holder.parse(_read(fd))
-                raise _locked(path, holder, held=True)
+                raise _locked(path, _holder(fd, me.host), held=True)
             if not _same_file(fd, path):
                 os.close(fd)
                 continue
@@ -229,6 +228,41 @@ def acquire(common_git_dir: Path, command: str) -> RepositoryLock:
         f"cannot take graft's lock {path}: other processes keep replacing it.",
         hint="Wait for the other graft commands to finish and retry.",
     )
+
+
+HOLDER_WAIT_STEP = 0.01
+HOLDER_WAIT_STEPS = 30
+"""How long a second command waits for the holder's line (0.3 s at most)."""
+
+
+def _holder(fd: int, host: str) -> Holder | None:
+    """Who holds the lock, as its file says once the holder has written it.
+
+    The holder writes its line just after taking the lock, so a command that finds the
+    lock taken may read an empty file, or the line of a process that ended and whose
+    lock is being taken over; it reads again for a moment until the file names a live
+    holder.
+    """
+    holder = None
+    for _ in range(HOLDER_WAIT_STEPS):
+        holder = Holder.parse(_read(fd))
+        if holder is not None and (holder.host != host or _is_alive(holder.pid)):
+            return holder
+        time.sleep(HOLDER_WAIT_STEP)
+    return holder
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (assumed so where that cannot be asked)."""
+    if sys.platform == "win32":  # os.kill would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True
 
 
 def _read(fd: int) -> str:

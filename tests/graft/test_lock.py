@@ -157,3 +157,42 @@ def test_holder_round_trip_and_description() -> None:
     assert Holder.parse(holder.to_json()) == holder
     assert holder.describe() == "sync (pid 42 on build-1, since 2025-05-01T10:00:00+02:00)"
     assert lock.host_name() == os.uname().nodename
+
+
+# A holder caught between taking the lock and writing its line: the file is empty, or
+# still names the killed process whose lock it takes over.
+SLOW_HOLDER = """
+import fcntl, json, os, sys, time
+from pathlib import Path
+path = Path(sys.argv[1]) / "graft.lock"
+fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(0.1)
+os.ftruncate(fd, 0)
+os.pwrite(fd, json.dumps({"command": "graft fork brew", "pid": os.getpid(),
+    "host": os.uname().nodename, "since": "2025-05-01T10:00:00+00:00"}).encode() + b"\\n", 0)
+print("written", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the holder uses flock")
+@pytest.mark.parametrize("left", ["", "a dead holder's line"])
+def test_a_holder_still_writing_its_line_is_named(tmp_path: Path, left: str) -> None:
+    if left:
+        ended = [sys.executable, "-c", "import os; print(os.getpid())"]
+        pid = int(subprocess.run(ended, capture_output=True, text=True, check=True).stdout)
+        line = Holder("graft sync teabag", pid, lock.host_name(), "2025-05-01T09:00:00+00:00")
+        (tmp_path / lock.LOCK_NAME).write_text(line.to_json() + "\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_HOLDER, os.fspath(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        with pytest.raises(LockedError) as caught:
+            lock.acquire(tmp_path, "graft sync teabag")
+        message = caught.value.format_message()
+        assert f"locked by graft fork brew (pid {proc.pid} on " in message, message
+    finally:
+        stop(proc)
